@@ -1,0 +1,93 @@
+// The one interface every model runner implements: the OpenAI-compatible HTTP client and the
+// built-in MoE engine. A request goes in, a Completion with reasoning kept apart from the answer,
+// usage and per-chunk timings comes out. Failures are values (Completion::error), not exceptions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rbench {
+
+struct ChatMessage {
+  std::string role;  // "system", "user", "assistant"
+  std::string content;
+};
+
+struct SamplingParams {
+  std::optional<int> max_tokens;
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::optional<std::uint64_t> seed;
+  std::optional<std::string> reasoning_effort;  // o1-style "low" | "medium" | "high"
+};
+
+struct ChatRequest {
+  std::vector<ChatMessage> messages;
+  SamplingParams sampling;
+};
+
+struct Usage {
+  // -1 means the server did not report it.
+  std::int64_t prompt_tokens = -1;
+  std::int64_t completion_tokens = -1;
+  std::int64_t reasoning_tokens = -1;
+};
+
+struct Timings {
+  // Seconds since the request was first sent (of the attempt that succeeded); -1 when unknown.
+  double ttft_s = -1;  // first chunk carrying reasoning or answer text
+  double e2e_s = -1;   // last byte of the response
+  std::vector<double> chunk_times_s;  // arrival of every chunk that carried text
+};
+
+enum class ErrorKind {
+  none,
+  http,        // a non-2xx status after all retries (429, 5xx, 4xx)
+  timeout,     // connect, idle-between-chunks or total timeout
+  connection,  // could not connect, connection reset
+  protocol,    // malformed JSON, stream cut before [DONE], unexpected shape
+  cancelled,   // the run was interrupted
+  engine,      // an in-process engine failed
+};
+
+std::string_view to_string(ErrorKind kind);
+
+struct Completion {
+  std::string reasoning;      // reasoning_content / reasoning / <think>...</think>
+  std::string answer;         // the visible answer, reasoning removed
+  std::string finish_reason;  // "stop", "length", ... as the server said; "" when unknown
+  Usage usage;
+  Timings timings;
+  int attempts = 0;     // HTTP attempts made, retries included
+  int http_status = 0;  // of the last attempt; 0 when none or in-process
+  ErrorKind error_kind = ErrorKind::none;
+  std::string error;  // human-readable, never contains an API key
+
+  bool ok() const { return error_kind == ErrorKind::none; }
+  // Cut at max tokens: flagged and counted, never silently scored as wrong.
+  bool truncated() const { return finish_reason == "length"; }
+};
+
+// Receives text as it streams. Called from the thread running complete().
+class TokenSink {
+ public:
+  virtual ~TokenSink() = default;
+  virtual void on_reasoning(std::string_view text, double t_s) = 0;
+  virtual void on_answer(std::string_view text, double t_s) = 0;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // Thread-safe: the runner calls it from many threads at once.
+  // `stop` requests cancellation; the Completion then has ErrorKind::cancelled.
+  virtual Completion complete(const ChatRequest& request, TokenSink* sink,
+                              std::stop_token stop) = 0;
+  virtual std::string describe() const = 0;  // for logs and the runs table
+};
+
+}  // namespace rbench

@@ -1,0 +1,94 @@
+// The result store: one SQLite file in WAL mode. Every finished sample is committed on its own,
+// so a killed run loses only what was in flight, and a rerun skips what is already there.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "engines/engine.h"
+#include "scorers/scorer.h"
+
+struct sqlite3;
+
+namespace rbench {
+
+struct RunInfo {
+  std::int64_t id = 0;
+  std::string name;  // unique; the same name resumes the same run
+  std::string config_json;
+  std::string rbench_version;
+  std::string git_sha;
+  std::string started_at;   // ISO 8601 UTC
+  std::string finished_at;  // "" while running or after a crash
+};
+
+// The identity of a sample: what resume skips on.
+struct SampleKey {
+  std::string model;
+  std::string suite;
+  std::string item_id;
+  int sample_index = 0;
+  auto operator<=>(const SampleKey&) const = default;
+};
+
+struct SampleRecord {
+  std::int64_t id = 0;
+  std::int64_t run_id = 0;
+  SampleKey key;
+  std::string suite_version;
+  std::string prompt_json;  // the messages sent, as JSON
+  std::string reference;
+  Completion completion;
+  double cost_usd = 0;  // from usage and the profile's prices; 0 when no price is known
+  std::string created_at;
+  std::optional<Score> score;  // absent for errored samples
+  std::string scorer;          // scorer name when scored
+};
+
+class Store {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens or creates the file, enables WAL, creates or migrates the schema.
+  // Throws rbench::Error naming the file on failure or on a newer schema than this build knows.
+  explicit Store(const std::filesystem::path& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Returns the run with this name, creating it if new. An existing run keeps its id and
+  // start time; its config and versions are updated and finished_at cleared.
+  RunInfo open_run(const std::string& name, const std::string& config_json,
+                   const std::string& rbench_version, const std::string& git_sha);
+  void finish_run(std::int64_t run_id);
+
+  // Samples of the run that finished without error: resume skips these.
+  std::set<SampleKey> completed(std::int64_t run_id);
+
+  // Inserts or replaces the sample (and its score) for its key, in one transaction.
+  // Thread-safe. Returns the sample's row id.
+  std::int64_t put_sample(const SampleRecord& record);
+
+  std::vector<RunInfo> runs();
+  // All samples, or those of one run, ordered by run, model, suite, item, sample index.
+  std::vector<SampleRecord> samples(std::optional<std::int64_t> run_id = std::nullopt);
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  struct Closer {
+    void operator()(sqlite3* db) const;
+  };
+  std::mutex mutex_;  // one connection, writes serialised; SQLite serialises them anyway
+  std::unique_ptr<sqlite3, Closer> db_;
+};
+
+}  // namespace rbench

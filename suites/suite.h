@@ -1,0 +1,27 @@
+// A suite is plain data: a name, a version, items and how to prompt and score them.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace rbench {
+
+struct Item {
+  std::string id;         // stable within the suite: the resume key
+  std::string question;   // the problem text as published
+  std::string reference;  // the reference final answer, as a string
+  std::string solution;   // worked solution when published (not shown to the model)
+  std::string source;     // "file:line" it came from, for error messages and drill-down
+};
+
+struct Suite {
+  std::string name;     // "gsm8k", "math500", "demo-math", or the file stem for custom jsonl
+  std::string version;  // the data's sha256 (first 16 hex digits) so results are tied to the data
+  std::string prompt_template;  // see suites/prompts.h
+  std::string scorer;           // scorer name in the registry, e.g. "math"
+  std::string path;             // file it was loaded from
+  std::vector<Item> items;
+};
+
+}  // namespace rbench
