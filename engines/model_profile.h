@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rbench {
@@ -18,6 +19,16 @@ struct Pricing {
   std::string note;
   bool known() const { return input_per_mtok && output_per_mtok; }
 };
+
+// How reasoning written inline in the content as <think>...</think> is told apart from the
+// answer (engines/think_splitter.h). JSON: "off" | "leading" | "implicit_open".
+enum class ThinkTags {
+  off,            // the content is all answer
+  leading,        // a <think>...</think> block at the start of the content is reasoning
+  implicit_open,  // R1-style servers that omit the opening tag: content up to </think> reasons
+};
+
+std::string_view to_string(ThinkTags mode);
 
 struct ModelProfile {
   std::string name;          // profile name: the model label in the store and reports
@@ -35,6 +46,8 @@ struct ModelProfile {
   std::optional<std::string> reasoning_effort;  // o1
   std::string extra_body_json;  // merged into the request body, e.g. chat_template_kwargs
   bool stream = true;
+  bool stream_include_usage = true;  // send stream_options.include_usage (some servers reject it)
+  ThinkTags think_tags = ThinkTags::leading;
   // Client behaviour.
   int concurrency = 4;
   double connect_timeout_s = 10;

@@ -46,9 +46,11 @@ struct SampleRecord {
   std::string prompt_json;  // the messages sent, as JSON
   std::string reference;
   Completion completion;
-  double cost_usd = 0;  // from usage and the profile's prices; 0 when no price is known
-  std::string created_at;
-  std::optional<Score> score;  // absent for errored samples
+  // From usage and the profile's prices. Negative (-1) means "no price known" and is stored as
+  // NULL; reports also treat a total of 0 as "no price known" (the runner's convention).
+  double cost_usd = 0;
+  std::string created_at;      // ISO 8601 UTC; put_sample stamps "now" when empty
+  std::optional<Score> score;  // absent for errored samples (put_sample drops one if given)
   std::string scorer;          // scorer name when scored
 };
 

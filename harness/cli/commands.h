@@ -1,0 +1,28 @@
+// The rbench command line: each command registers itself on the CLI11 app.
+// Errors are thrown (rbench::Error and subclasses); main.cpp turns them into exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+
+namespace rbench::cli {
+
+// Exit codes shared by the commands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;        // a run or report failed at run time
+inline constexpr int kExitUsage = 2;        // bad flags, bad input files, missing set-up
+inline constexpr int kExitInterrupted = 130;
+
+// rbench's bundled data/ (model profiles, our own suites, the dataset catalogue):
+// $RBENCH_DATA, else the source tree's data/ when run from a build, else ../share/rbench/data
+// next to the executable.
+std::filesystem::path bundled_data_dir();
+
+void add_run_command(CLI::App& app, int& exit_code);
+void add_report_command(CLI::App& app);
+void add_catalog_commands(CLI::App& app);  // models, suites
+void add_data_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
+
+}  // namespace rbench::cli

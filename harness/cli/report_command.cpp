@@ -1,0 +1,52 @@
+// `rbench report`: the store rendered as an HTML leaderboard, or JSON/CSV/Markdown for CI.
+#include <fmt/format.h>
+
+#include "harness/cli/commands.h"
+#include "harness/error.h"
+#include "harness/store.h"
+#include "reports/report.h"
+
+namespace rbench::cli {
+namespace {
+
+struct ReportCommandOptions {
+  std::string db;
+  std::string out;
+  std::string format;
+  std::string run;
+  std::uint64_t seed = 0;
+};
+
+void report(const ReportCommandOptions& o) {
+  if (!std::filesystem::exists(o.db)) {
+    throw UsageError(fmt::format("report: no such database '{}' (run `rbench run --db {}` first)",
+                                 o.db, o.db));
+  }
+  std::string format = o.format;
+  if (format.empty()) {  // from the file name, html by default
+    const std::string ext = std::filesystem::path(o.out).extension().string();
+    format = ext == ".json" ? "json" : ext == ".csv" ? "csv" : ext == ".md" ? "md" : "html";
+  }
+  Store store(o.db);
+  ReportOptions options;
+  options.bootstrap_seed = o.seed;
+  if (!o.run.empty()) options.run = o.run;
+  write_report(store, o.out, parse_report_format(format), options);
+  fmt::print(stderr, "wrote {} ({})\n", o.out, format);
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app) {
+  auto o = std::make_shared<ReportCommandOptions>();
+  CLI::App* cmd = app.add_subcommand("report", "Render the store as a leaderboard");
+  cmd->add_option("--db", o->db, "SQLite file written by `rbench run`")->required();
+  cmd->add_option("-o,--out", o->out, "Output file")->required();
+  cmd->add_option("--format", o->format, "html|json|csv|md (default: from the file extension)")
+      ->check(CLI::IsMember({"html", "json", "csv", "md"}));
+  cmd->add_option("--run", o->run, "Only this run");
+  cmd->add_option("--seed", o->seed, "Seed of the bootstrap confidence intervals");
+  cmd->callback([o] { report(*o); });
+}
+
+}  // namespace rbench::cli

@@ -1,0 +1,140 @@
+// `rbench run`: models x suites into the store, resumable.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "engines/model_profile.h"
+#include "engines/openai_client.h"
+#include "harness/cli/commands.h"
+#include "harness/error.h"
+#include "harness/interrupts.h"
+#include "harness/runner.h"
+#include "harness/store.h"
+#include "suites/registry.h"
+
+namespace rbench::cli {
+namespace {
+
+struct RunOptions {
+  std::vector<std::string> models;
+  std::string base_url;
+  std::string api_model;
+  std::string label;
+  std::vector<std::string> suites;
+  std::string data_dir;
+  std::optional<std::size_t> limit;
+  int samples = 1;
+  std::uint64_t seed = 0;
+  std::optional<int> concurrency;
+  std::optional<int> max_tokens;
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::string db = "rbench.db";
+  std::string run_name;
+  bool debug = false;
+  bool quiet = false;
+};
+
+ModelEntry make_model(const RunOptions& o, const std::string& name_or_path) {
+  ModelEntry entry;
+  entry.profile = resolve_profile(name_or_path, bundled_data_dir() / "models");
+  if (!o.base_url.empty()) entry.profile.base_url = o.base_url;
+  if (!o.api_model.empty()) entry.profile.api_model = o.api_model;
+  entry.label = !o.label.empty()       ? o.label
+                : !o.api_model.empty() ? o.api_model
+                                       : entry.profile.name;
+  entry.concurrency = o.concurrency.value_or(entry.profile.concurrency);
+  if (o.debug) entry.concurrency = 1;
+  entry.engine = std::make_unique<OpenAIClient>(entry.profile);
+  return entry;
+}
+
+// Command line over the profile's defaults. With several models the profile defaults must agree,
+// since the sampling settings are part of the run's identity.
+SamplingParams merge_sampling(const RunOptions& o, const std::vector<ModelEntry>& models,
+                              std::string& source) {
+  SamplingParams s;
+  const ModelProfile& first = models.front().profile;
+  s.max_tokens = o.max_tokens ? o.max_tokens : first.default_max_tokens;
+  s.temperature = o.temperature ? o.temperature : first.default_temperature;
+  s.top_p = o.top_p;
+  s.reasoning_effort = first.reasoning_effort;
+  source = fmt::format("max_tokens from {}, temperature from {}",
+                       o.max_tokens ? "--max-tokens" : "profile " + first.name,
+                       o.temperature ? "--temperature" : "profile " + first.name);
+  return s;
+}
+
+int run(const RunOptions& o) {
+  if (o.models.empty()) throw UsageError("run: give at least one --model");
+  if (o.suites.empty()) throw UsageError("run: give at least one --suite (see `rbench suites`)");
+  if (o.models.size() > 1 && (!o.api_model.empty() || !o.label.empty())) {
+    throw UsageError("run: --api-model and --label apply to a single --model");
+  }
+  // Signals are blocked before any thread starts, so every thread inherits the mask.
+  const bool interactive = isatty(fileno(stderr)) && !o.quiet;
+  Progress progress(stderr, interactive);
+  InterruptWatcher interrupts([&progress](const std::string& line) { progress.message(line); });
+
+  RunSpec spec;
+  for (const auto& m : o.models) spec.models.push_back(make_model(o, m));
+  const std::filesystem::path data_dir = o.data_dir.empty() ? default_data_dir() : std::filesystem::path(o.data_dir);
+  for (const auto& s : o.suites) spec.suites.push_back(load_suite(s, data_dir, bundled_data_dir()));
+  spec.limit = o.debug ? std::optional<std::size_t>(std::min<std::size_t>(o.limit.value_or(5), 5))
+                       : o.limit;
+  spec.samples = o.samples;
+  spec.seed = o.seed;
+  spec.sampling = merge_sampling(o, spec.models, spec.sampling_source);
+  spec.run_name = o.run_name.empty() ? default_run_name(spec) : o.run_name;
+
+  Store store(o.db);
+  fmt::print(stderr, "run '{}' -> {}\n", spec.run_name, store.path().string());
+  Runner runner(store, progress);
+  const RunSummary summary = runner.run(spec, {interrupts.drain(), interrupts.cancel()});
+  const auto stats = progress.stats();
+  fmt::print(stderr,
+             "{} samples planned, {} already stored, {} finished now ({} errors, {} truncated, "
+             "{} correct), cost ${:.4f}\n",
+             summary.planned, summary.skipped, summary.finished, summary.errors, stats.truncated,
+             stats.correct, stats.cost_usd);
+  if (summary.interrupted) {
+    fmt::print(stderr, "interrupted: run the same command again to resume\n");
+    return kExitInterrupted;
+  }
+  fmt::print(stderr, "report: rbench report --db {} -o leaderboard.html\n", o.db);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand("run", "Run models on suites into the SQLite store");
+  cmd->add_option("--model", o->models,
+                   "Model profile name (see `rbench models`) or path to a profile JSON; repeatable")
+      ->required();
+  cmd->add_option("--base-url", o->base_url, "Override the profile's base URL (up to /v1)");
+  cmd->add_option("--api-model", o->api_model, "Override the model id sent to the endpoint");
+  cmd->add_option("--label", o->label, "Name of the model in the store and reports");
+  cmd->add_option("--suite", o->suites, "Suite name (see `rbench suites`) or a .jsonl path")
+      ->required();
+  cmd->add_option("--data-dir", o->data_dir,
+                  "Folder holding the public data (default: $RBENCH_DATA_DIR or ~/.cache/rbench/data)");
+  cmd->add_option("--limit", o->limit, "Only the first N items of each suite")->check(CLI::PositiveNumber);
+  cmd->add_option("--samples", o->samples, "Samples per item (for pass@k)")->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", o->seed, "Seed for the per-request seeds");
+  cmd->add_option("--concurrency", o->concurrency, "Requests in flight per model (default: profile)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--max-tokens", o->max_tokens, "Max output tokens (default: profile)");
+  cmd->add_option("--temperature", o->temperature, "Sampling temperature (default: profile)");
+  cmd->add_option("--top-p", o->top_p, "Nucleus sampling");
+  cmd->add_option("--db", o->db, "SQLite file for the results")->capture_default_str();
+  cmd->add_option("--run", o->run_name,
+                  "Run name; the same name resumes (default: derived from models, suites, settings)");
+  cmd->add_flag("--debug", o->debug, "At most 5 items, one request at a time");
+  cmd->add_flag("--quiet", o->quiet, "Plain log lines instead of a progress bar");
+  cmd->callback([o, &exit_code] { exit_code = run(*o); });
+}
+
+}  // namespace rbench::cli

@@ -1,0 +1,307 @@
+// cpp-httplib behind MockOpenAIServer. Responses are written from httplib's worker threads; every
+// pause (token delay, stall) waits on a condition variable that stop() signals, so stopping never
+// waits for a stall to run out.
+#include "harness/http/mock_openai_server.h"
+
+#include <fmt/format.h>
+#include <httplib.h>
+#include <rapidjson/document.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <ctime>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "harness/error.h"
+#include "harness/http/mock_reply.h"
+
+namespace rbench {
+
+struct MockOpenAIServer::Impl {
+  MockServerOptions options;
+  httplib::Server server;
+  std::thread thread;
+  int port = 0;
+  std::atomic<std::size_t> requests{0};
+
+  mutable std::mutex mutex;  // guards everything below
+  std::condition_variable wake;
+  bool stopping = false;
+  std::deque<Fault> faults;
+  std::string last_body;
+  std::string last_authorization;
+
+  // Sleeps `ms` unless stop() comes first; false when stopping.
+  bool pause(int ms) {
+    std::unique_lock lock(mutex);
+    return !wake.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping; });
+  }
+  Fault next_fault() {
+    std::lock_guard lock(mutex);
+    if (faults.empty()) return {};
+    const Fault f = faults.front();
+    faults.pop_front();
+    return f;
+  }
+  void handle_chat(const httplib::Request& req, httplib::Response& res);
+  void stream(httplib::Response& res, mock::ChunkIds ids, mock::Reply reply, long prompt_tokens,
+              bool include_usage, Fault fault);
+};
+
+namespace {
+
+// What the handler needs from the request body; `error` set when it is unusable.
+struct ChatCall {
+  std::string model = "mock";
+  std::string question;  // the last user message
+  long prompt_tokens = 0;
+  bool stream = false;
+  bool include_usage = false;
+  std::optional<long> max_tokens;
+  std::string error;
+};
+
+ChatCall read_call(const std::string& body) {
+  ChatCall call;
+  rapidjson::Document doc;
+  doc.Parse(body.c_str(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    call.error = "request body is not a JSON object";
+    return call;
+  }
+  if (doc.HasMember("model") && doc["model"].IsString()) call.model = doc["model"].GetString();
+  if (!doc.HasMember("messages") || !doc["messages"].IsArray() || doc["messages"].Empty()) {
+    call.error = "'messages' must be a non-empty array";
+    return call;
+  }
+  for (const auto& m : doc["messages"].GetArray()) {
+    if (!m.IsObject() || !m.HasMember("content") || !m["content"].IsString()) {
+      call.error = "each message needs a string 'content'";
+      return call;
+    }
+    const std::string_view content = m["content"].GetString();
+    call.prompt_tokens += static_cast<long>(mock::split_tokens(content).size());
+    if (m.HasMember("role") && m["role"].IsString() &&
+        std::string_view(m["role"].GetString()) == "user") {
+      call.question = content;
+    }
+  }
+  call.stream = doc.HasMember("stream") && doc["stream"].IsBool() && doc["stream"].GetBool();
+  if (doc.HasMember("stream_options") && doc["stream_options"].IsObject()) {
+    const auto& o = doc["stream_options"];
+    call.include_usage =
+        o.HasMember("include_usage") && o["include_usage"].IsBool() && o["include_usage"].GetBool();
+  }
+  for (const char* field : {"max_completion_tokens", "max_tokens"}) {
+    if (doc.HasMember(field) && !doc[field].IsNull()) {
+      if (!doc[field].IsInt64() || doc[field].GetInt64() < 1) {
+        call.error = fmt::format("'{}' must be an integer >= 1", field);
+        return call;
+      }
+      call.max_tokens = static_cast<long>(doc[field].GetInt64());
+      break;
+    }
+  }
+  return call;
+}
+
+void send_error(httplib::Response& res, int status, std::string_view message,
+                std::string_view type) {
+  res.status = status;
+  res.set_content(mock::error_json(message, type, status), "application/json");
+}
+
+}  // namespace
+
+void MockOpenAIServer::Impl::handle_chat(const httplib::Request& req, httplib::Response& res) {
+  ++requests;
+  {
+    std::lock_guard lock(mutex);
+    last_body = req.body;
+    last_authorization = req.get_header_value("Authorization");
+  }
+  const Fault fault = next_fault();
+  switch (fault.kind) {
+    case FaultKind::rate_limit:
+      if (fault.value > 0) res.set_header("Retry-After", std::to_string(fault.value));
+      return send_error(res, 429, "mock fault: rate limit reached", "rate_limit_exceeded");
+    case FaultKind::server_error:
+      return send_error(res, 500, "mock fault: internal server error", "server_error");
+    case FaultKind::bad_request:
+      return send_error(res, 400, "mock fault: bad request", "invalid_request_error");
+    default:
+      break;
+  }
+  const ChatCall call = read_call(req.body);
+  if (!call.error.empty()) return send_error(res, 400, call.error, "invalid_request_error");
+
+  mock::ChunkIds ids{fmt::format("chatcmpl-mock-{}", requests.load()),
+                     static_cast<long long>(std::time(nullptr)), call.model};
+  mock::Reply reply = mock::make_reply(call.question, options.reasoning_style, call.max_tokens);
+  if (call.stream && !options.json_for_streaming) {
+    return stream(res, std::move(ids), std::move(reply), call.prompt_tokens, call.include_usage,
+                  fault);
+  }
+  // Non-streaming: one JSON body after the whole "generation" time.
+  if (!pause(options.token_delay_ms * static_cast<int>(reply.tokens.size()))) return;
+  if (fault.kind == FaultKind::stall && !pause(fault.value)) return;
+  std::string body = mock::completion_json(ids, reply, options.reasoning_style, call.prompt_tokens);
+  if (fault.kind == FaultKind::bad_json) body.resize(body.size() / 2);
+  if (fault.kind == FaultKind::cut) {
+    // Promise the full length, send half, then drop the connection.
+    const std::size_t half = body.size() / 2;
+    res.set_content_provider(
+        body.size(), "application/json",
+        [body, half](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+          if (offset >= half) return false;
+          return sink.write(body.data(), half);
+        });
+    return;
+  }
+  res.set_content(body, "application/json");
+}
+
+void MockOpenAIServer::Impl::stream(httplib::Response& res, mock::ChunkIds ids, mock::Reply reply,
+                                    long prompt_tokens, bool include_usage, Fault fault) {
+  res.set_header("Cache-Control", "no-cache");
+  const std::string eol = options.crlf ? "\r\n" : "\n";
+  const auto provider = [this, ids = std::move(ids), reply = std::move(reply), prompt_tokens,
+                         include_usage, fault, eol](std::size_t, httplib::DataSink& sink) {
+    const auto send = [&](const std::string& data) {
+      const std::string event = "data: " + data + eol + eol;
+      return sink.write(event.data(), event.size());
+    };
+    const auto comment = [&] {
+      const std::string line = ": keep-alive" + eol + eol;
+      return !options.keep_alive_comments || sink.write(line.data(), line.size());
+    };
+    if (!comment() || !send(mock::first_chunk(ids))) return false;
+    const std::size_t fault_at = reply.tokens.size() / 2;
+    for (std::size_t i = 0; i < reply.tokens.size(); ++i) {
+      if (i == fault_at) {
+        switch (fault.kind) {
+          case FaultKind::cut:
+            return false;  // no terminating chunk: the client sees a cut
+          case FaultKind::no_done:
+            sink.done();
+            return true;
+          case FaultKind::stall:
+            if (!pause(fault.value)) return false;
+            break;
+          case FaultKind::bad_json:
+            if (!send(R"({"id": ")" + ids.id + R"(", "choices": [{"delta": {"content": "oo)")) {
+              return false;
+            }
+            break;
+          default:
+            break;
+        }
+      }
+      if (options.token_delay_ms > 0 && !pause(options.token_delay_ms)) return false;
+      if (i % 8 == 7 && !comment()) return false;
+      if (!send(mock::token_chunk(ids, reply.tokens[i], options.reasoning_style))) return false;
+    }
+    if (!send(mock::finish_chunk(ids, reply.finish_reason))) return false;
+    if (include_usage && !send(mock::usage_chunk(ids, prompt_tokens, reply))) return false;
+    if (!send("[DONE]")) return false;
+    sink.done();
+    return true;
+  };
+  res.set_chunked_content_provider("text/event-stream", provider);
+}
+
+MockOpenAIServer::MockOpenAIServer(MockServerOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->faults.assign(impl_->options.faults.begin(), impl_->options.faults.end());
+}
+
+MockOpenAIServer::~MockOpenAIServer() {
+  stop();
+}
+
+void MockOpenAIServer::start() {
+  Impl& impl = *impl_;
+  if (impl.thread.joinable()) return;
+  impl.server.set_keep_alive_timeout(1);
+  impl.server.Post(
+      "/v1/chat/completions",
+      [&impl](const httplib::Request& req, httplib::Response& res) { impl.handle_chat(req, res); });
+  impl.server.Get("/v1/models", [&impl](const httplib::Request&, httplib::Response& res) {
+    res.set_content(fmt::format(R"({{"object":"list","data":[{{"id":"mock","object":"model",)"
+                                R"("created":{},"owned_by":"rbench"}}]}})",
+                                static_cast<long long>(std::time(nullptr))),
+                    "application/json");
+  });
+  impl.server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (res.body.empty()) {
+      res.set_content(mock::error_json(fmt::format("no route for {} {}", req.method, req.path),
+                                       "invalid_request_error", res.status),
+                      "application/json");
+    }
+  });
+  impl.port =
+      impl.options.port == 0
+          ? impl.server.bind_to_any_port(impl.options.host)
+          : (impl.server.bind_to_port(impl.options.host, impl.options.port) ? impl.options.port
+                                                                            : -1);
+  if (impl.port <= 0) {
+    throw Error(fmt::format("mock server: cannot listen on {}:{} (in use?)", impl.options.host,
+                            impl.options.port));
+  }
+  impl.thread = std::thread([&impl] { impl.server.listen_after_bind(); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!impl.server.is_running()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      stop();
+      throw Error(fmt::format("mock server: did not start listening on {}", base_url()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+void MockOpenAIServer::stop() {
+  Impl& impl = *impl_;
+  {
+    std::lock_guard lock(impl.mutex);
+    impl.stopping = true;
+  }
+  impl.wake.notify_all();
+  impl.server.stop();
+  if (impl.thread.joinable()) impl.thread.join();
+}
+
+int MockOpenAIServer::port() const {
+  return impl_->port;
+}
+
+std::string MockOpenAIServer::base_url() const {
+  return fmt::format("http://{}:{}/v1", impl_->options.host, impl_->port);
+}
+
+std::size_t MockOpenAIServer::requests_received() const {
+  return impl_->requests.load();
+}
+
+void MockOpenAIServer::add_faults(std::span<const Fault> faults) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->faults.insert(impl_->faults.end(), faults.begin(), faults.end());
+}
+
+std::size_t MockOpenAIServer::faults_pending() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->faults.size();
+}
+
+std::string MockOpenAIServer::last_request_body() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->last_body;
+}
+
+std::string MockOpenAIServer::last_authorization() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->last_authorization;
+}
+
+}  // namespace rbench

@@ -1,0 +1,96 @@
+// A fake OpenAI-compatible server on 127.0.0.1 for tests, demos and `rbench serve --mock`:
+// exact /v1/chat/completions shapes (streaming and not) and /v1/models, three ways of sending
+// reasoning, and a script of faults (429, 500, stalls, cut streams, bad JSON) that successive
+// requests consume, so a client's retry logic can be tested for real.
+//
+// Its "model" is a documented heuristic baseline, not a model: it reasons "The numbers in the
+// question are ..." and answers "The answer is \boxed{N}" with N the sum of the numbers in the
+// last user message. That gets the odd one-step word problem right and most wrong.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rbench {
+
+enum class FaultKind {
+  ok,            // "ok": serve this request normally
+  rate_limit,    // "429" or "429:N": status 429, with `Retry-After: N` when N is given
+  server_error,  // "500"
+  bad_request,   // "400"
+  stall,         // "stall:MS": stop sending mid-stream for MS milliseconds, then go on
+  cut,           // "cut": close the connection mid-stream, before [DONE]
+  bad_json,      // "badjson": a malformed chunk mid-stream
+  no_done,       // "nodone": end the HTTP response cleanly mid-stream, without [DONE]
+};
+
+struct Fault {
+  FaultKind kind = FaultKind::ok;
+  int value = 0;  // Retry-After seconds for rate_limit (0: no header), milliseconds for stall
+  bool operator==(const Fault&) const = default;
+};
+
+// "429:1,500,stall:3000,cut,badjson" -> faults in order. Whitespace around items is ignored;
+// "" gives none. Throws UsageError naming the bad item and its position.
+std::vector<Fault> parse_fault_spec(std::string_view spec);
+std::string to_string(const Fault& fault);
+
+enum class MockReasoningStyle {
+  reasoning_content,  // delta.reasoning_content (DeepSeek, vLLM)
+  reasoning,          // delta.reasoning (OpenRouter and others)
+  think_tags,         // <think>...</think> inline at the start of the content
+  none,               // everything, the working included, in the content
+};
+
+// "reasoning_content" | "reasoning" | "think_tags" | "none"; throws UsageError otherwise.
+MockReasoningStyle parse_reasoning_style(std::string_view name);
+std::string_view to_string(MockReasoningStyle style);
+
+struct MockServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0: an ephemeral port, see MockOpenAIServer::port()
+  MockReasoningStyle reasoning_style = MockReasoningStyle::reasoning_content;
+  int token_delay_ms = 0;            // pause before each streamed token (one chunk per token)
+  bool crlf = false;                 // end SSE lines with CRLF instead of LF
+  bool keep_alive_comments = false;  // send ": keep-alive" comment lines in the stream
+  bool json_for_streaming = false;   // answer stream:true with a plain application/json body
+  std::vector<Fault> faults;         // consumed one per chat request, in order
+};
+
+class MockOpenAIServer {
+ public:
+  explicit MockOpenAIServer(MockServerOptions options = {});
+  ~MockOpenAIServer();  // stops the server
+  MockOpenAIServer(const MockOpenAIServer&) = delete;
+  MockOpenAIServer& operator=(const MockOpenAIServer&) = delete;
+
+  // Binds and serves from a background thread; returns once it accepts connections. Throws
+  // rbench::Error when the address cannot be bound. A server starts once: after stop(), make
+  // a new one.
+  void start();
+  // Ends every in-flight response (stalls included) and joins the thread. Idempotent.
+  void stop();
+
+  int port() const;              // the bound port (after start())
+  std::string base_url() const;  // "http://127.0.0.1:PORT/v1"
+  // POST /v1/chat/completions requests received, faulted ones included.
+  std::size_t requests_received() const;
+
+  // Thread-safe: appends to the fault script while the server runs.
+  void add_faults(std::span<const Fault> faults);
+  std::size_t faults_pending() const;
+  // What the last chat request carried, for tests of request shaping.
+  std::string last_request_body() const;
+  std::string last_authorization() const;
+
+ private:
+  struct Impl;  // keeps httplib.h out of this header
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rbench

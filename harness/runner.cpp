@@ -1,0 +1,309 @@
+#include "harness/runner.h"
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <thread>
+
+#include "harness/error.h"
+#include "harness/version.h"
+#include "scorers/registry.h"
+#include "suites/prompts.h"
+
+namespace rbench {
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+struct WorkItem {
+  const Suite* suite;
+  const Item* item;
+  int sample_index;
+};
+
+std::uint64_t fnv1a(std::string_view text, std::uint64_t hash = 1469598103934665603ULL) {
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+void write_sampling(JsonWriter& w, const SamplingParams& s) {
+  w.StartObject();
+  if (s.max_tokens) w.Key("max_tokens"), w.Int(*s.max_tokens);
+  if (s.temperature) w.Key("temperature"), w.Double(*s.temperature);
+  if (s.top_p) w.Key("top_p"), w.Double(*s.top_p);
+  if (s.reasoning_effort) w.Key("reasoning_effort"), w.String(s.reasoning_effort->c_str());
+  w.EndObject();
+}
+
+void write_fingerprint(JsonWriter& w, const RunSpec& spec) {
+  w.StartObject();
+  w.Key("models");
+  w.StartArray();
+  for (const auto& m : spec.models) {
+    w.StartObject();
+    w.Key("label"), w.String(m.label.c_str());
+    // The endpoint's URL is left out on purpose: a server restarted on another port still
+    // serves the same model, and its run should resume.
+    w.Key("api_model"), w.String(m.profile.api_model.c_str());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("suites");
+  w.StartArray();
+  for (const auto& s : spec.suites) {
+    w.StartObject();
+    w.Key("name"), w.String(s.name.c_str());
+    w.Key("version"), w.String(s.version.c_str());
+    w.Key("prompt_template"), w.String(s.prompt_template.c_str());
+    w.Key("scorer"), w.String(s.scorer.c_str());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("samples"), w.Int(spec.samples);
+  w.Key("seed"), w.Uint64(spec.seed);
+  w.Key("sampling");
+  write_sampling(w, spec.sampling);
+  w.EndObject();
+}
+
+std::string messages_json(const std::vector<ChatMessage>& messages) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartArray();
+  for (const auto& m : messages) {
+    w.StartObject();
+    w.Key("role"), w.String(m.role.c_str(), static_cast<rapidjson::SizeType>(m.role.size()));
+    w.Key("content"),
+        w.String(m.content.c_str(), static_cast<rapidjson::SizeType>(m.content.size()));
+    w.EndObject();
+  }
+  w.EndArray();
+  return buffer.GetString();
+}
+
+std::string stored_fingerprint(const std::string& config_json) {
+  rapidjson::Document doc;
+  doc.Parse(config_json.c_str());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("fingerprint")) return "";
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  doc["fingerprint"].Accept(w);
+  return buffer.GetString();
+}
+
+}  // namespace
+
+std::uint64_t request_seed(std::uint64_t seed, const std::string& suite, const std::string& item_id,
+                           int sample_index) {
+  std::uint64_t h = fnv1a(suite);
+  h = fnv1a("/", h);
+  h = fnv1a(item_id, h);
+  // Keep it within 2^31 - 1: several servers reject larger seeds.
+  return splitmix64(h ^ splitmix64(seed + static_cast<std::uint64_t>(sample_index))) %
+         2147483647ULL;
+}
+
+std::string run_fingerprint_json(const RunSpec& spec) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  write_fingerprint(w, spec);
+  return buffer.GetString();
+}
+
+std::string run_config_json(const RunSpec& spec) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("fingerprint");
+  write_fingerprint(w, spec);
+  w.Key("limit");
+  spec.limit ? w.Uint64(*spec.limit) : w.Null();
+  w.Key("sampling_source"), w.String(spec.sampling_source.c_str());
+  w.Key("models");
+  w.StartArray();
+  for (const auto& m : spec.models) {
+    const auto& p = m.profile;
+    w.StartObject();
+    w.Key("label"), w.String(m.label.c_str());
+    w.Key("profile"), w.String(p.name.c_str());
+    w.Key("profile_file"), w.String(p.file.string().c_str());
+    w.Key("base_url"), w.String(p.base_url.c_str());
+    w.Key("api_model"), w.String(p.api_model.c_str());
+    w.Key("concurrency"), w.Int(m.concurrency);
+    w.Key("price_input_per_mtok");
+    p.pricing.input_per_mtok ? w.Double(*p.pricing.input_per_mtok) : w.Null();
+    w.Key("price_output_per_mtok");
+    p.pricing.output_per_mtok ? w.Double(*p.pricing.output_per_mtok) : w.Null();
+    w.Key("price_as_of"), w.String(p.pricing.as_of.c_str());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("suites");
+  w.StartArray();
+  for (const auto& s : spec.suites) {
+    w.StartObject();
+    w.Key("name"), w.String(s.name.c_str());
+    w.Key("path"), w.String(s.path.c_str());
+    w.Key("items"), w.Uint64(s.items.size());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return buffer.GetString();
+}
+
+std::string default_run_name(const RunSpec& spec) {
+  std::string models, suites;
+  for (const auto& m : spec.models) models += (models.empty() ? "" : "+") + m.label;
+  for (const auto& s : spec.suites) suites += (suites.empty() ? "" : "+") + s.name;
+  // The fingerprint's hash keeps runs with other settings apart; the names keep it readable.
+  return fmt::format("{}_{}_{:08x}", models, suites,
+                     fnv1a(run_fingerprint_json(spec)) & 0xffffffffULL);
+}
+
+RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
+  if (spec.samples < 1) throw UsageError("--samples must be at least 1");
+  const std::string fingerprint = run_fingerprint_json(spec);
+  for (const auto& existing : store_.runs()) {
+    if (existing.name != spec.run_name) continue;
+    const std::string before = stored_fingerprint(existing.config_json);
+    if (!before.empty() && before != fingerprint) {
+      throw UsageError(fmt::format(
+          "run '{}' already exists in {} with a different configuration, so its results "
+          "would not be comparable.\n  stored:  {}\n  now:     {}\nUse --run NAME for a new run.",
+          spec.run_name, store_.path().string(), before, fingerprint));
+    }
+  }
+  const RunInfo info = store_.open_run(spec.run_name, run_config_json(spec), version(), git_sha());
+
+  std::vector<std::unique_ptr<Scorer>> scorers;
+  for (const auto& suite : spec.suites) scorers.push_back(make_scorer(suite.scorer));
+
+  const auto done = store_.completed(info.id);
+  RunSummary summary;
+  summary.run_id = info.id;
+  // Per model, the work still to do, in suite, item, sample order.
+  std::vector<std::vector<WorkItem>> work(spec.models.size());
+  for (std::size_t m = 0; m < spec.models.size(); ++m) {
+    for (const auto& suite : spec.suites) {
+      const std::size_t n = std::min(suite.items.size(), spec.limit.value_or(suite.items.size()));
+      for (std::size_t i = 0; i < n; ++i) {
+        for (int s = 0; s < spec.samples; ++s) {
+          ++summary.planned;
+          const SampleKey key{spec.models[m].label, suite.name, suite.items[i].id, s};
+          if (done.contains(key)) {
+            ++summary.skipped;
+          } else {
+            work[m].push_back({&suite, &suite.items[i], s});
+          }
+        }
+      }
+    }
+  }
+  std::size_t to_do = 0;
+  int threads = 1;
+  for (std::size_t m = 0; m < work.size(); ++m) {
+    to_do += work[m].size();
+    threads += std::max(1, spec.models[m].concurrency);
+  }
+  progress_.start(to_do, summary.skipped);
+
+  // Requests block on the network, so allow more threads than cores.
+  tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism,
+                                  static_cast<std::size_t>(threads));
+  std::atomic<std::size_t> finished{0}, errors{0};
+
+  auto run_one = [&](ModelEntry& model, const WorkItem& w, const Scorer& scorer) {
+    if (control.drain.stop_requested()) return;
+    SampleRecord record;
+    record.run_id = info.id;
+    record.key = {model.label, w.suite->name, w.item->id, w.sample_index};
+    record.suite_version = w.suite->version;
+    record.reference = w.item->reference;
+    ChatRequest request;
+    request.messages = build_messages(*w.suite, *w.item);
+    request.sampling = spec.sampling;
+    request.sampling.seed = request_seed(spec.seed, w.suite->name, w.item->id, w.sample_index);
+    record.prompt_json = messages_json(request.messages);
+    record.completion = model.engine->complete(request, nullptr, control.cancel);
+    if (record.completion.error_kind == ErrorKind::cancelled) return;  // redone on resume
+    const auto& usage = record.completion.usage;
+    // -1: no price known for this model (stored as NULL, shown as "no price").
+    record.cost_usd = model.profile.pricing.known()
+                          ? model.profile.cost_usd(usage.prompt_tokens, usage.completion_tokens)
+                          : -1;
+    const bool ok = record.completion.ok();
+    if (ok) {
+      record.score = scorer.score(record.completion.answer, record.reference);
+      record.scorer = scorer.name();
+    }
+    store_.put_sample(record);
+    ++finished;
+    if (!ok) {
+      ++errors;
+      progress_.message(fmt::format("error: {} {} #{} ({}): {}", model.label, w.item->id,
+                                    w.sample_index, to_string(record.completion.error_kind),
+                                    record.completion.error));
+    }
+    progress_.sample_finished(!ok, ok && record.score->correct, record.completion.truncated(),
+                              usage.completion_tokens, std::max(0.0, record.cost_usd));
+  };
+
+  // A failure that is not the sample's own (the store cannot write) stops that model's work and
+  // is rethrown here once every thread has joined.
+  std::vector<std::exception_ptr> failures(spec.models.size());
+  {
+    std::vector<std::jthread> per_model;
+    for (std::size_t m = 0; m < spec.models.size(); ++m) {
+      per_model.emplace_back([&, m] {
+        try {
+          ModelEntry& model = spec.models[m];
+          tbb::task_arena arena(std::max(1, model.concurrency));
+          arena.execute([&] {
+            tbb::parallel_for(
+                tbb::blocked_range<std::size_t>(0, work[m].size(), 1),
+                [&](const tbb::blocked_range<std::size_t>& range) {
+                  for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                    const WorkItem& w = work[m][i];
+                    const auto suite_index = static_cast<std::size_t>(w.suite - spec.suites.data());
+                    run_one(model, w, *scorers[suite_index]);
+                  }
+                },
+                tbb::simple_partitioner());
+          });
+        } catch (...) {
+          failures[m] = std::current_exception();
+        }
+      });
+    }
+  }
+  progress_.finish();
+  for (const auto& failure : failures) {
+    if (failure) std::rethrow_exception(failure);
+  }
+  summary.finished = finished;
+  summary.errors = errors;
+  summary.interrupted = control.drain.stop_requested() || control.cancel.stop_requested();
+  if (!summary.interrupted) store_.finish_run(info.id);
+  return summary;
+}
+
+}  // namespace rbench

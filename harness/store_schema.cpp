@@ -1,0 +1,105 @@
+// Schema versions of the results store; see store_schema.h.
+#include "harness/store_schema.h"
+
+#include <fmt/format.h>
+
+#include <array>
+
+#include "harness/error.h"
+#include "harness/sqlite_db.h"
+
+namespace rbench {
+namespace {
+
+using Migration = void (*)(sqlite3*, const std::filesystem::path&);
+
+// Version 1. Unknown numbers are NULL (never -1) so that AVG/SUM over a column stay right;
+// error_kind is NULL for a sample without error.
+void create_v1(sqlite3* db, const std::filesystem::path& path) {
+  sqlite::exec(db, path, R"sql(
+CREATE TABLE runs (
+  id             INTEGER PRIMARY KEY,
+  name           TEXT NOT NULL UNIQUE,
+  config_json    TEXT NOT NULL,
+  rbench_version TEXT NOT NULL,
+  git_sha        TEXT NOT NULL,
+  started_at     TEXT NOT NULL,
+  finished_at    TEXT
+);
+CREATE TABLE samples (
+  id                INTEGER PRIMARY KEY,
+  run_id            INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  model             TEXT NOT NULL,
+  suite             TEXT NOT NULL,
+  suite_version     TEXT NOT NULL,
+  item_id           TEXT NOT NULL,
+  sample_index      INTEGER NOT NULL,
+  prompt_json       TEXT NOT NULL,
+  reference         TEXT NOT NULL,
+  reasoning         TEXT NOT NULL,
+  answer            TEXT NOT NULL,
+  finish_reason     TEXT,
+  prompt_tokens     INTEGER,
+  completion_tokens INTEGER,
+  reasoning_tokens  INTEGER,
+  ttft_s            REAL,
+  e2e_s             REAL,
+  chunk_times_json  TEXT NOT NULL,
+  attempts          INTEGER NOT NULL,
+  http_status       INTEGER,
+  error_kind        TEXT,
+  error             TEXT,
+  cost_usd          REAL,
+  created_at        TEXT NOT NULL,
+  UNIQUE (run_id, model, suite, item_id, sample_index)
+);
+CREATE TABLE scores (
+  sample_id INTEGER PRIMARY KEY REFERENCES samples(id) ON DELETE CASCADE,
+  scorer    TEXT NOT NULL,
+  value     REAL NOT NULL,
+  correct   INTEGER NOT NULL CHECK (correct IN (0, 1)),
+  extracted TEXT NOT NULL,
+  method    TEXT NOT NULL,
+  detail    TEXT NOT NULL
+);
+-- The UNIQUE index serves resume (run_id, error_kind filter) and the report's ordered scan of
+-- one run; this one serves reports across runs, which go suite by suite.
+CREATE INDEX samples_by_suite_model ON samples (suite, model, run_id);
+)sql");
+}
+
+constexpr std::array<Migration, 1> kMigrations = {create_v1};
+
+}  // namespace
+
+int store_schema_version(sqlite3* db, const std::filesystem::path& path) {
+  sqlite::Statement st(db, path, "PRAGMA user_version");
+  if (!st.step()) sqlite::fail(db, path, "reading the schema version");
+  return static_cast<int>(st.int64(0));
+}
+
+void migrate_store(sqlite3* db, const std::filesystem::path& path, int target) {
+  if (target > static_cast<int>(kMigrations.size())) {
+    throw Error(
+        fmt::format("{}: schema version {} has no migration in this build", path.string(), target));
+  }
+  for (;;) {
+    // Read the version inside the write transaction: two processes opening a new file at once
+    // must not both create the tables.
+    sqlite::Transaction tx(db, path);
+    const int version = store_schema_version(db, path);
+    if (version > target) {
+      throw Error(fmt::format(
+          "{}: the store has schema version {}, newer than this rbench understands ({}); "
+          "use a newer rbench to read it",
+          path.string(), version, target));
+    }
+    if (version == target) return;  // the transaction rolls back: nothing was written
+    kMigrations[static_cast<std::size_t>(version)](db, path);
+    // PRAGMA takes no bound parameters; the value is our own integer.
+    sqlite::exec(db, path, fmt::format("PRAGMA user_version = {}", version + 1).c_str());
+    tx.commit();
+  }
+}
+
+}  // namespace rbench

@@ -1,0 +1,63 @@
+// The CSV report: one row per (run, model, suite) result, RFC 4180 (CRLF, quoted fields).
+#include <fmt/format.h>
+
+#include <optional>
+
+#include "reports/reporters.h"
+
+namespace rbench {
+namespace {
+
+// Quotes a field when it holds a comma, quote or line break; quotes inside are doubled.
+std::string csv_field(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+// Shortest representation that reads back exactly; empty for unknown.
+std::string number(const std::optional<double>& v) {
+  return v ? fmt::format("{}", *v) : "";
+}
+
+std::string errors_by_kind(const ResultSummary& r) {
+  std::string out;
+  for (const auto& [kind, count] : r.errors_by_kind) {
+    out += fmt::format("{}{}:{}", out.empty() ? "" : ";", kind, count);
+  }
+  return out;
+}
+
+constexpr const char* kHeader =
+    "run,model,suite,suite_version,n,scored,correct,accuracy,ci_low,ci_high,errors,"
+    "errors_by_kind,truncated,truncated_wrong,unscored,prompt_tokens_mean,"
+    "completion_tokens_mean,reasoning_tokens_mean,e2e_mean_s,e2e_p50_s,e2e_p90_s,ttft_mean_s,"
+    "cost_usd,cost_per_correct_usd";
+
+}  // namespace
+
+std::string render_csv_report(const ReportData& data) {
+  std::string out = kHeader;
+  out += "\r\n";
+  for (const ResultSummary& r : data.results) {
+    const auto ci_lo = r.accuracy ? std::optional(r.ci.lo) : std::nullopt;
+    const auto ci_hi = r.accuracy ? std::optional(r.ci.hi) : std::nullopt;
+    out +=
+        fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+                    csv_field(r.run), csv_field(r.model), csv_field(r.suite),
+                    csv_field(r.suite_version), r.n, r.scored, r.correct, number(r.accuracy),
+                    number(ci_lo), number(ci_hi), r.errors, csv_field(errors_by_kind(r)),
+                    r.truncated, r.truncated_wrong, r.unscored, number(r.prompt_tokens_mean),
+                    number(r.completion_tokens_mean), number(r.reasoning_tokens_mean),
+                    number(r.e2e_mean_s), number(r.e2e_p50_s), number(r.e2e_p90_s),
+                    number(r.ttft_mean_s), number(r.cost_usd), number(r.cost_per_correct_usd));
+  }
+  return out;
+}
+
+}  // namespace rbench

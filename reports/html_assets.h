@@ -1,0 +1,15 @@
+// The inline CSS and JavaScript of the HTML report, kept as C++ raw strings so the report stays
+// one self-contained file with no external requests.
+#pragma once
+
+#include <string_view>
+
+namespace rbench {
+
+std::string_view html_report_style();
+// Helpers, leaderboard tables and the accuracy-vs-cost plot; defines main().
+std::string_view html_report_script_tables();
+// The per-item drill-down; defines itemsView(), used by main().
+std::string_view html_report_script_items();
+
+}  // namespace rbench

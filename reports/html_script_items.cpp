@@ -1,0 +1,148 @@
+// Report JavaScript, part 2: the per-item drill-down of one suite. Rows are drawn a page at a
+// time and an item's details only when it is opened, so thousands of items stay fast.
+#include "reports/html_assets.h"
+
+namespace rbench {
+
+std::string_view html_report_script_items() {
+  return R"js(
+const PAGE = 100;
+const PREVIEW = 160;
+const FILTERS = [
+  ['all', 'All', s => true],
+  ['wrong', 'Wrong', s => s.v === 'wrong'],
+  ['errors', 'Errors', s => s.v === 'error'],
+  ['truncated', 'Truncated', s => s.f === 'length'],
+];
+const VERDICTS = {correct: '\u2713 correct', wrong: '\u2717 wrong', error: '\u26a0 error', unscored: 'unscored'};
+
+function str(i) { return i == null ? '' : data.strings[i]; }
+function oneLine(s) { s = s.replace(/\s+/g, ' ').trim(); return s.length > PREVIEW ? s.slice(0, PREVIEW) + '\u2026' : s; }
+
+function promptBlock(json) {
+  const block = el('div', {class: 'block'}, el('h4', null, 'Prompt'));
+  let messages = null;
+  try { messages = JSON.parse(json); } catch (e) { messages = null; }
+  if (!Array.isArray(messages)) {
+    block.append(el('pre', null, json));
+    return block;
+  }
+  for (const m of messages) {
+    block.append(el('div', {class: 'msg'}, el('div', {class: 'role'}, String(m.role || '')),
+                    el('pre', null, String(m.content == null ? '' : m.content))));
+  }
+  return block;
+}
+
+function fields(s) {
+  const dl = el('dl', {class: 'fields'});
+  const add = (name, value, title) => {
+    if (value === '' || value == null) return;
+    dl.append(el('dt', null, name), el('dd', {title}, value));
+  };
+  add('Verdict', s.v + (s.m ? ' (rule: ' + s.m + ')' : '') + (s.sc ? ' \u00b7 scorer ' + s.sc : ''));
+  add('Extracted', s.x != null ? el('code', null, s.x) : (s.v === 'error' ? '' : NONE));
+  add('Reference', el('code', null, str(s.r)));
+  add('Why', s.d);
+  add('Finish', s.f ? (s.f === 'length' ? 'length (cut at the token limit)' : s.f) : '');
+  add('Tokens', 'prompt ' + tok(s.tp) + ' \u00b7 completion ' + tok(s.tc) + ' \u00b7 reasoning ' + tok(s.tr));
+  add('Latency', 'first token ' + secs(s.t1) + ' \u00b7 end to end ' + secs(s.te));
+  add('Requests', (s.at != null ? s.at + ' attempt' + (s.at === 1 ? '' : 's') : '') +
+      (s.hs ? ' \u00b7 HTTP ' + s.hs : ''));
+  add('Cost', s.c != null ? usd(s.c) : '', s.c == null ? 'no price known' : null);
+  return dl;
+}
+
+function itemBody(s) {
+  const body = el('div', {class: 'item-body'}, fields(s));
+  if (s.e) {
+    body.append(el('div', {class: 'block'}, el('h4', null, 'Error' + (s.ek ? ' (' + s.ek + ')' : '')),
+                   el('pre', {class: 'error'}, s.e)));
+  }
+  body.append(promptBlock(str(s.p)));
+  if (s.rs) {
+    body.append(el('details', {class: 'reasoning'},
+      el('summary', null, 'Reasoning (' + (s.tr != null ? tok(s.tr) + ' tokens, ' : '') +
+         s.rs.length.toLocaleString('en-US') + ' characters)'),
+      el('pre', null, s.rs)));
+  }
+  body.append(el('div', {class: 'block'}, el('h4', null, 'Answer'),
+                 s.a ? el('pre', {class: 'answer'}, s.a) : el('p', {class: 'muted'}, 'no answer text')));
+  return body;
+}
+
+function itemRow(s, multiSample) {
+  const head = el('span', {class: 'item-head'},
+    el('span', {class: 'item-id'}, s.id + (multiSample ? ' #' + (s.k || 0) : '')));
+  if (s.v !== 'error') {
+    head.append(el('span', {class: 'pair'}, 'got ', el('b', null, s.x != null ? s.x : NONE)),
+                el('span', {class: 'pair'}, 'ref ', el('b', null, str(s.r))));
+  }
+  const meta = [];
+  if (s.f === 'length') meta.push(el('span', {class: 'pill warn'}, 'truncated'), ' ');
+  if (s.v === 'error') {
+    meta.push((s.at ? s.at + ' attempt' + (s.at === 1 ? '' : 's') : '') + (s.hs ? ' \u00b7 HTTP ' + s.hs : ''));
+  } else {
+    meta.push(tok(s.tc) + ' tok \u00b7 ' + secs(s.te));
+  }
+  const preview = s.v === 'error' ? (s.ek ? s.ek + ': ' : '') + (s.e || '') : (s.a || '');
+  const summary = el('summary', null,
+    el('span', {class: 'verdict ' + s.v}, VERDICTS[s.v] || s.v), head,
+    el('span', {class: 'item-meta'}, ...meta),
+    el('span', {class: 'preview'}, oneLine(preview)));
+  const details = el('details', {class: 'item'}, summary);
+  details.addEventListener('toggle', () => {
+    if (details.open && !details.built) { details.built = true; details.append(itemBody(s)); }
+  }, {once: false});
+  return el('li', {class: 'v-' + s.v}, details);
+}
+
+function itemsView(ranked) {
+  const state = {result: ranked[0].index, filter: 'all', query: '', shown: PAGE};
+  const list = el('ol', {class: 'item-list'});
+  const more = el('button', {class: 'more', type: 'button'});
+  const seg = el('div', {class: 'seg', role: 'group', 'aria-label': 'filter items'});
+  const select = el('select', {'aria-label': 'model'});
+  for (const r of ranked) select.append(el('option', {value: String(r.index)}, label(r)));
+  const search = el('input', {type: 'search', placeholder: 'Filter by item id or text', 'aria-label': 'search items'});
+
+  const samples = () => data.samples[state.result];
+  const buttons = FILTERS.map(([key, name]) => {
+    const b = el('button', {type: 'button', 'data-filter': key}, name, el('span', {class: 'count'}));
+    b.addEventListener('click', () => { state.filter = key; state.shown = PAGE; render(); });
+    seg.append(b);
+    return b;
+  });
+  const matches = s => {
+    if (!FILTERS.find(f => f[0] === state.filter)[2](s)) return false;
+    if (!state.query) return true;
+    const q = state.query;
+    return s.id.toLowerCase().includes(q) || (s.a || '').toLowerCase().includes(q) ||
+           (s.x || '').toLowerCase().includes(q) || (s.e || '').toLowerCase().includes(q);
+  };
+
+  function render() {
+    const all = samples();
+    const multiSample = all.some(s => s.k);
+    FILTERS.forEach(([key, , test], i) => {
+      buttons[i].setAttribute('aria-pressed', String(key === state.filter));
+      buttons[i].querySelector('.count').textContent = String(all.filter(test).length);
+    });
+    const rows = all.filter(matches);
+    list.replaceChildren(...rows.slice(0, state.shown).map(s => itemRow(s, multiSample)));
+    if (!rows.length) list.append(el('li', {class: 'empty'}, 'No items match.'));
+    const left = rows.length - state.shown;
+    more.hidden = left <= 0;
+    more.textContent = 'Show ' + Math.min(left, PAGE) + ' more (' + left + ' not shown)';
+  }
+  select.addEventListener('change', () => { state.result = Number(select.value); state.shown = PAGE; render(); });
+  search.addEventListener('input', () => { state.query = search.value.trim().toLowerCase(); state.shown = PAGE; render(); });
+  more.addEventListener('click', () => { state.shown += PAGE; render(); });
+  render();
+  return el('div', {class: 'items'}, el('h3', null, 'Items'),
+            el('div', {class: 'controls'}, select, seg, search), list, more);
+}
+)js";
+}
+
+}  // namespace rbench

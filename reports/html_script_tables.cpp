@@ -1,0 +1,244 @@
+// Report JavaScript, part 1: DOM helpers, number formats, the sortable leaderboards and the
+// accuracy-vs-cost plot with its Pareto front. Every string from the data goes through
+// textContent or setAttribute, never innerHTML.
+#include "reports/html_assets.h"
+
+namespace rbench {
+
+std::string_view html_report_script_tables() {
+  return R"js(
+const data = JSON.parse(document.getElementById('rbench-data').textContent);
+const NONE = '\u2014';
+const SVGNS = 'http://www.w3.org/2000/svg';
+
+function el(tag, props, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const kid of kids) if (kid !== null && kid !== undefined && kid !== false) e.append(kid);
+  return e;
+}
+function svg(tag, attrs, ...kids) {
+  const e = document.createElementNS(SVGNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+  for (const kid of kids) e.append(kid);
+  return e;
+}
+
+function pct(x) { return x == null ? NONE : (100 * x).toFixed(1) + '%'; }
+function tok(x) { return x == null ? NONE : Math.round(x).toLocaleString('en-US'); }
+function secs(x) {
+  if (x == null) return NONE;
+  if (x < 1) return Math.round(x * 1000) + ' ms';
+  return x < 100 ? x.toFixed(2) + ' s' : Math.round(x) + ' s';
+}
+function usd(x) {
+  if (x == null) return NONE;
+  if (x === 0) return '$0';
+  if (x >= 100) return '$' + x.toFixed(0);
+  if (x >= 1) return '$' + x.toFixed(2);
+  if (x >= 0.01) return '$' + x.toFixed(3);
+  return '$' + x.toPrecision(2);
+}
+function label(r) { return data.multi_run ? r.model + ' \u00b7 ' + r.run : r.model; }
+function slug(s) { return 'suite-' + s.replace(/[^A-Za-z0-9_-]+/g, '-'); }
+const confidence = Math.round(100 * data.confidence);
+
+function accuracyCell(r) {
+  if (r.accuracy == null) return el('span', {class: 'muted', title: 'nothing scored'}, NONE);
+  const range = el('div', {class: 'cibar-range'});
+  range.style.left = (100 * r.ci_low) + '%';
+  range.style.width = (100 * (r.ci_high - r.ci_low)) + '%';
+  const point = el('div', {class: 'cibar-point'});
+  point.style.left = (100 * r.accuracy) + '%';
+  return el('div', {class: 'acc'},
+    el('span', {class: 'acc-value'}, pct(r.accuracy)),
+    el('span', {class: 'acc-ci', title: confidence + '% bootstrap confidence interval'},
+       '[' + (100 * r.ci_low).toFixed(1) + ', ' + (100 * r.ci_high).toFixed(1) + ']'),
+    el('div', {class: 'cibar', 'aria-hidden': 'true'}, range, point));
+}
+
+function errorsCell(r) {
+  if (!r.errors) return '0';
+  const kinds = Object.entries(r.errors_by_kind).map(([k, n]) => n + ' ' + k).join(', ');
+  return el('span', {class: 'pill bad has-tip', title: kinds}, String(r.errors));
+}
+
+function truncatedCell(r) {
+  if (!r.truncated) return '0';
+  return el('span', {class: 'pill warn has-tip',
+    title: r.truncated + ' cut at the token limit (finish_reason = length), ' +
+           r.truncated_wrong + ' of them scored wrong'},
+    r.truncated + ' (' + r.truncated_wrong + ' wrong)');
+}
+
+function latencyCell(r) {
+  const l = r.latency;
+  if (l.e2e_mean_s == null) return NONE;
+  return el('span', {class: 'has-tip',
+    title: 'end to end: mean ' + secs(l.e2e_mean_s) + ', p50 ' + secs(l.e2e_p50_s) + ', p90 ' +
+           secs(l.e2e_p90_s) + '; time to first token: mean ' + secs(l.ttft_mean_s)},
+    secs(l.e2e_mean_s));
+}
+
+function perCorrectCell(r) {
+  if (r.cost_per_correct_usd != null) return usd(r.cost_per_correct_usd);
+  return el('span', {class: 'muted has-tip', title: r.cost_per_correct_note || 'unknown'}, NONE);
+}
+
+const COLUMNS = [
+  {label: '#', num: true, value: (r, i) => i + 1, cell: (r, i) => String(i + 1), cls: 'rank'},
+  {label: 'Model', value: r => label(r), cell: r => el('span', {class: 'model'}, r.model,
+     data.multi_run ? el('span', {class: 'run'}, r.run) : null)},
+  {label: 'Accuracy (' + confidence + '% CI)', num: true, value: r => r.accuracy, cell: accuracyCell},
+  {label: 'Correct', num: true, value: r => r.correct, cell: r => r.correct + ' / ' + r.scored,
+   title: 'correct / scored (samples without error)'},
+  {label: 'n', num: true, value: r => r.n, cell: r => String(r.n), title: 'samples stored'},
+  {label: 'Errors', num: true, value: r => r.errors, cell: errorsCell},
+  {label: 'Truncated', num: true, value: r => r.truncated, cell: truncatedCell,
+   title: 'answers cut at the token limit; how many of them were wrong'},
+  {label: 'Output tok', num: true, value: r => r.tokens.completion_mean,
+   cell: r => tok(r.tokens.completion_mean), title: 'mean completion tokens (reasoning included)'},
+  {label: 'Reasoning tok', num: true, value: r => r.tokens.reasoning_mean,
+   cell: r => tok(r.tokens.reasoning_mean), title: 'mean reasoning tokens'},
+  {label: 'Latency', num: true, value: r => r.latency.e2e_mean_s, cell: latencyCell,
+   title: 'mean end-to-end seconds per request'},
+  {label: 'Cost', num: true, value: r => r.cost_usd, cell: r => usd(r.cost_usd), title: 'total USD'},
+  {label: 'Cost / correct', num: true, value: r => r.cost_per_correct_usd, cell: perCorrectCell,
+   title: 'total cost divided by correct answers'},
+];
+
+// Click a header to sort by it (numbers numerically, unknown values always last).
+function sortTable(table, col, th) {
+  const desc = th.dataset.dir !== 'desc';
+  for (const h of table.tHead.rows[0].cells) { h.dataset.dir = ''; h.querySelector('.arrow').textContent = ''; }
+  th.dataset.dir = desc ? 'desc' : 'asc';
+  th.querySelector('.arrow').textContent = desc ? '\u25be' : '\u25b4';
+  const body = table.tBodies[0];
+  const rows = Array.from(body.rows);
+  const key = row => row.sortKeys[col];
+  rows.sort((a, b) => {
+    const x = key(a), y = key(b);
+    if (x == null || y == null) return (x == null) - (y == null);
+    const c = typeof x === 'number' ? x - y : String(x).localeCompare(String(y));
+    return desc ? -c : c;
+  });
+  body.append(...rows);
+}
+
+function leaderboard(ranked) {
+  const headRow = el('tr');
+  const table = el('table', {class: 'leaderboard'}, el('thead', null, headRow), el('tbody'));
+  COLUMNS.forEach((c, col) => {
+    const th = el('th', {class: 'sortable' + (c.num ? ' num' : ''), title: c.title, scope: 'col'},
+                  c.label, el('span', {class: 'arrow'}));
+    th.addEventListener('click', () => sortTable(table, col, th));
+    headRow.append(th);
+  });
+  ranked.forEach((r, i) => {
+    const tr = el('tr', {class: 'result-row', 'data-model': r.model, 'data-run': r.run});
+    tr.sortKeys = COLUMNS.map(c => c.value(r, i));
+    for (const c of COLUMNS) {
+      tr.append(el('td', {class: (c.num ? 'num ' : '') + (c.cls || '')}, c.cell(r, i)));
+    }
+    table.tBodies[0].append(tr);
+  });
+  return el('div', {class: 'table-wrap'}, table);
+}
+
+function niceTicks(lo, hi, count) {
+  const raw = (hi - lo) / count, mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map(m => m * mag).find(s => s >= raw);
+  const ticks = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(t);
+  return ticks;
+}
+
+// Accuracy against total cost; the Pareto front joins the models no cheaper model beats.
+function costPlot(ranked) {
+  const pts = ranked.filter(r => r.accuracy != null && r.cost_usd != null && r.cost_usd > 0);
+  if (pts.length < 2) return null;
+  const W = 720, H = 300, L = 58, R = 150, T = 14, B = 42;
+  const costs = pts.map(r => r.cost_usd);
+  let x0 = Math.min(...costs), x1 = Math.max(...costs);
+  const log = x1 / x0 > 20;
+  if (log) { x0 = Math.log10(x0) - 0.15; x1 = Math.log10(x1) + 0.15; }
+  else { x0 = 0; x1 = x1 * 1.08; }
+  const accs = pts.map(r => r.accuracy);
+  const y0 = Math.max(0, Math.floor((Math.min(...accs) - 0.05) * 10) / 10);
+  const y1 = Math.min(1, Math.ceil((Math.max(...accs) + 0.05) * 10) / 10);
+  const fx = c => L + ((log ? Math.log10(c) : c) - x0) / (x1 - x0) * (W - L - R);
+  const fy = a => T + (y1 - a) / (y1 - y0 || 1) * (H - T - B);
+  const g = svg('svg', {viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'accuracy against cost'});
+  for (const t of niceTicks(y0, y1, 5)) {
+    g.append(svg('line', {x1: L, x2: W - R, y1: fy(t), y2: fy(t), stroke: '#eaeef2'}));
+    g.append(svg('text', {x: L - 8, y: fy(t) + 4, 'text-anchor': 'end'}, pct(t).replace('.0%', '%')));
+  }
+  const xt = log ? niceTicks(Math.ceil(x0), Math.floor(x1), Math.max(1, Math.floor(x1) - Math.ceil(x0)))
+                     .map(p => Math.pow(10, p))
+                 : niceTicks(0, x1, 5);
+  for (const t of xt) {
+    if (t <= 0 && log) continue;
+    g.append(svg('line', {x1: fx(t), x2: fx(t), y1: T, y2: H - B, stroke: '#eaeef2'}));
+    g.append(svg('text', {x: fx(t), y: H - B + 16, 'text-anchor': 'middle'}, usd(t)));
+  }
+  g.append(svg('text', {x: (L + W - R) / 2, y: H - 6, 'text-anchor': 'middle'},
+               'total cost (USD' + (log ? ', log scale' : '') + ')'));
+  g.append(svg('text', {x: 14, y: (T + H - B) / 2, 'text-anchor': 'middle',
+                        transform: `rotate(-90 14 ${(T + H - B) / 2})`}, 'accuracy'));
+  const byCost = pts.slice().sort((a, b) => a.cost_usd - b.cost_usd || b.accuracy - a.accuracy);
+  const front = [];
+  for (const r of byCost) if (!front.length || r.accuracy > front[front.length - 1].accuracy) front.push(r);
+  let d = '';
+  front.forEach((r, i) => {
+    d += i === 0 ? `M${fx(r.cost_usd)},${fy(r.accuracy)}` : `H${fx(r.cost_usd)}V${fy(r.accuracy)}`;
+  });
+  g.append(svg('path', {d, fill: 'none', stroke: '#0969da', 'stroke-width': 1.5, 'stroke-dasharray': '4 3'}));
+  for (const r of pts) {
+    const onFront = front.includes(r);
+    const cx = fx(r.cost_usd), cy = fy(r.accuracy);
+    g.append(svg('circle', {cx, cy, r: 5, fill: onFront ? '#0969da' : '#fff', stroke: onFront ? '#0969da' : '#8c959f',
+                            'stroke-width': 1.5},
+                 svg('title', null, label(r) + ': ' + pct(r.accuracy) + ' for ' + usd(r.cost_usd))));
+    g.append(svg('text', {x: cx + 7, y: cy - 7, class: 'label'}, label(r)));
+  }
+  return el('figure', {class: 'plot'}, g,
+            el('figcaption', {class: 'note'}, 'Accuracy against total cost. Filled points are on the ' +
+               'Pareto front: no cheaper model is more accurate.'));
+}
+
+function main() {
+  const root = document.getElementById('suites');
+  const toc = document.getElementById('toc');
+  if (!data.suites.length) {
+    root.append(el('p', {class: 'notice'}, 'The store has no samples yet.'));
+    return;
+  }
+  for (const suite of data.suites) {
+    const ranked = suite.ranked.map(i => Object.assign({index: i}, data.results[i]));
+    const versions = Array.from(new Set(ranked.map(r => r.suite_version))).join(', ');
+    toc.append(el('a', {href: '#' + slug(suite.name)}, suite.name));
+    const section = el('section', {class: 'suite', id: slug(suite.name)},
+      el('h2', null, suite.name),
+      el('p', {class: 'suite-meta'}, 'data version ' + versions + ' \u00b7 ranked by accuracy; ' +
+         'click a column to sort'),
+      leaderboard(ranked));
+    const unscored = ranked.filter(r => r.unscored > 0);
+    if (unscored.length) {
+      section.append(el('p', {class: 'note'}, 'Not scored (no error, but the scorer gave no verdict): ' +
+        unscored.map(r => label(r) + ' ' + r.unscored).join(', ') + '.'));
+    }
+    section.append(costPlot(ranked) || '');
+    section.append(itemsView(ranked));
+    root.append(section);
+  }
+}
+)js";
+}
+
+}  // namespace rbench

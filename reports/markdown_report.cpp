@@ -1,0 +1,131 @@
+// The Markdown report: a leaderboard table per suite, small enough for a CI comment.
+#include <fmt/format.h>
+
+#include <optional>
+
+#include "reports/reporters.h"
+
+namespace rbench {
+namespace {
+
+// Table cells: no line breaks, no pipes, nothing GitHub would render as HTML or formatting.
+std::string md_text(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '\n':
+      case '\r':
+        out += ' ';
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '|':
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+        out += '\\', out += c;
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+constexpr const char* kNone = "—";
+
+std::string percent(double v) {
+  return fmt::format("{:.1f}%", v * 100);
+}
+
+std::string accuracy_cell(const ResultSummary& r) {
+  if (!r.accuracy) return kNone;
+  return fmt::format("**{}** [{:.1f}, {:.1f}]", percent(*r.accuracy), r.ci.lo * 100, r.ci.hi * 100);
+}
+
+std::string tokens(const std::optional<double>& v) {
+  return v ? fmt::format("{:.0f}", *v) : kNone;
+}
+
+std::string seconds(const std::optional<double>& v) {
+  if (!v) return kNone;
+  return *v < 1 ? fmt::format("{:.0f} ms", *v * 1000) : fmt::format("{:.2f} s", *v);
+}
+
+std::string usd(const std::optional<double>& v) {
+  if (!v) return kNone;
+  if (*v >= 1) return fmt::format("${:.2f}", *v);
+  if (*v >= 0.01) return fmt::format("${:.3f}", *v);
+  return fmt::format("${:.2g}", *v);
+}
+
+std::string errors_cell(const ResultSummary& r) {
+  if (r.errors == 0) return "0";
+  std::string kinds;
+  for (const auto& [kind, count] : r.errors_by_kind) {
+    kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", count, kind);
+  }
+  return fmt::format("{} ({})", r.errors, kinds);
+}
+
+std::string truncated_cell(const ResultSummary& r) {
+  if (r.truncated == 0) return "0";
+  return fmt::format("{} ({} wrong)", r.truncated, r.truncated_wrong);
+}
+
+}  // namespace
+
+std::string render_markdown_report(const ReportData& data) {
+  std::string out = "# rbench results\n\n";
+  out += fmt::format("From `{}`", md_text(data.db_path));
+  if (!data.runs.empty()) {
+    out += ", runs:";
+    for (const RunInfo& run : data.runs) {
+      out += fmt::format(" {} (rbench {}, {})", md_text(run.name), md_text(run.rbench_version),
+                         md_text(run.git_sha));
+    }
+  }
+  out += fmt::format(". Accuracy with its {:.0f}% bootstrap confidence interval.\n",
+                     data.confidence * 100);
+  const bool several_runs = data.runs.size() > 1;
+  bool any_unpriced = false;
+  for (const auto& [suite, ranked] : rank_by_suite(data.results)) {
+    out += fmt::format("\n## {}\n\n", md_text(suite));
+    out += several_runs ? "| # | Model | Run |" : "| # | Model |";
+    out += fmt::format(
+        " Accuracy [{:.0f}% CI] | Correct | n | Errors | Truncated | Output tok | Reasoning tok"
+        " | Latency p50 | Cost | Cost / correct |\n",
+        data.confidence * 100);
+    out += several_runs ? "|--:|---|---|" : "|--:|---|";
+    out += "---|--:|--:|---|---|--:|--:|--:|--:|--:|\n";
+    int rank = 0;
+    for (const ResultSummary* r : ranked) {
+      out += fmt::format("| {} | {} |", ++rank, md_text(r->model));
+      if (several_runs) out += fmt::format(" {} |", md_text(r->run));
+      std::string per_correct = usd(r->cost_per_correct_usd);
+      if (!r->cost_per_correct_usd) {
+        per_correct += r->cost_per_correct_note == "no correct answers" ? "²" : "¹";
+        any_unpriced = true;
+      }
+      out += fmt::format(
+          " {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} |\n", accuracy_cell(*r), r->correct,
+          r->scored, r->n, errors_cell(*r), truncated_cell(*r), tokens(r->completion_tokens_mean),
+          tokens(r->reasoning_tokens_mean), seconds(r->e2e_p50_s), usd(r->cost_usd), per_correct);
+    }
+  }
+  if (data.results.empty()) out += "\nNo samples in the store yet.\n";
+  if (any_unpriced) out += "\n¹ no price known for the model. ² no correct answers.\n";
+  return out;
+}
+
+}  // namespace rbench

@@ -1,0 +1,111 @@
+// Entry points of the reports: load the store, aggregate, hand the data to one reporter.
+#include "reports/report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "harness/error.h"
+#include "harness/version.h"
+#include "reports/reporters.h"
+
+namespace rbench {
+namespace {
+
+ReportData load(Store& store, const ReportOptions& options) {
+  ReportData data;
+  data.db_path = store.path().string();
+  data.rbench_version = version();
+  data.confidence = options.confidence;
+  std::vector<RunInfo> runs = store.runs();
+  if (options.run) {
+    const auto it = std::find_if(runs.begin(), runs.end(),
+                                 [&](const RunInfo& r) { return r.name == *options.run; });
+    if (it == runs.end()) {
+      std::string names;
+      for (const auto& r : runs) names += (names.empty() ? "" : ", ") + r.name;
+      throw UsageError(fmt::format("report: no run named '{}' in {} (runs: {})", *options.run,
+                                   data.db_path, names.empty() ? "none" : names));
+    }
+    data.runs = {*it};
+    data.samples = store.samples(it->id);
+  } else {
+    data.runs = std::move(runs);
+    data.samples = store.samples();
+  }
+  SummaryOptions summary;
+  summary.bootstrap_seed = options.bootstrap_seed;
+  summary.bootstrap_rounds = options.bootstrap_rounds;
+  summary.confidence = options.confidence;
+  data.results = summarize(data.runs, data.samples, summary);
+  return data;
+}
+
+}  // namespace
+
+ReportFormat parse_report_format(std::string_view name) {
+  if (name == "html") return ReportFormat::html;
+  if (name == "json") return ReportFormat::json;
+  if (name == "csv") return ReportFormat::csv;
+  if (name == "md" || name == "markdown") return ReportFormat::md;
+  throw UsageError(
+      fmt::format("unknown report format '{}' (expected html, json, csv or md)", name));
+}
+
+std::string_view to_string(ReportFormat format) {
+  switch (format) {
+    case ReportFormat::html:
+      return "html";
+    case ReportFormat::json:
+      return "json";
+    case ReportFormat::csv:
+      return "csv";
+    case ReportFormat::md:
+      return "md";
+  }
+  return "unknown";
+}
+
+std::string render_report(Store& store, ReportFormat format, const ReportOptions& options) {
+  const ReportData data = load(store, options);
+  switch (format) {
+    case ReportFormat::html:
+      return render_html_report(data);
+    case ReportFormat::json:
+      return render_json_report(data);
+    case ReportFormat::csv:
+      return render_csv_report(data);
+    case ReportFormat::md:
+      return render_markdown_report(data);
+  }
+  throw Error("render_report: unknown report format");
+}
+
+void write_report(Store& store, const std::filesystem::path& out, ReportFormat format,
+                  const ReportOptions& options) {
+  const std::string text = render_report(store, format, options);
+  if (out.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(out.parent_path(), ec);  // the open below reports it
+  }
+  std::filesystem::path tmp = out;
+  tmp += ".tmp";
+  {
+    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+    if (!file) throw Error(fmt::format("{}: cannot open for writing the report", tmp.string()));
+    file.write(text.data(), static_cast<std::streamsize>(text.size()));
+    file.close();
+    if (!file) throw Error(fmt::format("{}: write failed (disk full?)", tmp.string()));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, out, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw Error(
+        fmt::format("{}: cannot move the report into place: {}", out.string(), ec.message()));
+  }
+}
+
+}  // namespace rbench

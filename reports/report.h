@@ -1,0 +1,37 @@
+// Rendering the store: an HTML leaderboard for people, JSON/CSV/Markdown for CI and scripts.
+// Reports read only the store, and the same store gives the same bytes (seeded bootstrap, no
+// timestamps of their own).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "harness/store.h"
+
+namespace rbench {
+
+enum class ReportFormat { html, json, csv, md };
+
+// "html", "json", "csv", "md" (also "markdown"); throws UsageError naming the accepted values.
+ReportFormat parse_report_format(std::string_view name);
+std::string_view to_string(ReportFormat format);
+
+struct ReportOptions {
+  std::uint64_t bootstrap_seed = 0;
+  int bootstrap_rounds = 1000;
+  double confidence = 0.95;
+  std::optional<std::string> run;  // only this run (by name); all runs when absent
+};
+
+// The report as text. Throws UsageError when options.run names no run in the store.
+std::string render_report(Store& store, ReportFormat format, const ReportOptions& options);
+
+// Renders and writes `out` (through a temporary file renamed into place, so a reader never
+// sees half a report). Throws rbench::Error naming the file when it cannot be written.
+void write_report(Store& store, const std::filesystem::path& out, ReportFormat format,
+                  const ReportOptions& options);
+
+}  // namespace rbench

@@ -1,0 +1,26 @@
+// The reporters behind render_report, one per file, each over the same plain ReportData.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "harness/store.h"
+#include "reports/summary.h"
+
+namespace rbench {
+
+struct ReportData {
+  std::string db_path;         // the store the report was generated from
+  std::string rbench_version;  // of the rbench that rendered it
+  std::vector<RunInfo> runs;   // the runs reported, in start order
+  std::vector<SampleRecord> samples;
+  std::vector<ResultSummary> results;
+  double confidence = 0.95;
+};
+
+std::string render_json_report(const ReportData& data);
+std::string render_csv_report(const ReportData& data);
+std::string render_markdown_report(const ReportData& data);
+std::string render_html_report(const ReportData& data);
+
+}  // namespace rbench

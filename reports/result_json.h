@@ -1,0 +1,97 @@
+// One ResultSummary as a JSON object: shared by the JSON report and the data the HTML report
+// embeds, so both carry the same numbers under the same names. Unknown numbers are null.
+#pragma once
+
+#include <rapidjson/rapidjson.h>
+
+#include <optional>
+#include <string_view>
+
+#include "reports/summary.h"
+
+namespace rbench {
+
+template <class Writer>
+void write_json_string(Writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+template <class Writer>
+void write_json_number(Writer& w, const std::optional<double>& v) {
+  if (v) {
+    w.Double(*v);
+  } else {
+    w.Null();
+  }
+}
+
+template <class Writer>
+void write_result_json(Writer& w, const ResultSummary& r) {
+  w.StartObject();
+  w.Key("run");
+  write_json_string(w, r.run);
+  w.Key("model");
+  write_json_string(w, r.model);
+  w.Key("suite");
+  write_json_string(w, r.suite);
+  w.Key("suite_version");
+  write_json_string(w, r.suite_version);
+  w.Key("n");
+  w.Int64(r.n);
+  w.Key("scored");
+  w.Int64(r.scored);
+  w.Key("correct");
+  w.Int64(r.correct);
+  w.Key("accuracy");
+  write_json_number(w, r.accuracy);
+  w.Key("ci_low");
+  write_json_number(w, r.accuracy ? std::optional(r.ci.lo) : std::nullopt);
+  w.Key("ci_high");
+  write_json_number(w, r.accuracy ? std::optional(r.ci.hi) : std::nullopt);
+  w.Key("errors");
+  w.Int64(r.errors);
+  w.Key("errors_by_kind");
+  w.StartObject();
+  for (const auto& [kind, count] : r.errors_by_kind) {
+    write_json_string(w, kind);
+    w.Int64(count);
+  }
+  w.EndObject();
+  w.Key("truncated");
+  w.Int64(r.truncated);
+  w.Key("truncated_wrong");
+  w.Int64(r.truncated_wrong);
+  w.Key("unscored");
+  w.Int64(r.unscored);
+  w.Key("tokens");
+  w.StartObject();
+  w.Key("prompt_mean");
+  write_json_number(w, r.prompt_tokens_mean);
+  w.Key("completion_mean");
+  write_json_number(w, r.completion_tokens_mean);
+  w.Key("reasoning_mean");
+  write_json_number(w, r.reasoning_tokens_mean);
+  w.EndObject();
+  w.Key("latency");
+  w.StartObject();
+  w.Key("e2e_mean_s");
+  write_json_number(w, r.e2e_mean_s);
+  w.Key("e2e_p50_s");
+  write_json_number(w, r.e2e_p50_s);
+  w.Key("e2e_p90_s");
+  write_json_number(w, r.e2e_p90_s);
+  w.Key("ttft_mean_s");
+  write_json_number(w, r.ttft_mean_s);
+  w.EndObject();
+  w.Key("cost_usd");
+  write_json_number(w, r.cost_usd);
+  w.Key("cost_per_correct_usd");
+  write_json_number(w, r.cost_per_correct_usd);
+  if (!r.cost_per_correct_note.empty()) {
+    w.Key("cost_per_correct_note");
+    write_json_string(w, r.cost_per_correct_note);
+  }
+  w.EndObject();
+}
+
+}  // namespace rbench

@@ -1,0 +1,138 @@
+// Aggregation of samples into per (run, model, suite) results; see summary.h.
+#include "reports/summary.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+namespace rbench {
+namespace {
+
+std::optional<double> mean_or_none(const std::vector<double>& values) {
+  if (values.empty()) return std::nullopt;
+  return stats::mean(values);
+}
+
+// Accumulates one group; finish() turns it into the summary's derived numbers.
+struct Accumulator {
+  ResultSummary result;
+  std::set<std::string> versions;
+  std::vector<double> outcomes;  // 1 correct, 0 wrong, per scored sample
+  std::vector<double> prompt_tokens, completion_tokens, reasoning_tokens, e2e, ttft;
+  double cost = 0;
+  bool cost_known = false;
+
+  void add(const SampleRecord& s, std::size_t index) {
+    const Completion& c = s.completion;
+    result.samples.push_back(index);
+    ++result.n;
+    versions.insert(s.suite_version);
+    if (c.usage.prompt_tokens >= 0) prompt_tokens.push_back(double(c.usage.prompt_tokens));
+    if (c.usage.completion_tokens >= 0) {
+      completion_tokens.push_back(double(c.usage.completion_tokens));
+    }
+    if (c.usage.reasoning_tokens >= 0) reasoning_tokens.push_back(double(c.usage.reasoning_tokens));
+    if (s.cost_usd >= 0) {  // an errored call may still have been billed
+      cost += s.cost_usd;
+      cost_known = true;
+    }
+    if (!c.ok()) {
+      ++result.errors;
+      ++result.errors_by_kind[std::string(to_string(c.error_kind))];
+      return;
+    }
+    if (c.timings.e2e_s >= 0) e2e.push_back(c.timings.e2e_s);
+    if (c.timings.ttft_s >= 0) ttft.push_back(c.timings.ttft_s);
+    if (c.truncated()) ++result.truncated;
+    if (!s.score) {
+      ++result.unscored;
+      return;
+    }
+    ++result.scored;
+    outcomes.push_back(s.score->correct ? 1.0 : 0.0);
+    if (s.score->correct) {
+      ++result.correct;
+    } else if (c.truncated()) {
+      ++result.truncated_wrong;
+    }
+  }
+
+  ResultSummary finish(const SummaryOptions& options) && {
+    ResultSummary& r = result;
+    std::string joined;
+    for (const auto& v : versions) joined += (joined.empty() ? "" : ",") + v;
+    r.suite_version = joined;
+    if (r.scored > 0) {
+      r.accuracy = double(r.correct) / double(r.scored);
+      r.ci = stats::bootstrap_mean_ci(outcomes, options.confidence, options.bootstrap_rounds,
+                                      options.bootstrap_seed);
+    }
+    r.prompt_tokens_mean = mean_or_none(prompt_tokens);
+    r.completion_tokens_mean = mean_or_none(completion_tokens);
+    r.reasoning_tokens_mean = mean_or_none(reasoning_tokens);
+    r.e2e_mean_s = mean_or_none(e2e);
+    if (!e2e.empty()) {
+      r.e2e_p50_s = stats::quantile(e2e, 0.5);
+      r.e2e_p90_s = stats::quantile(e2e, 0.9);
+    }
+    r.ttft_mean_s = mean_or_none(ttft);
+    // The runner records 0 when the profile has no price, so a zero total means "unknown" too.
+    if (cost_known && cost > 0) r.cost_usd = cost;
+    if (!r.cost_usd) {
+      r.cost_per_correct_note = "no price known for this model";
+    } else if (r.correct == 0) {
+      r.cost_per_correct_note = "no correct answers";
+    } else {
+      r.cost_per_correct_usd = cost / double(r.correct);
+    }
+    return std::move(r);
+  }
+};
+
+}  // namespace
+
+std::vector<ResultSummary> summarize(const std::vector<RunInfo>& runs,
+                                     const std::vector<SampleRecord>& samples,
+                                     const SummaryOptions& options) {
+  std::map<std::int64_t, std::string> run_names;
+  for (const auto& run : runs) run_names[run.id] = run.name;
+  std::map<std::tuple<std::int64_t, std::string, std::string>, Accumulator> groups;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const SampleRecord& s = samples[i];
+    auto [it, inserted] = groups.try_emplace({s.run_id, s.key.model, s.key.suite});
+    if (inserted) {
+      ResultSummary& r = it->second.result;
+      r.run_id = s.run_id;
+      const auto name = run_names.find(s.run_id);
+      r.run = name != run_names.end() ? name->second : fmt::format("run {}", s.run_id);
+      r.model = s.key.model;
+      r.suite = s.key.suite;
+    }
+    it->second.add(s, i);
+  }
+  std::vector<ResultSummary> out;
+  out.reserve(groups.size());
+  for (auto& [key, acc] : groups) out.push_back(std::move(acc).finish(options));
+  return out;
+}
+
+std::vector<std::pair<std::string, std::vector<const ResultSummary*>>> rank_by_suite(
+    const std::vector<ResultSummary>& results) {
+  std::map<std::string, std::vector<const ResultSummary*>> by_suite;
+  for (const auto& r : results) by_suite[r.suite].push_back(&r);
+  std::vector<std::pair<std::string, std::vector<const ResultSummary*>>> out;
+  for (auto& [suite, list] : by_suite) {
+    std::stable_sort(list.begin(), list.end(), [](const ResultSummary* a, const ResultSummary* b) {
+      if (a->accuracy.has_value() != b->accuracy.has_value()) return a->accuracy.has_value();
+      if (a->accuracy && *a->accuracy != *b->accuracy) return *a->accuracy > *b->accuracy;
+      if (a->accuracy && a->ci.lo != b->ci.lo) return a->ci.lo > b->ci.lo;
+      return std::tie(a->model, a->run) < std::tie(b->model, b->run);
+    });
+    out.emplace_back(suite, std::move(list));
+  }
+  return out;
+}
+
+}  // namespace rbench

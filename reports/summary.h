@@ -1,0 +1,68 @@
+// The plain aggregation every reporter renders: one ResultSummary per (run, model, suite),
+// computed from the store's samples. Reporters only format; all numbers are decided here.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/store.h"
+#include "scorers/stats/bootstrap.h"
+
+namespace rbench {
+
+struct SummaryOptions {
+  std::uint64_t bootstrap_seed = 0;  // every group uses this seed, so a report reproduces exactly
+  int bootstrap_rounds = 1000;
+  double confidence = 0.95;
+};
+
+struct ResultSummary {
+  std::int64_t run_id = 0;
+  std::string run;  // run name
+  std::string model;
+  std::string suite;
+  std::string suite_version;  // versions seen, comma-separated if the data changed mid-run
+
+  std::int64_t n = 0;        // samples stored
+  std::int64_t scored = 0;   // samples without error that have a score
+  std::int64_t correct = 0;  // scored and correct
+  std::int64_t errors = 0;   // samples with an error (never scored)
+  std::map<std::string, std::int64_t> errors_by_kind;
+  std::int64_t truncated = 0;        // finish_reason == "length", errors excluded
+  std::int64_t truncated_wrong = 0;  // truncated, scored and wrong
+  std::int64_t unscored = 0;         // no error, yet no score (a scorer failed to run)
+
+  std::optional<double> accuracy;  // correct / scored; absent when nothing was scored
+  stats::Interval ci;              // bootstrap CI of accuracy (valid with accuracy)
+
+  // Means over the samples that reported the number.
+  std::optional<double> prompt_tokens_mean;
+  std::optional<double> completion_tokens_mean;
+  std::optional<double> reasoning_tokens_mean;
+  // Latency over samples without error that were timed.
+  std::optional<double> e2e_mean_s;
+  std::optional<double> e2e_p50_s;
+  std::optional<double> e2e_p90_s;
+  std::optional<double> ttft_mean_s;
+
+  std::optional<double> cost_usd;  // absent when no sample had a price (or all cost 0)
+  std::optional<double> cost_per_correct_usd;
+  std::string cost_per_correct_note;  // why cost_per_correct_usd is absent ("" when present)
+
+  std::vector<std::size_t> samples;  // indices into the input samples, in store order
+};
+
+// Groups by (run, model, suite) in that order. `runs` names the run ids found in `samples`.
+std::vector<ResultSummary> summarize(const std::vector<RunInfo>& runs,
+                                     const std::vector<SampleRecord>& samples,
+                                     const SummaryOptions& options);
+
+// Results grouped by suite (suites in name order), each ranked best first: accuracy, then CI
+// lower bound, then model and run name; results with nothing scored come last.
+std::vector<std::pair<std::string, std::vector<const ResultSummary*>>> rank_by_suite(
+    const std::vector<ResultSummary>& results);
+
+}  // namespace rbench

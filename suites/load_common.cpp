@@ -1,0 +1,37 @@
+// Helpers shared by the suite loaders, and the suite version (a prefix of the data's sha256).
+#include "suites/load_common.h"
+
+#include <fmt/core.h>
+
+#include "harness/error.h"
+#include "suites/loaders.h"
+#include "suites/sha256.h"
+
+namespace rbench {
+
+namespace detail {
+
+std::string_view trim(std::string_view text) {
+  constexpr std::string_view kSpace = " \t\r\n";
+  const std::size_t first = text.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  const std::size_t last = text.find_last_not_of(kSpace);
+  return text.substr(first, last - first + 1);
+}
+
+std::string required_nonblank(const JsonRecord& record, std::string_view field) {
+  std::string value = required_string(record, field);
+  if (trim(value).empty()) {
+    throw DataError(fmt::format("{}: field \"{}\" is empty", record.where, field));
+  }
+  return value;
+}
+
+}  // namespace detail
+
+std::string suite_version(std::string_view bytes) {
+  constexpr std::size_t kVersionHexDigits = 16;
+  return sha256_hex(bytes).substr(0, kVersionHexDigits);
+}
+
+}  // namespace rbench

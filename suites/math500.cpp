@@ -1,0 +1,31 @@
+// MATH-500 loader (the PRM800K test split of MATH, as published in openai/prm800k).
+#include "harness/error.h"
+#include "suites/jsonl_reader.h"
+#include "suites/load_common.h"
+#include "suites/loaders.h"
+
+namespace rbench {
+
+Suite load_math500(const std::filesystem::path& file) {
+  const std::string bytes = read_file_bytes(file);
+  Suite suite;
+  suite.path = file.string();
+  suite.version = suite_version(bytes);
+  UniqueIds ids;
+  for_each_jsonl_record(file, bytes, [&](const JsonRecord& record) {
+    std::string id = detail::required_nonblank(record, "unique_id");
+    ids.insert(id, record);
+    // subject and level are checked for type so a malformed file is caught here, but Item has no
+    // place for them yet.
+    optional_string(record, "subject");
+    optional_string_or_integer(record, "level");
+    suite.items.push_back(Item{.id = std::move(id),
+                               .question = detail::required_nonblank(record, "problem"),
+                               .reference = detail::required_nonblank(record, "answer"),
+                               .solution = required_string(record, "solution"),
+                               .source = record.where});
+  });
+  return suite;
+}
+
+}  // namespace rbench

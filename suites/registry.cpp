@@ -1,0 +1,151 @@
+// The suite table and load_suite(). Adding a suite = one row here plus its loader.
+#include "suites/registry.h"
+
+#include <fmt/core.h>
+
+#include <array>
+#include <cstdlib>
+
+#include "harness/error.h"
+#include "suites/loaders.h"
+#include "suites/prompts.h"
+
+namespace rbench {
+namespace {
+
+constexpr std::string_view kMathScorer = "math";
+constexpr std::string_view kJsonlExtension = ".jsonl";
+
+std::vector<SuiteInfo> make_table() {
+  const std::string math(kMathScorer);
+  const std::string math_prompt(kMathCotBoxedV1);
+  return {
+      {"gsm8k", "GSM8K test split: 1319 grade-school math word problems (openai/grade-school-math)",
+       "gsm8k/test.jsonl", DataLocation::data_dir, SuiteFormat::gsm8k, math, math_prompt, "gsm8k"},
+      {"math500",
+       "MATH-500: 500 competition problems, the PRM800K test split of MATH (openai/prm800k)",
+       "math500/test.jsonl", DataLocation::data_dir, SuiteFormat::math500, math, math_prompt,
+       "math500"},
+      {"demo-math", "rbench's own 60+ short arithmetic word problems, bundled (a quick smoke test)",
+       "suites/demo-math.jsonl", DataLocation::bundled, SuiteFormat::rbench_jsonl, math,
+       math_prompt, ""},
+  };
+}
+
+Suite load_file(SuiteFormat format, const std::filesystem::path& file) {
+  switch (format) {
+    case SuiteFormat::gsm8k:
+      return load_gsm8k(file);
+    case SuiteFormat::math500:
+      return load_math500(file);
+    case SuiteFormat::rbench_jsonl:
+      return load_rbench_jsonl(file);
+  }
+  throw Error("internal: unknown SuiteFormat");
+}
+
+std::string known_names() {
+  std::string names;
+  for (const SuiteInfo& info : list_suites()) {
+    if (!names.empty()) names += ", ";
+    names += info.name;
+  }
+  return names;
+}
+
+bool looks_like_path(std::string_view text) {
+  return text.ends_with(kJsonlExtension) || text.find('/') != std::string_view::npos;
+}
+
+Suite load_custom_jsonl(const std::filesystem::path& file) {
+  if (file.extension() != kJsonlExtension) {
+    throw UsageError(
+        fmt::format("suite file {}: custom suites must be rbench JSONL files ending "
+                    "in .jsonl",
+                    file.string()));
+  }
+  if (!std::filesystem::is_regular_file(file)) {
+    throw DataError(fmt::format("suite file {} not found", file.string()));
+  }
+  const std::string name = file.stem().string();
+  // A custom file named like a built-in suite would share its results in the store.
+  if (find_suite(name)) {
+    throw UsageError(
+        fmt::format("suite file {}: its name \"{}\" is a built-in suite's; rename "
+                    "the file",
+                    file.string(), name));
+  }
+  Suite suite = load_rbench_jsonl(file);
+  suite.name = name;
+  suite.scorer = kMathScorer;
+  suite.prompt_template = kMathCotBoxedV1;
+  return suite;
+}
+
+}  // namespace
+
+std::vector<SuiteInfo> list_suites() {
+  return make_table();
+}
+
+std::optional<SuiteInfo> find_suite(std::string_view name) {
+  for (SuiteInfo& info : make_table()) {
+    if (info.name == name) return std::move(info);
+  }
+  return std::nullopt;
+}
+
+std::filesystem::path suite_file(const SuiteInfo& info, const std::filesystem::path& data_dir,
+                                 const std::filesystem::path& bundled_data_dir) {
+  const std::filesystem::path& root =
+      info.location == DataLocation::bundled ? bundled_data_dir : data_dir;
+  return root / info.relative_path;
+}
+
+Suite load_suite(const std::string& name_or_path, const std::filesystem::path& data_dir,
+                 const std::filesystem::path& bundled_data_dir) {
+  const std::optional<SuiteInfo> info = find_suite(name_or_path);
+  if (!info) {
+    if (looks_like_path(name_or_path)) return load_custom_jsonl(name_or_path);
+    throw UsageError(
+        fmt::format("unknown suite \"{}\"; known suites: {} (or pass a path to an "
+                    "rbench .jsonl file)",
+                    name_or_path, known_names()));
+  }
+  const std::filesystem::path file = suite_file(*info, data_dir, bundled_data_dir);
+  if (!std::filesystem::is_regular_file(file)) {
+    if (info->location == DataLocation::bundled) {
+      throw DataError(
+          fmt::format("suite {}: bundled data file {} not found; is rbench installed "
+                      "completely (set RBENCH_DATA to its data/ folder)?",
+                      info->name, file.string()));
+    }
+    throw DataError(
+        fmt::format("suite {}: data file {} not found; run `rbench data fetch {}` or "
+                    "pass --data-dir DIR",
+                    info->name, file.string(), info->dataset));
+  }
+  Suite suite = load_file(info->format, file);
+  suite.name = info->name;
+  suite.scorer = info->scorer;
+  suite.prompt_template = info->prompt_template;
+  return suite;
+}
+
+std::filesystem::path default_data_dir_from(const char* rbench_data_dir, const char* xdg_cache_home,
+                                            const char* home) {
+  const auto set = [](const char* value) { return value != nullptr && *value != '\0'; };
+  if (set(rbench_data_dir)) return rbench_data_dir;
+  if (set(xdg_cache_home)) return std::filesystem::path(xdg_cache_home) / "rbench" / "data";
+  if (set(home)) return std::filesystem::path(home) / ".cache" / "rbench" / "data";
+  throw UsageError(
+      "cannot choose a data directory: none of RBENCH_DATA_DIR, XDG_CACHE_HOME or "
+      "HOME is set; pass --data-dir DIR");
+}
+
+std::filesystem::path default_data_dir() {
+  return default_data_dir_from(std::getenv("RBENCH_DATA_DIR"), std::getenv("XDG_CACHE_HOME"),
+                               std::getenv("HOME"));
+}
+
+}  // namespace rbench

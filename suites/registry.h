@@ -1,0 +1,53 @@
+// The suite registry: the one table mapping suite names to their data file, loader, scorer and
+// prompt template, and the lookup `rbench run --suite NAME|FILE.jsonl` goes through.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "suites/suite.h"
+
+namespace rbench {
+
+enum class SuiteFormat { gsm8k, math500, rbench_jsonl };
+
+// Where a suite's file lives: public data fetched into the data dir (same layout as
+// `rbench data fetch` writes), or data shipped with rbench under the bundled data dir.
+enum class DataLocation { data_dir, bundled };
+
+struct SuiteInfo {
+  std::string name;
+  std::string description;
+  std::string relative_path;  // "gsm8k/test.jsonl" in the data dir, "suites/x.jsonl" if bundled
+  DataLocation location = DataLocation::data_dir;
+  SuiteFormat format = SuiteFormat::rbench_jsonl;
+  std::string scorer;           // scorer registry name, e.g. "math"
+  std::string prompt_template;  // see suites/prompts.h
+  std::string dataset;          // `rbench data fetch` name; empty for bundled suites
+};
+
+// Every known suite, in display order (for `rbench suites`).
+std::vector<SuiteInfo> list_suites();
+
+std::optional<SuiteInfo> find_suite(std::string_view name);
+
+// The file a known suite is read from.
+std::filesystem::path suite_file(const SuiteInfo& info, const std::filesystem::path& data_dir,
+                                 const std::filesystem::path& bundled_data_dir);
+
+// Loads a known suite by name, or an rbench JSONL file by path (suite name = the file stem,
+// scored with "math" under the math prompt). Throws DataError when a file is missing (saying
+// which file and how to fetch it) or malformed, UsageError for an unknown name.
+Suite load_suite(const std::string& name_or_path, const std::filesystem::path& data_dir,
+                 const std::filesystem::path& bundled_data_dir);
+
+// $RBENCH_DATA_DIR, else $XDG_CACHE_HOME/rbench/data, else ~/.cache/rbench/data.
+std::filesystem::path default_data_dir();
+// The same rule over explicit values (null or empty = unset), for tests.
+std::filesystem::path default_data_dir_from(const char* rbench_data_dir, const char* xdg_cache_home,
+                                            const char* home);
+
+}  // namespace rbench

@@ -1,0 +1,127 @@
+// The HTML report: self-contained, hostile strings inert, and (in headless Chromium) the
+// leaderboards and item list drawn by its JavaScript.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "reports/report.h"
+#include "reports/report_fixture.h"
+
+namespace rbench {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kChromium = "/usr/bin/chromium";
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::size_t count(const std::string& haystack, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto pos = haystack.find(needle); pos != std::string::npos;
+       pos = haystack.find(needle, pos + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+class HtmlReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Store store(dir_.path() / "results.db");
+    testing::fill_fixture_store(store);
+    write_report(store, html_path(), ReportFormat::html, {});
+    html_ = read_file(html_path());
+  }
+  fs::path html_path() const { return dir_.path() / "report.html"; }
+  testing::TempDir dir_;
+  std::string html_;
+};
+
+TEST_F(HtmlReportTest, IsOneSelfContainedFile) {
+  EXPECT_TRUE(html_.starts_with("<!doctype html>"));
+  EXPECT_EQ(count(html_, "<script"), 2u) << "the data and the code, nothing else";
+  EXPECT_EQ(count(html_, "</script>"), 2u) << "a '</script>' in the data would end it early";
+  EXPECT_EQ(count(html_, "<style>"), 1u);
+  // No external requests: no src/href to a URL, no @import, a CSP that forbids them.
+  EXPECT_FALSE(std::regex_search(html_, std::regex(R"((src|href)\s*=\s*["']?(https?:)?//)")));
+  EXPECT_EQ(html_.find("@import"), std::string::npos);
+  EXPECT_NE(html_.find("default-src 'none'"), std::string::npos);
+}
+
+TEST_F(HtmlReportTest, StringsFromTheStoreAreEscaped) {
+  EXPECT_EQ(html_.find("<img"), std::string::npos);
+  EXPECT_EQ(html_.find("document.title='pwned'</script>"), std::string::npos);
+  // The answer travels in the embedded JSON with '<' as \u003c ...
+  EXPECT_NE(html_.find("\\u003cscript\\u003edocument.title='pwned'\\u003c/script\\u003e"),
+            std::string::npos);
+  // ... and the run's config (rendered in the header) is HTML-escaped.
+  EXPECT_NE(html_.find("&lt;/script&gt;&lt;script&gt;document.title=&#39;pwned2&#39;"),
+            std::string::npos);
+  // Prompts repeat across models; the report stores each once.
+  EXPECT_EQ(count(html_, "Question 3 of gsm8k"), 1u);
+}
+
+// Renders the report in headless Chromium and returns the DOM after its scripts ran.
+std::string dump_dom(const fs::path& html, const fs::path& scratch) {
+  const fs::path profile = scratch / "chromium-profile";
+  const fs::path out = scratch / "dom.html";
+  const std::string command = fmt::format(
+      "timeout 60 {} --headless --no-sandbox --disable-gpu --no-first-run "
+      "--disable-background-networking --disable-component-update --disable-sync "
+      "--user-data-dir='{}' --dump-dom 'file://{}' > '{}' 2> '{}'",
+      kChromium, profile.string(), html.string(), out.string(), (scratch / "stderr").string());
+  const int status = std::system(command.c_str());
+  if (status != 0) {
+    ADD_FAILURE() << "chromium exited with " << status << ": " << read_file(scratch / "stderr");
+  }
+  return read_file(out);
+}
+
+TEST_F(HtmlReportTest, HeadlessChromiumDrawsTheLeaderboardsAndKeepsHostileTextInert) {
+  if (!fs::exists(kChromium)) GTEST_SKIP() << kChromium << " is not installed";
+  const std::string dom = dump_dom(html_path(), dir_.path());
+  ASSERT_FALSE(dom.empty());
+
+  // The title is ours: neither the answer's nor the config's script ran.
+  std::smatch title;
+  ASSERT_TRUE(std::regex_search(dom, title, std::regex("<title>([^<]*)</title>")));
+  EXPECT_EQ(title[1].str(), "rbench report");
+  EXPECT_EQ(dom.find("pwned</title>"), std::string::npos);
+  EXPECT_EQ(dom.find("<img"), std::string::npos) << "the answer's <img> became an element";
+
+  // One leaderboard per suite, rows in rank order, drawn by the script.
+  EXPECT_EQ(count(dom, "<table class=\"leaderboard\">"), 2u);
+  EXPECT_EQ(count(dom, "class=\"result-row\""), 4u);
+  const auto gsm = dom.find("id=\"suite-gsm8k\"");
+  const auto math = dom.find("id=\"suite-math500\"");
+  ASSERT_NE(gsm, std::string::npos);
+  ASSERT_NE(math, std::string::npos);
+  const auto row_a = dom.find("data-model=\"model-a\"", gsm);
+  const auto row_b = dom.find("data-model=\"model-b\"", gsm);
+  EXPECT_LT(row_a, row_b);
+  EXPECT_LT(row_b, math);
+  EXPECT_NE(dom.find("77.8%"), std::string::npos);
+  EXPECT_NE(dom.find("62.5%"), std::string::npos);
+  EXPECT_NE(dom.find("2 (1 wrong)"), std::string::npos) << "truncated count";
+  EXPECT_NE(dom.find("title=\"no price known for this model\""), std::string::npos);
+  EXPECT_NE(dom.find("title=\"no correct answers\""), std::string::npos);
+  EXPECT_NE(dom.find("$0.013"), std::string::npos) << "cost per correct of model-a on gsm8k";
+
+  // The item list of the best model shows the hostile answer as text.
+  EXPECT_EQ(count(dom, "<details class=\"item\">"), 10u + 5u);
+  EXPECT_NE(dom.find("&lt;script&gt;document.title='pwned'&lt;/script&gt;&lt;img src=x "
+                     "onerror=alert(1)&gt;"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace rbench

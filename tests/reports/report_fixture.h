@@ -1,0 +1,38 @@
+// A synthetic store for the report tests: 2 models x 2 suites with errors, truncations, an
+// unscored sample, a missing price and hostile strings. The expected numbers are in the tests.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "harness/store.h"
+
+namespace rbench::testing {
+
+inline constexpr const char* kHostileAnswer =
+    "<script>document.title='pwned'</script><img src=x onerror=alert(1)>";
+
+// A temporary directory removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Fills `store` with run "run-1":
+//   model-a/gsm8k   10 samples: 7 correct, 2 wrong (item-7 answers kHostileAnswer; item-8 is
+//                   truncated), 1 timeout error; item-6 truncated but correct; $0.01 each,
+//                   the errored one unpriced; e2e 1..9 s, ttft 0.5 s.
+//   model-b/gsm8k   10 samples: 5 correct, 3 wrong, 2 HTTP errors; cost 0 (no price known).
+//   model-a/math500 5 samples: 4 correct (item-0 sampled twice), 1 unscored; $0.02 each.
+//   model-b/math500 4 samples: all wrong; $0.005 each.
+void fill_fixture_store(Store& store);
+
+}  // namespace rbench::testing

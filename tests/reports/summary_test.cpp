@@ -1,0 +1,147 @@
+// The aggregation behind every report, checked number by number on the synthetic store.
+#include "reports/summary.h"
+
+#include <gtest/gtest.h>
+
+#include "reports/report_fixture.h"
+
+namespace rbench {
+namespace {
+
+class SummaryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::make_unique<Store>(dir_.path() / "results.db");
+    testing::fill_fixture_store(*store_);
+    results_ = summarize(store_->runs(), store_->samples(), SummaryOptions{});
+  }
+  const ResultSummary& result(const std::string& model, const std::string& suite) const {
+    for (const auto& r : results_) {
+      if (r.model == model && r.suite == suite) return r;
+    }
+    throw std::runtime_error("no result for " + model + "/" + suite);
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::vector<ResultSummary> results_;
+};
+
+TEST_F(SummaryTest, OneResultPerRunModelSuiteInStoreOrder) {
+  ASSERT_EQ(results_.size(), 4u);
+  EXPECT_EQ(results_[0].model + "/" + results_[0].suite, "model-a/gsm8k");
+  EXPECT_EQ(results_[1].model + "/" + results_[1].suite, "model-a/math500");
+  EXPECT_EQ(results_[2].model + "/" + results_[2].suite, "model-b/gsm8k");
+  EXPECT_EQ(results_[3].model + "/" + results_[3].suite, "model-b/math500");
+  for (const auto& r : results_) EXPECT_EQ(r.run, "run-1");
+}
+
+TEST_F(SummaryTest, CountsAccuracyAndTruncation) {
+  const ResultSummary& a = result("model-a", "gsm8k");
+  EXPECT_EQ(a.suite_version, "gsm8k-v1");
+  EXPECT_EQ(a.n, 10);
+  EXPECT_EQ(a.scored, 9);
+  EXPECT_EQ(a.correct, 7);
+  ASSERT_TRUE(a.accuracy);
+  EXPECT_DOUBLE_EQ(*a.accuracy, 7.0 / 9.0);
+  EXPECT_EQ(a.errors, 1);
+  EXPECT_EQ(a.errors_by_kind, (std::map<std::string, std::int64_t>{{"timeout", 1}}));
+  EXPECT_EQ(a.truncated, 2);
+  EXPECT_EQ(a.truncated_wrong, 1);
+  EXPECT_EQ(a.unscored, 0);
+
+  const ResultSummary& b = result("model-b", "gsm8k");
+  EXPECT_EQ(b.n, 10);
+  EXPECT_EQ(b.scored, 8);
+  EXPECT_EQ(b.correct, 5);
+  EXPECT_DOUBLE_EQ(*b.accuracy, 0.625);
+  EXPECT_EQ(b.errors_by_kind, (std::map<std::string, std::int64_t>{{"http", 2}}));
+  EXPECT_EQ(b.truncated, 0);
+
+  const ResultSummary& am = result("model-a", "math500");
+  EXPECT_EQ(am.n, 5);
+  EXPECT_EQ(am.scored, 4);
+  EXPECT_EQ(am.correct, 4);
+  EXPECT_EQ(am.unscored, 1);
+  EXPECT_DOUBLE_EQ(*am.accuracy, 1.0);
+  EXPECT_DOUBLE_EQ(am.ci.lo, 1.0);
+  EXPECT_DOUBLE_EQ(am.ci.hi, 1.0);
+
+  const ResultSummary& bm = result("model-b", "math500");
+  EXPECT_EQ(bm.correct, 0);
+  EXPECT_DOUBLE_EQ(*bm.accuracy, 0.0);
+}
+
+TEST_F(SummaryTest, ConfidenceIntervalIsTheSeededBootstrapOfScoredSamples) {
+  const ResultSummary& a = result("model-a", "gsm8k");
+  const std::vector<double> outcomes = {1, 1, 1, 1, 1, 1, 1, 0, 0};  // item-0..item-8
+  const stats::Interval expected = stats::bootstrap_mean_ci(outcomes, 0.95, 1000, 0);
+  EXPECT_EQ(a.ci.lo, expected.lo);
+  EXPECT_EQ(a.ci.hi, expected.hi);
+  EXPECT_LT(a.ci.lo, *a.accuracy);
+  EXPECT_GT(a.ci.hi, *a.accuracy);
+  SummaryOptions other;
+  other.bootstrap_seed = 7;
+  other.bootstrap_rounds = 200;
+  const auto reseeded = summarize(store_->runs(), store_->samples(), other);
+  EXPECT_EQ(reseeded[0].ci.lo, stats::bootstrap_mean_ci(outcomes, 0.95, 200, 7).lo);
+}
+
+TEST_F(SummaryTest, TokensAndLatencyOverSamplesThatReportedThem) {
+  const ResultSummary& a = result("model-a", "gsm8k");
+  EXPECT_DOUBLE_EQ(*a.prompt_tokens_mean, 100);
+  EXPECT_DOUBLE_EQ(*a.completion_tokens_mean, 204);  // 200..208; the errored one reported none
+  EXPECT_DOUBLE_EQ(*a.reasoning_tokens_mean, 150);
+  EXPECT_DOUBLE_EQ(*a.e2e_mean_s, 5.0);  // 1..9 s
+  EXPECT_DOUBLE_EQ(*a.e2e_p50_s, 5.0);
+  EXPECT_DOUBLE_EQ(*a.e2e_p90_s, 8.2);
+  EXPECT_DOUBLE_EQ(*a.ttft_mean_s, 0.5);
+}
+
+TEST_F(SummaryTest, CostPerCorrectAnswer) {
+  const ResultSummary& a = result("model-a", "gsm8k");
+  ASSERT_TRUE(a.cost_usd);
+  EXPECT_NEAR(*a.cost_usd, 0.09, 1e-12);  // 9 priced samples; the errored one had no price
+  ASSERT_TRUE(a.cost_per_correct_usd);
+  EXPECT_NEAR(*a.cost_per_correct_usd, 0.09 / 7, 1e-12);
+  EXPECT_EQ(a.cost_per_correct_note, "");
+
+  const ResultSummary& am = result("model-a", "math500");
+  EXPECT_NEAR(*am.cost_per_correct_usd, 0.10 / 4, 1e-12);
+
+  const ResultSummary& b = result("model-b", "gsm8k");  // no price known: cost recorded as 0
+  EXPECT_FALSE(b.cost_usd);
+  EXPECT_FALSE(b.cost_per_correct_usd);
+  EXPECT_EQ(b.cost_per_correct_note, "no price known for this model");
+
+  const ResultSummary& bm = result("model-b", "math500");  // priced, nothing right
+  EXPECT_NEAR(*bm.cost_usd, 0.02, 1e-12);
+  EXPECT_FALSE(bm.cost_per_correct_usd);
+  EXPECT_EQ(bm.cost_per_correct_note, "no correct answers");
+}
+
+TEST_F(SummaryTest, RankingPerSuiteBestFirst) {
+  const auto ranked = rank_by_suite(results_);
+  ASSERT_EQ(ranked.size(), 2u);
+  EXPECT_EQ(ranked[0].first, "gsm8k");
+  ASSERT_EQ(ranked[0].second.size(), 2u);
+  EXPECT_EQ(ranked[0].second[0]->model, "model-a");
+  EXPECT_EQ(ranked[1].first, "math500");
+  EXPECT_EQ(ranked[1].second[1]->model, "model-b");
+}
+
+TEST(SummaryEmpty, AGroupWithOnlyErrorsHasNoAccuracy) {
+  SampleRecord s;
+  s.run_id = 1;
+  s.key = {"m", "suite", "i", 0};
+  s.completion.error_kind = ErrorKind::connection;
+  s.cost_usd = -1;
+  const auto results = summarize({RunInfo{1, "r", "{}", "v", "g", "t", ""}}, {s}, {});
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_FALSE(results[0].accuracy);
+  EXPECT_FALSE(results[0].cost_usd);
+  EXPECT_FALSE(results[0].e2e_mean_s);
+  EXPECT_EQ(results[0].errors, 1);
+}
+
+}  // namespace
+}  // namespace rbench

@@ -1,0 +1,109 @@
+// Unit tests of the extraction steps: think stripping, boxed scanning, rule order and names.
+#include "scorers/math/answer_extraction.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+namespace rbench::math {
+namespace {
+
+TEST(StripThink, RemovesClosedBlocks) {
+  EXPECT_EQ(strip_think("a<think>x</think>b<think>y</think>c"), "abc");
+}
+
+TEST(StripThink, DropsAnUnterminatedTail) {
+  EXPECT_EQ(strip_think("answer 3 <think>but maybe 4"), "answer 3 ");
+}
+
+TEST(StripThink, DropsEverythingBeforeALoneClosingTag) {
+  EXPECT_EQ(strip_think("reasoning \\boxed{1}</think>final"), "final");
+  EXPECT_EQ(strip_think("a<think>x</think>b</think>c"), "c");
+}
+
+TEST(StripThink, LeavesTextWithoutTagsAlone) {
+  EXPECT_EQ(strip_think("plain \\boxed{2}"), "plain \\boxed{2}");
+  EXPECT_EQ(strip_think(""), "");
+}
+
+TEST(StripThink, StaysLinearWithManyTags) {
+  std::string text;
+  for (int i = 0; i < 100000; ++i) text += "</think>";
+  text += "42";
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(strip_think(text), "42");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+}
+
+TEST(LastBoxed, NestedBracesAndEscapedBraces) {
+  EXPECT_EQ(last_boxed("\\boxed{\\frac{a}{\\sqrt{b}}}"), "\\frac{a}{\\sqrt{b}}");
+  EXPECT_EQ(last_boxed("\\boxed{\\{1, 2\\}}"), "\\{1, 2\\}");
+}
+
+TEST(LastBoxed, TakesTheLastOfSeveral) {
+  EXPECT_EQ(last_boxed("\\boxed{1} \\fbox{2} \\boxed{3}"), "3");
+  EXPECT_EQ(last_boxed("\\boxed{1} \\fbox{2}"), "2");
+}
+
+TEST(LastBoxed, SpaceFormTakesOneToken) {
+  EXPECT_EQ(last_boxed("$\\boxed 12$."), "12");
+  EXPECT_EQ(last_boxed("\\boxed  -3 apples"), "-3");
+}
+
+TEST(LastBoxed, SkipsUnclosedEmptyAndOtherCommands) {
+  EXPECT_EQ(last_boxed("\\boxed{7} then \\boxed{\\frac{1"), "7");
+  EXPECT_EQ(last_boxed("\\boxed{7} \\boxed{ }"), "7");
+  EXPECT_EQ(last_boxed("\\boxed{7} \\boxedfoo{8}"), "7");
+  EXPECT_EQ(last_boxed("no box here"), "");
+  EXPECT_EQ(last_boxed("\\boxed"), "");
+}
+
+TEST(LastBoxed, StaysLinearOnManyUnclosedBoxes) {
+  std::string text = "\\boxed{5}";
+  for (int i = 0; i < 100000; ++i) text += "\\boxed{";
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(last_boxed(text), "5");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+}
+
+TEST(ExtractAnswer, RuleOrderBoxedThenHashesThenPhraseThenNumber) {
+  EXPECT_EQ(extract_answer("The answer is 1. #### 2\n\\boxed{3}").rule, ExtractionRule::boxed);
+  EXPECT_EQ(extract_answer("The answer is 1.\n#### 2").rule, ExtractionRule::hashes);
+  EXPECT_EQ(extract_answer("The answer is 1. Check: 2").rule, ExtractionRule::answer_is);
+  EXPECT_EQ(extract_answer("It is 1, or 2").rule, ExtractionRule::last_number);
+  EXPECT_EQ(extract_answer("nothing").rule, ExtractionRule::none);
+  EXPECT_EQ(extract_answer("nothing").text, "");
+}
+
+TEST(ExtractAnswer, PhraseVariants) {
+  EXPECT_EQ(extract_answer("The final answer is $\\frac{1}{2}$. I hope").text, "\\frac{1}{2}");
+  EXPECT_EQ(extract_answer("**Answer:** 12").text, "12");
+  EXPECT_EQ(extract_answer("**Answer**: 12").text, "12");
+  EXPECT_EQ(extract_answer("Final Answer: 12.").text, "12");
+  EXPECT_EQ(extract_answer("ANSWER: (B)").text, "(B)");
+  EXPECT_EQ(extract_answer("The answer is \\[ 3 \\]").text, "3");
+  EXPECT_EQ(extract_answer("the answer is 2.5.").text, "2.5");
+  // "answers" or "answered" are not the phrase: the last number decides.
+  EXPECT_EQ(extract_answer("Both answers is wrong; 4").rule, ExtractionRule::last_number);
+}
+
+TEST(ExtractAnswer, LastNumberKeepsSignsAndSeparators) {
+  EXPECT_EQ(extract_answer("went from 3 to -12").text, "-12");
+  EXPECT_EQ(extract_answer("a well-known 7").text, "7");
+  EXPECT_EQ(extract_answer("x-5").text, "5");
+  EXPECT_EQ(extract_answer("total 12,345,678 units").text, "12,345,678");
+  EXPECT_EQ(extract_answer("total .5 units").text, ".5");
+  EXPECT_EQ(extract_answer("ratio 3/4").text, "3/4");
+}
+
+TEST(ExtractAnswer, RuleNames) {
+  EXPECT_EQ(to_string(ExtractionRule::boxed), "boxed");
+  EXPECT_EQ(to_string(ExtractionRule::hashes), "####");
+  EXPECT_EQ(to_string(ExtractionRule::answer_is), "answer is");
+  EXPECT_EQ(to_string(ExtractionRule::last_number), "last number");
+  EXPECT_EQ(to_string(ExtractionRule::none), "none");
+}
+
+}  // namespace
+}  // namespace rbench::math

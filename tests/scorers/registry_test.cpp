@@ -1,0 +1,42 @@
+// The scorer registry: known names build scorers, unknown names fail with the list.
+#include "scorers/registry.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "harness/error.h"
+
+namespace rbench {
+namespace {
+
+TEST(ScorerRegistry, MakesEveryListedScorerUnderItsName) {
+  const auto names = scorer_names();
+  ASSERT_FALSE(names.empty());
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  for (const std::string& name : names) {
+    const auto scorer = make_scorer(name);
+    ASSERT_NE(scorer, nullptr);
+    EXPECT_EQ(scorer->name(), name);
+  }
+  EXPECT_NE(std::find(names.begin(), names.end(), "math"), names.end());
+}
+
+TEST(ScorerRegistry, MathScorerScores) {
+  EXPECT_TRUE(make_scorer("math")->score("\\boxed{4}", "4").correct);
+}
+
+TEST(ScorerRegistry, UnknownNameListsTheKnownOnes) {
+  try {
+    make_scorer("maths");
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("'maths'"), std::string::npos) << what;
+    EXPECT_NE(what.find("known scorers: math"), std::string::npos) << what;
+  }
+  EXPECT_THROW(make_scorer(""), UsageError);
+}
+
+}  // namespace
+}  // namespace rbench

@@ -1,0 +1,108 @@
+// The suite registry: names to files, custom JSONL paths, missing-data hints, the data dir rule.
+#include "suites/registry.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "harness/error.h"
+#include "suites/prompts.h"
+#include "temp_dir.h"
+
+namespace rbench {
+namespace {
+
+using testing::bundled_data_dir;
+using ::testing::HasSubstr;
+using testing::shared_data_dir;
+using testing::TempDir;
+
+TEST(SuiteRegistry, ListsTheKnownSuites) {
+  const std::vector<SuiteInfo> suites = list_suites();
+  std::vector<std::string> names;
+  for (const SuiteInfo& info : suites) {
+    names.push_back(info.name);
+    EXPECT_FALSE(info.description.empty()) << info.name;
+    EXPECT_EQ(info.scorer, "math") << info.name;
+    EXPECT_EQ(info.prompt_template, kMathCotBoxedV1) << info.name;
+  }
+  EXPECT_THAT(names, ::testing::ElementsAre("gsm8k", "math500", "demo-math"));
+  ASSERT_TRUE(find_suite("gsm8k").has_value());
+  EXPECT_EQ(find_suite("gsm8k")->relative_path, "gsm8k/test.jsonl");
+  EXPECT_EQ(find_suite("math500")->relative_path, "math500/test.jsonl");
+  EXPECT_FALSE(find_suite("nope").has_value());
+}
+
+TEST(SuiteRegistry, LoadsPublicSuitesFromTheDataDir) {
+  const std::filesystem::path data = shared_data_dir();
+  if (data.empty()) GTEST_SKIP() << "no shared data at " << RBENCH_SHARED_DATA_DIR;
+  const Suite gsm8k = load_suite("gsm8k", data, bundled_data_dir());
+  EXPECT_EQ(gsm8k.name, "gsm8k");
+  EXPECT_EQ(gsm8k.scorer, "math");
+  EXPECT_EQ(gsm8k.prompt_template, "math-cot-boxed-v1");
+  EXPECT_EQ(gsm8k.items.size(), 1319u);
+  const Suite math = load_suite("math500", data, bundled_data_dir());
+  EXPECT_EQ(math.name, "math500");
+  EXPECT_EQ(math.items.size(), 500u);
+}
+
+TEST(SuiteRegistry, MissingPublicFileSaysWhatToRun) {
+  TempDir empty;
+  try {
+    load_suite("gsm8k", empty.path(), bundled_data_dir());
+    FAIL() << "expected DataError";
+  } catch (const DataError& error) {
+    EXPECT_THAT(error.what(), HasSubstr((empty.path() / "gsm8k" / "test.jsonl").string()));
+    EXPECT_THAT(error.what(), HasSubstr("run `rbench data fetch gsm8k` or pass --data-dir DIR"));
+  }
+}
+
+TEST(SuiteRegistry, DemoSuiteComesFromTheBundledDir) {
+  TempDir empty;
+  const Suite demo = load_suite("demo-math", empty.path(), bundled_data_dir());
+  EXPECT_EQ(demo.name, "demo-math");
+  EXPECT_EQ(demo.path, (bundled_data_dir() / "suites" / "demo-math.jsonl").string());
+  EXPECT_GE(demo.items.size(), 60u);
+}
+
+TEST(SuiteRegistry, CustomJsonlPathUsesTheFileStem) {
+  TempDir dir;
+  const auto file =
+      dir.write("my-quiz.jsonl", "{\"id\":\"q1\",\"question\":\"1+2?\",\"answer\":\"3\"}\n");
+  const Suite suite = load_suite(file.string(), dir.path(), bundled_data_dir());
+  EXPECT_EQ(suite.name, "my-quiz");
+  EXPECT_EQ(suite.scorer, "math");
+  EXPECT_EQ(suite.prompt_template, kMathCotBoxedV1);
+  ASSERT_EQ(suite.items.size(), 1u);
+  EXPECT_EQ(suite.items[0].reference, "3");
+}
+
+TEST(SuiteRegistry, BadNamesAndPaths) {
+  TempDir dir;
+  EXPECT_THROW(load_suite("no-such-suite", dir.path(), bundled_data_dir()), UsageError);
+  try {
+    load_suite("no-such-suite", dir.path(), bundled_data_dir());
+  } catch (const UsageError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("known suites: gsm8k, math500, demo-math"));
+  }
+  EXPECT_THROW(load_suite((dir.path() / "absent.jsonl").string(), dir.path(), bundled_data_dir()),
+               DataError);
+  const auto clash =
+      dir.write("gsm8k.jsonl", "{\"id\":\"a\",\"question\":\"q\",\"answer\":\"1\"}\n");
+  EXPECT_THROW(load_suite(clash.string(), dir.path(), bundled_data_dir()), UsageError);
+  const auto not_jsonl = dir.write("x.txt", "hello");
+  EXPECT_THROW(load_suite(not_jsonl.string(), dir.path(), bundled_data_dir()), UsageError);
+}
+
+TEST(DefaultDataDir, FollowsTheEnvironmentRule) {
+  EXPECT_EQ(default_data_dir_from("/d", "/x", "/h"), std::filesystem::path("/d"));
+  EXPECT_EQ(default_data_dir_from("", "/x", "/h"), std::filesystem::path("/x/rbench/data"));
+  EXPECT_EQ(default_data_dir_from(nullptr, nullptr, "/h"),
+            std::filesystem::path("/h/.cache/rbench/data"));
+  EXPECT_EQ(default_data_dir_from(nullptr, "", "/h"),
+            std::filesystem::path("/h/.cache/rbench/data"));
+  EXPECT_THROW(default_data_dir_from(nullptr, nullptr, nullptr), UsageError);
+  EXPECT_FALSE(default_data_dir().empty());
+}
+
+}  // namespace
+}  // namespace rbench
