@@ -21,8 +21,9 @@ InterruptWatcher::InterruptWatcher(std::function<void(const std::string&)> say)
       if (sigtimedwait(&set, nullptr, &poll) < 0) continue;
       const int n = ++seen_;
       if (n == 1) {
-        say_("interrupted: no new samples start; waiting for those in flight "
-             "(press Ctrl-C again to cancel them). Finished samples are kept.");
+        say_(
+            "interrupted: no new samples start; waiting for those in flight "
+            "(press Ctrl-C again to cancel them). Finished samples are kept.");
         drain_.request_stop();
       } else {
         say_("interrupted again: cancelling in-flight requests; they will be redone on resume.");

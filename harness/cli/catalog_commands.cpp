@@ -8,7 +8,9 @@
 namespace rbench::cli {
 namespace {
 
-std::string price(const std::optional<double>& p) { return p ? fmt::format("${:.2f}", *p) : "-"; }
+std::string price(const std::optional<double>& p) {
+  return p ? fmt::format("${:.2f}", *p) : "-";
+}
 
 void list_models() {
   const auto profiles = list_profiles(bundled_data_dir() / "models");
@@ -28,10 +30,11 @@ void list_all_suites() {
   for (const auto& s : list_suites()) {
     fmt::print("{:<14} {:<8} {}\n", s.name, s.scorer, s.description);
   }
-  fmt::print("\nPublic data is read from --data-dir (default {}); `rbench data fetch NAME` "
-             "downloads it.\nAny .jsonl path of {{\"id\",\"question\",\"answer\"}} lines is a "
-             "suite too.\n",
-             default_data_dir().string());
+  fmt::print(
+      "\nPublic data is read from --data-dir (default {}); `rbench data fetch NAME` "
+      "downloads it.\nAny .jsonl path of {{\"id\",\"question\",\"answer\"}} lines is a "
+      "suite too.\n",
+      default_data_dir().string());
 }
 
 }  // namespace

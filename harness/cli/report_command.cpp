@@ -19,8 +19,8 @@ struct ReportCommandOptions {
 
 void report(const ReportCommandOptions& o) {
   if (!std::filesystem::exists(o.db)) {
-    throw UsageError(fmt::format("report: no such database '{}' (run `rbench run --db {}` first)",
-                                 o.db, o.db));
+    throw UsageError(
+        fmt::format("report: no such database '{}' (run `rbench run --db {}` first)", o.db, o.db));
   }
   std::string format = o.format;
   if (format.empty()) {  // from the file name, html by default

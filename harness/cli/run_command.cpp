@@ -79,10 +79,11 @@ int run(const RunOptions& o) {
 
   RunSpec spec;
   for (const auto& m : o.models) spec.models.push_back(make_model(o, m));
-  const std::filesystem::path data_dir = o.data_dir.empty() ? default_data_dir() : std::filesystem::path(o.data_dir);
+  const std::filesystem::path data_dir =
+      o.data_dir.empty() ? default_data_dir() : std::filesystem::path(o.data_dir);
   for (const auto& s : o.suites) spec.suites.push_back(load_suite(s, data_dir, bundled_data_dir()));
-  spec.limit = o.debug ? std::optional<std::size_t>(std::min<std::size_t>(o.limit.value_or(5), 5))
-                       : o.limit;
+  spec.limit =
+      o.debug ? std::optional<std::size_t>(std::min<std::size_t>(o.limit.value_or(5), 5)) : o.limit;
   spec.samples = o.samples;
   spec.seed = o.seed;
   spec.sampling = merge_sampling(o, spec.models, spec.sampling_source);
@@ -112,26 +113,31 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand("run", "Run models on suites into the SQLite store");
   cmd->add_option("--model", o->models,
-                   "Model profile name (see `rbench models`) or path to a profile JSON; repeatable")
+                  "Model profile name (see `rbench models`) or path to a profile JSON; repeatable")
       ->required();
   cmd->add_option("--base-url", o->base_url, "Override the profile's base URL (up to /v1)");
   cmd->add_option("--api-model", o->api_model, "Override the model id sent to the endpoint");
   cmd->add_option("--label", o->label, "Name of the model in the store and reports");
   cmd->add_option("--suite", o->suites, "Suite name (see `rbench suites`) or a .jsonl path")
       ->required();
-  cmd->add_option("--data-dir", o->data_dir,
-                  "Folder holding the public data (default: $RBENCH_DATA_DIR or ~/.cache/rbench/data)");
-  cmd->add_option("--limit", o->limit, "Only the first N items of each suite")->check(CLI::PositiveNumber);
-  cmd->add_option("--samples", o->samples, "Samples per item (for pass@k)")->check(CLI::PositiveNumber);
+  cmd->add_option(
+      "--data-dir", o->data_dir,
+      "Folder holding the public data (default: $RBENCH_DATA_DIR or ~/.cache/rbench/data)");
+  cmd->add_option("--limit", o->limit, "Only the first N items of each suite")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--samples", o->samples, "Samples per item (for pass@k)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", o->seed, "Seed for the per-request seeds");
-  cmd->add_option("--concurrency", o->concurrency, "Requests in flight per model (default: profile)")
+  cmd->add_option("--concurrency", o->concurrency,
+                  "Requests in flight per model (default: profile)")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--max-tokens", o->max_tokens, "Max output tokens (default: profile)");
   cmd->add_option("--temperature", o->temperature, "Sampling temperature (default: profile)");
   cmd->add_option("--top-p", o->top_p, "Nucleus sampling");
   cmd->add_option("--db", o->db, "SQLite file for the results")->capture_default_str();
-  cmd->add_option("--run", o->run_name,
-                  "Run name; the same name resumes (default: derived from models, suites, settings)");
+  cmd->add_option(
+      "--run", o->run_name,
+      "Run name; the same name resumes (default: derived from models, suites, settings)");
   cmd->add_flag("--debug", o->debug, "At most 5 items, one request at a time");
   cmd->add_flag("--quiet", o->quiet, "Plain log lines instead of a progress bar");
   cmd->callback([o, &exit_code] { exit_code = run(*o); });

@@ -21,7 +21,8 @@ struct ServeOptions {
 
 void serve(const ServeOptions& o) {
   if (!o.mock) {
-    throw UsageError("serve: only --mock is available in this build (the built-in engine comes next)");
+    throw UsageError(
+        "serve: only --mock is available in this build (the built-in engine comes next)");
   }
   MockServerOptions options;
   options.port = o.port;
@@ -36,7 +37,8 @@ void serve(const ServeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   MockOpenAIServer server(options);
   server.start();
-  fmt::print(stderr, "rbench mock server (heuristic baseline: answers the sum of the numbers) on {}\n",
+  fmt::print(stderr,
+             "rbench mock server (heuristic baseline: answers the sum of the numbers) on {}\n",
              server.base_url());
   int sig = 0;
   sigwait(&set, &sig);

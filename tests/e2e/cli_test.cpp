@@ -28,8 +28,8 @@ TEST(Cli, VersionAndHelpOnEveryCommand) {
 TEST(Cli, ModelsListsProfilesWithPrices) {
   std::string out;
   ASSERT_EQ(run_rbench({"models"}, out), 0) << out;
-  for (const char* name : {"deepseek-r1", "openai-o1", "gemini-2.0-flash", "granite-3.2-8b-vllm",
-                           "local", "mock"}) {
+  for (const char* name :
+       {"deepseek-r1", "openai-o1", "gemini-2.0-flash", "granite-3.2-8b-vllm", "local", "mock"}) {
     EXPECT_TRUE(contains(out, name)) << name << " missing from:\n" << out;
   }
 }
@@ -37,7 +37,8 @@ TEST(Cli, ModelsListsProfilesWithPrices) {
 TEST(Cli, SuitesListsTheMathSuites) {
   std::string out;
   ASSERT_EQ(run_rbench({"suites"}, out), 0) << out;
-  for (const char* name : {"gsm8k", "math500", "demo-math"}) EXPECT_TRUE(contains(out, name)) << out;
+  for (const char* name : {"gsm8k", "math500", "demo-math"})
+    EXPECT_TRUE(contains(out, name)) << out;
 }
 
 TEST(Cli, UnknownProfileIsAUsageError) {
@@ -55,8 +56,10 @@ TEST(Cli, MalformedSuiteFileNamesFileAndLine) {
   const auto suite = dir.path() / "broken.jsonl";
   {
     std::ofstream f(suite);
-    f << R"({"id": "a", "question": "1+1?", "answer": "2"})" << "\n";
-    f << R"({"id": "b", "question": "2+2?", "answer": )" << "\n";
+    f << R"({"id": "a", "question": "1+1?", "answer": "2"})"
+      << "\n";
+    f << R"({"id": "b", "question": "2+2?", "answer": )"
+      << "\n";
   }
   std::string out;
   EXPECT_EQ(run_rbench({"run", "--model", "mock", "--suite", suite.string(), "--db",
@@ -106,12 +109,12 @@ TEST(Cli, GsmRunAgainstLocalServerThenJsonReport) {
   TempDir dir;
   const auto db = (dir.path() / "x.db").string();
   std::string out;
-  ASSERT_EQ(run_rbench({"run", "--model", "local", "--base-url",
-                        "http://127.0.0.1:" + std::to_string(server.port()) + "/v1", "--suite",
-                        "gsm8k", "--data-dir", data.string(), "--limit", "20", "--db", db,
-                        "--quiet"},
-                       out),
-            0)
+  ASSERT_EQ(
+      run_rbench({"run", "--model", "local", "--base-url",
+                  "http://127.0.0.1:" + std::to_string(server.port()) + "/v1", "--suite", "gsm8k",
+                  "--data-dir", data.string(), "--limit", "20", "--db", db, "--quiet"},
+                 out),
+      0)
       << out;
   const auto json = (dir.path() / "r.json").string();
   ASSERT_EQ(run_rbench({"report", "--db", db, "-o", json}, out), 0) << out;

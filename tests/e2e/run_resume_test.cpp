@@ -20,24 +20,15 @@ using namespace std::chrono_literals;
 constexpr int kDemoItems = 60;  // data/suites/demo-math.jsonl has at least this many
 
 std::vector<std::string> run_args(int port, const std::filesystem::path& db, int samples = 1) {
-  return {RBENCH_BINARY,
-          "run",
-          "--model",
-          "mock",
-          "--base-url",
-          "http://127.0.0.1:" + std::to_string(port) + "/v1",
-          "--suite",
-          "demo-math",
-          "--limit",
-          std::to_string(kDemoItems),
-          "--samples",
-          std::to_string(samples),
-          "--concurrency",
-          "4",
-          "--run",
-          "e2e",
-          "--quiet",
-          "--db",
+  return {RBENCH_BINARY,   "run",
+          "--model",       "mock",
+          "--base-url",    "http://127.0.0.1:" + std::to_string(port) + "/v1",
+          "--suite",       "demo-math",
+          "--limit",       std::to_string(kDemoItems),
+          "--samples",     std::to_string(samples),
+          "--concurrency", "4",
+          "--run",         "e2e",
+          "--quiet",       "--db",
           db.string()};
 }
 
@@ -90,7 +81,8 @@ TEST(RunResume, KilledHalfWayThenResumedHasEveryRowOnce) {
   ASSERT_EQ(rows.size(), total);
   std::map<SampleKey, int> seen;
   for (const auto& r : rows) ++seen[r.key];
-  for (const auto& [key, count] : seen) EXPECT_EQ(count, 1) << key.item_id << "#" << key.sample_index;
+  for (const auto& [key, count] : seen)
+    EXPECT_EQ(count, 1) << key.item_id << "#" << key.sample_index;
   EXPECT_EQ(seen.size(), total);
   for (const auto& r : rows) {
     EXPECT_TRUE(r.completion.ok()) << r.completion.error;
@@ -147,9 +139,9 @@ TEST(RunResume, FaultsEndAsCountedErrorsThatAResumeRetries) {
               "backoff_max_s": 0.02, "concurrency": 1})";
   }
   std::string output;
-  const std::vector<std::string> args{"run",   "--model", profile, "--suite", "demo-math",
-                                      "--limit", "5",     "--db",  db.string(), "--quiet",
-                                      "--run", "faults"};
+  const std::vector<std::string> args{"run",       "--model", profile, "--suite",
+                                      "demo-math", "--limit", "5",     "--db",
+                                      db.string(), "--quiet", "--run", "faults"};
   ASSERT_EQ(run_rbench(args, output), 0) << output;
   {
     Store store(db);

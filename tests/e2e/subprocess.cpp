@@ -48,7 +48,9 @@ void Subprocess::signal(int sig) {
   if (!reaped_) ::kill(pid_, sig);
 }
 
-bool Subprocess::running() { return wait(std::chrono::milliseconds(0)) == -1; }
+bool Subprocess::running() {
+  return wait(std::chrono::milliseconds(0)) == -1;
+}
 
 int Subprocess::wait(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
