@@ -147,7 +147,9 @@ Reply make_reply(std::string_view question, MockReasoningStyle style,
   return reply;
 }
 
-std::string first_chunk(const ChunkIds& ids) {
+// One chat.completion.chunk with a single choice whose delta `fill_delta` writes.
+template <class FillDelta>
+std::string delta_chunk(const ChunkIds& ids, FillDelta fill_delta) {
   rapidjson::StringBuffer b;
   Writer w(b);
   w.StartObject();
@@ -159,8 +161,7 @@ std::string first_chunk(const ChunkIds& ids) {
   w.Int(0);
   w.Key("delta");
   w.StartObject();
-  key_string(w, "role", "assistant");
-  key_string(w, "content", "");
+  fill_delta(w);
   w.EndObject();
   w.Key("finish_reason");
   w.Null();
@@ -170,26 +171,17 @@ std::string first_chunk(const ChunkIds& ids) {
   return b.GetString();
 }
 
+std::string first_chunk(const ChunkIds& ids) {
+  return delta_chunk(ids, [](Writer& w) {
+    key_string(w, "role", "assistant");
+    key_string(w, "content", "");
+  });
+}
+
 std::string token_chunk(const ChunkIds& ids, const Token& token, MockReasoningStyle style) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  header(w, ids, "chat.completion.chunk");
-  w.Key("choices");
-  w.StartArray();
-  w.StartObject();
-  w.Key("index");
-  w.Int(0);
-  w.Key("delta");
-  w.StartObject();
-  key_string(w, token.reasoning ? reasoning_field(style) : "content", token.text);
-  w.EndObject();
-  w.Key("finish_reason");
-  w.Null();
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  return b.GetString();
+  return delta_chunk(ids, [&](Writer& w) {
+    key_string(w, token.reasoning ? reasoning_field(style) : "content", token.text);
+  });
 }
 
 std::string finish_chunk(const ChunkIds& ids, const std::string& finish_reason) {

@@ -7,6 +7,7 @@
 
 #include "e2e/subprocess.h"
 #include "harness/http/mock_openai_server.h"
+#include "harness/store.h"
 
 namespace rbench::test {
 namespace {
@@ -128,6 +129,51 @@ TEST(Cli, GsmRunAgainstLocalServerThenJsonReport) {
   EXPECT_EQ(result["errors"].GetInt(), 0);
   // The mock answers the sum of the numbers: right on a few GSM8K items, wrong on most.
   EXPECT_LT(result["correct"].GetInt(), 20);
+}
+
+}  // namespace
+}  // namespace rbench::test
+
+namespace rbench::test {
+namespace {
+
+TEST(Cli, CostComesFromUsageAndTheProfilesPrices) {
+  MockOpenAIServer server(MockServerOptions{});
+  server.start();
+  TempDir dir;
+  const auto profile = (dir.path() / "priced.json").string();
+  {
+    std::ofstream out(profile);
+    out << R"({"name": "priced", "base_url": ")" << server.base_url()
+        << R"(", "api_model": "mock", "pricing": {"input_per_mtok": 2.0, "output_per_mtok": 8.0,
+              "as_of": "2026-11-23", "source": "test"}})";
+  }
+  const auto db = (dir.path() / "x.db").string();
+  std::string out;
+  ASSERT_EQ(run_rbench({"run", "--model", profile, "--suite", "demo-math", "--limit", "6", "--db",
+                        db, "--quiet"},
+                       out),
+            0)
+      << out;
+  Store store(db);
+  double total = 0;
+  int correct = 0;
+  for (const auto& r : store.samples()) {
+    const auto& u = r.completion.usage;
+    ASSERT_GT(u.prompt_tokens, 0);
+    ASSERT_GT(u.completion_tokens, 0);
+    EXPECT_DOUBLE_EQ(r.cost_usd, (u.prompt_tokens * 2.0 + u.completion_tokens * 8.0) / 1e6);
+    total += r.cost_usd;
+    correct += r.score && r.score->correct ? 1 : 0;
+  }
+  ASSERT_GT(correct, 0) << "the mock gets the first demo items right";
+  const auto json = (dir.path() / "r.json").string();
+  ASSERT_EQ(run_rbench({"report", "--db", db, "-o", json}, out), 0) << out;
+  rapidjson::Document report;
+  report.Parse(read_file(json).c_str());
+  const auto& result = report["results"][0];
+  EXPECT_NEAR(result["cost_usd"].GetDouble(), total, 1e-12);
+  EXPECT_NEAR(result["cost_per_correct_usd"].GetDouble(), total / correct, 1e-12);
 }
 
 }  // namespace
