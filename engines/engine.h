@@ -21,8 +21,10 @@ struct SamplingParams {
   std::optional<int> max_tokens;
   std::optional<double> temperature;
   std::optional<double> top_p;
+  std::optional<int> top_k;  // not in OpenAI's API; vLLM and the built-in engine honour it
   std::optional<std::uint64_t> seed;
   std::optional<std::string> reasoning_effort;  // o1-style "low" | "medium" | "high"
+  std::vector<std::string> stop;                // stop strings (not part of the output)
 };
 
 struct ChatRequest {

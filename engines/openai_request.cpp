@@ -71,6 +71,12 @@ std::string build_chat_request_body(const ModelProfile& profile, const ChatReque
       body.AddMember("temperature", Value(*t), a);
     }
     if (s.top_p) body.AddMember("top_p", Value(*s.top_p), a);
+    if (s.top_k) body.AddMember("top_k", Value(*s.top_k), a);
+  }
+  if (!s.stop.empty()) {
+    Value stop(rapidjson::kArrayType);
+    for (const auto& text : s.stop) stop.PushBack(string_value(text, a), a);
+    body.AddMember("stop", stop, a);
   }
   if (profile.supports_seed && s.seed) {
     body.AddMember("seed", Value(static_cast<std::uint64_t>(*s.seed)), a);

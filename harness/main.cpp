@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   cli::add_catalog_commands(app);
   cli::add_data_command(app);
   cli::add_serve_command(app);
+  cli::add_engine_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -24,5 +24,6 @@ void add_report_command(CLI::App& app);
 void add_catalog_commands(CLI::App& app);  // models, suites
 void add_data_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
+void add_engine_command(CLI::App& app);
 
 }  // namespace rbench::cli

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "engines/model_profile.h"
+#include "engines/moe/builtin_engine.h"
 #include "engines/openai_client.h"
 #include "harness/cli/commands.h"
 #include "harness/error.h"
@@ -17,6 +18,8 @@ namespace rbench::cli {
 namespace {
 
 struct RunOptions {
+  std::string engine = "openai";
+  int max_batch = 16;
   std::vector<std::string> models;
   std::string base_url;
   std::string api_model;
@@ -36,7 +39,33 @@ struct RunOptions {
   bool quiet = false;
 };
 
+// --engine builtin: the model is a checkpoint directory run in process. Its profile is made
+// here: no endpoint, no price (a local run costs what the machine costs), greedy by default.
+ModelEntry make_builtin_model(const RunOptions& o, const std::string& dir) {
+  ModelEntry entry;
+  std::filesystem::path path(dir);
+  std::string name = path.filename().string();
+  if (name.empty()) name = path.parent_path().filename().string();
+  entry.profile.name = "builtin:" + name;
+  entry.profile.display_name = name + " (built-in engine, CPU)";
+  entry.profile.provider = "rbench built-in engine";
+  entry.profile.concurrency = o.max_batch;
+  entry.profile.pricing.note = "local engine: no per-token price";
+  entry.label = !o.label.empty() ? o.label : entry.profile.name;
+  entry.concurrency = o.concurrency.value_or(o.max_batch);
+  if (o.debug) entry.concurrency = 1;
+  auto engine = moe::BuiltinEngine::open(dir, {.max_batch = o.max_batch});
+  // The fingerprint keeps api_model: the weights' digest, so other weights start a new run.
+  entry.profile.api_model = fmt::format("{}@{}", name, engine->checkpoint_digest());
+  entry.engine = std::move(engine);
+  return entry;
+}
+
 ModelEntry make_model(const RunOptions& o, const std::string& name_or_path) {
+  if (o.engine == "builtin") return make_builtin_model(o, name_or_path);
+  if (o.engine != "openai") {
+    throw UsageError(fmt::format("run: --engine '{}' is not one of openai, builtin", o.engine));
+  }
   ModelEntry entry;
   entry.profile = resolve_profile(name_or_path, bundled_data_dir() / "models");
   if (!o.base_url.empty()) entry.profile.base_url = o.base_url;
@@ -69,6 +98,9 @@ SamplingParams merge_sampling(const RunOptions& o, const std::vector<ModelEntry>
 int run(const RunOptions& o) {
   if (o.models.empty()) throw UsageError("run: give at least one --model");
   if (o.suites.empty()) throw UsageError("run: give at least one --suite (see `rbench suites`)");
+  if (o.engine == "builtin" && (!o.base_url.empty() || !o.api_model.empty())) {
+    throw UsageError("run: --base-url and --api-model apply to endpoints, not --engine builtin");
+  }
   if (o.models.size() > 1 && (!o.api_model.empty() || !o.label.empty())) {
     throw UsageError("run: --api-model and --label apply to a single --model");
   }
@@ -113,8 +145,16 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand("run", "Run models on suites into the SQLite store");
   cmd->add_option("--model", o->models,
-                  "Model profile name (see `rbench models`) or path to a profile JSON; repeatable")
+                  "Model profile name (see `rbench models`) or path to a profile JSON; with "
+                  "--engine builtin, a checkpoint directory; repeatable")
       ->required();
+  cmd->add_option("--engine", o->engine,
+                  "openai (an OpenAI-compatible endpoint, the default) | builtin (the built-in "
+                  "MoE engine on the CPU, --model DIR)")
+      ->capture_default_str();
+  cmd->add_option("--max-batch", o->max_batch,
+                  "Sequences the built-in engine decodes together")
+      ->capture_default_str();
   cmd->add_option("--base-url", o->base_url, "Override the profile's base URL (up to /v1)");
   cmd->add_option("--api-model", o->api_model, "Override the model id sent to the endpoint");
   cmd->add_option("--label", o->label, "Name of the model in the store and reports");

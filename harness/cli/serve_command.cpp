@@ -1,40 +1,69 @@
-// `rbench serve`: an OpenAI-compatible server on 127.0.0.1. `--mock` serves the heuristic
-// baseline with optional fault injection (demo, probes, client tests); the built-in engine
-// will serve real checkpoints through the same command.
+// `rbench serve`: an OpenAI-compatible server on 127.0.0.1. `--model DIR` serves a checkpoint
+// on the built-in engine; `--mock` serves the heuristic baseline with optional fault injection
+// (demo, probes, client tests).
 #include <fmt/format.h>
 #include <signal.h>
 
 #include "harness/cli/commands.h"
 #include "harness/error.h"
+#include "engines/moe/builtin_engine.h"
 #include "harness/http/mock_openai_server.h"
+#include "harness/http/openai_server.h"
 
 namespace rbench::cli {
 namespace {
 
 struct ServeOptions {
   bool mock = false;
+  std::string model;
+  int max_batch = 16;
   int port = 8088;
   int token_delay_ms = 0;
   std::string faults;
   std::string reasoning_style = "reasoning_content";
 };
 
-void serve(const ServeOptions& o) {
-  if (!o.mock) {
-    throw UsageError(
-        "serve: only --mock is available in this build (the built-in engine comes next)");
-  }
-  MockServerOptions options;
-  options.port = o.port;
-  options.token_delay_ms = o.token_delay_ms;
-  options.reasoning_style = parse_reasoning_style(o.reasoning_style);
-  if (!o.faults.empty()) options.faults = parse_fault_spec(o.faults);
-  // Block the signals before the server's threads start, then wait for one here.
+sigset_t block_stop_signals() {
+  // Blocked before the server's threads start (they inherit the mask), then waited for here.
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+void serve_model(const ServeOptions& o) {
+  if (!o.faults.empty() || o.token_delay_ms != 0) {
+    throw UsageError("serve: --faults and --token-delay-ms apply to --mock only");
+  }
+  sigset_t set = block_stop_signals();
+  auto engine = moe::BuiltinEngine::open(o.model, {.max_batch = o.max_batch});
+  OpenAIServerOptions options;
+  options.port = o.port;
+  options.model_id = std::filesystem::path(o.model).filename().string();
+  if (options.model_id.empty()) options.model_id = std::filesystem::path(o.model).parent_path().filename().string();
+  OpenAIServer server(*engine, options);
+  server.start();
+  fmt::print(stderr, "rbench serving {} on {} (model id '{}')\n", engine->describe(),
+             server.base_url(), options.model_id);
+  int sig = 0;
+  sigwait(&set, &sig);
+  fmt::print(stderr, "stopping ({} requests served)\n", server.requests_served());
+  server.stop();
+}
+
+void serve(const ServeOptions& o) {
+  if (o.mock == !o.model.empty()) {
+    throw UsageError("serve: give --model DIR (the built-in engine) or --mock");
+  }
+  if (!o.model.empty()) return serve_model(o);
+  MockServerOptions options;
+  options.port = o.port;
+  options.token_delay_ms = o.token_delay_ms;
+  options.reasoning_style = parse_reasoning_style(o.reasoning_style);
+  if (!o.faults.empty()) options.faults = parse_fault_spec(o.faults);
+  sigset_t set = block_stop_signals();
   MockOpenAIServer server(options);
   server.start();
   fmt::print(stderr,
@@ -51,7 +80,12 @@ void serve(const ServeOptions& o) {
 void add_serve_command(CLI::App& app) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve an OpenAI-compatible API on 127.0.0.1");
+  cmd->add_option("--model", o->model,
+                  "Checkpoint directory to serve on the built-in engine (config.json, "
+                  "*.safetensors, tokenizer.json)");
   cmd->add_flag("--mock", o->mock, "Serve the heuristic mock model (with optional faults)");
+  cmd->add_option("--max-batch", o->max_batch, "Sequences decoded together (--model)")
+      ->capture_default_str();
   cmd->add_option("--port", o->port, "Port (0: any free port)")->capture_default_str();
   cmd->add_option("--token-delay-ms", o->token_delay_ms, "Pause before each streamed token");
   cmd->add_option("--faults", o->faults,

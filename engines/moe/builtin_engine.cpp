@@ -1,0 +1,429 @@
+#include "engines/moe/builtin_engine.h"
+
+#include <fmt/format.h>
+#include <tbb/info.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "engines/think_splitter.h"
+#include "harness/error.h"
+
+namespace rbench::moe {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Length of the longest prefix of `s` that is complete UTF-8 (an invalid lead byte counts as a
+// complete character: it will never become valid, so it is passed on as it is).
+std::size_t complete_utf8_prefix(std::string_view s) {
+  std::size_t i = s.size();
+  // Look back at most 3 bytes for the lead byte of an unfinished sequence.
+  for (std::size_t back = 1; back <= 3 && back <= s.size(); ++back) {
+    const auto c = static_cast<unsigned char>(s[s.size() - back]);
+    if ((c & 0xC0) == 0x80) continue;  // continuation byte
+    const std::size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (need > back) i = s.size() - back;
+    break;
+  }
+  return i;
+}
+
+}  // namespace
+
+std::string TextStream::feed(std::string_view bytes) {
+  if (stopped_) return {};
+  utf8_pending_.append(bytes);
+  const std::size_t n = complete_utf8_prefix(utf8_pending_);
+  text_pending_.append(utf8_pending_, 0, n);
+  utf8_pending_.erase(0, n);
+  // The earliest stop string ends the text.
+  std::size_t first = std::string::npos;
+  for (const auto& s : stops_) {
+    if (s.empty()) continue;
+    first = std::min(first, text_pending_.find(s));
+  }
+  if (first != std::string::npos) {
+    stopped_ = true;
+    std::string out = text_pending_.substr(0, first);
+    text_pending_.clear();
+    utf8_pending_.clear();
+    return out;
+  }
+  // Hold back the longest tail that could still grow into a stop string.
+  std::size_t hold = 0;
+  for (const auto& s : stops_) {
+    for (std::size_t k = std::min(s.size() - 1, text_pending_.size()); k > hold; --k) {
+      if (text_pending_.compare(text_pending_.size() - k, k, s, 0, k) == 0) {
+        hold = k;
+        break;
+      }
+    }
+  }
+  std::string out = text_pending_.substr(0, text_pending_.size() - hold);
+  text_pending_.erase(0, text_pending_.size() - hold);
+  return out;
+}
+
+std::string TextStream::finish() {
+  if (stopped_) return {};
+  std::string out = text_pending_ + utf8_pending_;
+  text_pending_.clear();
+  utf8_pending_.clear();
+  return out;
+}
+
+// One sequence in the decode loop. The scheduler thread writes tokens; the requesting thread
+// reads them under `mutex`.
+struct Sequence {
+  explicit Sequence(GenerateRequest r) : request(std::move(r)), sampler(request.sampler) {}
+  GenerateRequest request;
+  Sampler sampler;
+  int context_limit = 0;
+  KvCache cache;
+  std::size_t prefilled = 0;
+  std::int32_t last = -1;
+  int generated = 0;
+  std::atomic<bool> cancelled{false};
+
+  std::mutex mutex;
+  std::condition_variable_any ready;
+  std::deque<std::int32_t> tokens;
+  bool done = false;
+  std::string finish_reason;
+  std::string error;
+
+  void finish(std::string reason, std::string message = {}) {
+    std::lock_guard lock(mutex);
+    done = true;
+    finish_reason = std::move(reason);
+    error = std::move(message);
+    ready.notify_all();
+  }
+};
+
+class BuiltinEngine::Scheduler {
+ public:
+  Scheduler(const Model& model, const BuiltinEngineOptions& options)
+      : model_(model), options_(options), thread_([this](std::stop_token st) { loop(st); }) {}
+
+  ~Scheduler() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+  }
+
+  void submit(std::shared_ptr<Sequence> s) {
+    {
+      std::lock_guard lock(mutex_);
+      waiting_.push_back(std::move(s));
+    }
+    wake_.notify_all();
+  }
+
+ private:
+  void loop(std::stop_token) {
+    std::vector<std::shared_ptr<Sequence>> active;
+    for (;;) {
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return stopping_ || !waiting_.empty() || !active.empty(); });
+        if (stopping_) {
+          for (auto& s : active) s->finish("cancelled", "the engine was shut down");
+          for (auto& s : waiting_) s->finish("cancelled", "the engine was shut down");
+          return;
+        }
+        while (!waiting_.empty() && static_cast<int>(active.size()) < options_.max_batch) {
+          active.push_back(std::move(waiting_.front()));
+          waiting_.pop_front();
+        }
+      }
+      std::erase_if(active, [](const std::shared_ptr<Sequence>& s) {
+        if (!s->cancelled) return false;
+        s->finish("cancelled");
+        return true;
+      });
+      if (active.empty()) continue;
+      step(active);
+      std::erase_if(active, [](const std::shared_ptr<Sequence>& s) {
+        std::lock_guard lock(s->mutex);
+        return s->done;
+      });
+    }
+  }
+
+  // One forward pass over every active sequence: a prompt chunk or the last sampled token each.
+  void step(std::vector<std::shared_ptr<Sequence>>& active) {
+    std::vector<ForwardInput> inputs;
+    std::vector<bool> samples;  // whether this step ends the sequence's prompt or decodes
+    for (auto& s : active) {
+      ForwardInput in;
+      in.cache = &s->cache;
+      const auto& prompt = s->request.prompt;
+      if (s->prefilled < prompt.size()) {
+        const std::size_t n =
+            std::min<std::size_t>(options_.prefill_chunk, prompt.size() - s->prefilled);
+        in.tokens = std::span(prompt).subspan(s->prefilled, n);
+        s->prefilled += n;
+        samples.push_back(s->prefilled == prompt.size());
+      } else {
+        in.tokens = std::span(&s->last, 1);
+        samples.push_back(true);
+      }
+      inputs.push_back(in);
+    }
+    std::vector<std::vector<float>> logits;
+    try {
+      logits = model_.forward(inputs);
+    } catch (const std::exception& e) {
+      for (auto& s : active) s->finish("error", fmt::format("forward pass failed: {}", e.what()));
+      return;
+    }
+    for (std::size_t i = 0; i < active.size(); ++i) {
+      if (!samples[i]) continue;
+      Sequence& s = *active[i];
+      const std::int32_t token = s.sampler.sample(logits[i]);
+      ++s.generated;
+      s.last = token;
+      const auto& stops = s.request.stop_ids;
+      const bool is_stop = std::find(stops.begin(), stops.end(), token) != stops.end();
+      {
+        std::lock_guard lock(s.mutex);
+        if (!is_stop) s.tokens.push_back(token);
+        s.ready.notify_all();
+      }
+      if (is_stop) {
+        s.finish("stop");
+      } else if (s.generated >= s.request.max_tokens || s.cache.length() >= s.context_limit) {
+        s.finish("length");
+      }
+    }
+  }
+
+  const Model& model_;
+  const BuiltinEngineOptions& options_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::shared_ptr<Sequence>> waiting_;
+  bool stopping_ = false;
+  std::jthread thread_;  // last: joined first on destruction
+};
+
+BuiltinEngine::BuiltinEngine(std::shared_ptr<const Model> model,
+                             std::shared_ptr<const Tokenizer> tokenizer, std::filesystem::path dir,
+                             BuiltinEngineOptions options)
+    : model_(std::move(model)),
+      tokenizer_(std::move(tokenizer)),
+      dir_(std::move(dir)),
+      options_(options),
+      scheduler_(std::make_unique<Scheduler>(*model_, options_)) {}
+
+BuiltinEngine::~BuiltinEngine() = default;
+
+std::unique_ptr<BuiltinEngine> BuiltinEngine::open(const std::filesystem::path& dir,
+                                                   BuiltinEngineOptions options) {
+  if (!std::filesystem::is_directory(dir)) {
+    throw DataError(fmt::format("{}: not a model directory (expected config.json, "
+                                "*.safetensors and tokenizer.json)",
+                                dir.string()));
+  }
+  auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::load(dir / "tokenizer.json"));
+  auto model = Model::load(dir);
+  if (tokenizer->vocab_size() > model->config().vocab_size) {
+    throw DataError(fmt::format("{}: tokenizer.json has {} tokens but config.json's vocab_size is {}",
+                                dir.string(), tokenizer->vocab_size(), model->config().vocab_size));
+  }
+  return std::make_unique<BuiltinEngine>(std::move(model), std::move(tokenizer), dir, options);
+}
+
+std::string BuiltinEngine::describe() const {
+  const ModelConfig& c = model_->config();
+  return fmt::format("builtin:{} ({}, {} layers, {} routed experts, {:.1f} MB of weights, cpu, {} "
+                     "threads)",
+                     dir_.string(), c.architecture, c.num_hidden_layers, c.n_routed_experts,
+                     model_->weights().bytes() / 1e6, tbb::info::default_concurrency());
+}
+
+std::string BuiltinEngine::checkpoint_digest() const {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  auto mix = [&h](const char* data, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(data[i])) * 0x100000001b3ULL;
+  };
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    const auto name = entry.path().filename().string();
+    if (name == "config.json" || name == "tokenizer.json" || entry.path().extension() == ".safetensors") {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<char> block(1 << 16);
+  for (const auto& f : files) {
+    const std::string name = f.filename().string();
+    mix(name.data(), name.size());
+    std::ifstream in(f, std::ios::binary);
+    const auto size = std::filesystem::file_size(f);
+    mix(reinterpret_cast<const char*>(&size), sizeof size);
+    const bool whole = f.extension() != ".safetensors" || size <= (64u << 20);
+    const std::uintmax_t stride = whole ? block.size() : (64u << 20);
+    for (std::uintmax_t offset = 0; offset < size; offset += stride) {
+      in.seekg(static_cast<std::streamoff>(offset));
+      in.read(block.data(), static_cast<std::streamsize>(block.size()));
+      mix(block.data(), static_cast<std::size_t>(in.gcount()));
+      in.clear();
+    }
+  }
+  return fmt::format("{:016x}", h);
+}
+
+std::vector<std::int32_t> BuiltinEngine::chat_prompt(
+    const std::vector<ChatMessage>& messages) const {
+  return tokenizer_->encode(apply_chat_template(messages, options_.chat), {.parse_special = true});
+}
+
+std::vector<std::int32_t> BuiltinEngine::stop_ids() const {
+  std::vector<std::int32_t> ids;
+  if (model_->config().eos_token_id) ids.push_back(*model_->config().eos_token_id);
+  if (auto eos = tokenizer_->token_id(kEosToken)) {
+    if (std::find(ids.begin(), ids.end(), *eos) == ids.end()) ids.push_back(*eos);
+  }
+  return ids;
+}
+
+GenerateResult BuiltinEngine::generate(const GenerateRequest& request,
+                                       const std::function<bool(std::int32_t)>& on_token,
+                                       std::stop_token stop) {
+  GenerateResult result;
+  result.prompt_tokens = static_cast<int>(request.prompt.size());
+  const int context = model_->config().max_position_embeddings;
+  if (request.prompt.empty()) {
+    result.error = "empty prompt";
+    return result;
+  }
+  if (static_cast<int>(request.prompt.size()) >= context) {
+    result.error = fmt::format("the prompt has {} tokens; the model's context is {}",
+                               request.prompt.size(), context);
+    return result;
+  }
+  auto seq = std::make_shared<Sequence>(request);
+  seq->context_limit = context;
+  seq->cache = model_->new_cache();
+  scheduler_->submit(seq);
+  std::unique_lock lock(seq->mutex);
+  for (;;) {
+    seq->ready.wait(lock, stop, [&] { return !seq->tokens.empty() || seq->done; });
+    if (stop.stop_requested()) {
+      seq->cancelled = true;
+      result.finish_reason = "cancelled";
+      break;
+    }
+    std::deque<std::int32_t> batch;
+    batch.swap(seq->tokens);
+    const bool done = seq->done;
+    lock.unlock();
+    bool go_on = true;
+    for (std::int32_t t : batch) {
+      result.tokens.push_back(t);
+      if (!on_token(t)) {
+        go_on = false;
+        break;
+      }
+    }
+    lock.lock();
+    if (!go_on) {
+      seq->cancelled = true;
+      result.finish_reason = "stop";
+      break;
+    }
+    if (done && seq->tokens.empty()) {
+      result.finish_reason = seq->finish_reason;
+      result.error = seq->error;
+      if (result.finish_reason == "error") result.finish_reason.clear();
+      break;
+    }
+  }
+  result.generated = seq->generated;
+  return result;
+}
+
+Completion BuiltinEngine::complete(const ChatRequest& request, TokenSink* sink,
+                                   std::stop_token stop) {
+  const auto t0 = Clock::now();
+  Completion c;
+  const SamplingParams& s = request.sampling;
+  GenerateRequest g;
+  try {
+    g.prompt = chat_prompt(request.messages);
+  } catch (const std::exception& e) {
+    c.error_kind = ErrorKind::engine;
+    c.error = fmt::format("tokenizing the prompt failed: {}", e.what());
+    return c;
+  }
+  // Greedy unless a temperature is asked for: a local engine's run should reproduce exactly.
+  g.sampler.temperature = s.temperature.value_or(0.0);
+  g.sampler.top_p = s.top_p.value_or(1.0);
+  g.sampler.top_k = s.top_k.value_or(0);
+  g.sampler.seed = s.seed.value_or(0);
+  g.max_tokens = s.max_tokens.value_or(options_.default_max_tokens);
+  g.stop_ids = stop_ids();
+
+  // The template opened <think>: the text starts inside the reasoning.
+  ThinkSplitter splitter(options_.chat.open_think ? ThinkTags::implicit_open : ThinkTags::leading);
+  TextStream text(s.stop);
+  bool think_closed = !options_.chat.open_think;
+  std::int64_t reasoning_tokens = 0;
+  auto emit = [&](const ThinkSplitter::Split& part) {
+    if (part.empty()) return;
+    const double t = seconds_since(t0);
+    if (c.timings.ttft_s < 0) c.timings.ttft_s = t;
+    c.timings.chunk_times_s.push_back(t);
+    c.reasoning += part.reasoning;
+    c.answer += part.answer;
+    if (sink) {
+      if (!part.reasoning.empty()) sink->on_reasoning(part.reasoning, t);
+      if (!part.answer.empty()) sink->on_answer(part.answer, t);
+    }
+  };
+  const GenerateResult r = generate(
+      g,
+      [&](std::int32_t token) {
+        const std::string bytes = tokenizer_->is_special(token) ? std::string() :
+                                                                  tokenizer_->token_bytes(token);
+        if (!think_closed) {
+          ++reasoning_tokens;
+          if (bytes.find("</think>") != std::string::npos) think_closed = true;
+        }
+        emit(splitter.feed(text.feed(bytes)));
+        return !text.stopped();
+      },
+      stop);
+  emit(splitter.feed(text.finish()));
+  emit(splitter.finish());
+  c.timings.e2e_s = seconds_since(t0);
+  c.usage.prompt_tokens = r.prompt_tokens;
+  c.usage.completion_tokens = r.generated;
+  c.usage.reasoning_tokens = reasoning_tokens;
+  c.attempts = 1;
+  c.finish_reason = r.finish_reason;
+  if (!r.error.empty() && r.finish_reason != "cancelled") {
+    c.error_kind = ErrorKind::engine;
+    c.error = r.error;
+  } else if (r.finish_reason == "cancelled") {
+    c.error_kind = ErrorKind::cancelled;
+    c.error = r.error.empty() ? "cancelled" : r.error;
+  }
+  return c;
+}
+
+}  // namespace rbench::moe

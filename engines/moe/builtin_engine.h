@@ -1,0 +1,105 @@
+// The built-in engine behind rbench's Engine interface: chat template, tokenizer, the CPU model
+// and a batching scheduler. Requests from any number of threads join a shared decode loop
+// between steps (prompts are prefilled in chunks beside other sequences' decode tokens), so
+// concurrent requests share each read of the weights. Text streams to the caller's TokenSink on
+// the caller's thread, split into reasoning and answer at </think>, with the same timing fields
+// as the HTTP client.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "engines/engine.h"
+#include "engines/moe/chat_template.h"
+#include "engines/moe/model.h"
+#include "engines/moe/sampler.h"
+#include "engines/moe/tokenizer.h"
+
+namespace rbench::moe {
+
+struct BuiltinEngineOptions {
+  int max_batch = 16;             // sequences advanced together in one step
+  int prefill_chunk = 256;        // prompt tokens of one sequence per step
+  int default_max_tokens = 2048;  // when the request gives none
+  ChatTemplateOptions chat;
+};
+
+struct GenerateRequest {
+  std::vector<std::int32_t> prompt;
+  SamplerOptions sampler;
+  int max_tokens = 256;
+  std::vector<std::int32_t> stop_ids;  // EOS and the like; the stop token is reported, not kept
+};
+
+struct GenerateResult {
+  std::vector<std::int32_t> tokens;  // generated, without a final stop token
+  std::string finish_reason;         // "stop" | "length" | "cancelled"
+  int prompt_tokens = 0;
+  int generated = 0;                 // tokens produced, the stop token included
+  std::string error;                 // non-empty when the model failed
+};
+
+class BuiltinEngine final : public Engine {
+ public:
+  BuiltinEngine(std::shared_ptr<const Model> model, std::shared_ptr<const Tokenizer> tokenizer,
+                std::filesystem::path dir, BuiltinEngineOptions options = {});
+  ~BuiltinEngine() override;
+  BuiltinEngine(const BuiltinEngine&) = delete;
+  BuiltinEngine& operator=(const BuiltinEngine&) = delete;
+
+  // DIR holds config.json, *.safetensors and tokenizer.json.
+  static std::unique_ptr<BuiltinEngine> open(const std::filesystem::path& dir,
+                                             BuiltinEngineOptions options = {});
+
+  Completion complete(const ChatRequest& request, TokenSink* sink,
+                      std::stop_token stop) override;
+  std::string describe() const override;
+
+  // Token level, for `rbench engine generate`: `on_token` runs on the calling thread for each
+  // generated token; returning false stops generation (finish "stop").
+  GenerateResult generate(const GenerateRequest& request,
+                          const std::function<bool(std::int32_t)>& on_token,
+                          std::stop_token stop = {});
+
+  // A digest of the checkpoint (config.json, tokenizer.json, and the safetensors files' sizes
+  // plus bytes sampled every 64 MiB), so a run resumes only on the same weights.
+  std::string checkpoint_digest() const;
+
+  std::vector<std::int32_t> chat_prompt(const std::vector<ChatMessage>& messages) const;
+  std::vector<std::int32_t> stop_ids() const;  // EOS of the config and the tokenizer
+  const Model& model() const { return *model_; }
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
+
+ private:
+  class Scheduler;
+  std::shared_ptr<const Model> model_;
+  std::shared_ptr<const Tokenizer> tokenizer_;
+  std::filesystem::path dir_;
+  BuiltinEngineOptions options_;
+  std::unique_ptr<Scheduler> scheduler_;
+};
+
+// Assembles streamed token bytes into complete UTF-8 and holds back text that may be the start
+// of a stop string. feed() returns the text safe to emit; `stopped()` once a stop string appeared
+// (the text before it is emitted, the stop string and anything after are not).
+class TextStream {
+ public:
+  explicit TextStream(std::vector<std::string> stop_strings) : stops_(std::move(stop_strings)) {}
+  std::string feed(std::string_view bytes);
+  std::string finish();  // what is held back, incomplete UTF-8 included
+  bool stopped() const { return stopped_; }
+
+ private:
+  std::vector<std::string> stops_;
+  std::string utf8_pending_;
+  std::string text_pending_;
+  bool stopped_ = false;
+};
+
+}  // namespace rbench::moe

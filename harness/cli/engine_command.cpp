@@ -1,0 +1,332 @@
+// `rbench engine ...`: the built-in MoE engine's own tools for engine developers.
+//   make-tiny    a small random DeepSeek-V3-architecture checkpoint with a trained tokenizer
+//   make-random  random weights at published widths (DeepSeek-V2-Lite, V3) for benchmarks
+//   logits       logits for given token ids, as JSON, to compare with other implementations
+//   generate     text from a prompt, greedy or sampled, streamed to stdout
+//   tokenize     token ids of a text
+//   memory       parameters, weight bytes and KV cache per token (MLA latent vs multi-head)
+#include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <chrono>
+#include <charconv>
+#include <iostream>
+
+#include "engines/moe/builtin_engine.h"
+#include "engines/moe/memory.h"
+#include "engines/moe/random_checkpoint.h"
+#include "harness/cli/commands.h"
+#include "harness/error.h"
+
+namespace rbench::cli {
+namespace {
+
+using namespace rbench::moe;
+
+DType parse_weight_dtype(const std::string& name) {
+  if (name == "f32") return DType::f32;
+  if (name == "bf16") return DType::bf16;
+  if (name == "fp8" || name == "f8_e4m3") return DType::f8_e4m3;
+  throw UsageError(fmt::format("--dtype: '{}' is not one of f32, bf16, fp8", name));
+}
+
+std::vector<std::int32_t> parse_tokens(const std::string& list) {
+  std::vector<std::int32_t> ids;
+  std::size_t pos = 0;
+  while (pos <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', pos), list.size());
+    std::string_view item(list.data() + pos, comma - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    std::int32_t v = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (item.empty() || ec != std::errc() || end != item.data() + item.size() || v < 0) {
+      throw UsageError(fmt::format("--tokens: '{}' is not a token id (expected e.g. 1,2,3)", item));
+    }
+    ids.push_back(v);
+    pos = comma + 1;
+  }
+  return ids;
+}
+
+void add_make_tiny(CLI::App& engine) {
+  struct Options {
+    std::string out;
+    std::string variant = "v3";
+    std::string dtype = "f32";
+    std::uint64_t seed = 0;
+    int vocab = 1024;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = engine.add_subcommand("make-tiny", "Write a tiny random checkpoint with a tokenizer");
+  cmd->add_option("--out", o->out, "Directory to write")->required();
+  cmd->add_option("--variant", o->variant, "v3 | v2-lite | v2 | dense")->capture_default_str();
+  cmd->add_option("--dtype", o->dtype, "f32 | bf16 | fp8")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed of the weights")->capture_default_str();
+  cmd->add_option("--vocab", o->vocab, "Learnt BPE vocabulary size")->capture_default_str();
+  cmd->callback([o] {
+    make_tiny(o->out, {.variant = o->variant,
+                       .dtype = parse_weight_dtype(o->dtype),
+                       .seed = o->seed,
+                       .vocab_size = o->vocab});
+    fmt::print(stderr, "wrote {} (variant {}, {})\n", o->out, o->variant, o->dtype);
+  });
+}
+
+void add_make_random(CLI::App& engine) {
+  struct Options {
+    std::string out;
+    std::string shape;
+    std::string dtype = "bf16";
+    std::uint64_t seed = 0;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = engine.add_subcommand(
+      "make-random", "Write random weights at published widths (no tokenizer)");
+  cmd->add_option("--shape", o->shape, "deepseek-v2-lite | deepseek-v2-lite-4l | deepseek-v3")
+      ->required();
+  cmd->add_option("--out", o->out, "Directory to write")->required();
+  cmd->add_option("--dtype", o->dtype, "f32 | bf16 | fp8")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed of the weights")->capture_default_str();
+  cmd->callback([o] {
+    write_random_checkpoint(o->out, shape_config(o->shape),
+                            {.dtype = parse_weight_dtype(o->dtype), .seed = o->seed});
+    fmt::print(stderr, "wrote {} ({} {})\n", o->out, o->shape, o->dtype);
+  });
+}
+
+void add_logits(CLI::App& engine) {
+  struct Options {
+    std::string model;
+    std::string tokens;
+    bool all_positions = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = engine.add_subcommand(
+      "logits", "Logits of the last position (or all) for token ids, as JSON on stdout");
+  cmd->add_option("--model", o->model, "Checkpoint directory")->required();
+  cmd->add_option("--tokens", o->tokens, "Token ids, e.g. 1,2,3")->required();
+  cmd->add_flag("--all-positions", o->all_positions, "Logits for every position");
+  cmd->callback([o] {
+    const auto tokens = parse_tokens(o->tokens);
+    const auto model = Model::load(o->model);
+    for (std::int32_t t : tokens) {
+      if (t >= model->config().vocab_size) {
+        throw UsageError(fmt::format("--tokens: {} is outside the vocabulary (size {})", t,
+                                     model->config().vocab_size));
+      }
+    }
+    KvCache cache = model->new_cache();
+    const ForwardInput in{&cache, tokens, o->all_positions};
+    const auto logits = model->forward(std::span(&in, 1)).front();
+    const int vocab = model->config().vocab_size;
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("tokens");
+    w.StartArray();
+    for (std::int32_t t : tokens) w.Int(t);
+    w.EndArray();
+    w.Key("logits");
+    auto row = [&](std::size_t r) {
+      w.StartArray();
+      for (int v = 0; v < vocab; ++v) w.Double(logits[r * vocab + v]);
+      w.EndArray();
+    };
+    if (o->all_positions) {
+      w.StartArray();
+      for (std::size_t r = 0; r < tokens.size(); ++r) row(r);
+      w.EndArray();
+    } else {
+      row(0);
+    }
+    w.EndObject();
+    fmt::print("{}\n", buf.GetString());
+  });
+}
+
+void add_generate(CLI::App& engine) {
+  struct Options {
+    std::string model;
+    std::string prompt;
+    bool greedy = false;
+    bool chat = false;
+    bool json = false;
+    int max_tokens = 64;
+    double temperature = 0.6;
+    double top_p = 0.95;
+    int top_k = 0;
+    std::uint64_t seed = 0;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = engine.add_subcommand("generate", "Generate text from a prompt on the CPU");
+  cmd->add_option("--model", o->model, "Checkpoint directory (with tokenizer.json)")->required();
+  cmd->add_option("--prompt", o->prompt, "Prompt text")->required();
+  cmd->add_flag("--greedy", o->greedy, "Greedy decoding (otherwise sampled)");
+  cmd->add_flag("--chat", o->chat, "Wrap the prompt in the chat template as a user message");
+  cmd->add_flag("--json", o->json, "Print token ids, text and timings as JSON");
+  cmd->add_option("--max-tokens", o->max_tokens, "Tokens to generate")->capture_default_str();
+  cmd->add_option("--temperature", o->temperature, "Sampling temperature")->capture_default_str();
+  cmd->add_option("--top-p", o->top_p, "Nucleus sampling")->capture_default_str();
+  cmd->add_option("--top-k", o->top_k, "Top-k sampling (0: off)")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Sampling seed")->capture_default_str();
+  cmd->callback([o] {
+    auto engine = BuiltinEngine::open(o->model);
+    GenerateRequest g;
+    g.prompt = o->chat ? engine->chat_prompt({{"user", o->prompt}})
+                       : engine->tokenizer().encode(o->prompt, {.add_special_tokens = true});
+    g.max_tokens = o->max_tokens;
+    g.stop_ids = engine->stop_ids();
+    if (!o->greedy) {
+      g.sampler = {.temperature = o->temperature, .top_k = o->top_k, .top_p = o->top_p,
+                   .seed = o->seed};
+    }
+    TextStream text({});
+    const auto t0 = std::chrono::steady_clock::now();
+    double ttft = -1;
+    const GenerateResult r = engine->generate(g, [&](std::int32_t id) {
+      if (ttft < 0) {
+        ttft = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      }
+      if (!o->json && !engine->tokenizer().is_special(id)) {
+        fmt::print("{}", text.feed(engine->tokenizer().token_bytes(id)));
+        std::fflush(stdout);
+      }
+      return true;
+    });
+    const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!r.error.empty()) throw Error("generate: " + r.error);
+    const double decode_s = total - ttft;
+    const double tpot = r.generated > 1 ? decode_s / (r.generated - 1) : 0;
+    if (o->json) {
+      rapidjson::StringBuffer buf;
+      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+      const std::string out = engine->tokenizer().decode(r.tokens);
+      w.StartObject();
+      w.Key("prompt_tokens");
+      w.StartArray();
+      for (std::int32_t t : g.prompt) w.Int(t);
+      w.EndArray();
+      w.Key("tokens");
+      w.StartArray();
+      for (std::int32_t t : r.tokens) w.Int(t);
+      w.EndArray();
+      w.Key("text");
+      w.String(out.c_str(), static_cast<rapidjson::SizeType>(out.size()));
+      w.Key("finish_reason");
+      w.String(r.finish_reason.c_str());
+      w.Key("ttft_s");
+      w.Double(ttft);
+      w.Key("tpot_s");
+      w.Double(tpot);
+      w.EndObject();
+      fmt::print("{}\n", buf.GetString());
+    } else {
+      fmt::print("{}\n", text.finish());
+      fmt::print(stderr,
+                 "[{} prompt tokens, {} generated, finish {}; time to first token {:.1f} ms, "
+                 "{:.1f} ms per output token]\n",
+                 g.prompt.size(), r.generated, r.finish_reason, ttft * 1e3, tpot * 1e3);
+    }
+  });
+}
+
+void add_tokenize(CLI::App& engine) {
+  struct Options {
+    std::string model;
+    std::string text;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = engine.add_subcommand("tokenize", "Token ids of a text (special tokens parsed)");
+  cmd->add_option("--model", o->model, "Directory with tokenizer.json")->required();
+  cmd->add_option("--text", o->text, "Text")->required();
+  cmd->callback([o] {
+    const Tokenizer t = Tokenizer::load(std::filesystem::path(o->model) / "tokenizer.json");
+    fmt::print("{}\n", fmt::join(t.encode(o->text), ","));
+  });
+}
+
+void add_memory(CLI::App& engine) {
+  struct Options {
+    std::string model;
+    std::string config;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = engine.add_subcommand(
+      "memory", "Parameters, weight bytes and KV cache per token (latent vs multi-head)");
+  auto* model_opt = cmd->add_option("--model", o->model, "Checkpoint directory (loads the weights)");
+  cmd->add_option("--config", o->config, "A config.json alone (analytic figures)")
+      ->excludes(model_opt);
+  cmd->callback([o] {
+    if (o->model.empty() == o->config.empty()) {
+      throw UsageError("engine memory: give --model DIR or --config FILE");
+    }
+    const ModelConfig c = load_config(o->config.empty()
+                                          ? std::filesystem::path(o->model) / "config.json"
+                                          : std::filesystem::path(o->config));
+    const ParameterCounts p = count_parameters(c);
+    const KvCacheFigures kv = kv_cache_figures(c, 2);
+    const WeightBytes wb = weight_bytes(c);
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("architecture");
+    w.String(c.architecture.c_str());
+    w.Key("parameters_total");
+    w.Int64(p.total);
+    w.Key("parameters_active_per_token");
+    w.Int64(p.active_per_token);
+    w.Key("parameters_mtp");
+    w.Int64(p.mtp);
+    w.Key("weight_bytes_bf16");
+    w.Int64(wb.bf16);
+    w.Key("weight_bytes_fp8");
+    w.Int64(wb.fp8);
+    w.Key("kv_bytes_per_token_latent_bf16");
+    w.Int64(kv.latent_per_token);
+    w.Key("kv_bytes_per_token_mha_bf16");
+    w.Int64(kv.mha_per_token);
+    w.Key("kv_reduction");
+    w.Double(kv.reduction());
+    if (!o->model.empty()) {
+      const auto model = Model::load(o->model);
+      w.Key("loaded_weight_bytes");
+      w.StartObject();
+      for (const auto& [dtype, bytes] : model->weights().bytes_by_dtype()) {
+        w.Key(dtype.c_str());
+        w.Int64(static_cast<std::int64_t>(bytes));
+      }
+      w.EndObject();
+      w.Key("kv_bytes_per_token_held_f32");
+      w.Int64(static_cast<std::int64_t>(model->new_cache().bytes_per_token()));
+      w.Key("peak_rss_bytes");
+      w.Int64(peak_rss_bytes());
+    }
+    w.EndObject();
+    fmt::print("{}\n", buf.GetString());
+    fmt::print(stderr,
+               "{}: {:.2f}B parameters, {:.2f}B active per token ({:.1f}%); weights {:.1f} GB in "
+               "bf16, {:.1f} GB in fp8 ({:.1f}% less); KV cache per token {} B latent vs {} B "
+               "multi-head in bf16: {:.1f}% smaller\n",
+               c.architecture, p.total / 1e9, p.active_per_token / 1e9,
+               100.0 * p.active_per_token / std::max<std::int64_t>(p.total, 1), wb.bf16 / 1e9,
+               wb.fp8 / 1e9, 100.0 * (1.0 - static_cast<double>(wb.fp8) / std::max<std::int64_t>(wb.bf16, 1)),
+               kv.latent_per_token, kv.mha_per_token, 100.0 * kv.reduction());
+  });
+}
+
+}  // namespace
+
+void add_engine_command(CLI::App& app) {
+  CLI::App* engine = app.add_subcommand("engine", "The built-in MoE engine's tools");
+  engine->require_subcommand(1);
+  add_make_tiny(*engine);
+  add_make_random(*engine);
+  add_logits(*engine);
+  add_generate(*engine);
+  add_tokenize(*engine);
+  add_memory(*engine);
+}
+
+}  // namespace rbench::cli

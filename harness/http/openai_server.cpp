@@ -1,0 +1,416 @@
+#include "harness/http/openai_server.h"
+
+#include <fmt/format.h>
+#include <httplib.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <chrono>
+#include <ctime>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <thread>
+
+#include "harness/error.h"
+
+namespace rbench {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+struct ParsedRequest {
+  ChatRequest chat;
+  bool stream = false;
+  bool include_usage = false;
+  std::string error;
+};
+
+// Message content is a string, or an array of parts of which the text parts count.
+std::optional<std::string> content_text(const rapidjson::Value& v) {
+  if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
+  if (v.IsNull()) return std::string();
+  if (!v.IsArray()) return std::nullopt;
+  std::string text;
+  for (const auto& part : v.GetArray()) {
+    if (!part.IsObject() || !part.HasMember("type") || !part["type"].IsString()) return std::nullopt;
+    if (std::string_view(part["type"].GetString()) != "text") continue;
+    if (!part.HasMember("text") || !part["text"].IsString()) return std::nullopt;
+    text += part["text"].GetString();
+  }
+  return text;
+}
+
+ParsedRequest parse_request(const std::string& body, int max_tokens_cap) {
+  ParsedRequest r;
+  rapidjson::Document doc;
+  doc.Parse(body.c_str(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    r.error = "request body is not a JSON object";
+    return r;
+  }
+  if (!doc.HasMember("messages") || !doc["messages"].IsArray() || doc["messages"].Empty()) {
+    r.error = "'messages' must be a non-empty array";
+    return r;
+  }
+  for (const auto& m : doc["messages"].GetArray()) {
+    if (!m.IsObject() || !m.HasMember("role") || !m["role"].IsString() ||
+        !m.HasMember("content")) {
+      r.error = "each message needs a string 'role' and a 'content'";
+      return r;
+    }
+    auto text = content_text(m["content"]);
+    if (!text) {
+      r.error = "a message 'content' must be a string or an array of text parts";
+      return r;
+    }
+    r.chat.messages.push_back({m["role"].GetString(), std::move(*text)});
+  }
+  SamplingParams& s = r.chat.sampling;
+  for (const char* field : {"max_completion_tokens", "max_tokens"}) {
+    if (doc.HasMember(field) && !doc[field].IsNull()) {
+      if (!doc[field].IsInt() || doc[field].GetInt() < 1) {
+        r.error = fmt::format("'{}' must be an integer >= 1", field);
+        return r;
+      }
+      s.max_tokens = doc[field].GetInt();
+      break;
+    }
+  }
+  if (max_tokens_cap > 0) s.max_tokens = std::min(s.max_tokens.value_or(max_tokens_cap), max_tokens_cap);
+  auto number = [&](const char* field, double lo, double hi) -> std::optional<double> {
+    if (!doc.HasMember(field) || doc[field].IsNull()) return std::nullopt;
+    if (!doc[field].IsNumber() || doc[field].GetDouble() < lo || doc[field].GetDouble() > hi) {
+      r.error = fmt::format("'{}' must be a number in [{}, {}]", field, lo, hi);
+      return std::nullopt;
+    }
+    return doc[field].GetDouble();
+  };
+  s.temperature = number("temperature", 0, 2);
+  s.top_p = number("top_p", 0, 1);
+  if (auto k = number("top_k", -1, 1e9)) s.top_k = static_cast<int>(*k);
+  if (!r.error.empty()) return r;
+  if (doc.HasMember("seed") && !doc["seed"].IsNull()) {
+    if (!doc["seed"].IsUint64()) {
+      r.error = "'seed' must be a non-negative integer";
+      return r;
+    }
+    s.seed = doc["seed"].GetUint64();
+  }
+  if (doc.HasMember("stop") && !doc["stop"].IsNull()) {
+    const auto& stop = doc["stop"];
+    if (stop.IsString()) {
+      s.stop.emplace_back(stop.GetString());
+    } else if (stop.IsArray()) {
+      for (const auto& v : stop.GetArray()) {
+        if (!v.IsString()) {
+          r.error = "'stop' must be a string or an array of strings";
+          return r;
+        }
+        s.stop.emplace_back(v.GetString());
+      }
+    } else {
+      r.error = "'stop' must be a string or an array of strings";
+      return r;
+    }
+  }
+  r.stream = doc.HasMember("stream") && doc["stream"].IsBool() && doc["stream"].GetBool();
+  if (doc.HasMember("stream_options") && doc["stream_options"].IsObject()) {
+    const auto& o = doc["stream_options"];
+    r.include_usage =
+        o.HasMember("include_usage") && o["include_usage"].IsBool() && o["include_usage"].GetBool();
+  }
+  return r;
+}
+
+std::string error_json(std::string_view message, std::string_view type, int code) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("error");
+  w.StartObject();
+  w.Key("message");
+  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  w.Key("type");
+  w.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
+  w.Key("code");
+  w.Int(code);
+  w.EndObject();
+  w.EndObject();
+  return buf.GetString();
+}
+
+struct Ids {
+  std::string id;
+  long long created = 0;
+  std::string model;
+};
+
+void header(Writer& w, const Ids& ids, const char* object) {
+  w.Key("id");
+  w.String(ids.id.c_str());
+  w.Key("object");
+  w.String(object);
+  w.Key("created");
+  w.Int64(ids.created);
+  w.Key("model");
+  w.String(ids.model.c_str());
+}
+
+void usage(Writer& w, const Usage& u) {
+  w.Key("usage");
+  w.StartObject();
+  w.Key("prompt_tokens");
+  w.Int64(u.prompt_tokens);
+  w.Key("completion_tokens");
+  w.Int64(u.completion_tokens);
+  w.Key("total_tokens");
+  w.Int64(u.prompt_tokens + u.completion_tokens);
+  w.Key("completion_tokens_details");
+  w.StartObject();
+  w.Key("reasoning_tokens");
+  w.Int64(std::max<std::int64_t>(u.reasoning_tokens, 0));
+  w.EndObject();
+  w.EndObject();
+}
+
+// A chat.completion.chunk with one choice: a delta (role, reasoning_content or content) and/or
+// a finish_reason.
+std::string chunk(const Ids& ids, std::string_view field, std::string_view text,
+                  std::string_view finish_reason = {}) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  header(w, ids, "chat.completion.chunk");
+  w.Key("choices");
+  w.StartArray();
+  w.StartObject();
+  w.Key("index");
+  w.Int(0);
+  w.Key("delta");
+  w.StartObject();
+  if (!field.empty()) {
+    w.Key(field.data(), static_cast<rapidjson::SizeType>(field.size()));
+    w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  }
+  w.EndObject();
+  w.Key("finish_reason");
+  if (finish_reason.empty()) {
+    w.Null();
+  } else {
+    w.String(finish_reason.data(), static_cast<rapidjson::SizeType>(finish_reason.size()));
+  }
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string usage_chunk(const Ids& ids, const Usage& u) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  header(w, ids, "chat.completion.chunk");
+  w.Key("choices");
+  w.StartArray();
+  w.EndArray();
+  usage(w, u);
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string completion_json(const Ids& ids, const Completion& c) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  header(w, ids, "chat.completion");
+  w.Key("choices");
+  w.StartArray();
+  w.StartObject();
+  w.Key("index");
+  w.Int(0);
+  w.Key("message");
+  w.StartObject();
+  w.Key("role");
+  w.String("assistant");
+  w.Key("content");
+  w.String(c.answer.c_str(), static_cast<rapidjson::SizeType>(c.answer.size()));
+  w.Key("reasoning_content");
+  w.String(c.reasoning.c_str(), static_cast<rapidjson::SizeType>(c.reasoning.size()));
+  w.EndObject();
+  w.Key("finish_reason");
+  w.String(c.finish_reason.empty() ? "stop" : c.finish_reason.c_str());
+  w.EndObject();
+  w.EndArray();
+  usage(w, c.usage);
+  w.EndObject();
+  return buf.GetString();
+}
+
+// Writes each piece of streamed text as its own SSE event; a failed write (client gone)
+// requests the generation to stop.
+class SseSink final : public TokenSink {
+ public:
+  SseSink(httplib::DataSink& sink, const Ids& ids, std::stop_source& cancel)
+      : sink_(sink), ids_(ids), cancel_(cancel) {}
+  void on_reasoning(std::string_view text, double) override {
+    send(chunk(ids_, "reasoning_content", text));
+  }
+  void on_answer(std::string_view text, double) override { send(chunk(ids_, "content", text)); }
+  bool send(const std::string& data) {
+    if (!ok_) return false;
+    const std::string event = "data: " + data + "\n\n";
+    ok_ = sink_.write(event.data(), event.size());
+    if (!ok_) cancel_.request_stop();
+    return ok_;
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  httplib::DataSink& sink_;
+  const Ids& ids_;
+  std::stop_source& cancel_;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+struct OpenAIServer::Impl {
+  Engine* engine = nullptr;
+  OpenAIServerOptions options;
+  httplib::Server server;
+  std::thread thread;
+  int port = -1;
+  std::atomic<std::size_t> requests{0};
+  std::stop_source shutdown;
+
+  void handle_chat(const httplib::Request& req, httplib::Response& res) {
+    const std::size_t n = ++requests;
+    ParsedRequest p = parse_request(req.body, options.max_tokens_cap);
+    if (!p.error.empty()) {
+      res.status = 400;
+      res.set_content(error_json(p.error, "invalid_request_error", 400), "application/json");
+      return;
+    }
+    Ids ids{fmt::format("chatcmpl-rbench-{}", n), static_cast<long long>(std::time(nullptr)),
+            options.model_id};
+    if (!p.stream) {
+      std::stop_source cancel;
+      std::stop_callback on_shutdown(shutdown.get_token(), [&] { cancel.request_stop(); });
+      const Completion c = engine->complete(p.chat, nullptr, cancel.get_token());
+      if (!c.ok()) {
+        res.status = 500;
+        res.set_content(error_json(c.error, "server_error", 500), "application/json");
+        return;
+      }
+      res.set_content(completion_json(ids, c), "application/json");
+      return;
+    }
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, p = std::move(p), ids = std::move(ids)](std::size_t, httplib::DataSink& sink) {
+          std::stop_source cancel;
+          std::stop_callback on_shutdown(shutdown.get_token(), [&] { cancel.request_stop(); });
+          SseSink sse(sink, ids, cancel);
+          if (!sse.send(chunk(ids, "role", "assistant"))) return false;
+          const Completion c = engine->complete(p.chat, &sse, cancel.get_token());
+          if (!sse.ok()) return false;
+          if (!c.ok()) {
+            // Headers are gone already: the error travels as an event, then the stream ends
+            // without [DONE], which clients treat as a failed response.
+            sse.send(error_json(c.error, "server_error", 500));
+            return false;
+          }
+          if (!sse.send(chunk(ids, "", "", c.finish_reason.empty() ? "stop" : c.finish_reason))) {
+            return false;
+          }
+          if (p.include_usage && !sse.send(usage_chunk(ids, c.usage))) return false;
+          if (!sse.send("[DONE]")) return false;
+          sink.done();
+          return true;
+        });
+  }
+};
+
+OpenAIServer::OpenAIServer(Engine& engine, OpenAIServerOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->engine = &engine;
+  impl_->options = std::move(options);
+}
+
+OpenAIServer::~OpenAIServer() { stop(); }
+
+void OpenAIServer::start() {
+  Impl& impl = *impl_;
+  if (impl.thread.joinable()) return;
+  impl.server.Post("/v1/chat/completions",
+                   [&impl](const httplib::Request& req, httplib::Response& res) {
+                     impl.handle_chat(req, res);
+                   });
+  impl.server.Get("/v1/models", [&impl](const httplib::Request&, httplib::Response& res) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    w.Key("object");
+    w.String("list");
+    w.Key("data");
+    w.StartArray();
+    w.StartObject();
+    w.Key("id");
+    w.String(impl.options.model_id.c_str());
+    w.Key("object");
+    w.String("model");
+    w.Key("created");
+    w.Int64(static_cast<long long>(std::time(nullptr)));
+    w.Key("owned_by");
+    w.String("rbench");
+    w.EndObject();
+    w.EndArray();
+    w.EndObject();
+    res.set_content(buf.GetString(), "application/json");
+  });
+  impl.server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (res.body.empty()) {
+      res.set_content(error_json(fmt::format("no route for {} {}", req.method, req.path),
+                                 "invalid_request_error", res.status),
+                      "application/json");
+    }
+  });
+  impl.port = impl.options.port == 0
+                  ? impl.server.bind_to_any_port(impl.options.host)
+                  : (impl.server.bind_to_port(impl.options.host, impl.options.port)
+                         ? impl.options.port
+                         : -1);
+  if (impl.port <= 0) {
+    throw Error(fmt::format("serve: cannot listen on {}:{} (in use?)", impl.options.host,
+                            impl.options.port));
+  }
+  impl.thread = std::thread([&impl] { impl.server.listen_after_bind(); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!impl.server.is_running()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      stop();
+      throw Error(fmt::format("serve: did not start listening on {}", base_url()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+void OpenAIServer::stop() {
+  Impl& impl = *impl_;
+  impl.shutdown.request_stop();
+  impl.server.stop();
+  if (impl.thread.joinable()) impl.thread.join();
+}
+
+int OpenAIServer::port() const { return impl_->port; }
+
+std::string OpenAIServer::base_url() const {
+  return fmt::format("http://{}:{}/v1", impl_->options.host, impl_->port);
+}
+
+std::size_t OpenAIServer::requests_served() const { return impl_->requests.load(); }
+
+}  // namespace rbench

@@ -1,0 +1,137 @@
+// The built-in engine through the command line: make-tiny, logits, generate, memory, a run on the
+// demo suite into SQLite that resumes, a broken checkpoint refused with the tensor named, and
+// `rbench serve --model` answering rbench's own client.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <rapidjson/document.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "e2e/subprocess.h"
+#include "engines/openai_client.h"
+#include "harness/store.h"
+
+namespace rbench::test {
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+class BuiltinCli : public testing::Test {
+ protected:
+  void SetUp() override {
+    model_ = (dir_.path() / "tiny").string();
+    std::string out;
+    ASSERT_EQ(run_rbench({"engine", "make-tiny", "--out", model_, "--seed", "1"}, out), 0) << out;
+  }
+  TempDir dir_;
+  std::string model_;
+};
+
+TEST_F(BuiltinCli, GenerateIsReproducibleAndStopsAtMaxTokens) {
+  std::string a, b;
+  const std::vector<std::string> args = {"engine", "generate", "--model", model_, "--prompt",
+                                         "Tom has 3 apples.", "--greedy", "--max-tokens", "6",
+                                         "--json"};
+  ASSERT_EQ(run_rbench(args, a), 0) << a;
+  ASSERT_EQ(run_rbench(args, b), 0) << b;
+  rapidjson::Document doc;
+  doc.Parse(a.substr(a.find('{')).c_str());
+  ASSERT_FALSE(doc.HasParseError()) << a;
+  const auto& tokens = doc["tokens"];
+  if (std::string_view(doc["finish_reason"].GetString()) == "length") {
+    EXPECT_EQ(tokens.Size(), 6u);
+  }
+  EXPECT_EQ(a, b) << "greedy decoding must not vary between runs";
+}
+
+TEST_F(BuiltinCli, RunOnTheDemoSuiteStoresAndResumes) {
+  const auto db = (dir_.path() / "r.db").string();
+  const std::vector<std::string> args = {"run",       "--engine", "builtin", "--model",
+                                         model_,      "--suite",  "demo-math", "--limit",
+                                         "3",         "--max-tokens", "8",   "--db",
+                                         db,          "--quiet"};
+  std::string out;
+  ASSERT_EQ(run_rbench(args, out), 0) << out;
+  {
+    Store store(db);
+    const auto samples = store.samples();
+    ASSERT_EQ(samples.size(), 3u);
+    for (const auto& s : samples) {
+      EXPECT_EQ(s.key.model, "builtin:tiny");
+      EXPECT_TRUE(s.completion.ok()) << s.completion.error;
+      EXPECT_GT(s.completion.usage.prompt_tokens, 0);
+      EXPECT_LE(s.completion.usage.completion_tokens, 8);
+    }
+  }
+  ASSERT_EQ(run_rbench(args, out), 0) << out;
+  EXPECT_TRUE(contains(out, "3 already stored")) << out;
+  const auto html = (dir_.path() / "r.html").string();
+  ASSERT_EQ(run_rbench({"report", "--db", db, "-o", html}, out), 0) << out;
+  EXPECT_TRUE(contains(read_file(html), "builtin:tiny"));
+}
+
+TEST_F(BuiltinCli, TruncatedCheckpointIsRefusedNamingTheTensor) {
+  const auto file = std::filesystem::path(model_) / "model.safetensors";
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) - 100);
+  std::string out;
+  EXPECT_EQ(run_rbench({"engine", "logits", "--model", model_, "--tokens", "1,2,3"}, out), 2);
+  EXPECT_TRUE(contains(out, "model.safetensors")) << out;
+  EXPECT_TRUE(contains(out, "lm_head.weight")) << out;  // the last tensor written runs past the end
+}
+
+TEST_F(BuiltinCli, MemoryFiguresOfDeepSeekV3) {
+  const std::string config =
+      std::string(RBENCH_SOURCE_DIR) + "/tests/engines/data/deepseek-v3-config.json";
+  std::string out;
+  ASSERT_EQ(run_rbench({"engine", "memory", "--config", config}, out), 0) << out;
+  EXPECT_TRUE(contains(out, "\"kv_bytes_per_token_latent_bf16\":70272")) << out;
+  EXPECT_TRUE(contains(out, "98.6% smaller")) << out;
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TEST_F(BuiltinCli, ServeAnswersRbenchsClient) {
+  const int port = free_port();
+  Subprocess server({RBENCH_BINARY, "serve", "--model", model_, "--port", std::to_string(port)},
+                    dir_.path() / "serve.log");
+  ModelProfile p;
+  p.name = "served";
+  p.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+  p.api_model = "tiny";
+  p.connect_timeout_s = 1;
+  p.idle_timeout_s = 30;
+  p.max_attempts = 20;  // the server needs a moment to load and bind
+  p.backoff_base_s = 0.1;
+  p.backoff_max_s = 0.3;
+  p.think_tags = ThinkTags::off;
+  OpenAIClient client(p);
+  ChatRequest r;
+  r.messages.push_back({"user", "What is 2 + 2?"});
+  r.sampling.max_tokens = 5;
+  const Completion c = client.complete(r, nullptr, {});
+  ASSERT_TRUE(c.ok()) << c.error << "\n" << read_file(dir_.path() / "serve.log");
+  EXPECT_EQ(c.usage.completion_tokens, c.finish_reason == "length" ? 5 : c.usage.completion_tokens);
+  EXPECT_FALSE((c.reasoning + c.answer).empty());
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait(std::chrono::seconds(10)), 0) << read_file(dir_.path() / "serve.log");
+}
+
+}  // namespace
+}  // namespace rbench::test

@@ -1,0 +1,164 @@
+// The built-in engine behind the Engine interface, on a tiny checkpoint written by make-tiny:
+// deterministic greedy text, concurrent requests batched without changing results, stop strings,
+// max tokens flagged as truncation, cancellation, and the server in front of it driven by
+// rbench's own OpenAI client.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "engines/moe/builtin_engine.h"
+#include "engines/moe/random_checkpoint.h"
+#include "engines/openai_client.h"
+#include "engines/engine_test_util.h"
+#include "harness/http/openai_server.h"
+
+namespace rbench::moe {
+namespace {
+
+class BuiltinEngineTest : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::filesystem::path(std::filesystem::temp_directory_path() /
+                                     ("rbench-tiny-" + std::to_string(::getpid())));
+    make_tiny(*dir_, {.variant = "v3", .dtype = DType::f32, .seed = 3, .vocab_size = 512});
+  }
+  static void TearDownTestSuite() {
+    std::filesystem::remove_all(*dir_);
+    delete dir_;
+  }
+  static const std::filesystem::path& dir() { return *dir_; }
+
+  static ChatRequest question(int max_tokens) {
+    ChatRequest r = test::ask("What is 12 + 30?");
+    r.sampling.max_tokens = max_tokens;
+    return r;
+  }
+
+ private:
+  static std::filesystem::path* dir_;
+};
+std::filesystem::path* BuiltinEngineTest::dir_ = nullptr;
+
+TEST_F(BuiltinEngineTest, GreedyIsDeterministicAndFlagsTruncation) {
+  auto engine = BuiltinEngine::open(dir());
+  test::RecordingSink sink;
+  const Completion a = engine->complete(question(12), &sink, {});
+  ASSERT_TRUE(a.ok()) << a.error;
+  const Completion b = engine->complete(question(12), nullptr, {});
+  EXPECT_EQ(a.reasoning + "|" + a.answer, b.reasoning + "|" + b.answer);
+  EXPECT_EQ(sink.reasoning, a.reasoning);
+  EXPECT_EQ(sink.answer, a.answer);
+  // A random model rarely emits EOS within 12 tokens; if it did, this test would not be about
+  // truncation, so check the bookkeeping either way.
+  EXPECT_EQ(a.usage.completion_tokens <= 12, true);
+  if (a.finish_reason == "length") {
+    EXPECT_TRUE(a.truncated());
+    EXPECT_EQ(a.usage.completion_tokens, 12);
+  }
+  EXPECT_GT(a.usage.prompt_tokens, 5);
+  EXPECT_GE(a.timings.ttft_s, 0.0);
+  EXPECT_GE(a.timings.e2e_s, a.timings.ttft_s);
+}
+
+TEST_F(BuiltinEngineTest, ConcurrentRequestsAreBatchedWithoutChangingResults) {
+  auto engine = BuiltinEngine::open(dir(), {.max_batch = 4});
+  std::vector<ChatRequest> requests;
+  for (int i = 0; i < 6; ++i) {
+    ChatRequest r = test::ask("Add " + std::to_string(i) + " and " + std::to_string(i * 7) + ".");
+    r.sampling.max_tokens = 10 + i;
+    requests.push_back(r);
+  }
+  std::vector<Completion> alone;
+  for (const auto& r : requests) alone.push_back(engine->complete(r, nullptr, {}));
+  std::vector<Completion> together(requests.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    threads.emplace_back([&, i] { together[i] = engine->complete(requests[i], nullptr, {}); });
+  }
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    ASSERT_TRUE(together[i].ok()) << together[i].error;
+    EXPECT_EQ(together[i].reasoning, alone[i].reasoning) << i;
+    EXPECT_EQ(together[i].answer, alone[i].answer) << i;
+    EXPECT_EQ(together[i].usage.completion_tokens, alone[i].usage.completion_tokens) << i;
+  }
+}
+
+TEST_F(BuiltinEngineTest, SeededSamplingReproduces) {
+  auto engine = BuiltinEngine::open(dir());
+  ChatRequest r = question(16);
+  r.sampling.temperature = 1.0;
+  r.sampling.top_p = 0.9;
+  r.sampling.seed = 42;
+  const Completion a = engine->complete(r, nullptr, {});
+  const Completion b = engine->complete(r, nullptr, {});
+  EXPECT_EQ(a.reasoning + a.answer, b.reasoning + b.answer);
+  r.sampling.seed = 43;
+  const Completion c = engine->complete(r, nullptr, {});
+  // Different seeds may agree by chance on a tiny model, but not on all 16 tokens.
+  EXPECT_NE(a.reasoning + a.answer, c.reasoning + c.answer);
+}
+
+TEST_F(BuiltinEngineTest, StopStringEndsTheTextBeforeIt) {
+  auto engine = BuiltinEngine::open(dir());
+  const Completion full = engine->complete(question(24), nullptr, {});
+  const std::string text = full.reasoning;
+  ASSERT_GE(text.size(), 6u) << "the tiny model should say something";
+  // Stop at a piece of the text the model produces anyway.
+  const std::string stop = text.substr(text.size() / 2, 3);
+  ChatRequest r = question(24);
+  r.sampling.stop = {stop};
+  const Completion cut = engine->complete(r, nullptr, {});
+  EXPECT_EQ(cut.finish_reason, "stop");
+  EXPECT_EQ(cut.reasoning.find(stop), std::string::npos);
+  EXPECT_TRUE(text.starts_with(cut.reasoning)) << cut.reasoning;
+}
+
+TEST_F(BuiltinEngineTest, CancellationStopsAGeneration) {
+  auto engine = BuiltinEngine::open(dir());
+  std::stop_source stop;
+  stop.request_stop();
+  const Completion c = engine->complete(question(100000), nullptr, stop.get_token());
+  EXPECT_EQ(c.error_kind, ErrorKind::cancelled);
+}
+
+TEST_F(BuiltinEngineTest, TextStreamHoldsBackPartialUtf8AndStopPrefixes) {
+  TextStream s({"STOP"});
+  EXPECT_EQ(s.feed("ab\xE2\x82"), "ab");  // the euro sign is not complete yet
+  EXPECT_EQ(s.feed("\xAC S"), "\xE2\x82\xAC S");
+  EXPECT_EQ(s.feed("TO"), "");  // could be the start of STOP
+  EXPECT_EQ(s.feed("x"), "TOx");
+  EXPECT_EQ(s.feed("yST"), "y");
+  EXPECT_EQ(s.feed("OPz"), "");
+  EXPECT_TRUE(s.stopped());
+}
+
+TEST_F(BuiltinEngineTest, ServedOverHttpToRbenchsOwnClient) {
+  auto engine = BuiltinEngine::open(dir());
+  OpenAIServer server(*engine, {.model_id = "tiny"});
+  server.start();
+  const Completion direct = engine->complete(question(10), nullptr, {});
+  for (bool stream : {true, false}) {
+    ModelProfile p = test::profile_for(server.base_url());
+    p.api_model = "tiny";
+    p.stream = stream;
+    p.idle_timeout_s = 30;
+    p.think_tags = ThinkTags::off;  // the server already splits reasoning_content out
+    OpenAIClient client(p);
+    test::RecordingSink sink;
+    const Completion c = client.complete(question(10), &sink, {});
+    ASSERT_TRUE(c.ok()) << c.error;
+    EXPECT_EQ(c.reasoning, direct.reasoning) << "stream=" << stream;
+    EXPECT_EQ(c.answer, direct.answer) << "stream=" << stream;
+    EXPECT_EQ(c.finish_reason, direct.finish_reason);
+    EXPECT_EQ(c.usage.prompt_tokens, direct.usage.prompt_tokens);
+    EXPECT_EQ(c.usage.completion_tokens, direct.usage.completion_tokens);
+    EXPECT_EQ(c.usage.reasoning_tokens, direct.usage.reasoning_tokens);
+  }
+  EXPECT_EQ(server.requests_served(), 2u);
+}
+
+}  // namespace
+}  // namespace rbench::moe
