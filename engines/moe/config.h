@@ -1,7 +1,8 @@
 // The model's shape: a Hugging Face config.json of the DeepSeek-V2/V3 family
 // (DeepseekV2ForCausalLM, DeepseekV3ForCausalLM) read as published. Unknown values (a topk_method
 // or scoring_func we do not implement) and inconsistent ones (topk_group > n_group, experts not
-// divisible into groups, a rope dim that is odd) are refused with a DataError naming the file and key.
+// divisible into groups, a rope dim that is odd) are refused with a DataError naming the file
+// and key.
 #pragma once
 
 #include <filesystem>
@@ -25,6 +26,7 @@ struct YarnScaling {
   double beta_slow = 1.0;
   double mscale = 1.0;
   double mscale_all_dim = 0.0;
+  bool operator==(const YarnScaling&) const = default;
 };
 
 // quantization_config of DeepSeek-V3: fp8 e4m3 weights with one f32 scale (weight_scale_inv)
@@ -34,6 +36,7 @@ struct Fp8Quantization {
   std::string activation_scheme = "dynamic";
   int block_rows = 128;  // weight_block_size[0], over output features
   int block_cols = 128;  // weight_block_size[1], over input features
+  bool operator==(const Fp8Quantization&) const = default;
 };
 
 struct ModelConfig {
@@ -87,6 +90,8 @@ struct ModelConfig {
   // DeepSeek-V2 scales routed weights by routed_scaling_factor only when it does not normalise
   // them; V3 always scales.
   bool is_v2() const { return model_type == "deepseek_v2"; }
+
+  bool operator==(const ModelConfig&) const = default;
 };
 
 // `where` names the source in error messages (a path, or "<string>").

@@ -39,17 +39,21 @@ class SafetensorsFile {
   SafetensorsFile& operator=(const SafetensorsFile&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
-  const std::vector<TensorInfo>& tensors() const { return tensors_; }
-  const TensorInfo* find(std::string_view name) const;  // nullptr when absent
+  const std::vector<TensorInfo>& tensors() const { return tensors_; }  // sorted by name
+  const TensorInfo* find(std::string_view name) const;                 // nullptr when absent
   std::span<const std::byte> bytes(const TensorInfo& t) const;
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
  private:
+  struct Unmap {  // munmap of the whole file
+    std::size_t size;
+    void operator()(const std::byte* p) const;
+  };
+
   std::filesystem::path path_;
-  const std::byte* map_ = nullptr;
-  std::size_t map_size_ = 0;
+  std::unique_ptr<const std::byte, Unmap> map_;
   std::size_t data_offset_ = 0;
-  std::vector<TensorInfo> tensors_;
+  std::vector<TensorInfo> tensors_;  // sorted by name
   std::map<std::string, std::string> metadata_;
 };
 
@@ -71,7 +75,8 @@ class Checkpoint {
   std::vector<std::string> names() const;  // sorted
 
   // Values as f32. An F8_E4M3 tensor NAME is multiplied by its block scales NAME_scale_inv
-  // (weight_scale_inv for NAME == "...weight"): element (i, j) by scale[i / block_rows][j / block_cols].
+  // (weight_scale_inv for NAME == "...weight"):
+  //   element (i, j) by scale[i / block_rows][j / block_cols].
   // Checks `expected_shape` when not empty (DataError naming the tensor otherwise).
   FloatTensor to_f32(std::string_view name, std::span<const std::int64_t> expected_shape = {},
                      int block_rows = 128, int block_cols = 128) const;
