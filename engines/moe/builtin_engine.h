@@ -28,6 +28,12 @@ struct BuiltinEngineOptions {
   int prefill_chunk = 256;        // prompt tokens of one sequence per step
   int default_max_tokens = 2048;  // when the request gives none
   ChatTemplateOptions chat;
+
+  static BuiltinEngineOptions with_max_batch(int n) {
+    BuiltinEngineOptions o;
+    o.max_batch = n;
+    return o;
+  }
 };
 
 struct GenerateRequest {

@@ -62,12 +62,14 @@ ParameterCounts count_parameters(const ModelConfig& c) {
       p.active_per_token += common + n.dense_mlp;
     }
   }
-  // An MTP module (DeepSeek-V3): one more MoE layer plus two norms and the projection of
-  // [embedding; hidden] back to hidden; it shares the embeddings and the LM head.
+  // An MTP module as DeepSeek-V3's checkpoint stores it (model.layers.61): one more MoE layer,
+  // enorm and hnorm, eh_proj ([embedding; hidden] -> hidden), and its own copies of the
+  // embedding table and of the LM head with its norm (shared_head).
   if (c.num_nextn_predict_layers > 0) {
     const std::int64_t layer = moe_layer_total > 0 ? moe_layer_total
                                                    : n.attention + n.norms + n.dense_mlp;
-    p.mtp = c.num_nextn_predict_layers * (layer + 2 * h + 2 * h * h + h);
+    p.mtp = c.num_nextn_predict_layers *
+            (layer + 2 * h + 2 * h * h + 2 * static_cast<std::int64_t>(c.vocab_size) * h + h);
   }
   return p;
 }

@@ -18,7 +18,7 @@ struct ParameterCounts {
                                       // embedding table (a lookup)
   std::int64_t embedding = 0;         // embed_tokens + lm_head
   std::int64_t routed_experts = 0;    // all routed expert weights
-  std::int64_t mtp = 0;               // multi-token-prediction modules (not in total)
+  std::int64_t mtp = 0;               // multi-token-prediction modules as stored (not in total)
 };
 
 ParameterCounts count_parameters(const ModelConfig& config);

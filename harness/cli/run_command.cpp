@@ -54,7 +54,7 @@ ModelEntry make_builtin_model(const RunOptions& o, const std::string& dir) {
   entry.label = !o.label.empty() ? o.label : entry.profile.name;
   entry.concurrency = o.concurrency.value_or(o.max_batch);
   if (o.debug) entry.concurrency = 1;
-  auto engine = moe::BuiltinEngine::open(dir, {.max_batch = o.max_batch});
+  auto engine = moe::BuiltinEngine::open(dir, moe::BuiltinEngineOptions::with_max_batch(o.max_batch));
   // The fingerprint keeps api_model: the weights' digest, so other weights start a new run.
   entry.profile.api_model = fmt::format("{}@{}", name, engine->checkpoint_digest());
   entry.engine = std::move(engine);

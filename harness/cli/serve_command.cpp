@@ -38,7 +38,7 @@ void serve_model(const ServeOptions& o) {
     throw UsageError("serve: --faults and --token-delay-ms apply to --mock only");
   }
   sigset_t set = block_stop_signals();
-  auto engine = moe::BuiltinEngine::open(o.model, {.max_batch = o.max_batch});
+  auto engine = moe::BuiltinEngine::open(o.model, moe::BuiltinEngineOptions::with_max_batch(o.max_batch));
   OpenAIServerOptions options;
   options.port = o.port;
   options.model_id = std::filesystem::path(o.model).filename().string();

@@ -6,6 +6,8 @@
 // Counters: tokens_per_s (items), GB/s of weights + cache read per step (bytes), and the
 // decode bandwidth as a fraction of BM_MemoryRead's.
 #include <benchmark/benchmark.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 #include <tbb/parallel_reduce.h>
 
 #include <map>

@@ -63,7 +63,7 @@ TEST_F(BuiltinEngineTest, GreedyIsDeterministicAndFlagsTruncation) {
 }
 
 TEST_F(BuiltinEngineTest, ConcurrentRequestsAreBatchedWithoutChangingResults) {
-  auto engine = BuiltinEngine::open(dir(), {.max_batch = 4});
+  auto engine = BuiltinEngine::open(dir(), BuiltinEngineOptions::with_max_batch(4));
   std::vector<ChatRequest> requests;
   for (int i = 0; i < 6; ++i) {
     ChatRequest r = test::ask("Add " + std::to_string(i) + " and " + std::to_string(i * 7) + ".");
