@@ -42,7 +42,7 @@ TEST_F(Qwen2Reference, NumberSign) {
 TEST_F(Qwen2Reference, DecodeKeepsSpecialTokensWithoutSpaces) {
   const Ids ids{259, 260, 270, 271, 26};
   EXPECT_EQ(tok.decode(ids), " lower<|endoftext|><|im_start|>;");
-  EXPECT_EQ(tok.decode(ids, /*skip_special=*/true), " lower;");
+  EXPECT_EQ(tok.decode(ids, /*skip_special=*/true), " lower;");  // ours, not from the source
 }
 
 TEST_F(Qwen2Reference, NfcOnly) {
