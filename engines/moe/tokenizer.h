@@ -17,7 +17,9 @@
 namespace rbench::moe {
 
 struct EncodeOptions {
-  bool parse_special = true;        // text like "<｜User｜>" becomes the special token
+  // Text like "<｜User｜>" becomes the special token. When false, special added tokens stay text
+  // (tokenizers' encode_special_tokens); added tokens that are not special are still found.
+  bool parse_special = true;
   bool add_special_tokens = false;  // apply the post-processor's template (e.g. prepend BOS)
 };
 
@@ -33,8 +35,12 @@ class Tokenizer {
   ~Tokenizer();
 
   std::vector<std::int32_t> encode(std::string_view text, EncodeOptions options = {}) const;
+  // The pieces BPE sees, as raw bytes in order: added tokens split out (and left out here), the
+  // normalizer and the pre-tokenizer applied. The BPE trainer counts words with it.
+  std::vector<std::string> pre_tokenize(std::string_view text, EncodeOptions options = {}) const;
   // UTF-8 text of the ids; bytes that do not form valid UTF-8 are kept as they are
-  // (decode(encode(s)) == s for any byte string s).
+  // (decode(encode(s)) == s for any byte string s, given no normalizer and no added prefix space,
+  // as in DeepSeek's tokenizer). Ids outside the vocabulary throw std::out_of_range.
   std::string decode(std::span<const std::int32_t> ids, bool skip_special = false) const;
   // The raw bytes one token stands for (after byte-level decoding): streaming concatenates these
   // and emits complete UTF-8 sequences.
