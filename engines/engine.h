@@ -41,8 +41,8 @@ struct Usage {
 
 struct Timings {
   // Seconds since the request was first sent (of the attempt that succeeded); -1 when unknown.
-  double ttft_s = -1;  // first chunk carrying reasoning or answer text
-  double e2e_s = -1;   // last byte of the response
+  double ttft_s = -1;                 // first chunk carrying reasoning or answer text
+  double e2e_s = -1;                  // last byte of the response
   std::vector<double> chunk_times_s;  // arrival of every chunk that carried text
 };
 

@@ -234,36 +234,41 @@ BuiltinEngine::~BuiltinEngine() = default;
 std::unique_ptr<BuiltinEngine> BuiltinEngine::open(const std::filesystem::path& dir,
                                                    BuiltinEngineOptions options) {
   if (!std::filesystem::is_directory(dir)) {
-    throw DataError(fmt::format("{}: not a model directory (expected config.json, "
-                                "*.safetensors and tokenizer.json)",
-                                dir.string()));
+    throw DataError(
+        fmt::format("{}: not a model directory (expected config.json, "
+                    "*.safetensors and tokenizer.json)",
+                    dir.string()));
   }
   auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::load(dir / "tokenizer.json"));
   auto model = Model::load(dir);
   if (tokenizer->vocab_size() > model->config().vocab_size) {
-    throw DataError(fmt::format("{}: tokenizer.json has {} tokens but config.json's vocab_size is {}",
-                                dir.string(), tokenizer->vocab_size(), model->config().vocab_size));
+    throw DataError(
+        fmt::format("{}: tokenizer.json has {} tokens but config.json's vocab_size is {}",
+                    dir.string(), tokenizer->vocab_size(), model->config().vocab_size));
   }
   return std::make_unique<BuiltinEngine>(std::move(model), std::move(tokenizer), dir, options);
 }
 
 std::string BuiltinEngine::describe() const {
   const ModelConfig& c = model_->config();
-  return fmt::format("builtin:{} ({}, {} layers, {} routed experts, {:.1f} MB of weights, cpu, {} "
-                     "threads)",
-                     dir_.string(), c.architecture, c.num_hidden_layers, c.n_routed_experts,
-                     model_->weights().bytes() / 1e6, tbb::info::default_concurrency());
+  return fmt::format(
+      "builtin:{} ({}, {} layers, {} routed experts, {:.1f} MB of weights, cpu, {} "
+      "threads)",
+      dir_.string(), c.architecture, c.num_hidden_layers, c.n_routed_experts,
+      model_->weights().bytes() / 1e6, tbb::info::default_concurrency());
 }
 
 std::string BuiltinEngine::checkpoint_digest() const {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   auto mix = [&h](const char* data, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(data[i])) * 0x100000001b3ULL;
+    for (std::size_t i = 0; i < n; ++i)
+      h = (h ^ static_cast<unsigned char>(data[i])) * 0x100000001b3ULL;
   };
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
     const auto name = entry.path().filename().string();
-    if (name == "config.json" || name == "tokenizer.json" || entry.path().extension() == ".safetensors") {
+    if (name == "config.json" || name == "tokenizer.json" ||
+        entry.path().extension() == ".safetensors") {
       files.push_back(entry.path());
     }
   }
@@ -398,8 +403,8 @@ Completion BuiltinEngine::complete(const ChatRequest& request, TokenSink* sink,
   const GenerateResult r = generate(
       g,
       [&](std::int32_t token) {
-        const std::string bytes = tokenizer_->is_special(token) ? std::string() :
-                                                                  tokenizer_->token_bytes(token);
+        const std::string bytes =
+            tokenizer_->is_special(token) ? std::string() : tokenizer_->token_bytes(token);
         if (!think_closed) {
           ++reasoning_tokens;
           if (bytes.find("</think>") != std::string::npos) think_closed = true;

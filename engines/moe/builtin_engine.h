@@ -47,8 +47,8 @@ struct GenerateResult {
   std::vector<std::int32_t> tokens;  // generated, without a final stop token
   std::string finish_reason;         // "stop" | "length" | "cancelled"
   int prompt_tokens = 0;
-  int generated = 0;                 // tokens produced, the stop token included
-  std::string error;                 // non-empty when the model failed
+  int generated = 0;  // tokens produced, the stop token included
+  std::string error;  // non-empty when the model failed
 };
 
 class BuiltinEngine final : public Engine {
@@ -63,8 +63,7 @@ class BuiltinEngine final : public Engine {
   static std::unique_ptr<BuiltinEngine> open(const std::filesystem::path& dir,
                                              BuiltinEngineOptions options = {});
 
-  Completion complete(const ChatRequest& request, TokenSink* sink,
-                      std::stop_token stop) override;
+  Completion complete(const ChatRequest& request, TokenSink* sink, std::stop_token stop) override;
   std::string describe() const override;
 
   // Token level, for `rbench engine generate`: `on_token` runs on the calling thread for each

@@ -49,7 +49,8 @@ void WeightMatrix::row_to_f32(int row, float* out) const {
     case DType::f8_e4m3: {
       const auto& table = f8_table();
       const int scale_cols = (cols + block_cols - 1) / block_cols;
-      const float* scale_row = scales.data() + static_cast<std::size_t>(row / block_rows) * scale_cols;
+      const float* scale_row =
+          scales.data() + static_cast<std::size_t>(row / block_rows) * scale_cols;
       for (int c = 0; c < cols; ++c) out[c] = table[f8[base + c]] * scale_row[c / block_cols];
       break;
     }
@@ -101,10 +102,9 @@ void matmul(const WeightMatrix& w, const float* x, int n, int x_stride, float* y
   }
   // About 32k multiply-adds per task keeps the scheduling overhead small.
   const int grain = std::max(1, static_cast<int>(32768.0 / (static_cast<double>(w.cols) * n)));
-  tbb::parallel_for(tbb::blocked_range<int>(0, w.rows, grain),
-                    [&](const tbb::blocked_range<int>& range) {
-                      rows_block(range.begin(), range.end());
-                    });
+  tbb::parallel_for(
+      tbb::blocked_range<int>(0, w.rows, grain),
+      [&](const tbb::blocked_range<int>& range) { rows_block(range.begin(), range.end()); });
 }
 
 void rms_norm(const float* x, const float* weight, int dim, float eps, float* out) {

@@ -40,6 +40,8 @@ inline void matmul(const WeightMatrix& w, const float* x, int n, float* y) {
 // out = x / sqrt(mean(x^2) + eps) * weight (out may alias x).
 void rms_norm(const float* x, const float* weight, int dim, float eps, float* out);
 void softmax_inplace(float* x, int n);
-inline float silu(float x) { return x / (1.0f + __builtin_expf(-x)); }
+inline float silu(float x) {
+  return x / (1.0f + __builtin_expf(-x));
+}
 
 }  // namespace rbench::moe

@@ -25,7 +25,8 @@ LayerCounts layer_counts(const ModelConfig& c) {
     n.attention += h * heads * c.qk_head_dim();
   }
   n.attention += h * (c.kv_lora_rank + c.qk_rope_head_dim) + c.kv_lora_rank;
-  n.attention += static_cast<std::int64_t>(c.kv_lora_rank) * heads * (c.qk_nope_head_dim + c.v_head_dim);
+  n.attention +=
+      static_cast<std::int64_t>(c.kv_lora_rank) * heads * (c.qk_nope_head_dim + c.v_head_dim);
   n.attention += heads * c.v_head_dim * h;
   n.norms = 2 * h;
   n.dense_mlp = 3 * h * c.intermediate_size;
@@ -66,8 +67,8 @@ ParameterCounts count_parameters(const ModelConfig& c) {
   // enorm and hnorm, eh_proj ([embedding; hidden] -> hidden), and its own copies of the
   // embedding table and of the LM head with its norm (shared_head).
   if (c.num_nextn_predict_layers > 0) {
-    const std::int64_t layer = moe_layer_total > 0 ? moe_layer_total
-                                                   : n.attention + n.norms + n.dense_mlp;
+    const std::int64_t layer =
+        moe_layer_total > 0 ? moe_layer_total : n.attention + n.norms + n.dense_mlp;
     p.mtp = c.num_nextn_predict_layers *
             (layer + 2 * h + 2 * h * h + 2 * static_cast<std::int64_t>(c.vocab_size) * h + h);
   }

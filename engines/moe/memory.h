@@ -24,10 +24,10 @@ struct ParameterCounts {
 ParameterCounts count_parameters(const ModelConfig& config);
 
 struct KvCacheFigures {
-  int bytes_per_element = 2;            // 2: bf16, as deployed
-  std::int64_t latent_per_token = 0;    // layers x (kv_lora_rank + qk_rope_head_dim) x bytes
-  std::int64_t mha_per_token = 0;       // layers x heads x (qk_head_dim + v_head_dim) x bytes
-  double reduction() const {            // 1 - latent / mha
+  int bytes_per_element = 2;          // 2: bf16, as deployed
+  std::int64_t latent_per_token = 0;  // layers x (kv_lora_rank + qk_rope_head_dim) x bytes
+  std::int64_t mha_per_token = 0;     // layers x heads x (qk_head_dim + v_head_dim) x bytes
+  double reduction() const {          // 1 - latent / mha
     return mha_per_token > 0 ? 1.0 - static_cast<double>(latent_per_token) / mha_per_token : 0;
   }
 };

@@ -39,9 +39,9 @@ void KvCache::truncate(int length) {
 
 // The flattened tokens of one forward() call.
 struct Model::Batch {
-  int n = 0;                       // tokens in all inputs
-  std::vector<int> position;       // per token
-  std::vector<KvCache*> cache;     // per token
+  int n = 0;                    // tokens in all inputs
+  std::vector<int> position;    // per token
+  std::vector<KvCache*> cache;  // per token
 };
 
 std::shared_ptr<const Model> Model::load(const std::filesystem::path& dir) {
@@ -91,7 +91,8 @@ std::vector<std::vector<float>> Model::forward(std::span<const ForwardInput> inp
   if (stats) {
     const int mats = weights_.embed_tokens.dtype == DType::f32 ? 4 : 2;
     stats->bytes_read += static_cast<std::int64_t>(b.n) * hidden * mats;  // embedding rows
-    stats->bytes_read += static_cast<std::int64_t>(weights_.lm_head.bytes() + weights_.norm.size() * 4);
+    stats->bytes_read +=
+        static_cast<std::int64_t>(weights_.lm_head.bytes() + weights_.norm.size() * 4);
     for (const LayerWeights& lw : weights_.layers) {
       const AttentionWeights& a = lw.attn;
       std::size_t bytes = (lw.input_layernorm.size() + lw.post_attention_layernorm.size()) * 4;
@@ -305,8 +306,9 @@ std::vector<std::pair<int, float>> route_token(const ModelConfig& c, const float
   }
   std::vector<int> order(experts);
   std::iota(order.begin(), order.end(), 0);
-  std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                    [&](int x, int y) { return choice[x] > choice[y] || (choice[x] == choice[y] && x < y); });
+  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int x, int y) {
+    return choice[x] > choice[y] || (choice[x] == choice[y] && x < y);
+  });
   std::vector<std::pair<int, float>> picked;
   double sum = 0.0;
   for (int i = 0; i < k; ++i) {

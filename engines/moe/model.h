@@ -46,7 +46,7 @@ class KvCache {
 };
 
 struct ForwardInput {
-  KvCache* cache = nullptr;             // appended to: the tokens get positions length()...
+  KvCache* cache = nullptr;              // appended to: the tokens get positions length()...
   std::span<const std::int32_t> tokens;  // at least one
   bool all_logits = false;               // logits for every token, not only the last
 };

@@ -34,7 +34,8 @@ struct Generator {
 
   // Uniform values of the given mean and standard deviation, seeded by tensor name and row.
   void fill_row(std::string_view name, int row, float mean, float stddev, float* out, int n) const {
-    std::uint64_t state = seed ^ fnv1a(name) ^ (static_cast<std::uint64_t>(row) * 0x632BE59BD9B4E019ULL);
+    std::uint64_t state =
+        seed ^ fnv1a(name) ^ (static_cast<std::uint64_t>(row) * 0x632BE59BD9B4E019ULL);
     const double half_width = stddev * std::sqrt(3.0);
     for (int i = 0; i < n; ++i) {
       const double u = (splitmix64(state) >> 11) * (1.0 / 9007199254740992.0);  // [0, 1)
@@ -120,11 +121,15 @@ struct Generator {
 };
 
 // Embeddings, norms, router and LM head are kept in bf16 in DeepSeek-V3's fp8 release.
-DType high_precision(DType d) { return d == DType::f8_e4m3 ? DType::bf16 : d; }
+DType high_precision(DType d) {
+  return d == DType::f8_e4m3 ? DType::bf16 : d;
+}
 
 }  // namespace
 
-std::vector<std::string> tiny_variants() { return {"v3", "v2-lite", "v2", "dense"}; }
+std::vector<std::string> tiny_variants() {
+  return {"v3", "v2-lite", "v2", "dense"};
+}
 
 ModelConfig tiny_config(std::string_view variant, int vocab_size) {
   ModelConfig c;
@@ -199,7 +204,8 @@ ModelConfig tiny_config(std::string_view variant, int vocab_size) {
     c.rope_scaling.reset();
     return c;
   }
-  throw UsageError(fmt::format("unknown tiny variant '{}' (one of: v3, v2-lite, v2, dense)", variant));
+  throw UsageError(
+      fmt::format("unknown tiny variant '{}' (one of: v3, v2-lite, v2, dense)", variant));
 }
 
 ModelConfig shape_config(std::string_view shape) {
@@ -329,7 +335,8 @@ ModelWeights random_weights(const ModelConfig& c, RandomWeightsOptions options) 
         m.experts[e] = g.mlp(fmt::format("{}mlp.experts.{}", p, e), h, c.moe_intermediate_size, dt);
       });
       if (c.n_shared_experts > 0) {
-        m.shared = g.mlp(p + "mlp.shared_experts", h, c.moe_intermediate_size * c.n_shared_experts, dt);
+        m.shared =
+            g.mlp(p + "mlp.shared_experts", h, c.moe_intermediate_size * c.n_shared_experts, dt);
       }
       lw.moe = std::move(m);
     } else {

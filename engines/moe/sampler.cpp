@@ -8,8 +8,7 @@
 namespace rbench::moe {
 
 std::int32_t argmax(std::span<const float> logits) {
-  return static_cast<std::int32_t>(std::max_element(logits.begin(), logits.end()) -
-                                   logits.begin());
+  return static_cast<std::int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }
 
 std::int32_t Sampler::sample(std::span<const float> logits) {

@@ -98,7 +98,8 @@ class Loader {
       MoeWeights m;
       m.gate = matrix(p + "mlp.gate.weight", c.n_routed_experts, h);
       if (c.topk_method == TopkMethod::noaux_tc) {
-        m.e_score_correction_bias = vector(p + "mlp.gate.e_score_correction_bias", c.n_routed_experts);
+        m.e_score_correction_bias =
+            vector(p + "mlp.gate.e_score_correction_bias", c.n_routed_experts);
       }
       m.experts.resize(c.n_routed_experts);
       for (int e = 0; e < c.n_routed_experts; ++e) {
@@ -139,7 +140,8 @@ void add(std::map<std::string, std::size_t>& by, const MlpWeights& m) {
 ModelWeights load_weights(const Checkpoint& checkpoint, const ModelConfig& config) {
   Loader loader(checkpoint, config);
   ModelWeights w;
-  w.embed_tokens = loader.matrix("model.embed_tokens.weight", config.vocab_size, config.hidden_size);
+  w.embed_tokens =
+      loader.matrix("model.embed_tokens.weight", config.vocab_size, config.hidden_size);
   w.norm = loader.vector("model.norm.weight", config.hidden_size);
   if (config.tie_word_embeddings && !checkpoint.has("lm_head.weight")) {
     w.lm_head = w.embed_tokens;

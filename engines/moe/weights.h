@@ -38,7 +38,7 @@ struct MlpWeights {
 };
 
 struct MoeWeights {
-  WeightMatrix gate;                            // router [n_routed_experts, hidden]
+  WeightMatrix gate;                           // router [n_routed_experts, hidden]
   std::vector<float> e_score_correction_bias;  // noaux_tc only
   std::vector<MlpWeights> experts;
   std::optional<MlpWeights> shared;

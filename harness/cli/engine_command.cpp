@@ -9,8 +9,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <iostream>
 
 #include "engines/moe/builtin_engine.h"
@@ -59,7 +59,8 @@ void add_make_tiny(CLI::App& engine) {
     int vocab = 1024;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = engine.add_subcommand("make-tiny", "Write a tiny random checkpoint with a tokenizer");
+  CLI::App* cmd =
+      engine.add_subcommand("make-tiny", "Write a tiny random checkpoint with a tokenizer");
   cmd->add_option("--out", o->out, "Directory to write")->required();
   cmd->add_option("--variant", o->variant, "v3 | v2-lite | v2 | dense")->capture_default_str();
   cmd->add_option("--dtype", o->dtype, "f32 | bf16 | fp8")->capture_default_str();
@@ -82,8 +83,8 @@ void add_make_random(CLI::App& engine) {
     std::uint64_t seed = 0;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = engine.add_subcommand(
-      "make-random", "Write random weights at published widths (no tokenizer)");
+  CLI::App* cmd = engine.add_subcommand("make-random",
+                                        "Write random weights at published widths (no tokenizer)");
   cmd->add_option("--shape", o->shape, "deepseek-v2-lite | deepseek-v2-lite-4l | deepseek-v3")
       ->required();
   cmd->add_option("--out", o->out, "Directory to write")->required();
@@ -179,8 +180,8 @@ void add_generate(CLI::App& engine) {
     g.max_tokens = o->max_tokens;
     g.stop_ids = engine->stop_ids();
     if (!o->greedy) {
-      g.sampler = {.temperature = o->temperature, .top_k = o->top_k, .top_p = o->top_p,
-                   .seed = o->seed};
+      g.sampler = {
+          .temperature = o->temperature, .top_k = o->top_k, .top_p = o->top_p, .seed = o->seed};
     }
     TextStream text({});
     const auto t0 = std::chrono::steady_clock::now();
@@ -195,7 +196,8 @@ void add_generate(CLI::App& engine) {
       }
       return true;
     });
-    const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double total =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!r.error.empty()) throw Error("generate: " + r.error);
     const double decode_s = total - ttft;
     const double tpot = r.generated > 1 ? decode_s / (r.generated - 1) : 0;
@@ -255,16 +257,17 @@ void add_memory(CLI::App& engine) {
   auto o = std::make_shared<Options>();
   CLI::App* cmd = engine.add_subcommand(
       "memory", "Parameters, weight bytes and KV cache per token (latent vs multi-head)");
-  auto* model_opt = cmd->add_option("--model", o->model, "Checkpoint directory (loads the weights)");
+  auto* model_opt =
+      cmd->add_option("--model", o->model, "Checkpoint directory (loads the weights)");
   cmd->add_option("--config", o->config, "A config.json alone (analytic figures)")
       ->excludes(model_opt);
   cmd->callback([o] {
     if (o->model.empty() == o->config.empty()) {
       throw UsageError("engine memory: give --model DIR or --config FILE");
     }
-    const ModelConfig c = load_config(o->config.empty()
-                                          ? std::filesystem::path(o->model) / "config.json"
-                                          : std::filesystem::path(o->config));
+    const ModelConfig c =
+        load_config(o->config.empty() ? std::filesystem::path(o->model) / "config.json"
+                                      : std::filesystem::path(o->config));
     const ParameterCounts p = count_parameters(c);
     const KvCacheFigures kv = kv_cache_figures(c, 2);
     const WeightBytes wb = weight_bytes(c);
@@ -311,7 +314,8 @@ void add_memory(CLI::App& engine) {
                "multi-head in bf16: {:.1f}% smaller\n",
                c.architecture, p.total / 1e9, p.active_per_token / 1e9,
                100.0 * p.active_per_token / std::max<std::int64_t>(p.total, 1), wb.bf16 / 1e9,
-               wb.fp8 / 1e9, 100.0 * (1.0 - static_cast<double>(wb.fp8) / std::max<std::int64_t>(wb.bf16, 1)),
+               wb.fp8 / 1e9,
+               100.0 * (1.0 - static_cast<double>(wb.fp8) / std::max<std::int64_t>(wb.bf16, 1)),
                kv.latent_per_token, kv.mha_per_token, 100.0 * kv.reduction());
   });
 }

@@ -54,7 +54,8 @@ ModelEntry make_builtin_model(const RunOptions& o, const std::string& dir) {
   entry.label = !o.label.empty() ? o.label : entry.profile.name;
   entry.concurrency = o.concurrency.value_or(o.max_batch);
   if (o.debug) entry.concurrency = 1;
-  auto engine = moe::BuiltinEngine::open(dir, moe::BuiltinEngineOptions::with_max_batch(o.max_batch));
+  auto engine =
+      moe::BuiltinEngine::open(dir, moe::BuiltinEngineOptions::with_max_batch(o.max_batch));
   // The fingerprint keeps api_model: the weights' digest, so other weights start a new run.
   entry.profile.api_model = fmt::format("{}@{}", name, engine->checkpoint_digest());
   entry.engine = std::move(engine);
@@ -152,8 +153,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "openai (an OpenAI-compatible endpoint, the default) | builtin (the built-in "
                   "MoE engine on the CPU, --model DIR)")
       ->capture_default_str();
-  cmd->add_option("--max-batch", o->max_batch,
-                  "Sequences the built-in engine decodes together")
+  cmd->add_option("--max-batch", o->max_batch, "Sequences the built-in engine decodes together")
       ->capture_default_str();
   cmd->add_option("--base-url", o->base_url, "Override the profile's base URL (up to /v1)");
   cmd->add_option("--api-model", o->api_model, "Override the model id sent to the endpoint");

@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include "engines/moe/builtin_engine.h"
 #include "harness/cli/commands.h"
 #include "harness/error.h"
-#include "engines/moe/builtin_engine.h"
 #include "harness/http/mock_openai_server.h"
 #include "harness/http/openai_server.h"
 
@@ -38,11 +38,13 @@ void serve_model(const ServeOptions& o) {
     throw UsageError("serve: --faults and --token-delay-ms apply to --mock only");
   }
   sigset_t set = block_stop_signals();
-  auto engine = moe::BuiltinEngine::open(o.model, moe::BuiltinEngineOptions::with_max_batch(o.max_batch));
+  auto engine =
+      moe::BuiltinEngine::open(o.model, moe::BuiltinEngineOptions::with_max_batch(o.max_batch));
   OpenAIServerOptions options;
   options.port = o.port;
   options.model_id = std::filesystem::path(o.model).filename().string();
-  if (options.model_id.empty()) options.model_id = std::filesystem::path(o.model).parent_path().filename().string();
+  if (options.model_id.empty())
+    options.model_id = std::filesystem::path(o.model).parent_path().filename().string();
   OpenAIServer server(*engine, options);
   server.start();
   fmt::print(stderr, "rbench serving {} on {} (model id '{}')\n", engine->describe(),

@@ -34,7 +34,8 @@ std::optional<std::string> content_text(const rapidjson::Value& v) {
   if (!v.IsArray()) return std::nullopt;
   std::string text;
   for (const auto& part : v.GetArray()) {
-    if (!part.IsObject() || !part.HasMember("type") || !part["type"].IsString()) return std::nullopt;
+    if (!part.IsObject() || !part.HasMember("type") || !part["type"].IsString())
+      return std::nullopt;
     if (std::string_view(part["type"].GetString()) != "text") continue;
     if (!part.HasMember("text") || !part["text"].IsString()) return std::nullopt;
     text += part["text"].GetString();
@@ -55,8 +56,7 @@ ParsedRequest parse_request(const std::string& body, int max_tokens_cap) {
     return r;
   }
   for (const auto& m : doc["messages"].GetArray()) {
-    if (!m.IsObject() || !m.HasMember("role") || !m["role"].IsString() ||
-        !m.HasMember("content")) {
+    if (!m.IsObject() || !m.HasMember("role") || !m["role"].IsString() || !m.HasMember("content")) {
       r.error = "each message needs a string 'role' and a 'content'";
       return r;
     }
@@ -78,7 +78,8 @@ ParsedRequest parse_request(const std::string& body, int max_tokens_cap) {
       break;
     }
   }
-  if (max_tokens_cap > 0) s.max_tokens = std::min(s.max_tokens.value_or(max_tokens_cap), max_tokens_cap);
+  if (max_tokens_cap > 0)
+    s.max_tokens = std::min(s.max_tokens.value_or(max_tokens_cap), max_tokens_cap);
   auto number = [&](const char* field, double lo, double hi) -> std::optional<double> {
     if (!doc.HasMember(field) || doc[field].IsNull()) return std::nullopt;
     if (!doc[field].IsNumber() || doc[field].GetDouble() < lo || doc[field].GetDouble() > hi) {
@@ -340,15 +341,16 @@ OpenAIServer::OpenAIServer(Engine& engine, OpenAIServerOptions options)
   impl_->options = std::move(options);
 }
 
-OpenAIServer::~OpenAIServer() { stop(); }
+OpenAIServer::~OpenAIServer() {
+  stop();
+}
 
 void OpenAIServer::start() {
   Impl& impl = *impl_;
   if (impl.thread.joinable()) return;
-  impl.server.Post("/v1/chat/completions",
-                   [&impl](const httplib::Request& req, httplib::Response& res) {
-                     impl.handle_chat(req, res);
-                   });
+  impl.server.Post(
+      "/v1/chat/completions",
+      [&impl](const httplib::Request& req, httplib::Response& res) { impl.handle_chat(req, res); });
   impl.server.Get("/v1/models", [&impl](const httplib::Request&, httplib::Response& res) {
     rapidjson::StringBuffer buf;
     Writer w(buf);
@@ -378,11 +380,11 @@ void OpenAIServer::start() {
                       "application/json");
     }
   });
-  impl.port = impl.options.port == 0
-                  ? impl.server.bind_to_any_port(impl.options.host)
-                  : (impl.server.bind_to_port(impl.options.host, impl.options.port)
-                         ? impl.options.port
-                         : -1);
+  impl.port =
+      impl.options.port == 0
+          ? impl.server.bind_to_any_port(impl.options.host)
+          : (impl.server.bind_to_port(impl.options.host, impl.options.port) ? impl.options.port
+                                                                            : -1);
   if (impl.port <= 0) {
     throw Error(fmt::format("serve: cannot listen on {}:{} (in use?)", impl.options.host,
                             impl.options.port));
@@ -405,12 +407,16 @@ void OpenAIServer::stop() {
   if (impl.thread.joinable()) impl.thread.join();
 }
 
-int OpenAIServer::port() const { return impl_->port; }
+int OpenAIServer::port() const {
+  return impl_->port;
+}
 
 std::string OpenAIServer::base_url() const {
   return fmt::format("http://{}:{}/v1", impl_->options.host, impl_->port);
 }
 
-std::size_t OpenAIServer::requests_served() const { return impl_->requests.load(); }
+std::size_t OpenAIServer::requests_served() const {
+  return impl_->requests.load();
+}
 
 }  // namespace rbench

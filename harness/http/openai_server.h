@@ -15,9 +15,9 @@ namespace rbench {
 
 struct OpenAIServerOptions {
   std::string host = "127.0.0.1";
-  int port = 0;             // 0: an ephemeral port
-  std::string model_id;     // what /v1/models lists and responses name
-  int max_tokens_cap = 0;   // > 0: requests asking for more are cut to this
+  int port = 0;            // 0: an ephemeral port
+  std::string model_id;    // what /v1/models lists and responses name
+  int max_tokens_cap = 0;  // > 0: requests asking for more are cut to this
 };
 
 class OpenAIServer {

@@ -25,14 +25,17 @@ std::shared_ptr<const Model> bench_model(int which) {
   static std::map<int, std::shared_ptr<const Model>> cache;
   auto& m = cache[which];
   if (!m) {
-    const ModelConfig c = which == 0 ? tiny_config("v3", 1031) : shape_config("deepseek-v2-lite-4l");
+    const ModelConfig c =
+        which == 0 ? tiny_config("v3", 1031) : shape_config("deepseek-v2-lite-4l");
     const DType dtype = which == 0 ? DType::f32 : DType::bf16;
     m = std::make_shared<const Model>(c, random_weights(c, {.dtype = dtype, .seed = 1}));
   }
   return m;
 }
 
-const char* model_name(int which) { return which == 0 ? "tiny-v3-f32" : "v2-lite-4l-bf16"; }
+const char* model_name(int which) {
+  return which == 0 ? "tiny-v3-f32" : "v2-lite-4l-bf16";
+}
 
 std::vector<std::int32_t> prompt(int n, int vocab) {
   std::vector<std::int32_t> t(n);
@@ -85,11 +88,10 @@ void BM_MoeDecode(benchmark::State& state) {
   state.SetLabel(model_name(which));
   state.SetItemsProcessed(state.iterations() * batch);
   state.SetBytesProcessed(stats.bytes_read);
-  state.counters["bytes_per_step"] = static_cast<double>(stats.bytes_read) / std::max<std::int64_t>(steps, 1);
+  state.counters["bytes_per_step"] =
+      static_cast<double>(stats.bytes_read) / std::max<std::int64_t>(steps, 1);
 }
-BENCHMARK(BM_MoeDecode)
-    ->ArgsProduct({{0}, {1, 8}, {64}})
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MoeDecode)->ArgsProduct({{0}, {1, 8}, {64}})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MoeDecode)
     ->ArgsProduct({{1}, {1, 4}, {64}})
     ->Unit(benchmark::kMillisecond)

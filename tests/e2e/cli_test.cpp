@@ -20,7 +20,7 @@ TEST(Cli, VersionAndHelpOnEveryCommand) {
   std::string out;
   ASSERT_EQ(run_rbench({"--version"}, out), 0);
   EXPECT_TRUE(contains(out, "rbench 0.")) << out;
-  for (const char* cmd : {"run", "report", "models", "suites", "data", "serve"}) {
+  for (const char* cmd : {"run", "report", "models", "suites", "data", "serve", "engine"}) {
     ASSERT_EQ(run_rbench({cmd, "--help"}, out), 0) << cmd << ": " << out;
     EXPECT_TRUE(contains(out, "Usage")) << cmd << ": " << out;
   }

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <ostream>
 
 #include "e2e/subprocess.h"
 
@@ -88,8 +89,8 @@ void compare(const Case& c) {
                   status);
     ASSERT_EQ(status, 0) << out;
   } else {
-    ASSERT_EQ(run_rbench({"engine", "make-tiny", "--out", model, "--variant", c.variant,
-                          "--dtype", c.dtype, "--vocab", "300", "--seed", "5"},
+    ASSERT_EQ(run_rbench({"engine", "make-tiny", "--out", model, "--variant", c.variant, "--dtype",
+                          c.dtype, "--vocab", "300", "--seed", "5"},
                          out),
               0)
         << out;
@@ -101,11 +102,11 @@ void compare(const Case& c) {
   // run_rbench merges stderr into the output; the JSON is the line that starts with '{'.
   const std::string ours = out.substr(out.find('{'));
   int status = 0;
-  const std::string theirs = capture(
-      std::string(kPython) + " " + RBENCH_SOURCE_DIR +
-          "/tests/engines/reference/deepseek_reference.py --model " + model + " --tokens " +
-          tokens + (c.all_positions ? " --all-positions" : ""),
-      status);
+  const std::string theirs =
+      capture(std::string(kPython) + " " + RBENCH_SOURCE_DIR +
+                  "/tests/engines/reference/deepseek_reference.py --model " + model + " --tokens " +
+                  tokens + (c.all_positions ? " --all-positions" : ""),
+              status);
   ASSERT_EQ(status, 0) << "the reference failed:\n" << theirs.substr(0, 2000);
   const auto a = flat_logits(ours, "rbench engine logits");
   const auto b = flat_logits(theirs, "the reference");
@@ -121,6 +122,11 @@ void compare(const Case& c) {
                                 << " against max |logit| " << scale;
 }
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << (c.python_writer ? "reference writer " : "make-tiny ") << c.variant << " " << c.dtype
+      << ", " << c.tokens << " tokens";
+}
+
 class Reference : public testing::TestWithParam<Case> {};
 
 TEST_P(Reference, LogitsAgreeWithPyTorch) {
@@ -131,18 +137,16 @@ TEST_P(Reference, LogitsAgreeWithPyTorch) {
 
 INSTANTIATE_TEST_SUITE_P(
     Tiny, Reference,
-    testing::Values(Case{"v3", "f32", 40, true}, Case{"v2-lite", "f32", 40, true},
-                    Case{"v2", "f32", 40, true}, Case{"dense", "f32", 40, true},
-                    Case{"v3", "bf16", 24, true}, Case{"v3", "fp8", 24, true},
-                    // Past the original 512 positions YaRN interpolates: the long-context path.
-                    Case{"v3", "f32", 700, false},
-                    // The reference's own writer.
-                    Case{"v3", "", 32, true, true}, Case{"v2-lite", "", 32, true, true},
-                    Case{"v2", "", 32, true, true}, Case{"dense", "", 32, true, true},
-                    Case{"v3", "--dtype BF16", 16, true, true},
-                    Case{"v3", "--fp8 16,32", 16, true, true},
-                    Case{"v2", "--fp8 16,32", 16, true, true},
-                    Case{"v3", "--shards 2 --mtp", 16, true, true}),
+    testing::Values(
+        Case{"v3", "f32", 40, true}, Case{"v2-lite", "f32", 40, true}, Case{"v2", "f32", 40, true},
+        Case{"dense", "f32", 40, true}, Case{"v3", "bf16", 24, true}, Case{"v3", "fp8", 24, true},
+        // Past the original 512 positions YaRN interpolates: the long-context path.
+        Case{"v3", "f32", 700, false},
+        // The reference's own writer.
+        Case{"v3", "", 32, true, true}, Case{"v2-lite", "", 32, true, true},
+        Case{"v2", "", 32, true, true}, Case{"dense", "", 32, true, true},
+        Case{"v3", "--dtype BF16", 16, true, true}, Case{"v3", "--fp8 16,32", 16, true, true},
+        Case{"v2", "--fp8 16,32", 16, true, true}, Case{"v3", "--shards 2 --mtp", 16, true, true}),
     [](const auto& info) {
       std::string n = (info.param.python_writer ? "pywriter_" : "") + info.param.variant + "_" +
                       info.param.dtype + "_" + std::to_string(info.param.tokens);

@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <thread>
 
+#include "engines/engine_test_util.h"
 #include "engines/moe/builtin_engine.h"
 #include "engines/moe/random_checkpoint.h"
 #include "engines/openai_client.h"
-#include "engines/engine_test_util.h"
 #include "harness/http/openai_server.h"
 
 namespace rbench::moe {
@@ -126,10 +126,10 @@ TEST_F(BuiltinEngineTest, CancellationStopsAGeneration) {
 
 TEST_F(BuiltinEngineTest, TextStreamHoldsBackPartialUtf8AndStopPrefixes) {
   TextStream s({"STOP"});
-  EXPECT_EQ(s.feed("ab\xE2\x82"), "ab");  // the euro sign is not complete yet
-  EXPECT_EQ(s.feed("\xAC S"), "\xE2\x82\xAC S");
-  EXPECT_EQ(s.feed("TO"), "");  // could be the start of STOP
-  EXPECT_EQ(s.feed("x"), "TOx");
+  EXPECT_EQ(s.feed("ab\xE2\x82"), "ab");         // the euro sign is not complete yet
+  EXPECT_EQ(s.feed("\xAC S"), "\xE2\x82\xAC ");  // "S" could start STOP
+  EXPECT_EQ(s.feed("TO"), "");                   // so could "STO"
+  EXPECT_EQ(s.feed("x"), "STOx");
   EXPECT_EQ(s.feed("yST"), "y");
   EXPECT_EQ(s.feed("OPz"), "");
   EXPECT_TRUE(s.stopped());

@@ -2,8 +2,8 @@
 // batching does not change results, routing follows the published gate rules, YaRN's numbers.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <numbers>
 
@@ -181,8 +181,12 @@ TEST(Rope, YarnFrequenciesOfDeepSeekV3) {
   ASSERT_EQ(f.size(), 32u);
   for (int i = 0; i < 32; ++i) {
     const double original = std::pow(10000.0, -2.0 * i / 64);
-    if (i <= 10) EXPECT_DOUBLE_EQ(f[i], original) << i;
-    if (i >= 23) EXPECT_DOUBLE_EQ(f[i], original / 40) << i;
+    if (i <= 10) {
+      EXPECT_DOUBLE_EQ(f[i], original) << i;
+    }
+    if (i >= 23) {
+      EXPECT_DOUBLE_EQ(f[i], original / 40) << i;
+    }
   }
   const double original16 = std::pow(10000.0, -32.0 / 64);
   const double ramp = (16 - 10) / 13.0;  // linear between the correction dims
