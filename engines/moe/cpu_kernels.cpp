@@ -75,17 +75,21 @@ float dot(const float* a, const float* b, int n) {
 void matmul(const WeightMatrix& w, const float* x, int n, int x_stride, float* y, int y_stride) {
   if (n <= 0 || w.rows == 0) return;
   auto rows_block = [&](int r0, int r1) {
-    std::vector<float> row;  // dequantised row, reused for all n inputs
-    if (w.dtype != DType::f32 && !(w.dtype == DType::bf16 && n == 1)) row.resize(w.cols);
+    std::vector<float> row;  // a dequantised fp8 row, reused for all n inputs
+    if (w.dtype == DType::f8_e4m3) row.resize(w.cols);
     for (int r = r0; r < r1; ++r) {
-      const float* wr = nullptr;
-      if (w.dtype == DType::f32) {
-        wr = w.f32.data() + static_cast<std::size_t>(r) * w.cols;
-      } else if (w.dtype == DType::bf16 && n == 1) {
-        // Decode: convert while multiplying, so the weights are streamed once at bf16 width.
-        y[r] = dot_bf16(w.bf16.data() + static_cast<std::size_t>(r) * w.cols, x, w.cols);
+      const std::size_t base = static_cast<std::size_t>(r) * w.cols;
+      if (w.dtype == DType::bf16) {
+        // Convert while multiplying: the row is streamed from memory once at bf16 width and
+        // stays in L1 for the other inputs.
+        for (int t = 0; t < n; ++t) {
+          y[static_cast<std::size_t>(t) * y_stride + r] =
+              dot_bf16(w.bf16.data() + base, x + static_cast<std::size_t>(t) * x_stride, w.cols);
+        }
         continue;
-      } else {
+      }
+      const float* wr = w.f32.data() + base;
+      if (w.dtype == DType::f8_e4m3) {
         w.row_to_f32(r, row.data());
         wr = row.data();
       }
