@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "harness/error.h"
+#include "harness/http/local_server.h"
 #include "harness/http/mock_reply.h"
 
 namespace rbench {
@@ -241,24 +242,8 @@ void MockOpenAIServer::start() {
                       "application/json");
     }
   });
-  impl.port =
-      impl.options.port == 0
-          ? impl.server.bind_to_any_port(impl.options.host)
-          : (impl.server.bind_to_port(impl.options.host, impl.options.port) ? impl.options.port
-                                                                            : -1);
-  if (impl.port <= 0) {
-    throw Error(fmt::format("mock server: cannot listen on {}:{} (in use?)", impl.options.host,
-                            impl.options.port));
-  }
-  impl.thread = std::thread([&impl] { impl.server.listen_after_bind(); });
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!impl.server.is_running()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      stop();
-      throw Error(fmt::format("mock server: did not start listening on {}", base_url()));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  impl.port = http::start_local_server(impl.server, impl.options.host, impl.options.port,
+                                       impl.thread, "mock server");
 }
 
 void MockOpenAIServer::stop() {

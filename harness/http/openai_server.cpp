@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "harness/error.h"
+#include "harness/http/local_server.h"
 
 namespace rbench {
 namespace {
@@ -380,24 +381,8 @@ void OpenAIServer::start() {
                       "application/json");
     }
   });
-  impl.port =
-      impl.options.port == 0
-          ? impl.server.bind_to_any_port(impl.options.host)
-          : (impl.server.bind_to_port(impl.options.host, impl.options.port) ? impl.options.port
-                                                                            : -1);
-  if (impl.port <= 0) {
-    throw Error(fmt::format("serve: cannot listen on {}:{} (in use?)", impl.options.host,
-                            impl.options.port));
-  }
-  impl.thread = std::thread([&impl] { impl.server.listen_after_bind(); });
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!impl.server.is_running()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      stop();
-      throw Error(fmt::format("serve: did not start listening on {}", base_url()));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  impl.port = http::start_local_server(impl.server, impl.options.host, impl.options.port,
+                                       impl.thread, "serve");
 }
 
 void OpenAIServer::stop() {

@@ -11,12 +11,12 @@
 #include <stdexcept>
 
 #include "harness/error.h"
-#include "moe_temp_dir.h"
+#include "common/temp_dir.h"
 
 namespace rbench::moe {
 namespace {
 
-using testing::TempDir;
+using rbench::testing::TempDir;
 
 template <typename T>
 std::vector<std::byte> as_bytes(const std::vector<T>& values) {

@@ -15,7 +15,7 @@
 #include "suites/jsonl_reader.h"
 #include "suites/registry.h"
 #include "suites/sha256.h"
-#include "temp_dir.h"
+#include "common/temp_dir.h"
 
 namespace rbench {
 namespace {

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "suites/loaders.h"
-#include "temp_dir.h"
+#include "common/temp_dir.h"
 
 namespace rbench {
 namespace {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "harness/error.h"
-#include "temp_dir.h"
+#include "common/temp_dir.h"
 
 namespace rbench {
 namespace {

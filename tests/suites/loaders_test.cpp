@@ -8,7 +8,7 @@
 
 #include "harness/error.h"
 #include "suites/sha256.h"
-#include "temp_dir.h"
+#include "common/temp_dir.h"
 
 namespace rbench {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "harness/error.h"
 #include "suites/prompts.h"
-#include "temp_dir.h"
+#include "common/temp_dir.h"
 
 namespace rbench {
 namespace {
