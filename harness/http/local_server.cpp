@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <chrono>
 
@@ -9,8 +11,32 @@
 
 namespace rbench::http {
 
+std::string openai_error_json(std::string_view message, std::string_view type, int code) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("error");
+  w.StartObject();
+  w.Key("message");
+  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  w.Key("type");
+  w.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
+  w.Key("code");
+  w.Int(code);
+  w.EndObject();
+  w.EndObject();
+  return buf.GetString();
+}
+
 int start_local_server(httplib::Server& server, const std::string& host, int port,
                        std::thread& thread, std::string_view who) {
+  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (res.body.empty()) {
+      res.set_content(openai_error_json(fmt::format("no route for {} {}", req.method, req.path),
+                                        "invalid_request_error", res.status),
+                      "application/json");
+    }
+  });
   const int bound =
       port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound <= 0) throw Error(fmt::format("{}: cannot listen on {}:{} (in use?)", who, host, port));

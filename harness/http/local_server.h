@@ -1,4 +1,5 @@
-// Starting a cpp-httplib server on loopback, shared by `rbench serve --model` and the mock.
+// What rbench's loopback servers (`rbench serve --model` and the mock) share: OpenAI's error
+// body, and starting a cpp-httplib server that answers unknown routes with that body.
 #pragma once
 
 #include <string>
@@ -10,6 +11,9 @@ class Server;
 }
 
 namespace rbench::http {
+
+// {"error": {"message", "type", "code"}} as OpenAI sends it.
+std::string openai_error_json(std::string_view message, std::string_view type, int code);
 
 // Binds `server` to host:port (0: a free port), serves it from `thread` and returns the bound
 // port once it accepts connections. Throws rbench::Error, naming `who`, when it cannot.

@@ -111,7 +111,7 @@ ChatCall read_call(const std::string& body) {
 void send_error(httplib::Response& res, int status, std::string_view message,
                 std::string_view type) {
   res.status = status;
-  res.set_content(mock::error_json(message, type, status), "application/json");
+  res.set_content(http::openai_error_json(message, type, status), "application/json");
 }
 
 }  // namespace
@@ -234,13 +234,6 @@ void MockOpenAIServer::start() {
                                 R"("created":{},"owned_by":"rbench"}}]}})",
                                 static_cast<long long>(std::time(nullptr))),
                     "application/json");
-  });
-  impl.server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (res.body.empty()) {
-      res.set_content(mock::error_json(fmt::format("no route for {} {}", req.method, req.path),
-                                       "invalid_request_error", res.status),
-                      "application/json");
-    }
   });
   impl.port = http::start_local_server(impl.server, impl.options.host, impl.options.port,
                                        impl.thread, "mock server");

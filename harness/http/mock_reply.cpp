@@ -244,19 +244,4 @@ std::string completion_json(const ChunkIds& ids, const Reply& reply, MockReasoni
   return b.GetString();
 }
 
-std::string error_json(std::string_view message, std::string_view type, int code) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  w.Key("error");
-  w.StartObject();
-  key_string(w, "message", message);
-  key_string(w, "type", type);
-  w.Key("code");
-  w.Int(code);
-  w.EndObject();
-  w.EndObject();
-  return b.GetString();
-}
-
 }  // namespace rbench::mock

@@ -50,7 +50,5 @@ std::string usage_chunk(const ChunkIds& ids, long prompt_tokens, const Reply& re
 // A whole non-streaming chat.completion.
 std::string completion_json(const ChunkIds& ids, const Reply& reply, MockReasoningStyle style,
                             long prompt_tokens);
-// {"error": {"message", "type", "code"}} as OpenAI sends it.
-std::string error_json(std::string_view message, std::string_view type, int code);
 
 }  // namespace rbench::mock

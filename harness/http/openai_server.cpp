@@ -126,23 +126,6 @@ ParsedRequest parse_request(const std::string& body, int max_tokens_cap) {
   return r;
 }
 
-std::string error_json(std::string_view message, std::string_view type, int code) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  w.Key("error");
-  w.StartObject();
-  w.Key("message");
-  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
-  w.Key("type");
-  w.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
-  w.Key("code");
-  w.Int(code);
-  w.EndObject();
-  w.EndObject();
-  return buf.GetString();
-}
-
 struct Ids {
   std::string id;
   long long created = 0;
@@ -292,7 +275,8 @@ struct OpenAIServer::Impl {
     ParsedRequest p = parse_request(req.body, options.max_tokens_cap);
     if (!p.error.empty()) {
       res.status = 400;
-      res.set_content(error_json(p.error, "invalid_request_error", 400), "application/json");
+      res.set_content(http::openai_error_json(p.error, "invalid_request_error", 400),
+                      "application/json");
       return;
     }
     Ids ids{fmt::format("chatcmpl-rbench-{}", n), static_cast<long long>(std::time(nullptr)),
@@ -303,7 +287,7 @@ struct OpenAIServer::Impl {
       const Completion c = engine->complete(p.chat, nullptr, cancel.get_token());
       if (!c.ok()) {
         res.status = 500;
-        res.set_content(error_json(c.error, "server_error", 500), "application/json");
+        res.set_content(http::openai_error_json(c.error, "server_error", 500), "application/json");
         return;
       }
       res.set_content(completion_json(ids, c), "application/json");
@@ -322,7 +306,7 @@ struct OpenAIServer::Impl {
           if (!c.ok()) {
             // Headers are gone already: the error travels as an event, then the stream ends
             // without [DONE], which clients treat as a failed response.
-            sse.send(error_json(c.error, "server_error", 500));
+            sse.send(http::openai_error_json(c.error, "server_error", 500));
             return false;
           }
           if (!sse.send(chunk(ids, "", "", c.finish_reason.empty() ? "stop" : c.finish_reason))) {
@@ -373,13 +357,6 @@ void OpenAIServer::start() {
     w.EndArray();
     w.EndObject();
     res.set_content(buf.GetString(), "application/json");
-  });
-  impl.server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (res.body.empty()) {
-      res.set_content(error_json(fmt::format("no route for {} {}", req.method, req.path),
-                                 "invalid_request_error", res.status),
-                      "application/json");
-    }
   });
   impl.port = http::start_local_server(impl.server, impl.options.host, impl.options.port,
                                        impl.thread, "serve");
