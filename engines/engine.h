@@ -29,6 +29,9 @@ struct SamplingParams {
 
 struct ChatRequest {
   std::vector<ChatMessage> messages;
+  // Non-empty: a raw text completion (OpenAI's /v1/completions, no chat template), for base
+  // models continuing a function header; `messages` is then unused.
+  std::string prompt;
   SamplingParams sampling;
 };
 

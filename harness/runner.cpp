@@ -252,7 +252,7 @@ RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
                           : -1;
     const bool ok = record.completion.ok();
     if (ok) {
-      record.score = scorer.score(record.completion.answer, record.reference);
+      record.score = scorer.score(*w.item, record.completion.answer);
       record.scorer = scorer.name();
     }
     store_.put_sample(record);

@@ -18,7 +18,10 @@ class MathScorer final : public Scorer {
 
   // Score::value is 1 or 0; method is the extraction rule ("none" when nothing was found).
   // Never throws: an input that breaks a step scores 0 with the reason in detail.
-  Score score(const std::string& answer, const std::string& reference) const override;
+  Score score(const std::string& answer, const std::string& reference) const;
+  Score score(const Item& item, const std::string& answer) const override {
+    return score(answer, item.reference);
+  }
   std::string name() const override { return "math"; }
 
  private:

@@ -7,12 +7,24 @@
 
 namespace rbench {
 
+// What a code item needs to be executed; empty for the other suites.
+struct CodeTask {
+  std::string prompt;       // the function header and docstring a completion-style model continues
+  std::string entry_point;  // the function HumanEval's check(candidate) gets; "" when the tests
+                            // call the function by name (MBPP)
+  std::string tests;        // test code, run after the candidate in the same namespace
+  std::string setup;        // code run before the candidate (MBPP test_setup_code, test imports)
+};
+
 struct Item {
   std::string id;         // stable within the suite: the resume key
   std::string question;   // the problem text as published
   std::string reference;  // the reference final answer, as a string
   std::string solution;   // worked solution when published (not shown to the model)
   std::string source;     // "file:line" it came from, for error messages and drill-down
+  CodeTask code;          // code suites only
+
+  bool is_code() const { return !code.tests.empty(); }
 };
 
 struct Suite {

@@ -23,7 +23,9 @@ TEST(ScorerRegistry, MakesEveryListedScorerUnderItsName) {
 }
 
 TEST(ScorerRegistry, MathScorerScores) {
-  EXPECT_TRUE(make_scorer("math")->score("\\boxed{4}", "4").correct);
+  Item item;
+  item.reference = "4";
+  EXPECT_TRUE(make_scorer("math")->score(item, "\\boxed{4}").correct);
 }
 
 TEST(ScorerRegistry, UnknownNameListsTheKnownOnes) {
