@@ -6,10 +6,12 @@
 #include <rapidjson/writer.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_group.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <exception>
 #include <thread>
 
@@ -79,6 +81,8 @@ void write_fingerprint(JsonWriter& w, const RunSpec& spec) {
   w.EndArray();
   w.Key("samples"), w.Int(spec.samples);
   w.Key("seed"), w.Uint64(spec.seed);
+  // Only when set, so that runs stored before the option existed still resume.
+  if (spec.code_timeout_s > 0) w.Key("code_timeout_s"), w.Double(spec.code_timeout_s);
   w.Key("sampling");
   write_sampling(w, spec.sampling);
   w.EndObject();
@@ -97,6 +101,13 @@ std::string messages_json(const std::vector<ChatMessage>& messages) {
   }
   w.EndArray();
   return buffer.GetString();
+}
+
+// What was sent, as stored in samples.prompt_json: the chat messages, or for a raw completion
+// one pseudo-message with role "prompt" (so readers always find an array of messages).
+std::string request_json(const ChatRequest& request) {
+  if (request.prompt.empty()) return messages_json(request.messages);
+  return messages_json({ChatMessage{"prompt", request.prompt}});
 }
 
 std::string stored_fingerprint(const std::string& config_json) {
@@ -195,7 +206,12 @@ RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
   const RunInfo info = store_.open_run(spec.run_name, run_config_json(spec), version(), git_sha());
 
   std::vector<std::unique_ptr<Scorer>> scorers;
-  for (const auto& suite : spec.suites) scorers.push_back(make_scorer(suite.scorer));
+  for (const auto& suite : spec.suites) {
+    ScorerOptions options;
+    options.completion_style = is_completion_template(suite.prompt_template);
+    options.code_timeout_s = spec.code_timeout_s;
+    scorers.push_back(make_scorer(suite.scorer, options));
+  }
 
   const auto done = store_.completed(info.id);
   RunSummary summary;
@@ -218,18 +234,80 @@ RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
       }
     }
   }
-  std::size_t to_do = 0;
+  // Stored answers whose scoring never finished (a killed run, a sandbox that could not start):
+  // scored now from the store, without calling the model again.
+  std::vector<SampleRecord> rescore;
+  for (SampleRecord& r : store_.unscored(info.id)) rescore.push_back(std::move(r));
+  std::size_t to_do = rescore.size();
   int threads = 1;
   for (std::size_t m = 0; m < work.size(); ++m) {
     to_do += work[m].size();
     threads += std::max(1, spec.models[m].concurrency);
   }
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int executors = spec.executors > 0 ? spec.executors : cores;
+  threads += executors;
   progress_.start(to_do, summary.skipped);
 
   // Requests block on the network, so allow more threads than cores.
   tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism,
                                   static_cast<std::size_t>(threads));
   std::atomic<std::size_t> finished{0}, errors{0};
+
+  // Programs run in their own arena, sized to the cores: the model calls (network-bound) and the
+  // executions (CPU-bound) neither wait for nor starve each other.
+  tbb::task_arena executions(executors);
+  tbb::task_group pending_executions;
+  std::mutex failure_mutex;
+  std::exception_ptr execution_failure;
+
+  const auto find_item = [&](const std::string& suite_name,
+                             const std::string& item_id) -> std::pair<std::size_t, const Item*> {
+    for (std::size_t i = 0; i < spec.suites.size(); ++i) {
+      if (spec.suites[i].name != suite_name) continue;
+      for (const Item& item : spec.suites[i].items) {
+        if (item.id == item_id) return {i, &item};
+      }
+    }
+    return {0, nullptr};
+  };
+
+  // Scores a stored sample in the execution arena and stores the score.
+  auto score_later = [&](std::int64_t sample_id, const Item& item, const Scorer& scorer,
+                         std::string answer, bool truncated, std::int64_t output_tokens,
+                         double cost) {
+    executions.execute([&, sample_id, item_ptr = &item, scorer_ptr = &scorer,
+                        answer = std::move(answer), truncated, output_tokens, cost] {
+      pending_executions.run([&, sample_id, item_ptr, scorer_ptr, answer, truncated,
+                              output_tokens, cost] {
+        if (control.cancel.stop_requested()) return;  // left unscored: scored on resume
+        try {
+          const Score score = scorer_ptr->score(*item_ptr, answer);
+          store_.put_score(sample_id, scorer_ptr->name(), score);
+          ++finished;
+          progress_.sample_finished(false, score.correct, truncated, output_tokens, cost);
+        } catch (const std::exception& e) {
+          // Not the answer's fault (the sandbox could not run it): stays unscored, so a rerun
+          // scores it; the run goes on.
+          ++errors;
+          progress_.message(fmt::format("scoring failed for {} (left unscored; rerun to score "
+                                        "it): {}",
+                                        item_ptr->id, e.what()));
+        } catch (...) {
+          std::lock_guard lock(failure_mutex);
+          if (!execution_failure) execution_failure = std::current_exception();
+        }
+      });
+    });
+  };
+
+  for (const SampleRecord& r : rescore) {
+    const auto [suite_index, item] = find_item(r.key.suite, r.key.item_id);
+    if (item == nullptr) continue;  // the item left the suite: nothing to score it against
+    score_later(r.id, *item, *scorers[suite_index], r.completion.answer,
+                r.completion.truncated(), r.completion.usage.completion_tokens,
+                std::max(0.0, r.cost_usd));
+  }
 
   auto run_one = [&](ModelEntry& model, const WorkItem& w, const Scorer& scorer) {
     if (control.drain.stop_requested()) return;
@@ -239,10 +317,16 @@ RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
     record.suite_version = w.suite->version;
     record.reference = w.item->reference;
     ChatRequest request;
-    request.messages = build_messages(*w.suite, *w.item);
+    const Prompt prompt = build_prompt(*w.suite, *w.item);
+    request.messages = prompt.messages;
+    request.prompt = prompt.text;
     request.sampling = spec.sampling;
+    if (!prompt.stop.empty()) {
+      request.sampling.stop.insert(request.sampling.stop.end(), prompt.stop.begin(),
+                                   prompt.stop.end());
+    }
     request.sampling.seed = request_seed(spec.seed, w.suite->name, w.item->id, w.sample_index);
-    record.prompt_json = messages_json(request.messages);
+    record.prompt_json = request_json(request);
     record.completion = model.engine->complete(request, nullptr, control.cancel);
     if (record.completion.error_kind == ErrorKind::cancelled) return;  // redone on resume
     const auto& usage = record.completion.usage;
@@ -251,6 +335,13 @@ RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
                           ? model.profile.cost_usd(usage.prompt_tokens, usage.completion_tokens)
                           : -1;
     const bool ok = record.completion.ok();
+    if (ok && scorer.executes_code()) {
+      // Stored first, scored in the execution arena: a killed run keeps the answer.
+      const std::int64_t id = store_.put_sample(record);
+      score_later(id, *w.item, scorer, record.completion.answer, record.completion.truncated(),
+                  usage.completion_tokens, std::max(0.0, record.cost_usd));
+      return;
+    }
     if (ok) {
       record.score = scorer.score(*w.item, record.completion.answer);
       record.scorer = scorer.name();
@@ -295,7 +386,9 @@ RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
       });
     }
   }
+  executions.execute([&] { pending_executions.wait(); });
   progress_.finish();
+  if (execution_failure) std::rethrow_exception(execution_failure);
   for (const auto& failure : failures) {
     if (failure) std::rethrow_exception(failure);
   }

@@ -34,6 +34,8 @@ struct RunSpec {
   std::uint64_t seed = 0;
   SamplingParams sampling;      // already merged: command line over profile defaults
   std::string sampling_source;  // which flags were given, for the stored config
+  int executors = 0;            // parallel code executions; 0 = one per core
+  double code_timeout_s = 0;    // per-program limit in reference seconds; 0 = the suite default
 };
 
 // `drain`: start no new samples, let in-flight ones finish. `cancel`: also abort in-flight ones

@@ -79,7 +79,8 @@ SELECT s.id, s.run_id, s.model, s.suite, s.item_id, s.sample_index, s.suite_vers
        s.prompt_json, s.reference, s.reasoning, s.answer, s.finish_reason, s.prompt_tokens,
        s.completion_tokens, s.reasoning_tokens, s.ttft_s, s.e2e_s, s.chunk_times_json,
        s.attempts, s.http_status, s.error_kind, s.error, s.cost_usd, s.created_at,
-       c.sample_id, c.scorer, c.value, c.correct, c.extracted, c.method, c.detail
+       c.sample_id, c.scorer, c.value, c.correct, c.extracted, c.method, c.detail,
+       c.outcome, c.log, c.duration_s
 FROM samples s LEFT JOIN scores c ON c.sample_id = s.id
 )sql";
 
@@ -118,6 +119,9 @@ SampleRecord read_sample(const sqlite::Statement& st, const std::filesystem::pat
     s.extracted = st.text(28);
     s.method = st.text(29);
     s.detail = st.text(30);
+    s.outcome = st.text(31);
+    s.log = st.text(32);
+    s.duration_s = st.real(33, -1);
     r.score = std::move(s);
   }
   return r;
@@ -271,22 +275,50 @@ RETURNING id)sql",
   sqlite::Statement drop(db_.get(), path_, "DELETE FROM scores WHERE sample_id = ?1");
   drop.bind(1, id);
   drop.run();
-  if (record.score && c.ok()) {
-    const Score& s = *record.score;
-    sqlite::Statement put(db_.get(), path_,
-                          "INSERT INTO scores (sample_id, scorer, value, correct, extracted, "
-                          "method, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    put.bind(1, id);
-    put.bind(2, record.scorer);
-    put.bind(3, s.value);
-    put.bind(4, static_cast<std::int64_t>(s.correct ? 1 : 0));
-    put.bind(5, s.extracted);
-    put.bind(6, s.method);
-    put.bind(7, s.detail);
-    put.run();
-  }
+  if (record.score && c.ok()) insert_score(id, record.scorer, *record.score);
   tx.commit();
   return id;
+}
+
+void Store::insert_score(std::int64_t sample_id, const std::string& scorer, const Score& s) {
+  sqlite::Statement put(db_.get(), path_,
+                        "INSERT INTO scores (sample_id, scorer, value, correct, extracted, method, "
+                        "detail, outcome, log, duration_s) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  put.bind(1, sample_id);
+  put.bind(2, scorer);
+  put.bind(3, s.value);
+  put.bind(4, static_cast<std::int64_t>(s.correct ? 1 : 0));
+  put.bind(5, s.extracted);
+  put.bind(6, s.method);
+  put.bind(7, s.detail);
+  put.bind_text_or_null(8, s.outcome);
+  put.bind_text_or_null(9, s.log);
+  put.bind_real_or_null(10, s.duration_s);
+  put.run();
+}
+
+void Store::put_score(std::int64_t sample_id, const std::string& scorer, const Score& score) {
+  std::lock_guard lock(mutex_);
+  sqlite::Transaction tx(db_.get(), path_);
+  sqlite::Statement drop(db_.get(), path_, "DELETE FROM scores WHERE sample_id = ?1");
+  drop.bind(1, sample_id);
+  drop.run();
+  insert_score(sample_id, scorer, score);
+  tx.commit();
+}
+
+std::vector<SampleRecord> Store::unscored(std::int64_t run_id) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement st(
+      db_.get(), path_,
+      fmt::format("{} WHERE s.run_id = ?1 AND s.error_kind IS NULL AND c.sample_id IS NULL "
+                  "ORDER BY s.model, s.suite, s.item_id, s.sample_index",
+                  kSampleSelect));
+  st.bind(1, run_id);
+  std::vector<SampleRecord> out;
+  while (st.step()) out.push_back(read_sample(st, path_));
+  return out;
 }
 
 std::vector<RunInfo> Store::runs() {

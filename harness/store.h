@@ -56,7 +56,7 @@ struct SampleRecord {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens or creates the file, enables WAL, creates or migrates the schema.
   // Throws rbench::Error naming the file on failure or on a newer schema than this build knows.
@@ -78,6 +78,14 @@ class Store {
   // Thread-safe. Returns the sample's row id.
   std::int64_t put_sample(const SampleRecord& record);
 
+  // Scores (or re-scores) a stored sample: for scorers that finish after the sample was stored
+  // (code execution). Thread-safe.
+  void put_score(std::int64_t sample_id, const std::string& scorer, const Score& score);
+
+  // Samples of the run that finished without error but have no score yet (their scoring was
+  // interrupted or could not run): resume scores these without calling the model again.
+  std::vector<SampleRecord> unscored(std::int64_t run_id);
+
   std::vector<RunInfo> runs();
   // All samples, or those of one run, ordered by run, model, suite, item, sample index.
   std::vector<SampleRecord> samples(std::optional<std::int64_t> run_id = std::nullopt);
@@ -85,6 +93,9 @@ class Store {
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  // Inside a transaction, with mutex_ held.
+  void insert_score(std::int64_t sample_id, const std::string& scorer, const Score& score);
+
   std::filesystem::path path_;
   struct Closer {
     void operator()(sqlite3* db) const;

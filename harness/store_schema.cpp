@@ -68,7 +68,16 @@ CREATE INDEX samples_by_suite_model ON samples (suite, model, run_id);
 )sql");
 }
 
-constexpr std::array<Migration, 1> kMigrations = {create_v1};
+// Version 2: how a code execution ended, its output and time (NULL for the other scorers).
+void add_execution_columns_v2(sqlite3* db, const std::filesystem::path& path) {
+  sqlite::exec(db, path, R"sql(
+ALTER TABLE scores ADD COLUMN outcome TEXT;
+ALTER TABLE scores ADD COLUMN log TEXT;
+ALTER TABLE scores ADD COLUMN duration_s REAL;
+)sql");
+}
+
+constexpr std::array<Migration, 2> kMigrations = {create_v1, add_execution_columns_v2};
 
 }  // namespace
 

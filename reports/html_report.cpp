@@ -153,6 +153,9 @@ void write_sample(Writer& w, const SampleRecord& s, StringTable& strings) {
     write_text(w, "m", s.score->method);
     write_text(w, "d", s.score->detail);
     write_text(w, "sc", s.scorer);
+    write_text(w, "o", s.score->outcome);
+    write_text(w, "lg", s.score->log);
+    write_real(w, "du", s.score->duration_s);
     w.Key("val");
     w.Double(s.score->value);
   }

@@ -41,8 +41,12 @@ function fields(s) {
     dl.append(el('dt', null, name), el('dd', {title}, value));
   };
   add('Verdict', s.v + (s.m ? ' (rule: ' + s.m + ')' : '') + (s.sc ? ' \u00b7 scorer ' + s.sc : ''));
-  add('Extracted', s.x != null ? el('code', null, s.x) : (s.v === 'error' ? '' : NONE));
-  add('Reference', el('code', null, str(s.r)));
+  if (s.o) {
+    add('Execution', s.o + (s.du != null ? ' in ' + secs(s.du) : ''));
+  } else {
+    add('Extracted', s.x != null ? el('code', null, s.x) : (s.v === 'error' ? '' : NONE));
+    add('Reference', el('code', null, str(s.r)));
+  }
   add('Why', s.d);
   add('Finish', s.f ? (s.f === 'length' ? 'length (cut at the token limit)' : s.f) : '');
   add('Tokens', 'prompt ' + tok(s.tp) + ' \u00b7 completion ' + tok(s.tc) + ' \u00b7 reasoning ' + tok(s.tr));
@@ -59,6 +63,12 @@ function itemBody(s) {
     body.append(el('div', {class: 'block'}, el('h4', null, 'Error' + (s.ek ? ' (' + s.ek + ')' : '')),
                    el('pre', {class: 'error'}, s.e)));
   }
+  if (s.o) {  // code: the program that ran, its output, and the published solution
+    body.append(el('div', {class: 'block'}, el('h4', null, 'Program run'), el('pre', null, s.x || '')));
+    if (s.lg) body.append(el('div', {class: 'block'}, el('h4', null, 'Output'), el('pre', {class: 'error'}, s.lg)));
+    body.append(el('details', {class: 'reasoning'}, el('summary', null, 'Reference solution'),
+                   el('pre', null, str(s.r))));
+  }
   body.append(promptBlock(str(s.p)));
   if (s.rs) {
     body.append(el('details', {class: 'reasoning'},
@@ -74,7 +84,9 @@ function itemBody(s) {
 function itemRow(s, multiSample) {
   const head = el('span', {class: 'item-head'},
     el('span', {class: 'item-id'}, s.id + (multiSample ? ' #' + (s.k || 0) : '')));
-  if (s.v !== 'error') {
+  if (s.o) {
+    head.append(el('span', {class: 'pair'}, 'execution ', el('b', null, s.o)));
+  } else if (s.v !== 'error') {
     head.append(el('span', {class: 'pair'}, 'got ', el('b', null, s.x != null ? s.x : NONE)),
                 el('span', {class: 'pair'}, 'ref ', el('b', null, str(s.r))));
   }

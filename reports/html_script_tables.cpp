@@ -131,10 +131,36 @@ function sortTable(table, col, th) {
   body.append(...rows);
 }
 
+// pass@k for every k above 1 some result has, and how code executions ended, where present.
+function extraColumns(ranked) {
+  const ks = Array.from(new Set(ranked.flatMap(r => r.pass_at_k.map(p => p.k))))
+                  .filter(k => k > 1).sort((a, b) => a - b);
+  const cols = ks.map(k => {
+    const find = r => r.pass_at_k.find(p => p.k === k && p.items > 0);
+    return {label: 'pass@' + k, num: true, value: r => (find(r) || {}).value,
+      title: 'unbiased pass@' + k + ' over items, ' + confidence + '% bootstrap CI over items',
+      cell: r => {
+        const p = find(r);
+        if (!p) return el('span', {class: 'muted', title: 'fewer than ' + k + ' samples per item'}, NONE);
+        return el('span', {class: 'has-tip', title: pct(p.ci_low) + ' to ' + pct(p.ci_high) +
+                  (p.skipped_items ? ' (' + p.skipped_items + ' items with fewer samples left out)' : '')},
+                  pct(p.value));
+      }};
+  });
+  if (ranked.some(r => Object.keys(r.outcomes).length)) {
+    const order = ['passed', 'failed', 'timeout', 'crashed'];
+    cols.push({label: 'Executions', value: r => r.outcomes.timeout || 0,
+      title: 'how the programs ended: passed / failed / timeout / crashed',
+      cell: r => order.map(o => (r.outcomes[o] || 0)).join(' / ')});
+  }
+  return cols;
+}
+
 function leaderboard(ranked) {
   const headRow = el('tr');
   const table = el('table', {class: 'leaderboard'}, el('thead', null, headRow), el('tbody'));
-  COLUMNS.forEach((c, col) => {
+  const columns = COLUMNS.slice(0, 3).concat(extraColumns(ranked), COLUMNS.slice(3));
+  columns.forEach((c, col) => {
     const th = el('th', {class: 'sortable' + (c.num ? ' num' : ''), title: c.title, scope: 'col'},
                   c.label, el('span', {class: 'arrow'}));
     th.addEventListener('click', () => sortTable(table, col, th));
@@ -142,8 +168,8 @@ function leaderboard(ranked) {
   });
   ranked.forEach((r, i) => {
     const tr = el('tr', {class: 'result-row', 'data-model': r.model, 'data-run': r.run});
-    tr.sortKeys = COLUMNS.map(c => c.value(r, i));
-    for (const c of COLUMNS) {
+    tr.sortKeys = columns.map(c => c.value(r, i));
+    for (const c of columns) {
       tr.append(el('td', {class: (c.num ? 'num ' : '') + (c.cls || '')}, c.cell(r, i)));
     }
     table.tBodies[0].append(tr);

@@ -1,6 +1,8 @@
 // The Markdown report: a leaderboard table per suite, small enough for a CI comment.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <optional>
 
 #include "reports/reporters.h"
@@ -46,6 +48,54 @@ constexpr const char* kNone = "—";
 
 std::string percent(double v) {
   return fmt::format("{:.1f}%", v * 100);
+}
+
+// pass@k and execution outcomes, for suites with several samples per item or code execution.
+std::string pass_at_k_table(const std::vector<const ResultSummary*>& ranked, bool several_runs) {
+  std::vector<int> ks;
+  bool executed = false;
+  for (const ResultSummary* r : ranked) {
+    for (const auto& p : r->pass_at) {
+      if (std::find(ks.begin(), ks.end(), p.k) == ks.end()) ks.push_back(p.k);
+    }
+    executed = executed || !r->outcomes.empty();
+  }
+  std::sort(ks.begin(), ks.end());
+  if (!executed && ks.size() <= 1) return "";
+  std::string out = several_runs ? "\n| Model | Run |" : "\n| Model |";
+  std::string rule = several_runs ? "|---|---|" : "|---|";
+  for (int k : ks) {
+    out += fmt::format(" pass@{} |", k);
+    rule += "--:|";
+  }
+  const std::array<std::string_view, 4> kOutcomes = {"passed", "failed", "timeout", "crashed"};
+  if (executed) {
+    for (auto o : kOutcomes) {
+      out += fmt::format(" {} |", o);
+      rule += "--:|";
+    }
+  }
+  out += "\n" + rule + "\n";
+  for (const ResultSummary* r : ranked) {
+    out += fmt::format("| {} |", md_text(r->model));
+    if (several_runs) out += fmt::format(" {} |", md_text(r->run));
+    for (int k : ks) {
+      const auto p = std::find_if(r->pass_at.begin(), r->pass_at.end(),
+                                  [&](const stats::PassAtK& x) { return x.k == k; });
+      out += p == r->pass_at.end() || p->items == 0
+                 ? fmt::format(" {} |", kNone)
+                 : fmt::format(" {} [{:.1f}, {:.1f}] |", percent(p->value), p->ci.lo * 100,
+                               p->ci.hi * 100);
+    }
+    if (executed) {
+      for (auto o : kOutcomes) {
+        const auto it = r->outcomes.find(std::string(o));
+        out += fmt::format(" {} |", it == r->outcomes.end() ? 0 : it->second);
+      }
+    }
+    out += "\n";
+  }
+  return out;
 }
 
 std::string accuracy_cell(const ResultSummary& r) {
@@ -122,6 +172,7 @@ std::string render_markdown_report(const ReportData& data) {
           r->scored, r->n, errors_cell(*r), truncated_cell(*r), tokens(r->completion_tokens_mean),
           tokens(r->reasoning_tokens_mean), seconds(r->e2e_p50_s), usd(r->cost_usd), per_correct);
     }
+    out += pass_at_k_table(ranked, several_runs);
   }
   if (data.results.empty()) out += "\nNo samples in the store yet.\n";
   if (any_unpriced) out += "\n¹ no price known for the model. ² no correct answers.\n";

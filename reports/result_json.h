@@ -48,6 +48,34 @@ void write_result_json(Writer& w, const ResultSummary& r) {
   write_json_number(w, r.accuracy ? std::optional(r.ci.lo) : std::nullopt);
   w.Key("ci_high");
   write_json_number(w, r.accuracy ? std::optional(r.ci.hi) : std::nullopt);
+  w.Key("max_samples_per_item");
+  w.Int(r.max_samples_per_item);
+  w.Key("pass_at_k");
+  w.StartArray();
+  for (const auto& p : r.pass_at) {
+    w.StartObject();
+    w.Key("k");
+    w.Int(p.k);
+    w.Key("value");
+    w.Double(p.value);
+    w.Key("ci_low");
+    w.Double(p.ci.lo);
+    w.Key("ci_high");
+    w.Double(p.ci.hi);
+    w.Key("items");
+    w.Int64(p.items);
+    w.Key("skipped_items");
+    w.Int64(p.skipped);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("outcomes");
+  w.StartObject();
+  for (const auto& [outcome, count] : r.outcomes) {
+    write_json_string(w, outcome);
+    w.Int64(count);
+  }
+  w.EndObject();
   w.Key("errors");
   w.Int64(r.errors);
   w.Key("errors_by_kind");

@@ -20,6 +20,7 @@ struct Accumulator {
   ResultSummary result;
   std::set<std::string> versions;
   std::vector<double> outcomes;  // 1 correct, 0 wrong, per scored sample
+  std::map<std::string, stats::ItemCounts> per_item;  // item id -> scored, correct
   std::vector<double> prompt_tokens, completion_tokens, reasoning_tokens, e2e, ttft;
   double cost = 0;
   bool cost_known = false;
@@ -52,6 +53,10 @@ struct Accumulator {
     }
     ++result.scored;
     outcomes.push_back(s.score->correct ? 1.0 : 0.0);
+    stats::ItemCounts& item = per_item[s.key.item_id];
+    ++item.n;
+    if (s.score->correct) ++item.c;
+    if (!s.score->outcome.empty()) ++result.outcomes[s.score->outcome];
     if (s.score->correct) {
       ++result.correct;
     } else if (c.truncated()) {
@@ -68,6 +73,19 @@ struct Accumulator {
       r.accuracy = double(r.correct) / double(r.scored);
       r.ci = stats::bootstrap_mean_ci(outcomes, options.confidence, options.bootstrap_rounds,
                                       options.bootstrap_seed);
+    }
+    if (!per_item.empty()) {
+      std::vector<stats::ItemCounts> counts;
+      counts.reserve(per_item.size());
+      for (const auto& [id, c] : per_item) {
+        counts.push_back(c);
+        r.max_samples_per_item = std::max(r.max_samples_per_item, c.n);
+      }
+      for (int k : stats::reported_ks(r.max_samples_per_item)) {
+        r.pass_at.push_back(stats::aggregate_pass_at_k(counts, k, options.confidence,
+                                                       options.bootstrap_rounds,
+                                                       options.bootstrap_seed));
+      }
     }
     r.prompt_tokens_mean = mean_or_none(prompt_tokens);
     r.completion_tokens_mean = mean_or_none(completion_tokens);

@@ -10,6 +10,7 @@
 
 #include "harness/store.h"
 #include "scorers/stats/bootstrap.h"
+#include "scorers/stats/pass_at_k.h"
 
 namespace rbench {
 
@@ -37,6 +38,13 @@ struct ResultSummary {
 
   std::optional<double> accuracy;  // correct / scored; absent when nothing was scored
   stats::Interval ci;              // bootstrap CI of accuracy (valid with accuracy)
+
+  // Unbiased pass@k over items (k = 1, 5, 10 as the samples per item allow, and the most
+  // samples any item has), CIs bootstrapped over items. Empty when nothing was scored.
+  std::vector<stats::PassAtK> pass_at;
+  int max_samples_per_item = 0;  // scored samples of the item that has the most
+  // Code scorers: how the executions ended ("passed", "failed", "timeout", "crashed").
+  std::map<std::string, std::int64_t> outcomes;
 
   // Means over the samples that reported the number.
   std::optional<double> prompt_tokens_mean;

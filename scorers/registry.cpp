@@ -8,6 +8,7 @@
 #include <array>
 
 #include "harness/error.h"
+#include "scorers/code_scorer.h"
 #include "scorers/math_scorer.h"
 
 namespace rbench {
@@ -15,18 +16,29 @@ namespace {
 
 struct Entry {
   std::string_view name;
-  std::unique_ptr<Scorer> (*make)();
+  std::unique_ptr<Scorer> (*make)(const ScorerOptions&);
 };
 
 constexpr std::array kScorers = {
-    Entry{"math", []() -> std::unique_ptr<Scorer> { return std::make_unique<MathScorer>(); }},
+    Entry{"math",
+          [](const ScorerOptions&) -> std::unique_ptr<Scorer> {
+            return std::make_unique<MathScorer>();
+          }},
+    Entry{"code",
+          [](const ScorerOptions& o) -> std::unique_ptr<Scorer> {
+            CodeScorerOptions code;
+            code.completion_style = o.completion_style;
+            if (o.code_timeout_s > 0) code.sandbox.limits.timeout_s = o.code_timeout_s;
+            code.sandbox.speed_factor = o.sandbox_speed_factor;
+            return std::make_unique<CodeScorer>(std::move(code));
+          }},
 };
 
 }  // namespace
 
-std::unique_ptr<Scorer> make_scorer(std::string_view name) {
+std::unique_ptr<Scorer> make_scorer(std::string_view name, const ScorerOptions& options) {
   for (const Entry& e : kScorers) {
-    if (e.name == name) return e.make();
+    if (e.name == name) return e.make(options);
   }
   throw UsageError(fmt::format("unknown scorer '{}' (known scorers: {})", name,
                                fmt::join(scorer_names(), ", ")));

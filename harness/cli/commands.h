@@ -25,5 +25,6 @@ void add_catalog_commands(CLI::App& app);  // models, suites
 void add_data_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_engine_command(CLI::App& app);
+void add_sandbox_command(CLI::App& app, int& exit_code);
 
 }  // namespace rbench::cli

@@ -12,6 +12,7 @@
 #include "harness/interrupts.h"
 #include "harness/runner.h"
 #include "harness/store.h"
+#include "suites/prompts.h"
 #include "suites/registry.h"
 
 namespace rbench::cli {
@@ -35,6 +36,9 @@ struct RunOptions {
   std::optional<double> top_p;
   std::string db = "rbench.db";
   std::string run_name;
+  std::string prompt_style;  // code suites: "chat" (default) or "completion"
+  double code_timeout_s = 0;
+  int executors = 0;
   bool debug = false;
   bool quiet = false;
 };
@@ -115,6 +119,19 @@ int run(const RunOptions& o) {
   const std::filesystem::path data_dir =
       o.data_dir.empty() ? default_data_dir() : std::filesystem::path(o.data_dir);
   for (const auto& s : o.suites) spec.suites.push_back(load_suite(s, data_dir, bundled_data_dir()));
+  if (!o.prompt_style.empty()) {
+    const std::string code_template = code_prompt_template(o.prompt_style);
+    for (Suite& suite : spec.suites) {
+      if (suite.scorer != "code") {
+        throw UsageError(fmt::format(
+            "run: --prompt-style applies to code suites; {} is scored with \"{}\"", suite.name,
+            suite.scorer));
+      }
+      suite.prompt_template = code_template;
+    }
+  }
+  spec.code_timeout_s = o.code_timeout_s;
+  spec.executors = o.executors;
   spec.limit =
       o.debug ? std::optional<std::size_t>(std::min<std::size_t>(o.limit.value_or(5), 5)) : o.limit;
   spec.samples = o.samples;
@@ -178,6 +195,17 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option(
       "--run", o->run_name,
       "Run name; the same name resumes (default: derived from models, suites, settings)");
+  cmd->add_option("--prompt-style", o->prompt_style,
+                  "Code suites: chat (ask for a fenced solution; the default) | completion (a raw "
+                  "completion of the function header, for base models)")
+      ->check(CLI::IsMember({"chat", "completion"}));
+  cmd->add_option("--code-timeout", o->code_timeout_s,
+                  "Code suites: seconds per program on a reference machine, scaled by this "
+                  "machine's measured speed (default 10)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--executors", o->executors,
+                  "Code suites: programs run in parallel (default: one per core)")
+      ->check(CLI::Range(1, 1024));
   cmd->add_flag("--debug", o->debug, "At most 5 items, one request at a time");
   cmd->add_flag("--quiet", o->quiet, "Plain log lines instead of a progress bar");
   cmd->callback([o, &exit_code] { exit_code = run(*o); });

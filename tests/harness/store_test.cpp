@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -242,6 +243,82 @@ TEST_F(StoreTest, RefusesANewerSchemaVersion) {
     EXPECT_NE(what.find("99"), std::string::npos) << what;
     EXPECT_NE(what.find("newer"), std::string::npos) << what;
   }
+}
+
+TEST_F(StoreTest, MigratesAVersionOneStoreKeepingItsScores) {
+  // A version-1 file as the previous release wrote it: v1 tables, one scored sample.
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db().c_str(), &raw), SQLITE_OK);
+    std::unique_ptr<sqlite3, decltype(&sqlite3_close)> conn(raw, &sqlite3_close);
+    const char* v1 = R"sql(
+CREATE TABLE runs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, config_json TEXT NOT NULL,
+  rbench_version TEXT NOT NULL, git_sha TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT);
+CREATE TABLE samples (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id)
+  ON DELETE CASCADE, model TEXT NOT NULL, suite TEXT NOT NULL, suite_version TEXT NOT NULL,
+  item_id TEXT NOT NULL, sample_index INTEGER NOT NULL, prompt_json TEXT NOT NULL,
+  reference TEXT NOT NULL, reasoning TEXT NOT NULL, answer TEXT NOT NULL, finish_reason TEXT,
+  prompt_tokens INTEGER, completion_tokens INTEGER, reasoning_tokens INTEGER, ttft_s REAL,
+  e2e_s REAL, chunk_times_json TEXT NOT NULL, attempts INTEGER NOT NULL, http_status INTEGER,
+  error_kind TEXT, error TEXT, cost_usd REAL, created_at TEXT NOT NULL,
+  UNIQUE (run_id, model, suite, item_id, sample_index));
+CREATE TABLE scores (sample_id INTEGER PRIMARY KEY REFERENCES samples(id) ON DELETE CASCADE,
+  scorer TEXT NOT NULL, value REAL NOT NULL, correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
+  extracted TEXT NOT NULL, method TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX samples_by_suite_model ON samples (suite, model, run_id);
+INSERT INTO runs VALUES (1, 'old', '{}', '0.1.0', 'abc', '2026-01-01T00:00:00.000Z', NULL);
+INSERT INTO samples VALUES (1, 1, 'm', 'gsm8k', 'v', 'i1', 0, '[]', '42', '', 'x', 'stop', NULL,
+  NULL, NULL, NULL, NULL, '[]', 1, NULL, NULL, NULL, NULL, '2026-01-01T00:00:00.000Z');
+INSERT INTO scores VALUES (1, 'math', 1, 1, '42', 'boxed', '42 == 42');
+PRAGMA user_version = 1;
+)sql";
+    ASSERT_EQ(sqlite3_exec(raw, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+  }
+  Store store(db());
+  const auto samples = store.samples();
+  ASSERT_EQ(samples.size(), 1u);
+  ASSERT_TRUE(samples[0].score.has_value());
+  EXPECT_TRUE(samples[0].score->correct);
+  EXPECT_EQ(samples[0].score->outcome, "");
+  EXPECT_EQ(samples[0].score->duration_s, -1);
+}
+
+TEST_F(StoreTest, LateScoresAndTheSamplesStillWaitingForOne) {
+  Store store(db());
+  const RunInfo run = store.open_run("r", "{}", "v", "g");
+  SampleRecord waiting = full_record(run.id);
+  waiting.score.reset();
+  waiting.scorer.clear();
+  const std::int64_t id = store.put_sample(waiting);
+  store.put_sample(errored_record(run.id, "errored"));  // errors are not waiting for a score
+  auto pending = store.unscored(run.id);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].id, id);
+  EXPECT_EQ(pending[0].completion.answer, waiting.completion.answer);
+
+  Score s;
+  s.value = 1;
+  s.correct = true;
+  s.extracted = "def f(): return 1";
+  s.method = "fenced python";
+  s.outcome = "passed";
+  s.log = "stderr tail";
+  s.duration_s = 0.125;
+  store.put_score(id, "code", s);
+  EXPECT_TRUE(store.unscored(run.id).empty());
+  s.correct = false;
+  s.outcome = "timeout";
+  store.put_score(id, "code", s);  // a re-score replaces the score
+  const auto samples = store.samples(run.id);
+  const auto it = std::find_if(samples.begin(), samples.end(),
+                               [&](const SampleRecord& r) { return r.id == id; });
+  ASSERT_NE(it, samples.end());
+  ASSERT_TRUE(it->score.has_value());
+  EXPECT_EQ(it->scorer, "code");
+  EXPECT_FALSE(it->score->correct);
+  EXPECT_EQ(it->score->outcome, "timeout");
+  EXPECT_EQ(it->score->log, "stderr tail");
+  EXPECT_DOUBLE_EQ(it->score->duration_s, 0.125);
 }
 
 TEST_F(StoreTest, AFileThatIsNotSqliteGivesAClearError) {
