@@ -27,6 +27,15 @@ std::string required_nonblank(const JsonRecord& record, std::string_view field) 
   return value;
 }
 
+bool defines_check_function(std::string_view tests) {
+  constexpr std::string_view kDefCheck = "def check(";
+  for (std::size_t at = tests.find(kDefCheck); at != std::string_view::npos;
+       at = tests.find(kDefCheck, at + 1)) {
+    if (at == 0 || tests[at - 1] == '\n') return true;
+  }
+  return false;
+}
+
 }  // namespace detail
 
 std::string suite_version(std::string_view bytes) {

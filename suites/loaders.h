@@ -25,6 +25,37 @@ Suite load_math500(const std::filesystem::path& file);
 // rbench's own JSONL: {"id", "question", "answer", "solution" (optional)}; ids required and unique.
 Suite load_rbench_jsonl(const std::filesystem::path& file);
 
+// HumanEval (openai/human-eval `HumanEval.jsonl.gz` as published, or the decompressed
+// `HumanEval.jsonl`; gzip is recognised by its magic bytes): {"task_id", "prompt",
+// "canonical_solution", "test", "entry_point"}. Item id = task_id ("HumanEval/0"), question =
+// prompt, reference = canonical_solution (the body that completes the prompt), code = {prompt,
+// entry_point, test, no setup}. The version hashes the file's bytes as read (compressed for .gz).
+Suite load_humaneval(const std::filesystem::path& file);
+
+// MBPP, either google-research's `mbpp.jsonl` ({"text", "code", "task_id", "test_setup_code",
+// "test_list", "challenge_test_list"}) or `sanitized-mbpp.json` (a JSON array of {"source_file",
+// "task_id", "prompt", "code", "test_imports", "test_list"}), told apart by content. Only the
+// evaluation split, task_ids 11-510, is kept: 500 tasks in the original, 257 in the sanitized file.
+// Item id "mbpp/<task_id>"; question = the task text followed by " Your code should pass these
+// tests:\n\n" and the asserts; reference = the published code; code.tests = test_list joined by
+// newlines (challenge tests left out), preceded in the original file by test_setup_code, which
+// uses the solution's classes and so must run after it; code.setup = the sanitized file's
+// test_imports joined by newlines; code.prompt and code.entry_point empty (the tests call the
+// function by name).
+Suite load_mbpp(const std::filesystem::path& file);
+
+// rbench's own code JSONL, one task per line: {"id", "prompt" (function header and docstring),
+// "entry_point", "tests" (code defining check(candidate), or plain asserts), "setup" (optional),
+// "solution" (optional: the canonical body completing the prompt; becomes the reference),
+// "question" (optional: what chat models are shown; default = prompt)}. "prompt" may be left out
+// when "question" states the task (MBPP-style). entry_point is required exactly when the tests
+// define check(candidate).
+Suite load_rbench_code_jsonl(const std::filesystem::path& file);
+
+// Whether a custom .jsonl file is a code suite: its first record has a "tests" field.
+// False for a file whose first line is not a JSON object (the math loader then reports it).
+bool is_code_jsonl(const std::filesystem::path& file);
+
 // The suite version of a file's bytes: the first 16 hex digits of their sha256.
 std::string suite_version(std::string_view bytes);
 

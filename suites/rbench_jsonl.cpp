@@ -1,5 +1,11 @@
-// Loader for rbench's own JSONL suites (the bundled demo suite and user-written ones):
-// {"id": "...", "question": "...", "answer": "...", "solution": "..." (optional)}.
+// Loaders for rbench's own JSONL suites (the bundled demo suites and user-written ones):
+// math {"id", "question", "answer", "solution" (optional)} and code {"id", "prompt",
+// "entry_point", "tests", "setup", "solution", "question"} (see loaders.h).
+#include <fmt/core.h>
+#include <rapidjson/document.h>
+
+#include <algorithm>
+
 #include "harness/error.h"
 #include "suites/jsonl_reader.h"
 #include "suites/load_common.h"
@@ -23,6 +29,70 @@ Suite load_rbench_jsonl(const std::filesystem::path& file) {
                                .source = record.where});
   });
   return suite;
+}
+
+Suite load_rbench_code_jsonl(const std::filesystem::path& file) {
+  const std::string bytes = read_file_bytes(file);
+  Suite suite;
+  suite.path = file.string();
+  suite.version = suite_version(bytes);
+  UniqueIds ids;
+  for_each_jsonl_record(file, bytes, [&](const JsonRecord& record) {
+    std::string id = detail::required_nonblank(record, "id");
+    ids.insert(id, record);
+    CodeTask code{.prompt = optional_string(record, "prompt").value_or(""),
+                  .entry_point = std::string(
+                      detail::trim(optional_string(record, "entry_point").value_or(""))),
+                  .tests = detail::required_nonblank(record, "tests"),
+                  .setup = optional_string(record, "setup").value_or("")};
+    std::string question = optional_string(record, "question").value_or(code.prompt);
+    if (detail::trim(question).empty()) {
+      throw DataError(fmt::format(
+          "{}: the task is not stated: give \"prompt\" (a function header with its docstring) "
+          "or \"question\"",
+          record.where));
+    }
+    // The sandbox calls check(entry_point) exactly when entry_point is set, so the two must come
+    // together or every answer would fail for a reason that is the suite's, not the model's.
+    const bool defines_check = detail::defines_check_function(code.tests);
+    if (defines_check && code.entry_point.empty()) {
+      throw DataError(fmt::format(
+          "{}: \"tests\" defines check(candidate) but \"entry_point\" is missing", record.where));
+    }
+    if (!defines_check && !code.entry_point.empty()) {
+      throw DataError(fmt::format(
+          "{}: \"entry_point\" is set but \"tests\" defines no check(candidate) to call it with",
+          record.where));
+    }
+    std::string solution = optional_string(record, "solution").value_or("");
+    Item item{.id = std::move(id),
+              .question = std::move(question),
+              .reference = std::move(solution),
+              .source = record.where};
+    item.code = std::move(code);
+    suite.items.push_back(std::move(item));
+  });
+  return suite;
+}
+
+bool is_code_jsonl(const std::filesystem::path& file) {
+  const std::string bytes = read_file_bytes(file);
+  std::string_view rest = bytes;
+  constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+  if (rest.starts_with(kUtf8Bom)) rest.remove_prefix(kUtf8Bom.size());
+  // Only the first record decides, so an error on a later line is reported by the code loader
+  // in code terms rather than as a math record missing "answer".
+  while (!rest.empty()) {
+    const std::size_t end = std::min(rest.find('\n'), rest.size());
+    const std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(std::min(end + 1, rest.size()));
+    if (detail::trim(line).empty()) continue;
+    rapidjson::Document document;
+    document.Parse(line.data(), line.size());
+    // A broken first line is left to the math loader, which reports it with file and line.
+    return !document.HasParseError() && document.IsObject() && document.HasMember("tests");
+  }
+  return false;
 }
 
 }  // namespace rbench

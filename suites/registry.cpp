@@ -14,11 +14,16 @@ namespace rbench {
 namespace {
 
 constexpr std::string_view kMathScorer = "math";
+constexpr std::string_view kCodeScorer = "code";
 constexpr std::string_view kJsonlExtension = ".jsonl";
 
 std::vector<SuiteInfo> make_table() {
   const std::string math(kMathScorer);
   const std::string math_prompt(kMathCotBoxedV1);
+  const std::string code(kCodeScorer);
+  // Code suites default to the chat prompt; `--prompt-style completion` switches base models to
+  // the raw-text one (code_prompt_template).
+  const std::string code_prompt(kCodeChatV1);
   return {
       {"gsm8k", "GSM8K test split: 1319 grade-school math word problems (openai/grade-school-math)",
        "gsm8k/test.jsonl", DataLocation::data_dir, SuiteFormat::gsm8k, math, math_prompt, "gsm8k"},
@@ -29,6 +34,20 @@ std::vector<SuiteInfo> make_table() {
       {"demo-math", "rbench's own 60+ short arithmetic word problems, bundled (a quick smoke test)",
        "suites/demo-math.jsonl", DataLocation::bundled, SuiteFormat::rbench_jsonl, math,
        math_prompt, ""},
+      {"humaneval",
+       "HumanEval: 164 Python functions to complete, run against unit tests (openai/human-eval)",
+       "humaneval/HumanEval.jsonl.gz", DataLocation::data_dir, SuiteFormat::humaneval, code,
+       code_prompt, "humaneval"},
+      {"mbpp", "MBPP test split: 500 basic Python tasks (task_ids 11-510), run against 3 asserts",
+       "mbpp/mbpp.jsonl", DataLocation::data_dir, SuiteFormat::mbpp, code, code_prompt, "mbpp"},
+      {"mbpp-sanitized",
+       "MBPP sanitized test split: the 257 hand-checked tasks with 11 <= task_id <= 510",
+       "mbpp/sanitized-mbpp.json", DataLocation::data_dir, SuiteFormat::mbpp, code, code_prompt,
+       "mbpp"},
+      {"demo-code",
+       "rbench's own 23 small Python tasks with unit tests, bundled (a quick smoke test)",
+       "suites/demo-code.jsonl", DataLocation::bundled, SuiteFormat::rbench_code_jsonl, code,
+       code_prompt, ""},
   };
 }
 
@@ -40,6 +59,12 @@ Suite load_file(SuiteFormat format, const std::filesystem::path& file) {
       return load_math500(file);
     case SuiteFormat::rbench_jsonl:
       return load_rbench_jsonl(file);
+    case SuiteFormat::humaneval:
+      return load_humaneval(file);
+    case SuiteFormat::mbpp:
+      return load_mbpp(file);
+    case SuiteFormat::rbench_code_jsonl:
+      return load_rbench_code_jsonl(file);
   }
   throw Error("internal: unknown SuiteFormat");
 }
@@ -74,6 +99,13 @@ Suite load_custom_jsonl(const std::filesystem::path& file) {
         fmt::format("suite file {}: its name \"{}\" is a built-in suite's; rename "
                     "the file",
                     file.string(), name));
+  }
+  if (is_code_jsonl(file)) {
+    Suite suite = load_rbench_code_jsonl(file);
+    suite.name = name;
+    suite.scorer = kCodeScorer;
+    suite.prompt_template = kCodeChatV1;
+    return suite;
   }
   Suite suite = load_rbench_jsonl(file);
   suite.name = name;

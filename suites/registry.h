@@ -12,7 +12,8 @@
 
 namespace rbench {
 
-enum class SuiteFormat { gsm8k, math500, rbench_jsonl };
+// How a suite's file is read (one loader each, see loaders.h). mbpp covers both MBPP files.
+enum class SuiteFormat { gsm8k, math500, rbench_jsonl, humaneval, mbpp, rbench_code_jsonl };
 
 // Where a suite's file lives: public data fetched into the data dir (same layout as
 // `rbench data fetch` writes), or data shipped with rbench under the bundled data dir.
@@ -24,7 +25,7 @@ struct SuiteInfo {
   std::string relative_path;  // "gsm8k/test.jsonl" in the data dir, "suites/x.jsonl" if bundled
   DataLocation location = DataLocation::data_dir;
   SuiteFormat format = SuiteFormat::rbench_jsonl;
-  std::string scorer;           // scorer registry name, e.g. "math"
+  std::string scorer;           // scorer registry name: "math" or "code"
   std::string prompt_template;  // see suites/prompts.h
   std::string dataset;          // `rbench data fetch` name; empty for bundled suites
 };
@@ -38,9 +39,10 @@ std::optional<SuiteInfo> find_suite(std::string_view name);
 std::filesystem::path suite_file(const SuiteInfo& info, const std::filesystem::path& data_dir,
                                  const std::filesystem::path& bundled_data_dir);
 
-// Loads a known suite by name, or an rbench JSONL file by path (suite name = the file stem,
-// scored with "math" under the math prompt). Throws DataError when a file is missing (saying
-// which file and how to fetch it) or malformed, UsageError for an unknown name.
+// Loads a known suite by name, or an rbench JSONL file by path (suite name = the file stem). A
+// file whose first record has "tests" is a code suite (scorer "code", the code chat prompt);
+// any other is a math suite (scorer "math", the math prompt). Throws DataError when a file is
+// missing (saying which file and how to fetch it) or malformed, UsageError for an unknown name.
 Suite load_suite(const std::string& name_or_path, const std::filesystem::path& data_dir,
                  const std::filesystem::path& bundled_data_dir);
 

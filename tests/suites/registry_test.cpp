@@ -4,9 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/temp_dir.h"
 #include "harness/error.h"
 #include "suites/prompts.h"
-#include "common/temp_dir.h"
 
 namespace rbench {
 namespace {
@@ -22,13 +22,20 @@ TEST(SuiteRegistry, ListsTheKnownSuites) {
   for (const SuiteInfo& info : suites) {
     names.push_back(info.name);
     EXPECT_FALSE(info.description.empty()) << info.name;
-    EXPECT_EQ(info.scorer, "math") << info.name;
-    EXPECT_EQ(info.prompt_template, kMathCotBoxedV1) << info.name;
+    // Math suites use the math prompt; code suites default to the code chat prompt.
+    if (info.scorer == "math") {
+      EXPECT_EQ(info.prompt_template, kMathCotBoxedV1) << info.name;
+    } else {
+      EXPECT_EQ(info.scorer, "code") << info.name;
+      EXPECT_EQ(info.prompt_template, kCodeChatV1) << info.name;
+    }
   }
-  EXPECT_THAT(names, ::testing::ElementsAre("gsm8k", "math500", "demo-math"));
+  EXPECT_THAT(names, ::testing::ElementsAre("gsm8k", "math500", "demo-math", "humaneval", "mbpp",
+                                            "mbpp-sanitized", "demo-code"));
   ASSERT_TRUE(find_suite("gsm8k").has_value());
   EXPECT_EQ(find_suite("gsm8k")->relative_path, "gsm8k/test.jsonl");
   EXPECT_EQ(find_suite("math500")->relative_path, "math500/test.jsonl");
+  EXPECT_EQ(find_suite("demo-math")->scorer, "math");
   EXPECT_FALSE(find_suite("nope").has_value());
 }
 
@@ -62,6 +69,11 @@ TEST(SuiteRegistry, DemoSuiteComesFromTheBundledDir) {
   EXPECT_EQ(demo.name, "demo-math");
   EXPECT_EQ(demo.path, (bundled_data_dir() / "suites" / "demo-math.jsonl").string());
   EXPECT_GE(demo.items.size(), 60u);
+  const Suite code = load_suite("demo-code", empty.path(), bundled_data_dir());
+  EXPECT_EQ(code.name, "demo-code");
+  EXPECT_EQ(code.scorer, "code");
+  EXPECT_EQ(code.prompt_template, kCodeChatV1);
+  EXPECT_GE(code.items.size(), 20u);
 }
 
 TEST(SuiteRegistry, CustomJsonlPathUsesTheFileStem) {
@@ -82,7 +94,8 @@ TEST(SuiteRegistry, BadNamesAndPaths) {
   try {
     load_suite("no-such-suite", dir.path(), bundled_data_dir());
   } catch (const UsageError& error) {
-    EXPECT_THAT(error.what(), HasSubstr("known suites: gsm8k, math500, demo-math"));
+    EXPECT_THAT(error.what(), HasSubstr("known suites: gsm8k, math500, demo-math, humaneval, mbpp, "
+                                        "mbpp-sanitized, demo-code"));
   }
   EXPECT_THROW(load_suite((dir.path() / "absent.jsonl").string(), dir.path(), bundled_data_dir()),
                DataError);
