@@ -26,14 +26,15 @@ void list_models() {
 }
 
 void list_all_suites() {
-  fmt::print("{:<14} {:<8} {}\n", "SUITE", "SCORER", "DESCRIPTION");
+  fmt::print("{:<15} {:<8} {}\n", "SUITE", "SCORER", "DESCRIPTION");
   for (const auto& s : list_suites()) {
-    fmt::print("{:<14} {:<8} {}\n", s.name, s.scorer, s.description);
+    fmt::print("{:<15} {:<8} {}\n", s.name, s.scorer, s.description);
   }
   fmt::print(
       "\nPublic data is read from --data-dir (default {}); `rbench data fetch NAME` "
-      "downloads it.\nAny .jsonl path of {{\"id\",\"question\",\"answer\"}} lines is a "
-      "suite too.\n",
+      "downloads it.\nAny .jsonl path is a suite too: {{\"id\",\"question\",\"answer\"}} "
+      "lines (math), or\n{{\"id\",\"prompt\",\"entry_point\",\"tests\"}} lines (code, "
+      "executed in the sandbox).\n",
       default_data_dir().string());
 }
 
