@@ -99,7 +99,9 @@ std::string OpenAIClient::redact(std::string text) const {
 
 Completion OpenAIClient::complete(const ChatRequest& request, TokenSink* sink,
                                   std::stop_token stop) {
-  const std::string body = build_chat_request_body(profile_, request, profile_.stream);
+  const CompletionApi api = request.prompt.empty() ? CompletionApi::chat : CompletionApi::text;
+  const std::string url = api == CompletionApi::text ? completions_endpoint() : endpoint();
+  const std::string body = build_request_body(profile_, request, profile_.stream);
   std::mt19937_64 rng{std::random_device{}()};
   Completion last;
   const int max_attempts = std::max(1, profile_.max_attempts);
@@ -109,7 +111,7 @@ Completion OpenAIClient::complete(const ChatRequest& request, TokenSink* sink,
       fail(last, ErrorKind::cancelled, "cancelled");
       break;
     }
-    Attempt attempt = attempt_once(body, profile_.stream, sink, stop);
+    Attempt attempt = attempt_once(url, api, body, profile_.stream, sink, stop);
     ++attempts;
     last = std::move(attempt.completion);
     if (last.ok() || last.error_kind == ErrorKind::cancelled || !attempt.retryable) break;
@@ -128,8 +130,8 @@ Completion OpenAIClient::complete(const ChatRequest& request, TokenSink* sink,
     // Never an answer from a failed request: what streamed before the failure is dropped.
     const int status = last.http_status;
     const ErrorKind kind = last.error_kind;
-    std::string message = fmt::format("{} (POST {}; {} attempt{})", last.error, endpoint(),
-                                      attempts, attempts == 1 ? "" : "s");
+    std::string message = fmt::format("{} (POST {}; {} attempt{})", last.error, url, attempts,
+                                      attempts == 1 ? "" : "s");
     last = Completion{};
     last.attempts = attempts;
     last.http_status = status;
@@ -138,9 +140,10 @@ Completion OpenAIClient::complete(const ChatRequest& request, TokenSink* sink,
   return last;
 }
 
-OpenAIClient::Attempt OpenAIClient::attempt_once(const std::string& body, bool stream,
+OpenAIClient::Attempt OpenAIClient::attempt_once(const std::string& url, CompletionApi api,
+                                                 const std::string& body, bool stream,
                                                  TokenSink* sink, std::stop_token stop) const {
-  http::PostRequest post{endpoint(),
+  http::PostRequest post{url,
                          body,
                          {"Content-Type: application/json"},
                          profile_.connect_timeout_s,
@@ -149,7 +152,7 @@ OpenAIClient::Attempt OpenAIClient::attempt_once(const std::string& body, bool s
   post.headers.push_back(stream ? "Accept: text/event-stream" : "Accept: application/json");
   if (!api_key_.empty()) post.headers.push_back("Authorization: Bearer " + api_key_);
 
-  ResponseAccumulator response(profile_.think_tags, sink);
+  ResponseAccumulator response(profile_.think_tags, sink, api);
   http::SseParser sse;
   std::optional<bool> json_body;  // decided by the first body bytes' Content-Type
   std::string json_text;

@@ -1,6 +1,7 @@
 // The Engine for any OpenAI-compatible /chat/completions endpoint (OpenAI, DeepSeek, Gemini's
 // compatibility layer, vLLM, Ollama, rbench serve): streams by default, keeps reasoning apart
-// from the answer, times the chunks, and retries what is worth retrying.
+// from the answer, times the chunks, and retries what is worth retrying. A request with a raw
+// `prompt` goes to /completions instead (base models), with the same retries and timings.
 #pragma once
 
 #include <string>
@@ -9,6 +10,8 @@
 #include "engines/model_profile.h"
 
 namespace rbench {
+
+enum class CompletionApi;  // openai_response.h; kept out of here with its rapidjson
 
 class OpenAIClient final : public Engine {
  public:
@@ -27,11 +30,12 @@ class OpenAIClient final : public Engine {
 
   const ModelProfile& profile() const { return profile_; }
   std::string endpoint() const { return profile_.base_url + "/chat/completions"; }
+  std::string completions_endpoint() const { return profile_.base_url + "/completions"; }
 
  private:
   struct Attempt;
-  Attempt attempt_once(const std::string& body, bool stream, TokenSink* sink,
-                       std::stop_token stop) const;
+  Attempt attempt_once(const std::string& url, CompletionApi api, const std::string& body,
+                       bool stream, TokenSink* sink, std::stop_token stop) const;
   std::string redact(std::string text) const;
 
   ModelProfile profile_;

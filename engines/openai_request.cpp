@@ -48,23 +48,29 @@ void validate_extra_body(const ModelProfile& profile) {
   if (!profile.extra_body_json.empty()) parse_extra_body(profile);
 }
 
-std::string build_chat_request_body(const ModelProfile& profile, const ChatRequest& request,
-                                    bool stream) {
+std::string build_request_body(const ModelProfile& profile, const ChatRequest& request,
+                               bool stream) {
+  const bool raw = !request.prompt.empty();
   rapidjson::Document body(rapidjson::kObjectType);
   auto& a = body.GetAllocator();
   body.AddMember("model", string_value(profile.api_model, a), a);
-  Value messages(rapidjson::kArrayType);
-  for (const auto& m : request.messages) {
-    Value message(rapidjson::kObjectType);
-    message.AddMember("role", string_value(m.role, a), a);
-    message.AddMember("content", string_value(m.content, a), a);
-    messages.PushBack(message, a);
+  if (raw) {
+    body.AddMember("prompt", string_value(request.prompt, a), a);
+  } else {
+    Value messages(rapidjson::kArrayType);
+    for (const auto& m : request.messages) {
+      Value message(rapidjson::kObjectType);
+      message.AddMember("role", string_value(m.role, a), a);
+      message.AddMember("content", string_value(m.content, a), a);
+      messages.PushBack(message, a);
+    }
+    body.AddMember("messages", messages, a);
   }
-  body.AddMember("messages", messages, a);
 
   const SamplingParams& s = request.sampling;
   if (const auto max_tokens = s.max_tokens ? s.max_tokens : profile.default_max_tokens) {
-    body.AddMember(string_value(profile.max_tokens_field, a), Value(*max_tokens), a);
+    const std::string field = raw ? "max_tokens" : profile.max_tokens_field;
+    body.AddMember(string_value(field, a), Value(*max_tokens), a);
   }
   if (profile.supports_temperature) {
     if (const auto t = s.temperature ? s.temperature : profile.default_temperature) {
@@ -81,7 +87,8 @@ std::string build_chat_request_body(const ModelProfile& profile, const ChatReque
   if (profile.supports_seed && s.seed) {
     body.AddMember("seed", Value(static_cast<std::uint64_t>(*s.seed)), a);
   }
-  if (const auto& effort = s.reasoning_effort ? s.reasoning_effort : profile.reasoning_effort) {
+  const auto& effort = s.reasoning_effort ? s.reasoning_effort : profile.reasoning_effort;
+  if (effort && !raw) {
     body.AddMember("reasoning_effort", string_value(*effort, a), a);
   }
   body.AddMember("stream", Value(stream), a);

@@ -136,7 +136,11 @@ void ResponseAccumulator::read_choice(const rapidjson::Value& choice, const char
   if (!choice.IsObject()) return;
   const auto message = choice.FindMember(message_key);
   bool had_text = false;
-  if (message != choice.MemberEnd() && message->value.IsObject()) {
+  if (api_ == CompletionApi::text) {
+    const auto text = string_member(choice, "text");
+    had_text = !text.empty();
+    if (had_text) add_content(text, t_s);
+  } else if (message != choice.MemberEnd() && message->value.IsObject()) {
     // DeepSeek and vLLM say reasoning_content, OpenRouter and others reasoning.
     auto reasoning = string_member(message->value, "reasoning_content");
     if (reasoning.empty()) reasoning = string_member(message->value, "reasoning");

@@ -1,6 +1,6 @@
-// Reads one attempt's response from an OpenAI-compatible /chat/completions: the data of each SSE
-// event of a stream, or a whole non-streaming JSON body. Text goes to the TokenSink as it comes
-// and is kept, with finish_reason, usage and timings, for the Completion.
+// Reads one attempt's response from an OpenAI-compatible /chat/completions or /completions: the
+// data of each SSE event of a stream, or a whole non-streaming JSON body. Text goes to the
+// TokenSink as it comes and is kept, with finish_reason, usage and timings, for the Completion.
 #pragma once
 
 #include <rapidjson/document.h>
@@ -20,9 +20,19 @@ struct ServerError {
   std::optional<long> code;  // error.code or error.status when numeric
 };
 
+// Which API the response comes from: chat choices carry `delta`/`message` objects, raw-text
+// (legacy) completions a plain `text`.
+enum class CompletionApi { chat, text };
+
 class ResponseAccumulator {
  public:
-  ResponseAccumulator(ThinkTags think_tags, TokenSink* sink) : splitter_(think_tags), sink_(sink) {}
+  // A raw-text completion is all answer: a base model continuing code has no reasoning channel,
+  // and a <think> it writes stays in the text for the scorer to deal with.
+  ResponseAccumulator(ThinkTags think_tags, TokenSink* sink,
+                      CompletionApi api = CompletionApi::chat)
+      : splitter_(api == CompletionApi::text ? ThinkTags::off : think_tags),
+        sink_(sink),
+        api_(api) {}
 
   // One SSE event's data at `t_s` seconds into the attempt. Returns false on a protocol error
   // (protocol_error() says what); "[DONE]" marks the end of the stream.
@@ -40,6 +50,7 @@ class ResponseAccumulator {
   const Completion& completion() const { return completion_; }
 
  private:
+  // `message_key`: "delta" in a chat stream, "message" in a whole chat response.
   void read_choice(const rapidjson::Value& choice, const char* message_key, double t_s);
   void read_usage(const rapidjson::Value& usage);
   void add_reasoning(std::string_view text, double t_s);
@@ -48,6 +59,7 @@ class ResponseAccumulator {
 
   ThinkSplitter splitter_;
   TokenSink* sink_;
+  CompletionApi api_;
   Completion completion_;
   bool done_ = false;
   bool saw_reasoning_field_ = false;

@@ -297,6 +297,15 @@ std::vector<std::int32_t> BuiltinEngine::chat_prompt(
   return tokenizer_->encode(apply_chat_template(messages, options_.chat), {.parse_special = true});
 }
 
+std::vector<std::int32_t> BuiltinEngine::raw_prompt(std::string_view text) const {
+  std::vector<std::int32_t> ids =
+      tokenizer_->encode(text, {.parse_special = true, .add_special_tokens = true});
+  const auto bos = model_->config().bos_token_id;
+  const bool post_processed = !tokenizer_->encode("", {.add_special_tokens = true}).empty();
+  if (!post_processed && bos && (ids.empty() || ids.front() != *bos)) ids.insert(ids.begin(), *bos);
+  return ids;
+}
+
 std::vector<std::int32_t> BuiltinEngine::stop_ids() const {
   std::vector<std::int32_t> ids;
   if (model_->config().eos_token_id) ids.push_back(*model_->config().eos_token_id);
@@ -367,9 +376,10 @@ Completion BuiltinEngine::complete(const ChatRequest& request, TokenSink* sink,
   const auto t0 = Clock::now();
   Completion c;
   const SamplingParams& s = request.sampling;
+  const bool raw = !request.prompt.empty();
   GenerateRequest g;
   try {
-    g.prompt = chat_prompt(request.messages);
+    g.prompt = raw ? raw_prompt(request.prompt) : chat_prompt(request.messages);
   } catch (const std::exception& e) {
     c.error_kind = ErrorKind::engine;
     c.error = fmt::format("tokenizing the prompt failed: {}", e.what());
@@ -383,10 +393,14 @@ Completion BuiltinEngine::complete(const ChatRequest& request, TokenSink* sink,
   g.max_tokens = s.max_tokens.value_or(options_.default_max_tokens);
   g.stop_ids = stop_ids();
 
-  // The template opened <think>: the text starts inside the reasoning.
-  ThinkSplitter splitter(options_.chat.open_think ? ThinkTags::implicit_open : ThinkTags::leading);
+  // The template opened <think>: the text starts inside the reasoning. A raw completion has no
+  // template and no reasoning: all of it is the answer, a <think> in it left for the scorer.
+  const bool open_think = options_.chat.open_think && !raw;
+  ThinkSplitter splitter(raw          ? ThinkTags::off
+                         : open_think ? ThinkTags::implicit_open
+                                      : ThinkTags::leading);
   TextStream text(s.stop);
-  bool think_closed = !options_.chat.open_think;
+  bool think_closed = !open_think;
   std::int64_t reasoning_tokens = 0;
   auto emit = [&](const ThinkSplitter::Split& part) {
     if (part.empty()) return;

@@ -1,9 +1,9 @@
-// The built-in engine behind rbench's Engine interface: chat template, tokenizer, the CPU model
-// and a batching scheduler. Requests from any number of threads join a shared decode loop
-// between steps (prompts are prefilled in chunks beside other sequences' decode tokens), so
-// concurrent requests share each read of the weights. Text streams to the caller's TokenSink on
-// the caller's thread, split into reasoning and answer at </think>, with the same timing fields
-// as the HTTP client.
+// The built-in engine behind rbench's Engine interface: chat template (or a raw-text prompt for
+// base-model completions), tokenizer, the CPU model and a batching scheduler. Requests from any
+// number of threads join a shared decode loop between steps (prompts are prefilled in chunks beside
+// other sequences' decode tokens), so concurrent requests share each read of the weights. Text
+// streams to the caller's TokenSink on the caller's thread, split into reasoning and answer at
+// </think>, with the same timing fields as the HTTP client.
 #pragma once
 
 #include <chrono>
@@ -77,6 +77,10 @@ class BuiltinEngine final : public Engine {
   std::string checkpoint_digest() const;
 
   std::vector<std::int32_t> chat_prompt(const std::vector<ChatMessage>& messages) const;
+  // A raw-text prompt (no chat template) as vLLM's /v1/completions tokenises it: special tokens
+  // in the text recognised, and the tokenizer's post-processor applied (DeepSeek's prepends BOS).
+  // A tokenizer without one gets the config's bos_token_id, unless the text already starts so.
+  std::vector<std::int32_t> raw_prompt(std::string_view text) const;
   std::vector<std::int32_t> stop_ids() const;  // EOS of the config and the tokenizer
   const Model& model() const { return *model_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }

@@ -175,8 +175,8 @@ void add_generate(CLI::App& engine) {
   cmd->callback([o] {
     auto engine = BuiltinEngine::open(o->model);
     GenerateRequest g;
-    g.prompt = o->chat ? engine->chat_prompt({{"user", o->prompt}})
-                       : engine->tokenizer().encode(o->prompt, {.add_special_tokens = true});
+    // Without --chat, tokenised as a raw /v1/completions prompt is, so the two agree.
+    g.prompt = o->chat ? engine->chat_prompt({{"user", o->prompt}}) : engine->raw_prompt(o->prompt);
     g.max_tokens = o->max_tokens;
     g.stop_ids = engine->stop_ids();
     if (!o->greedy) {

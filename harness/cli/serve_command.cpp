@@ -69,7 +69,8 @@ void serve(const ServeOptions& o) {
   MockOpenAIServer server(options);
   server.start();
   fmt::print(stderr,
-             "rbench mock server (heuristic baseline: answers the sum of the numbers) on {}\n",
+             "rbench mock server (heuristic baseline: answers the sum of the numbers, code with a "
+             "`return None` body) on {}\n",
              server.base_url());
   int sig = 0;
   sigwait(&set, &sig);

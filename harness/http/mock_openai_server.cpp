@@ -46,41 +46,36 @@ struct MockOpenAIServer::Impl {
     faults.pop_front();
     return f;
   }
-  void handle_chat(const httplib::Request& req, httplib::Response& res);
+  // `text`: POST /v1/completions (a raw prompt) rather than /v1/chat/completions.
+  void handle(const httplib::Request& req, httplib::Response& res, bool text);
   void stream(httplib::Response& res, mock::ChunkIds ids, mock::Reply reply, long prompt_tokens,
-              bool include_usage, Fault fault);
+              bool include_usage, Fault fault, bool text);
 };
 
 namespace {
 
 // What the handler needs from the request body; `error` set when it is unusable.
-struct ChatCall {
+struct Call {
   std::string model = "mock";
-  std::string question;  // the last user message
+  std::string question;  // the last user message, or the raw prompt
   long prompt_tokens = 0;
   bool stream = false;
   bool include_usage = false;
   std::optional<long> max_tokens;
+  std::vector<std::string> stop;  // honoured by the raw-text route only
   std::string error;
 };
 
-ChatCall read_call(const std::string& body) {
-  ChatCall call;
-  rapidjson::Document doc;
-  doc.Parse(body.c_str(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    call.error = "request body is not a JSON object";
-    return call;
-  }
-  if (doc.HasMember("model") && doc["model"].IsString()) call.model = doc["model"].GetString();
+// Chat: the messages. Sets call.error when they are unusable.
+void read_messages(const rapidjson::Document& doc, Call& call) {
   if (!doc.HasMember("messages") || !doc["messages"].IsArray() || doc["messages"].Empty()) {
     call.error = "'messages' must be a non-empty array";
-    return call;
+    return;
   }
   for (const auto& m : doc["messages"].GetArray()) {
     if (!m.IsObject() || !m.HasMember("content") || !m["content"].IsString()) {
       call.error = "each message needs a string 'content'";
-      return call;
+      return;
     }
     const std::string_view content = m["content"].GetString();
     call.prompt_tokens += static_cast<long>(mock::split_tokens(content).size());
@@ -89,6 +84,49 @@ ChatCall read_call(const std::string& body) {
       call.question = content;
     }
   }
+}
+
+// Raw text: the prompt (a string, or an array holding one) and the stop strings.
+void read_prompt(const rapidjson::Document& doc, Call& call) {
+  const rapidjson::Value* prompt = doc.HasMember("prompt") ? &doc["prompt"] : nullptr;
+  if (prompt && prompt->IsArray() && prompt->Size() == 1) prompt = &(*prompt)[0];
+  if (!prompt || !prompt->IsString()) {
+    call.error = "'prompt' must be a string (or an array of one string)";
+    return;
+  }
+  call.question.assign(prompt->GetString(), prompt->GetStringLength());
+  call.prompt_tokens = static_cast<long>(mock::split_tokens(call.question).size());
+  if (!doc.HasMember("stop") || doc["stop"].IsNull()) return;
+  const auto& stop = doc["stop"];
+  if (stop.IsString()) {
+    call.stop.emplace_back(stop.GetString(), stop.GetStringLength());
+    return;
+  }
+  if (stop.IsArray()) {
+    for (const auto& v : stop.GetArray()) {
+      if (!v.IsString()) break;
+      call.stop.emplace_back(v.GetString(), v.GetStringLength());
+    }
+    if (call.stop.size() == stop.Size()) return;
+  }
+  call.error = "'stop' must be a string or an array of strings";
+}
+
+Call read_call(const std::string& body, bool text) {
+  Call call;
+  rapidjson::Document doc;
+  doc.Parse(body.c_str(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    call.error = "request body is not a JSON object";
+    return call;
+  }
+  if (doc.HasMember("model") && doc["model"].IsString()) call.model = doc["model"].GetString();
+  if (text) {
+    read_prompt(doc, call);
+  } else {
+    read_messages(doc, call);
+  }
+  if (!call.error.empty()) return call;
   call.stream = doc.HasMember("stream") && doc["stream"].IsBool() && doc["stream"].GetBool();
   if (doc.HasMember("stream_options") && doc["stream_options"].IsObject()) {
     const auto& o = doc["stream_options"];
@@ -116,7 +154,8 @@ void send_error(httplib::Response& res, int status, std::string_view message,
 
 }  // namespace
 
-void MockOpenAIServer::Impl::handle_chat(const httplib::Request& req, httplib::Response& res) {
+void MockOpenAIServer::Impl::handle(const httplib::Request& req, httplib::Response& res,
+                                    bool text) {
   ++requests;
   {
     std::lock_guard lock(mutex);
@@ -135,20 +174,24 @@ void MockOpenAIServer::Impl::handle_chat(const httplib::Request& req, httplib::R
     default:
       break;
   }
-  const ChatCall call = read_call(req.body);
+  const Call call = read_call(req.body, text);
   if (!call.error.empty()) return send_error(res, 400, call.error, "invalid_request_error");
 
-  mock::ChunkIds ids{fmt::format("chatcmpl-mock-{}", requests.load()),
+  mock::ChunkIds ids{fmt::format("{}-mock-{}", text ? "cmpl" : "chatcmpl", requests.load()),
                      static_cast<long long>(std::time(nullptr)), call.model};
-  mock::Reply reply = mock::make_reply(call.question, options.reasoning_style, call.max_tokens);
+  mock::Reply reply =
+      text ? mock::make_text_reply(call.question, call.stop, call.max_tokens)
+           : mock::make_reply(call.question, options.reasoning_style, call.max_tokens);
   if (call.stream && !options.json_for_streaming) {
     return stream(res, std::move(ids), std::move(reply), call.prompt_tokens, call.include_usage,
-                  fault);
+                  fault, text);
   }
   // Non-streaming: one JSON body after the whole "generation" time.
   if (!pause(options.token_delay_ms * static_cast<int>(reply.tokens.size()))) return;
   if (fault.kind == FaultKind::stall && !pause(fault.value)) return;
-  std::string body = mock::completion_json(ids, reply, options.reasoning_style, call.prompt_tokens);
+  std::string body =
+      text ? mock::text_completion_json(ids, reply, call.prompt_tokens)
+           : mock::completion_json(ids, reply, options.reasoning_style, call.prompt_tokens);
   if (fault.kind == FaultKind::bad_json) body.resize(body.size() / 2);
   if (fault.kind == FaultKind::cut) {
     // Promise the full length, send half, then drop the connection.
@@ -165,11 +208,12 @@ void MockOpenAIServer::Impl::handle_chat(const httplib::Request& req, httplib::R
 }
 
 void MockOpenAIServer::Impl::stream(httplib::Response& res, mock::ChunkIds ids, mock::Reply reply,
-                                    long prompt_tokens, bool include_usage, Fault fault) {
+                                    long prompt_tokens, bool include_usage, Fault fault,
+                                    bool text) {
   res.set_header("Cache-Control", "no-cache");
   const std::string eol = options.crlf ? "\r\n" : "\n";
   const auto provider = [this, ids = std::move(ids), reply = std::move(reply), prompt_tokens,
-                         include_usage, fault, eol](std::size_t, httplib::DataSink& sink) {
+                         include_usage, fault, eol, text](std::size_t, httplib::DataSink& sink) {
     const auto send = [&](const std::string& data) {
       const std::string event = "data: " + data + eol + eol;
       return sink.write(event.data(), event.size());
@@ -178,9 +222,11 @@ void MockOpenAIServer::Impl::stream(httplib::Response& res, mock::ChunkIds ids, 
       const std::string line = ": keep-alive" + eol + eol;
       return !options.keep_alive_comments || sink.write(line.data(), line.size());
     };
-    if (!comment() || !send(mock::first_chunk(ids))) return false;
+    // The raw-text API has no role chunk: its first chunk carries text.
+    if (!comment() || (!text && !send(mock::first_chunk(ids)))) return false;
+    // Mid-stream; a reply of no tokens (a raw prompt stopped at once) faults before its finish.
     const std::size_t fault_at = reply.tokens.size() / 2;
-    for (std::size_t i = 0; i < reply.tokens.size(); ++i) {
+    for (std::size_t i = 0; i <= reply.tokens.size(); ++i) {
       if (i == fault_at) {
         switch (fault.kind) {
           case FaultKind::cut:
@@ -200,12 +246,23 @@ void MockOpenAIServer::Impl::stream(httplib::Response& res, mock::ChunkIds ids, 
             break;
         }
       }
+      if (i == reply.tokens.size()) break;
       if (options.token_delay_ms > 0 && !pause(options.token_delay_ms)) return false;
       if (i % 8 == 7 && !comment()) return false;
-      if (!send(mock::token_chunk(ids, reply.tokens[i], options.reasoning_style))) return false;
+      const auto& token = reply.tokens[i];
+      if (!send(text ? mock::text_chunk(ids, token.text, "")
+                     : mock::token_chunk(ids, token, options.reasoning_style))) {
+        return false;
+      }
     }
-    if (!send(mock::finish_chunk(ids, reply.finish_reason))) return false;
-    if (include_usage && !send(mock::usage_chunk(ids, prompt_tokens, reply))) return false;
+    if (!send(text ? mock::text_chunk(ids, "", reply.finish_reason)
+                   : mock::finish_chunk(ids, reply.finish_reason))) {
+      return false;
+    }
+    if (include_usage && !send(text ? mock::text_usage_chunk(ids, prompt_tokens, reply)
+                                    : mock::usage_chunk(ids, prompt_tokens, reply))) {
+      return false;
+    }
     if (!send("[DONE]")) return false;
     sink.done();
     return true;
@@ -226,9 +283,13 @@ void MockOpenAIServer::start() {
   Impl& impl = *impl_;
   if (impl.thread.joinable()) return;
   impl.server.set_keep_alive_timeout(1);
-  impl.server.Post(
-      "/v1/chat/completions",
-      [&impl](const httplib::Request& req, httplib::Response& res) { impl.handle_chat(req, res); });
+  impl.server.Post("/v1/chat/completions",
+                   [&impl](const httplib::Request& req, httplib::Response& res) {
+                     impl.handle(req, res, false);
+                   });
+  impl.server.Post("/v1/completions", [&impl](const httplib::Request& req, httplib::Response& res) {
+    impl.handle(req, res, true);
+  });
   impl.server.Get("/v1/models", [&impl](const httplib::Request&, httplib::Response& res) {
     res.set_content(fmt::format(R"({{"object":"list","data":[{{"id":"mock","object":"model",)"
                                 R"("created":{},"owned_by":"rbench"}}]}})",

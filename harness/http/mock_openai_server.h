@@ -1,11 +1,15 @@
 // A fake OpenAI-compatible server on 127.0.0.1 for tests, demos and `rbench serve --mock`:
-// exact /v1/chat/completions shapes (streaming and not) and /v1/models, three ways of sending
-// reasoning, and a script of faults (429, 500, stalls, cut streams, bad JSON) that successive
-// requests consume, so a client's retry logic can be tested for real.
+// exact /v1/chat/completions and raw-text /v1/completions shapes (streaming and not) and
+// /v1/models, three ways of sending reasoning, and a script of faults (429, 500, stalls, cut
+// streams, bad JSON) that successive requests to either route consume, so a client's retry logic
+// can be tested for real.
 //
 // Its "model" is a documented heuristic baseline, not a model: it reasons "The numbers in the
 // question are ..." and answers "The answer is \boxed{N}" with N the sum of the numbers in the
-// last user message. That gets the odd one-step word problem right and most wrong.
+// last user message. That gets the odd one-step word problem right and most wrong. Asked for
+// Python code, it answers the question's function header with a `return None` body; given a raw
+// prompt ending in a function header, it continues with that body (then more module code, for
+// stop strings to cut). Deterministic, and it fails nearly every code test.
 #pragma once
 
 #include <cstddef>
@@ -59,7 +63,7 @@ struct MockServerOptions {
   bool crlf = false;                 // end SSE lines with CRLF instead of LF
   bool keep_alive_comments = false;  // send ": keep-alive" comment lines in the stream
   bool json_for_streaming = false;   // answer stream:true with a plain application/json body
-  std::vector<Fault> faults;         // consumed one per chat request, in order
+  std::vector<Fault> faults;         // consumed one per completion request, in order
 };
 
 class MockOpenAIServer {
@@ -78,13 +82,13 @@ class MockOpenAIServer {
 
   int port() const;              // the bound port (after start())
   std::string base_url() const;  // "http://127.0.0.1:PORT/v1"
-  // POST /v1/chat/completions requests received, faulted ones included.
+  // POST /v1/chat/completions and /v1/completions requests received, faulted ones included.
   std::size_t requests_received() const;
 
   // Thread-safe: appends to the fault script while the server runs.
   void add_faults(std::span<const Fault> faults);
   std::size_t faults_pending() const;
-  // What the last chat request carried, for tests of request shaping.
+  // What the last completion request (either route) carried, for tests of request shaping.
   std::string last_request_body() const;
   std::string last_authorization() const;
 

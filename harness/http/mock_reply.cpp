@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <regex>
@@ -50,7 +51,8 @@ void header(Writer& w, const ChunkIds& ids, const char* object) {
   key_string(w, "model", ids.model);
 }
 
-void usage(Writer& w, long prompt_tokens, const Reply& reply) {
+// The raw-text API reports no completion_tokens_details: a base model has no reasoning.
+void usage(Writer& w, long prompt_tokens, const Reply& reply, bool details = true) {
   const auto completion = static_cast<long>(reply.tokens.size());
   w.Key("usage");
   w.StartObject();
@@ -60,11 +62,13 @@ void usage(Writer& w, long prompt_tokens, const Reply& reply) {
   w.Int64(completion);
   w.Key("total_tokens");
   w.Int64(prompt_tokens + completion);
-  w.Key("completion_tokens_details");
-  w.StartObject();
-  w.Key("reasoning_tokens");
-  w.Int64(reply.reasoning_tokens);
-  w.EndObject();
+  if (details) {
+    w.Key("completion_tokens_details");
+    w.StartObject();
+    w.Key("reasoning_tokens");
+    w.Int64(reply.reasoning_tokens);
+    w.EndObject();
+  }
   w.EndObject();
 }
 
@@ -72,7 +76,88 @@ const char* reasoning_field(MockReasoningStyle style) {
   return style == MockReasoningStyle::reasoning ? "reasoning" : "reasoning_content";
 }
 
+bool is_identifier_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+std::string_view skip_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  return s;
+}
+
+// The header starting at `s` ("def" or "async def" at the start of a line), as far as its
+// closing ':'; brackets are balanced so that defaults and annotations may hold ( [ { and ':'.
+std::optional<std::string_view> header_at(std::string_view s) {
+  const std::string_view start = s;
+  if (s.starts_with("async ")) s = skip_blanks(s.substr(6));
+  if (!s.starts_with("def ")) return std::nullopt;
+  s = skip_blanks(s.substr(4));
+  std::size_t n = 0;
+  while (n < s.size() && is_identifier_char(s[n])) ++n;
+  if (n == 0 || std::isdigit(static_cast<unsigned char>(s[0]))) return std::nullopt;
+  s = skip_blanks(s.substr(n));
+  if (!s.starts_with('(')) return std::nullopt;
+  int depth = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '(' || c == '[' || c == '{') ++depth;
+    if (c == ')' || c == ']' || c == '}') --depth;
+    if (depth < 0) return std::nullopt;
+    if (c == ':' && depth == 0) {
+      return start.substr(0, static_cast<std::size_t>(s.data() - start.data()) + i + 1);
+    }
+    if (c == '\n' && depth == 0) return std::nullopt;  // "def f(x)" and no ':' on its line
+  }
+  return std::nullopt;
+}
+
+bool contains_ignoring_case(std::string_view text, std::string_view needle) {
+  const auto it = std::search(
+      text.begin(), text.end(), needle.begin(), needle.end(),
+      [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); });
+  return it != text.end();
+}
+
+// The "import x" and "from x import y" lines of `text`, so that the baseline's function runs
+// (and fails on its tests) rather than stopping at a NameError for `List`.
+std::string import_lines(std::string_view text) {
+  std::string out;
+  for (std::size_t line = 0; line < text.size();) {
+    std::size_t eol = text.find('\n', line);
+    if (eol == std::string_view::npos) eol = text.size();
+    const std::string_view l = text.substr(line, eol - line);
+    if (l.starts_with("import ") || (l.starts_with("from ") && l.find(" import ") != l.npos)) {
+      out.append(l).push_back('\n');
+    }
+    line = eol + 1;
+  }
+  return out;
+}
+
 }  // namespace
+
+std::optional<PythonHeader> last_python_header(std::string_view text) {
+  std::optional<PythonHeader> found;
+  for (std::size_t line = 0; line < text.size();) {
+    std::size_t eol = text.find('\n', line);
+    if (eol == std::string_view::npos) eol = text.size();
+    const std::string_view rest = skip_blanks(text.substr(line));
+    if (const auto header = header_at(rest)) {
+      const std::size_t def = static_cast<std::size_t>(rest.data() - text.data());
+      std::string_view name = skip_blanks(header->substr(header->find("def ") + 4));
+      name = name.substr(0, name.find_first_of(" \t("));
+      found = PythonHeader{std::string(name), std::string(*header),
+                           std::string(text.substr(line, def - line))};
+    }
+    line = eol + 1;
+  }
+  return found;
+}
+
+bool asks_for_python(std::string_view question) {
+  return contains_ignoring_case(question, "```python") ||
+         contains_ignoring_case(question, "python function");
+}
 
 std::vector<std::string> split_tokens(std::string_view text) {
   std::vector<std::string> tokens;
@@ -91,6 +176,15 @@ std::vector<std::string> split_tokens(std::string_view text) {
 }
 
 std::string reasoning_text(std::string_view question) {
+  if (asks_for_python(question)) {
+    const auto header = last_python_header(question);
+    return header ? fmt::format(
+                        "The question asks for the Python function {}. I will return "
+                        "None and hope the tests accept it.",
+                        header->name)
+                  : "The question asks for Python code but gives no function header, so I "
+                    "will write nothing.";
+  }
   const auto numbers = numbers_in(question);
   if (numbers.empty()) return "There are no numbers in the question, so I will guess 0.";
   if (numbers.size() == 1) {
@@ -104,10 +198,23 @@ std::string reasoning_text(std::string_view question) {
                      fmt::join(head, ", "), last, fmt::join(numbers, " + "), format_number(sum));
 }
 
-std::string answer_text(std::string_view question) {
+namespace {
+
+std::string sum_answer(std::string_view question) {
   double sum = 0;
   for (const auto& n : numbers_in(question)) sum += value_of(n);
   return fmt::format("The answer is \\boxed{{{}}}.", format_number(sum));
+}
+
+}  // namespace
+
+std::string answer_text(std::string_view question) {
+  if (!asks_for_python(question)) return sum_answer(question);
+  const auto header = last_python_header(question);
+  if (!header) return "```python\npass\n```";
+  const auto before = question.substr(0, question.rfind(header->text));
+  return fmt::format("```python\n{}{}{}\n{}    return None\n```", import_lines(before),
+                     header->indent, header->text, header->indent);
 }
 
 Reply make_reply(std::string_view question, MockReasoningStyle style,
@@ -143,6 +250,42 @@ Reply make_reply(std::string_view question, MockReasoningStyle style,
     for (const auto& t : reply.tokens) reasoning_sent += t.reasoning ? 1 : 0;
     if (style != MockReasoningStyle::think_tags) reply.reasoning_tokens = reasoning_sent;
     reply.reasoning_tokens = std::min(reply.reasoning_tokens, *max_tokens);
+  }
+  return reply;
+}
+
+std::string continuation_text(std::string_view prompt) {
+  if (const auto header = last_python_header(prompt)) {
+    const std::string_view newline = prompt.ends_with('\n') ? "" : "\n";
+    return fmt::format(
+        "{}{}    return None\n\n\n{}if __name__ == \"__main__\":\n{}    print({}())\n", newline,
+        header->indent, header->indent, header->indent, header->name);
+  }
+  const bool spaced = !prompt.empty() && std::isspace(static_cast<unsigned char>(prompt.back()));
+  return fmt::format("{}{}\n", spaced ? "" : " ", sum_answer(prompt));
+}
+
+Reply make_text_reply(std::string_view prompt, const std::vector<std::string>& stop,
+                      std::optional<long> max_tokens) {
+  Reply reply;
+  reply.finish_reason = "stop";
+  std::string text = continuation_text(prompt);
+  std::size_t cut = std::string::npos;
+  for (const auto& s : stop) {
+    if (!s.empty()) cut = std::min(cut, text.find(s));
+  }
+  if (cut != std::string::npos) text.resize(cut);
+  // split_tokens drops leading whitespace; a continuation's indentation is part of its text.
+  std::size_t lead = 0;
+  while (lead < text.size() && std::isspace(static_cast<unsigned char>(text[lead]))) ++lead;
+  for (auto& t : split_tokens(text)) reply.tokens.push_back({std::move(t), false});
+  if (lead > 0) {
+    if (reply.tokens.empty()) reply.tokens.push_back({{}, false});
+    reply.tokens.front().text.insert(0, text.substr(0, lead));
+  }
+  if (max_tokens && static_cast<long>(reply.tokens.size()) > *max_tokens) {
+    reply.tokens.resize(static_cast<std::size_t>(std::max(0L, *max_tokens)));
+    reply.finish_reason = "length";
   }
   return reply;
 }
@@ -240,6 +383,67 @@ std::string completion_json(const ChunkIds& ids, const Reply& reply, MockReasoni
   w.EndObject();
   w.EndArray();
   usage(w, prompt_tokens, reply);
+  w.EndObject();
+  return b.GetString();
+}
+
+std::string text_chunk(const ChunkIds& ids, std::string_view text, std::string_view finish_reason) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  header(w, ids, "text_completion");
+  w.Key("choices");
+  w.StartArray();
+  w.StartObject();
+  w.Key("index");
+  w.Int(0);
+  key_string(w, "text", text);
+  w.Key("logprobs");
+  w.Null();
+  w.Key("finish_reason");
+  if (finish_reason.empty()) {
+    w.Null();
+  } else {
+    w.String(finish_reason.data(), static_cast<rapidjson::SizeType>(finish_reason.size()));
+  }
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  return b.GetString();
+}
+
+std::string text_usage_chunk(const ChunkIds& ids, long prompt_tokens, const Reply& reply) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  header(w, ids, "text_completion");
+  w.Key("choices");
+  w.StartArray();
+  w.EndArray();
+  usage(w, prompt_tokens, reply, false);
+  w.EndObject();
+  return b.GetString();
+}
+
+std::string text_completion_json(const ChunkIds& ids, const Reply& reply, long prompt_tokens) {
+  std::string text;
+  for (const auto& t : reply.tokens) text += t.text;
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  header(w, ids, "text_completion");
+  w.Key("choices");
+  w.StartArray();
+  w.StartObject();
+  w.Key("index");
+  w.Int(0);
+  key_string(w, "text", text);
+  w.Key("logprobs");
+  w.Null();
+  key_string(w, "finish_reason", reply.finish_reason);
+  w.EndObject();
+  w.EndArray();
+  usage(w, prompt_tokens, reply, false);
   w.EndObject();
   return b.GetString();
 }

@@ -44,7 +44,43 @@ std::optional<std::string> content_text(const rapidjson::Value& v) {
   return text;
 }
 
-ParsedRequest parse_request(const std::string& body, int max_tokens_cap) {
+// Chat: the messages. Sets r.error when they are unusable.
+void read_messages(const rapidjson::Document& doc, ParsedRequest& r) {
+  if (!doc.HasMember("messages") || !doc["messages"].IsArray() || doc["messages"].Empty()) {
+    r.error = "'messages' must be a non-empty array";
+    return;
+  }
+  for (const auto& m : doc["messages"].GetArray()) {
+    if (!m.IsObject() || !m.HasMember("role") || !m["role"].IsString() || !m.HasMember("content")) {
+      r.error = "each message needs a string 'role' and a 'content'";
+      return;
+    }
+    auto text = content_text(m["content"]);
+    if (!text) {
+      r.error = "a message 'content' must be a string or an array of text parts";
+      return;
+    }
+    r.chat.messages.push_back({m["role"].GetString(), std::move(*text)});
+  }
+}
+
+// Raw text: one non-empty prompt string (or an array holding one). Token-id prompts, batches
+// and echo are refused rather than half-served.
+void read_prompt(const rapidjson::Document& doc, ParsedRequest& r) {
+  const rapidjson::Value* prompt = doc.HasMember("prompt") ? &doc["prompt"] : nullptr;
+  if (prompt && prompt->IsArray() && prompt->Size() == 1) prompt = &(*prompt)[0];
+  if (!prompt || !prompt->IsString() || prompt->GetStringLength() == 0) {
+    r.error = "'prompt' must be a non-empty string (token ids and batches are not supported)";
+    return;
+  }
+  if (doc.HasMember("echo") && doc["echo"].IsBool() && doc["echo"].GetBool()) {
+    r.error = "'echo' is not supported";
+    return;
+  }
+  r.chat.prompt.assign(prompt->GetString(), prompt->GetStringLength());
+}
+
+ParsedRequest parse_request(const std::string& body, int max_tokens_cap, bool text) {
   ParsedRequest r;
   rapidjson::Document doc;
   doc.Parse(body.c_str(), body.size());
@@ -52,22 +88,12 @@ ParsedRequest parse_request(const std::string& body, int max_tokens_cap) {
     r.error = "request body is not a JSON object";
     return r;
   }
-  if (!doc.HasMember("messages") || !doc["messages"].IsArray() || doc["messages"].Empty()) {
-    r.error = "'messages' must be a non-empty array";
-    return r;
+  if (text) {
+    read_prompt(doc, r);
+  } else {
+    read_messages(doc, r);
   }
-  for (const auto& m : doc["messages"].GetArray()) {
-    if (!m.IsObject() || !m.HasMember("role") || !m["role"].IsString() || !m.HasMember("content")) {
-      r.error = "each message needs a string 'role' and a 'content'";
-      return r;
-    }
-    auto text = content_text(m["content"]);
-    if (!text) {
-      r.error = "a message 'content' must be a string or an array of text parts";
-      return r;
-    }
-    r.chat.messages.push_back({m["role"].GetString(), std::move(*text)});
-  }
+  if (!r.error.empty()) return r;
   SamplingParams& s = r.chat.sampling;
   for (const char* field : {"max_completion_tokens", "max_tokens"}) {
     if (doc.HasMember(field) && !doc[field].IsNull()) {
@@ -192,11 +218,39 @@ std::string chunk(const Ids& ids, std::string_view field, std::string_view text,
   return buf.GetString();
 }
 
-std::string usage_chunk(const Ids& ids, const Usage& u) {
+// A text_completion chunk (the raw-text API's stream): one choice with `text` and/or a
+// finish_reason, as OpenAI and vLLM send it.
+std::string text_chunk(const Ids& ids, std::string_view text, std::string_view finish_reason = {}) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
-  header(w, ids, "chat.completion.chunk");
+  header(w, ids, "text_completion");
+  w.Key("choices");
+  w.StartArray();
+  w.StartObject();
+  w.Key("index");
+  w.Int(0);
+  w.Key("text");
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  w.Key("logprobs");
+  w.Null();
+  w.Key("finish_reason");
+  if (finish_reason.empty()) {
+    w.Null();
+  } else {
+    w.String(finish_reason.data(), static_cast<rapidjson::SizeType>(finish_reason.size()));
+  }
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string usage_chunk(const Ids& ids, const Usage& u, const char* object) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  header(w, ids, object);
   w.Key("choices");
   w.StartArray();
   w.EndArray();
@@ -233,16 +287,43 @@ std::string completion_json(const Ids& ids, const Completion& c) {
   return buf.GetString();
 }
 
+// The whole raw-text response: the answer is the text (a raw completion has no reasoning).
+std::string text_completion_json(const Ids& ids, const Completion& c) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  header(w, ids, "text_completion");
+  w.Key("choices");
+  w.StartArray();
+  w.StartObject();
+  w.Key("index");
+  w.Int(0);
+  w.Key("text");
+  w.String(c.answer.c_str(), static_cast<rapidjson::SizeType>(c.answer.size()));
+  w.Key("logprobs");
+  w.Null();
+  w.Key("finish_reason");
+  w.String(c.finish_reason.empty() ? "stop" : c.finish_reason.c_str());
+  w.EndObject();
+  w.EndArray();
+  usage(w, c.usage);
+  w.EndObject();
+  return buf.GetString();
+}
+
 // Writes each piece of streamed text as its own SSE event; a failed write (client gone)
-// requests the generation to stop.
+// requests the generation to stop. For the raw-text API only answer text is sent, as
+// text_completion_json keeps only the answer.
 class SseSink final : public TokenSink {
  public:
-  SseSink(httplib::DataSink& sink, const Ids& ids, std::stop_source& cancel)
-      : sink_(sink), ids_(ids), cancel_(cancel) {}
+  SseSink(httplib::DataSink& sink, const Ids& ids, bool text, std::stop_source& cancel)
+      : sink_(sink), ids_(ids), text_(text), cancel_(cancel) {}
   void on_reasoning(std::string_view text, double) override {
-    send(chunk(ids_, "reasoning_content", text));
+    if (!text_) send(chunk(ids_, "reasoning_content", text));
   }
-  void on_answer(std::string_view text, double) override { send(chunk(ids_, "content", text)); }
+  void on_answer(std::string_view text, double) override {
+    send(text_ ? text_chunk(ids_, text) : chunk(ids_, "content", text));
+  }
   bool send(const std::string& data) {
     if (!ok_) return false;
     const std::string event = "data: " + data + "\n\n";
@@ -255,6 +336,7 @@ class SseSink final : public TokenSink {
  private:
   httplib::DataSink& sink_;
   const Ids& ids_;
+  bool text_;
   std::stop_source& cancel_;
   bool ok_ = true;
 };
@@ -270,17 +352,18 @@ struct OpenAIServer::Impl {
   std::atomic<std::size_t> requests{0};
   std::stop_source shutdown;
 
-  void handle_chat(const httplib::Request& req, httplib::Response& res) {
+  // `text`: POST /v1/completions (a raw prompt) rather than /v1/chat/completions.
+  void handle(const httplib::Request& req, httplib::Response& res, bool text) {
     const std::size_t n = ++requests;
-    ParsedRequest p = parse_request(req.body, options.max_tokens_cap);
+    ParsedRequest p = parse_request(req.body, options.max_tokens_cap, text);
     if (!p.error.empty()) {
       res.status = 400;
       res.set_content(http::openai_error_json(p.error, "invalid_request_error", 400),
                       "application/json");
       return;
     }
-    Ids ids{fmt::format("chatcmpl-rbench-{}", n), static_cast<long long>(std::time(nullptr)),
-            options.model_id};
+    Ids ids{fmt::format("{}-rbench-{}", text ? "cmpl" : "chatcmpl", n),
+            static_cast<long long>(std::time(nullptr)), options.model_id};
     if (!p.stream) {
       std::stop_source cancel;
       std::stop_callback on_shutdown(shutdown.get_token(), [&] { cancel.request_stop(); });
@@ -290,17 +373,19 @@ struct OpenAIServer::Impl {
         res.set_content(http::openai_error_json(c.error, "server_error", 500), "application/json");
         return;
       }
-      res.set_content(completion_json(ids, c), "application/json");
+      res.set_content(text ? text_completion_json(ids, c) : completion_json(ids, c),
+                      "application/json");
       return;
     }
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider(
         "text/event-stream",
-        [this, p = std::move(p), ids = std::move(ids)](std::size_t, httplib::DataSink& sink) {
+        [this, p = std::move(p), ids = std::move(ids), text](std::size_t, httplib::DataSink& sink) {
           std::stop_source cancel;
           std::stop_callback on_shutdown(shutdown.get_token(), [&] { cancel.request_stop(); });
-          SseSink sse(sink, ids, cancel);
-          if (!sse.send(chunk(ids, "role", "assistant"))) return false;
+          SseSink sse(sink, ids, text, cancel);
+          // The raw-text API has no role chunk.
+          if (!text && !sse.send(chunk(ids, "role", "assistant"))) return false;
           const Completion c = engine->complete(p.chat, &sse, cancel.get_token());
           if (!sse.ok()) return false;
           if (!c.ok()) {
@@ -309,10 +394,15 @@ struct OpenAIServer::Impl {
             sse.send(http::openai_error_json(c.error, "server_error", 500));
             return false;
           }
-          if (!sse.send(chunk(ids, "", "", c.finish_reason.empty() ? "stop" : c.finish_reason))) {
+          const std::string_view finish = c.finish_reason.empty() ? "stop" : c.finish_reason;
+          if (!sse.send(text ? text_chunk(ids, "", finish) : chunk(ids, "", "", finish))) {
             return false;
           }
-          if (p.include_usage && !sse.send(usage_chunk(ids, c.usage))) return false;
+          if (p.include_usage &&
+              !sse.send(
+                  usage_chunk(ids, c.usage, text ? "text_completion" : "chat.completion.chunk"))) {
+            return false;
+          }
           if (!sse.send("[DONE]")) return false;
           sink.done();
           return true;
@@ -333,9 +423,13 @@ OpenAIServer::~OpenAIServer() {
 void OpenAIServer::start() {
   Impl& impl = *impl_;
   if (impl.thread.joinable()) return;
-  impl.server.Post(
-      "/v1/chat/completions",
-      [&impl](const httplib::Request& req, httplib::Response& res) { impl.handle_chat(req, res); });
+  impl.server.Post("/v1/chat/completions",
+                   [&impl](const httplib::Request& req, httplib::Response& res) {
+                     impl.handle(req, res, false);
+                   });
+  impl.server.Post("/v1/completions", [&impl](const httplib::Request& req, httplib::Response& res) {
+    impl.handle(req, res, true);
+  });
   impl.server.Get("/v1/models", [&impl](const httplib::Request&, httplib::Response& res) {
     rapidjson::StringBuffer buf;
     Writer w(buf);

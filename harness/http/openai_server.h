@@ -1,7 +1,9 @@
 // An OpenAI-compatible server on loopback in front of any Engine (`rbench serve --model DIR`
 // puts the built-in engine behind it): POST /v1/chat/completions, streaming (SSE, with
 // stream_options.include_usage) and not, reasoning sent apart as `reasoning_content` as
-// DeepSeek's API and vLLM do, and GET /v1/models. A client that goes away cancels its generation.
+// DeepSeek's API and vLLM do; POST /v1/completions for a raw-text prompt (one string; the
+// engine's answer is the text); and GET /v1/models. A client that goes away cancels its
+// generation.
 #pragma once
 
 #include <atomic>

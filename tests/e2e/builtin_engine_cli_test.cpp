@@ -1,6 +1,6 @@
 // The built-in engine through the command line: make-tiny, logits, generate, memory, a run on the
 // demo suite into SQLite that resumes, a broken checkpoint refused with the tensor named, and
-// `rbench serve --model` answering rbench's own client.
+// `rbench serve --model` answering rbench's own client, chat and raw-text completions.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <rapidjson/document.h>
@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "e2e/subprocess.h"
+#include "engines/moe/builtin_engine.h"
 #include "engines/openai_client.h"
 #include "harness/store.h"
 
@@ -110,10 +111,7 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
-TEST_F(BuiltinCli, ServeAnswersRbenchsClient) {
-  const int port = free_port();
-  Subprocess server({RBENCH_BINARY, "serve", "--model", model_, "--port", std::to_string(port)},
-                    dir_.path() / "serve.log");
+ModelProfile served_profile(int port) {
   ModelProfile p;
   p.name = "served";
   p.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
@@ -123,6 +121,14 @@ TEST_F(BuiltinCli, ServeAnswersRbenchsClient) {
   p.max_attempts = 20;  // the server needs a moment to load and bind
   p.backoff_base_s = 0.1;
   p.backoff_max_s = 0.3;
+  return p;
+}
+
+TEST_F(BuiltinCli, ServeAnswersRbenchsClient) {
+  const int port = free_port();
+  Subprocess server({RBENCH_BINARY, "serve", "--model", model_, "--port", std::to_string(port)},
+                    dir_.path() / "serve.log");
+  ModelProfile p = served_profile(port);
   p.think_tags = ThinkTags::off;
   OpenAIClient client(p);
   ChatRequest r;
@@ -132,6 +138,43 @@ TEST_F(BuiltinCli, ServeAnswersRbenchsClient) {
   ASSERT_TRUE(c.ok()) << c.error << "\n" << read_file(dir_.path() / "serve.log");
   EXPECT_EQ(c.usage.completion_tokens, c.finish_reason == "length" ? 5 : c.usage.completion_tokens);
   EXPECT_FALSE((c.reasoning + c.answer).empty());
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait(std::chrono::seconds(10)), 0) << read_file(dir_.path() / "serve.log");
+}
+
+// A code suite's request: a function header continued as raw text, HumanEval's stop strings.
+TEST_F(BuiltinCli, ServeAnswersRawCompletions) {
+  const int port = free_port();
+  Subprocess server({RBENCH_BINARY, "serve", "--model", model_, "--port", std::to_string(port)},
+                    dir_.path() / "serve.log");
+  ChatRequest r;
+  r.prompt = "def add(a: int, b: int) -> int:\n    \"\"\"Add two numbers.\"\"\"\n";
+  r.sampling.stop = {"\ndef", "\nclass", "\n#", "\nif __name__", "\nprint("};
+  r.sampling.max_tokens = 8;
+  std::vector<Completion> answers;
+  for (const bool stream : {true, false}) {
+    ModelProfile p = served_profile(port);
+    p.stream = stream;
+    OpenAIClient client(p);
+    answers.push_back(client.complete(r, nullptr, {}));
+    const Completion& c = answers.back();
+    ASSERT_TRUE(c.ok()) << c.error << "\n" << read_file(dir_.path() / "serve.log");
+    EXPECT_EQ(c.reasoning, "");
+    EXPECT_LE(c.usage.completion_tokens, 8);
+    EXPECT_TRUE(c.finish_reason == "stop" || c.finish_reason == "length") << c.finish_reason;
+    if (c.finish_reason == "length") {
+      EXPECT_EQ(c.usage.completion_tokens, 8);
+    }
+    for (const auto& stop : r.sampling.stop) EXPECT_FALSE(contains(c.answer, stop)) << stop;
+  }
+  EXPECT_EQ(answers[0].answer, answers[1].answer) << "greedy: streaming changes nothing";
+  EXPECT_EQ(answers[0].usage.prompt_tokens, answers[1].usage.prompt_tokens);
+  // The served answer is the engine's own, and the prompt is tokenised as `engine generate` does.
+  const auto engine = moe::BuiltinEngine::open(model_);
+  const Completion direct = engine->complete(r, nullptr, {});
+  EXPECT_EQ(answers[0].answer, direct.answer);
+  EXPECT_EQ(answers[0].finish_reason, direct.finish_reason);
+  EXPECT_EQ(answers[0].usage.prompt_tokens, static_cast<long>(engine->raw_prompt(r.prompt).size()));
   server.signal(SIGTERM);
   EXPECT_EQ(server.wait(std::chrono::seconds(10)), 0) << read_file(dir_.path() / "serve.log");
 }

@@ -1,7 +1,7 @@
 // The built-in engine behind the Engine interface, on a tiny checkpoint written by make-tiny:
 // deterministic greedy text, concurrent requests batched without changing results, stop strings,
-// max tokens flagged as truncation, cancellation, and the server in front of it driven by
-// rbench's own OpenAI client.
+// max tokens flagged as truncation, cancellation, raw-text completions (no chat template), and
+// the server in front of it, chat and /v1/completions, driven by rbench's own OpenAI client.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,6 +10,7 @@
 
 #include "engines/engine_test_util.h"
 #include "engines/moe/builtin_engine.h"
+#include "engines/moe/chat_template.h"
 #include "engines/moe/random_checkpoint.h"
 #include "engines/openai_client.h"
 #include "harness/http/openai_server.h"
@@ -158,6 +159,86 @@ TEST_F(BuiltinEngineTest, ServedOverHttpToRbenchsOwnClient) {
     EXPECT_EQ(c.usage.reasoning_tokens, direct.usage.reasoning_tokens);
   }
   EXPECT_EQ(server.requests_served(), 2u);
+}
+
+TEST_F(BuiltinEngineTest, RawPromptHasBosAndNoChatTemplate) {
+  auto engine = BuiltinEngine::open(dir());
+  const std::string text = "def add(a, b):\n";
+  const auto ids = engine->raw_prompt(text);
+  const auto bos = engine->tokenizer().token_id(kBosToken);
+  ASSERT_TRUE(bos);
+  std::vector<std::int32_t> expected{*bos};
+  const auto body = engine->tokenizer().encode(text);
+  expected.insert(expected.end(), body.begin(), body.end());
+  EXPECT_EQ(ids, expected);
+  EXPECT_EQ(engine->tokenizer().decode(ids, true), text);
+}
+
+TEST_F(BuiltinEngineTest, RawCompletionIsAllAnswerAndHonoursStopStrings) {
+  auto engine = BuiltinEngine::open(dir());
+  ChatRequest r;
+  r.prompt = "def add(a, b):\n";
+  r.sampling.max_tokens = 24;
+  test::RecordingSink sink;
+  const Completion full = engine->complete(r, &sink, {});
+  ASSERT_TRUE(full.ok()) << full.error;
+  EXPECT_EQ(full.reasoning, "") << "no template opened <think>";
+  EXPECT_EQ(full.usage.reasoning_tokens, 0);
+  EXPECT_EQ(sink.answer, full.answer);
+  EXPECT_EQ(full.usage.prompt_tokens, static_cast<long>(engine->raw_prompt(r.prompt).size()));
+  EXPECT_LE(full.usage.completion_tokens, 24);
+  EXPECT_EQ(full.truncated(), full.finish_reason == "length");
+  EXPECT_EQ(engine->complete(r, nullptr, {}).answer, full.answer) << "greedy reproduces";
+  // The chat template would make a different, longer prompt.
+  ChatRequest as_chat = test::ask(r.prompt);
+  as_chat.sampling.max_tokens = 1;
+  const Completion chat = engine->complete(as_chat, nullptr, {});
+  EXPECT_GT(chat.usage.prompt_tokens, full.usage.prompt_tokens);
+
+  ASSERT_GE(full.answer.size(), 6u) << "the tiny model should say something";
+  const std::string stop = full.answer.substr(full.answer.size() / 2, 3);
+  r.sampling.stop = {"\nif __name__", stop};
+  const Completion cut = engine->complete(r, nullptr, {});
+  ASSERT_TRUE(cut.ok()) << cut.error;
+  EXPECT_EQ(cut.finish_reason, "stop");
+  EXPECT_EQ(cut.answer.find(stop), std::string::npos);
+  EXPECT_TRUE(full.answer.starts_with(cut.answer)) << cut.answer;
+}
+
+TEST_F(BuiltinEngineTest, RawCompletionServedOverHttpToRbenchsOwnClient) {
+  auto engine = BuiltinEngine::open(dir());
+  OpenAIServer server(*engine, {.model_id = "tiny"});
+  server.start();
+  ChatRequest r = test::continue_text("def add(a, b):\n    return");
+  r.sampling.max_tokens = 10;
+  const Completion direct = engine->complete(r, nullptr, {});
+  ASSERT_TRUE(direct.ok()) << direct.error;
+  for (bool stream : {true, false}) {
+    ModelProfile p = test::profile_for(server.base_url());
+    p.api_model = "tiny";
+    p.stream = stream;
+    p.idle_timeout_s = 30;
+    OpenAIClient client(p);
+    test::RecordingSink sink;
+    const Completion c = client.complete(r, &sink, {});
+    ASSERT_TRUE(c.ok()) << c.error;
+    EXPECT_EQ(c.answer, direct.answer) << "stream=" << stream;
+    EXPECT_EQ(c.reasoning, "");
+    EXPECT_EQ(sink.answer, c.answer);
+    EXPECT_EQ(c.finish_reason, direct.finish_reason);
+    EXPECT_EQ(c.usage.prompt_tokens, direct.usage.prompt_tokens);
+    EXPECT_EQ(c.usage.completion_tokens, direct.usage.completion_tokens);
+  }
+  EXPECT_EQ(server.requests_served(), 2u);
+
+  // The same error bodies as chat: a bad request is a 400 with OpenAI's error shape.
+  ModelProfile p = test::profile_for(server.base_url());
+  p.extra_body_json = R"({"echo": true})";
+  OpenAIClient echoing(p);
+  const Completion refused = echoing.complete(r, nullptr, {});
+  EXPECT_EQ(refused.error_kind, ErrorKind::http);
+  EXPECT_EQ(refused.http_status, 400);
+  EXPECT_NE(refused.error.find("'echo' is not supported"), std::string::npos) << refused.error;
 }
 
 }  // namespace

@@ -39,6 +39,15 @@ inline ChatRequest ask(const std::string& question) {
   return r;
 }
 
+// A raw-text completion request, as code suites send it: a function header to continue and
+// HumanEval's stop strings.
+inline ChatRequest continue_text(const std::string& prompt) {
+  ChatRequest r;
+  r.prompt = prompt;
+  r.sampling.stop = {"\ndef", "\nclass", "\n#", "\nif __name__", "\nprint("};
+  return r;
+}
+
 class RecordingSink : public TokenSink {
  public:
   void on_reasoning(std::string_view text, double t_s) override {

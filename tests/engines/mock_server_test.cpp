@@ -1,10 +1,12 @@
-// The mock server itself: its fault-spec language, its baseline "model", and the exact chunk
-// shapes it sends, read back raw.
+// The mock server itself: its fault-spec language, its baseline "model" (arithmetic, and Python
+// code for chat and raw-text prompts), and the exact chunk shapes it sends, read back raw.
 #include "harness/http/mock_openai_server.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "harness/error.h"
 #include "harness/http/mock_reply.h"
@@ -56,6 +58,64 @@ TEST(MockModel, MaxTokensCutsWithLength) {
   EXPECT_EQ(reply.reasoning_tokens, 3);
 }
 
+// HumanEval's shape: imports, a header, a docstring, and the prompt ends on a newline.
+constexpr const char* kCodePrompt =
+    "from typing import List\n\n\n"
+    "def has_close_elements(numbers: List[float], threshold: float) -> bool:\n"
+    "    \"\"\" Check if any two numbers are closer than threshold. \"\"\"\n";
+const std::vector<std::string> kCodeStops = {"\ndef", "\nclass", "\n#", "\nif __name__",
+                                             "\nprint("};
+
+TEST(MockModel, FindsTheLastPythonHeaderOverLinesAndBrackets) {
+  const auto header = mock::last_python_header(
+      "def helper():\n    pass\n\n  async def b(x=(1, 2),\n        y: dict[str, int] = {})"
+      " -> Tuple[int, int]:\n    ...\n");
+  ASSERT_TRUE(header);
+  EXPECT_EQ(header->name, "b");
+  EXPECT_EQ(header->indent, "  ");
+  EXPECT_EQ(header->text,
+            "async def b(x=(1, 2),\n        y: dict[str, int] = {}) -> Tuple[int, int]:");
+  EXPECT_FALSE(mock::last_python_header("def f(x)\n    return x\n"));  // no ':'
+  EXPECT_FALSE(mock::last_python_header("we define things(here):"));
+}
+
+TEST(MockModel, ChatAskingForPythonGetsTheHeaderAndReturnNone) {
+  const std::string question =
+      std::string("Complete this Python function.\n```python\n") + kCodePrompt + "```";
+  EXPECT_TRUE(mock::asks_for_python(question));
+  EXPECT_TRUE(mock::asks_for_python("Write a python function that adds"));
+  EXPECT_FALSE(mock::asks_for_python("What is 3 + 4?"));
+  EXPECT_EQ(mock::answer_text(question),
+            "```python\nfrom typing import List\n"
+            "def has_close_elements(numbers: List[float], threshold: float) -> bool:\n"
+            "    return None\n```");
+  EXPECT_NE(mock::reasoning_text(question).find("has_close_elements"), std::string::npos);
+  EXPECT_EQ(mock::answer_text("Write a Python function, any."), "```python\npass\n```");
+}
+
+TEST(MockModel, RawContinuationStopsAtStopStringsAndMaxTokens) {
+  EXPECT_EQ(mock::continuation_text(kCodePrompt),
+            "    return None\n\n\nif __name__ == \"__main__\":\n"
+            "    print(has_close_elements())\n");
+  const auto text_of = [](const mock::Reply& r) {
+    std::string text;
+    for (const auto& t : r.tokens) text += t.text;
+    return text;
+  };
+  const auto stopped = mock::make_text_reply(kCodePrompt, kCodeStops, std::nullopt);
+  EXPECT_EQ(text_of(stopped), "    return None\n\n");
+  EXPECT_EQ(stopped.finish_reason, "stop");
+  ASSERT_EQ(stopped.tokens.size(), 2u);
+  EXPECT_EQ(stopped.tokens[0].text, "    return ") << "the indentation is part of the text";
+  const auto cut = mock::make_text_reply(kCodePrompt, kCodeStops, 1);
+  EXPECT_EQ(text_of(cut), "    return ");
+  EXPECT_EQ(cut.finish_reason, "length");
+  const auto header_only = mock::make_text_reply("def f(a):", {}, std::nullopt);
+  EXPECT_TRUE(text_of(header_only).starts_with("\n    return None\n"));
+  EXPECT_EQ(text_of(mock::make_text_reply("Q: 2 and 3?\nA:", {}, std::nullopt)),
+            " The answer is \\boxed{5}.\n");
+}
+
 // Reads the raw stream with cpp-httplib's client to check the wire format itself.
 TEST(MockServer, StreamHasOpenAIChunkShape) {
   MockServerOptions options;
@@ -103,6 +163,90 @@ TEST(MockServer, StreamHasOpenAIChunkShape) {
   EXPECT_EQ(content, "The answer is \\boxed{9}.");
   EXPECT_EQ(finish, "stop");
   EXPECT_EQ(server.requests_received(), 1u);
+}
+
+TEST(MockServer, RawCompletionStreamHasTextCompletionShape) {
+  MockOpenAIServer server;
+  server.start();
+  httplib::Client client("127.0.0.1", server.port());
+  rapidjson::Document request(rapidjson::kObjectType);
+  auto& a = request.GetAllocator();
+  request.AddMember("model", "base", a);
+  request.AddMember("prompt", rapidjson::StringRef(kCodePrompt), a);
+  request.AddMember("stream", true, a);
+  request.AddMember("stop", rapidjson::Value(rapidjson::kArrayType).PushBack("\nif __name__", a),
+                    a);
+  rapidjson::Value options(rapidjson::kObjectType);
+  options.AddMember("include_usage", true, a);
+  request.AddMember("stream_options", options, a);
+  rapidjson::StringBuffer body;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(body);
+  request.Accept(writer);
+  const auto res = client.Post("/v1/completions", body.GetString(), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/event-stream");
+  http::SseParser parser;
+  const auto events = parser.feed(res->body);
+  // Two text chunks, the finish chunk, usage, [DONE]: no role chunk in this API.
+  ASSERT_EQ(events.size(), 5u) << res->body;
+  EXPECT_EQ(events.back().data, "[DONE]");
+  std::string text;
+  for (std::size_t i = 0; i + 2 < events.size(); ++i) {
+    rapidjson::Document d;
+    d.Parse(events[i].data.c_str());
+    ASSERT_FALSE(d.HasParseError()) << events[i].data;
+    EXPECT_STREQ(d["object"].GetString(), "text_completion");
+    EXPECT_STREQ(d["model"].GetString(), "base");
+    EXPECT_TRUE(std::string_view(d["id"].GetString()).starts_with("cmpl-"));
+    const auto& choice = d["choices"][0];
+    EXPECT_EQ(choice["index"].GetInt(), 0);
+    EXPECT_FALSE(choice.HasMember("delta"));
+    text += choice["text"].GetString();
+    if (i + 3 == events.size()) {
+      EXPECT_STREQ(choice["finish_reason"].GetString(), "stop");
+    } else {
+      EXPECT_TRUE(choice["finish_reason"].IsNull());
+    }
+  }
+  EXPECT_EQ(text, "    return None\n\n");
+  rapidjson::Document usage;
+  usage.Parse(events[events.size() - 2].data.c_str());
+  EXPECT_EQ(usage["choices"].Size(), 0u);
+  EXPECT_EQ(usage["usage"]["completion_tokens"].GetInt(), 2);
+  EXPECT_EQ(usage["usage"]["prompt_tokens"].GetInt(),
+            static_cast<int>(mock::split_tokens(kCodePrompt).size()));
+  EXPECT_EQ(server.requests_received(), 1u);
+
+  const auto bad =
+      client.Post("/v1/completions", R"({"model":"m","prompt":[1,2,3]})", "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("'prompt'"), std::string::npos) << bad->body;
+}
+
+TEST(MockServer, RawCompletionWithoutStreamingAndWithAFault) {
+  MockServerOptions options;
+  options.faults = parse_fault_spec("429:3");
+  MockOpenAIServer server(options);
+  server.start();
+  httplib::Client client("127.0.0.1", server.port());
+  const std::string body = R"({"model":"m","prompt":"def f(x):\n","max_tokens":1})";
+  const auto limited = client.Post("/v1/completions", body, "application/json");
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_EQ(limited->get_header_value("Retry-After"), "3");
+  const auto res = client.Post("/v1/completions", body, "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  rapidjson::Document d;
+  d.Parse(res->body.c_str());
+  ASSERT_FALSE(d.HasParseError()) << res->body;
+  EXPECT_STREQ(d["object"].GetString(), "text_completion");
+  EXPECT_STREQ(d["choices"][0]["text"].GetString(), "    return ");
+  EXPECT_STREQ(d["choices"][0]["finish_reason"].GetString(), "length");
+  EXPECT_EQ(d["usage"]["completion_tokens"].GetInt(), 1);
+  EXPECT_EQ(server.requests_received(), 2u);
 }
 
 TEST(MockServer, CrlfAndKeepAliveComments) {

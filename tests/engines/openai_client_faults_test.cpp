@@ -29,6 +29,12 @@ struct Faulty {
     OpenAIClient client(profile);
     return client.complete(ask(kQuestion), nullptr, stop);
   }
+  // A raw-text completion (/v1/completions) through the same fault script.
+  Completion run_raw(const ModelProfile& profile) {
+    OpenAIClient client(profile);
+    return client.complete(continue_text(kCodePrompt), nullptr, {});
+  }
+  static constexpr const char* kCodePrompt = "def f(x):\n";
   MockOpenAIServer server;
 };
 
@@ -164,6 +170,48 @@ TEST(ClientFaults, NonStreamingFaultsAreRetriedToo) {
   EXPECT_EQ(c.answer, kAnswer);
 }
 
+TEST(ClientFaults, RawCompletionRateLimitedThenServed) {
+  Faulty f("429");
+  const Completion c = f.run_raw(profile_for(f.server));
+  ASSERT_TRUE(c.ok()) << c.error;
+  EXPECT_EQ(c.answer, "    return None\n\n");
+  EXPECT_EQ(c.attempts, 2);
+  EXPECT_EQ(f.server.requests_received(), 2u);
+}
+
+TEST(ClientFaults, RawCompletionCutStreamIsRetriedThenAProtocolError) {
+  {
+    Faulty f("cut");
+    const Completion c = f.run_raw(profile_for(f.server));
+    ASSERT_TRUE(c.ok()) << c.error;
+    EXPECT_EQ(c.answer, "    return None\n\n") << "no text of the cut attempt is kept";
+    EXPECT_EQ(c.attempts, 2);
+  }
+  Faulty f("cut,cut,cut");
+  const Completion c = f.run_raw(profile_for(f.server));
+  expect_no_answer(c);
+  EXPECT_EQ(c.error_kind, ErrorKind::protocol);
+  EXPECT_EQ(c.attempts, 3);
+  EXPECT_NE(c.error.find("[DONE]"), std::string::npos) << c.error;
+  EXPECT_NE(c.error.find("POST " + f.server.base_url() + "/completions;"), std::string::npos)
+      << c.error;
+}
+
+TEST(ClientFaults, RawCompletionNonStreamingFaultsAreRetriedToo) {
+  Faulty f("500,cut,badjson,400");
+  ModelProfile p = profile_for(f.server);
+  p.stream = false;
+  p.max_attempts = 4;
+  const Completion c = f.run_raw(p);
+  expect_no_answer(c);
+  EXPECT_EQ(c.error_kind, ErrorKind::http) << "the 400 ends it: " << c.error;
+  EXPECT_EQ(c.http_status, 400);
+  EXPECT_EQ(c.attempts, 4);
+  const Completion again = f.run_raw(p);
+  ASSERT_TRUE(again.ok()) << again.error;
+  EXPECT_EQ(again.answer, "    return None\n\n");
+}
+
 TEST(ClientFaults, ConnectionRefusedIsAConnectionError) {
   int port = 0;
   {
@@ -231,8 +279,9 @@ TEST(ClientFaults, AlreadyCancelledSendsNothing) {
 // object mid-stream, or end without [DONE] after a finish_reason.
 class ScriptedServer {
  public:
-  explicit ScriptedServer(httplib::Server::Handler handler) {
-    server_.Post("/v1/chat/completions", std::move(handler));
+  explicit ScriptedServer(httplib::Server::Handler handler,
+                          const std::string& path = "/v1/chat/completions") {
+    server_.Post(path, std::move(handler));
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::jthread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -304,6 +353,30 @@ TEST(ClientFaults, FinishedStreamWithoutDoneIsAccepted) {
   ASSERT_TRUE(c.ok()) << c.error;
   EXPECT_EQ(c.answer, "42");
   EXPECT_EQ(c.usage.prompt_tokens, -1) << "no usage reported";
+}
+
+// A base model may write <think> itself; in a raw completion that is text, left for the scorer,
+// whatever the profile's think_tags say about chat.
+TEST(ClientFaults, RawCompletionKeepsThinkTagsInTheText) {
+  ScriptedServer server(
+      [](const httplib::Request&, httplib::Response& res) {
+        res.set_content(
+            "data: {\"object\":\"text_completion\",\"choices\":[{\"index\":0,"
+            "\"text\":\"<think>hm</think>\",\"finish_reason\":null}]}\n\n"
+            "data: {\"object\":\"text_completion\",\"choices\":[{\"index\":0,"
+            "\"text\":\"    return 1\\n\",\"finish_reason\":\"stop\"}]}\n\n"
+            "data: [DONE]\n\n",
+            "text/event-stream");
+      },
+      "/v1/completions");
+  ModelProfile p = profile_for(server.base_url());
+  p.think_tags = ThinkTags::leading;
+  OpenAIClient client(p);
+  const Completion c = client.complete(continue_text("def f():\n"), nullptr, {});
+  ASSERT_TRUE(c.ok()) << c.error;
+  EXPECT_EQ(c.answer, "<think>hm</think>    return 1\n");
+  EXPECT_EQ(c.reasoning, "");
+  EXPECT_EQ(c.finish_reason, "stop");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // OpenAIClient against the mock server on 127.0.0.1: where reasoning lands for each way servers
-// send it, usage, finish_reason, timings, the non-streaming paths and the request it sends.
+// send it, usage, finish_reason, timings, the non-streaming paths and the request it sends; raw
+// text completions (/v1/completions) streamed and not, with stop strings and max_tokens.
 #include "engines/openai_client.h"
 
 #include <gtest/gtest.h>
@@ -213,6 +214,112 @@ TEST(OpenAIClient, MissingKeyVariableIsAUsageErrorNamingIt) {
   profile.api_key_env.clear();
   profile.extra_body_json = "[1, 2]";
   EXPECT_THROW(OpenAIClient{profile}, UsageError);
+}
+
+constexpr const char* kCodePrompt =
+    "def add(a: int, b: int) -> int:\n    \"\"\"Return the sum of a and b.\"\"\"\n";
+
+TEST(RawCompletion, StreamedAndNotStreamedThroughCompletionsEndpoint) {
+  for (const bool stream : {true, false}) {
+    MockServerOptions options;
+    options.reasoning_style = MockReasoningStyle::think_tags;  // chat-only: must not matter
+    MockOpenAIServer server(options);
+    server.start();
+    ModelProfile profile = profile_for(server);
+    profile.stream = stream;
+    OpenAIClient client(profile);
+    RecordingSink sink;
+    const Completion c = client.complete(continue_text(kCodePrompt), &sink, {});
+    ASSERT_TRUE(c.ok()) << c.error;
+    EXPECT_EQ(c.answer, "    return None\n\n") << "stream=" << stream;
+    EXPECT_EQ(c.reasoning, "");
+    EXPECT_EQ(sink.answer, c.answer);
+    EXPECT_EQ(sink.reasoning, "");
+    EXPECT_EQ(c.finish_reason, "stop");
+    EXPECT_FALSE(c.truncated());
+    EXPECT_EQ(c.attempts, 1);
+    EXPECT_EQ(c.http_status, 200);
+    EXPECT_EQ(c.usage.prompt_tokens, static_cast<long>(mock::split_tokens(kCodePrompt).size()));
+    EXPECT_EQ(c.usage.completion_tokens, 2);
+    EXPECT_GE(c.timings.ttft_s, 0.0);
+    EXPECT_LE(c.timings.ttft_s, c.timings.e2e_s);
+    EXPECT_EQ(c.timings.chunk_times_s.size(), stream ? 2u : 1u);
+
+    rapidjson::Document sent;
+    sent.Parse(server.last_request_body().c_str());
+    ASSERT_FALSE(sent.HasParseError());
+    EXPECT_STREQ(sent["prompt"].GetString(), kCodePrompt);
+    EXPECT_FALSE(sent.HasMember("messages"));
+    ASSERT_EQ(sent["stop"].Size(), 5u);
+    EXPECT_STREQ(sent["stop"][3].GetString(), "\nif __name__");
+    EXPECT_EQ(sent["stream"].GetBool(), stream);
+    EXPECT_EQ(sent.HasMember("stream_options"), stream);
+  }
+}
+
+TEST(RawCompletion, MaxTokensTruncationIsFlagged) {
+  MockOpenAIServer server;
+  server.start();
+  for (const bool stream : {true, false}) {
+    ModelProfile profile = profile_for(server);
+    profile.stream = stream;
+    OpenAIClient client(profile);
+    ChatRequest request = continue_text(kCodePrompt);
+    request.sampling.stop.clear();
+    request.sampling.max_tokens = 3;
+    const Completion c = client.complete(request, nullptr, {});
+    ASSERT_TRUE(c.ok()) << c.error;
+    EXPECT_TRUE(c.truncated()) << "stream=" << stream;
+    EXPECT_EQ(c.finish_reason, "length");
+    EXPECT_EQ(c.answer, "    return None\n\n\nif ");
+    EXPECT_EQ(c.usage.completion_tokens, 3);
+  }
+  // Without stop strings the mock's continuation runs on past the function.
+  OpenAIClient client(profile_for(server));
+  const Completion c = client.complete(ChatRequest{.prompt = kCodePrompt}, nullptr, {});
+  ASSERT_TRUE(c.ok()) << c.error;
+  EXPECT_NE(c.answer.find("if __name__"), std::string::npos) << c.answer;
+  EXPECT_EQ(c.finish_reason, "stop");
+}
+
+TEST(RawCompletion, RequestFollowsTheProfileWhereTheLegacyApiAllows) {
+  MockOpenAIServer server;
+  server.start();
+  ModelProfile profile = profile_for(server);
+  profile.api_model = "base-7b";
+  profile.max_tokens_field = "max_completion_tokens";  // chat-only: /completions knows max_tokens
+  profile.reasoning_effort = "high";                   // not a /completions parameter
+  profile.extra_body_json = R"({"top_k": 5})";
+  OpenAIClient client(profile);
+  ChatRequest request = continue_text(kCodePrompt);
+  request.sampling.max_tokens = 64;
+  request.sampling.temperature = 0.2;
+  request.sampling.seed = 7;
+  ASSERT_TRUE(client.complete(request, nullptr, {}).ok());
+  rapidjson::Document sent;
+  sent.Parse(server.last_request_body().c_str());
+  ASSERT_FALSE(sent.HasParseError());
+  EXPECT_STREQ(sent["model"].GetString(), "base-7b");
+  EXPECT_EQ(sent["max_tokens"].GetInt(), 64);
+  EXPECT_FALSE(sent.HasMember("max_completion_tokens"));
+  EXPECT_FALSE(sent.HasMember("reasoning_effort"));
+  EXPECT_DOUBLE_EQ(sent["temperature"].GetDouble(), 0.2);
+  EXPECT_EQ(sent["seed"].GetInt(), 7);
+  EXPECT_EQ(sent["top_k"].GetInt(), 5);
+  EXPECT_TRUE(sent["stream_options"]["include_usage"].GetBool());
+  EXPECT_EQ(client.completions_endpoint(), server.base_url() + "/completions");
+}
+
+TEST(OpenAIClient, ChatAskingForPythonGetsTheMocksWeakFunction) {
+  MockOpenAIServer server;
+  server.start();
+  OpenAIClient client(profile_for(server));
+  const Completion c = client.complete(
+      ask(std::string("Complete this Python function.\n```python\n") + kCodePrompt + "```"),
+      nullptr, {});
+  ASSERT_TRUE(c.ok()) << c.error;
+  EXPECT_EQ(c.answer, "```python\ndef add(a: int, b: int) -> int:\n    return None\n```");
+  EXPECT_NE(c.reasoning.find("add"), std::string::npos);
 }
 
 TEST(OpenAIClient, ConcurrentCallsAreIndependent) {
