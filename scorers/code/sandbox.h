@@ -5,25 +5,43 @@
 // Generated code is hostile until proven otherwise. Every layer the kernel offers is used, and
 // which ones are in force on this machine is reported (Isolation::describe), never assumed:
 //  - its own process group and session; a wall-clock timeout kills the whole group;
-//  - a new network namespace (and PID namespace) through clone flags where the kernel allows it;
-//    where it does not, a loud warning once and a seccomp filter that denies creating Internet
-//    sockets (the filter is installed in every case, as a second layer);
-//  - Landlock where the kernel has it: writes only inside the run's directory, no TCP connect or
-//    bind (ABI 4+), no signals to processes outside the sandbox (ABI 6+);
-//  - when rbench runs as root, the program runs as an unprivileged user (nobody);
-//  - rlimits on CPU seconds, address space, file size, open files and processes;
+//  - a new network namespace and PID namespace through clone flags where the kernel allows it
+//    (as root directly, otherwise inside a new user namespace); in the PID namespace a tiny init
+//    of ours is PID 1, so killing it kills everything the program started; where no namespace
+//    can be had, a loud warning once and the seccomp filter alone keeps the program off the
+//    network;
+//  - a mount namespace where the run directory and /dev/shm are private tmpfs of
+//    Limits::disk_bytes each, so the program cannot fill the disk or share memory files with
+//    other runs (where mounts are not allowed: a directory on temp_root, and no /dev/shm);
+//  - a seccomp filter, in every case: socket() for anything but AF_UNIX fails with EACCES (so
+//    AF_INET, AF_INET6, AF_PACKET and AF_NETLINK do), and so do ptrace, io_uring, new
+//    namespaces, mount, bpf, keyctl and the like;
+//  - Landlock where the kernel has it: reads everywhere but /proc, writes only inside the run's
+//    directory (and /dev/null), no TCP connect or bind (ABI 4+), no signals or abstract UNIX
+//    sockets to processes outside the sandbox (ABI 6+);
+//  - when rbench runs as root, the program runs as an unprivileged user (nobody, 65534);
+//  - rlimits on CPU seconds, address space, file size, open files, processes and core dumps;
 //  - a minimal environment, no inherited file descriptors, stdin from /dev/null.
 //
 // Passing is decided by the trusted driver, never by the program's exit status or output: the
 // driver runs the candidate, then the tests, then (for HumanEval) check(entry_point), and only
 // then writes a completion record carrying a per-run random nonce to a pipe that is neither
-// stdout nor stderr. An early sys.exit(0) or os._exit(0), a printed fake marker, or builtins
-// patched by the candidate's module code do not pass.
+// stdout nor stderr. An early sys.exit(0) or os._exit(0), a printed fake marker, a fake record
+// written to every file descriptor, or builtins patched (or shadowed by a global `def abs`) in the
+// candidate's module code do not pass. The driver's protection is best effort inside one Python
+// process: sandbox_driver.cpp says what its audit hook stops and what it cannot stop (code
+// written specifically against this driver: it walks frame.f_back up to the driver, or patches
+// what the tests use while the tests call it). The kernel layers above do not depend on it.
+//
+// The interpreter runs as `python3 -s -B -c <driver>` rather than with -I: -I implies -E, which
+// would ignore PYTHONHASHSEED=0 (set orderings would vary between runs); the environment is ours
+// anyway, and the driver drops the run directory from sys.path as -I would.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -45,15 +63,18 @@ struct Limits {
   double timeout_s = 10;  // per run, in reference seconds (scaled by Options::speed_factor)
   std::size_t address_space_bytes = std::size_t{4} << 30;
   std::size_t file_size_bytes = std::size_t{64} << 20;  // largest file the program may write
+  std::size_t disk_bytes = std::size_t{256} << 20;      // all its files (private tmpfs, RAM)
   int open_files = 256;
-  int processes = 32;                               // beyond those the user already runs
-  std::size_t output_keep_bytes = 16 * 1024;        // stdout head / stderr tail kept
+  int processes = 32;                         // beyond those the user already runs
+  std::size_t output_keep_bytes = 16 * 1024;  // stdout head / stderr tail kept
 };
 
 struct Options {
-  std::filesystem::path python = "python3";  // resolved through PATH when relative
-  std::filesystem::path temp_root;           // parent of the per-run directories; "" = $TMPDIR
-                                             // or /tmp (never inside the project)
+  // Resolved through PATH when it has no slash: the first one there that runs in the sandbox (a
+  // pyenv shim, or an interpreter under a root-only home, does not run as nobody and is skipped).
+  std::filesystem::path python = "python3";
+  std::filesystem::path temp_root;  // parent of the per-run directories; "" = $TMPDIR
+                                    // or /tmp (never inside the project)
   Limits limits;
   // Multiplies every time limit, so a slow or loaded machine does not turn right answers into
   // timeouts. 0 = measure it once at construction (Sandbox::calibrate) against the reference.
@@ -92,6 +113,8 @@ struct Isolation {
   bool seccomp = false;         // the socket filter
   int landlock_abi = 0;         // 0 = not available
   bool dropped_to_nobody = false;
+  bool private_tmpfs = false;  // the run directory (and /dev/shm) is a private tmpfs
+  std::size_t tmpfs_bytes = 0;
   std::string describe() const;  // one line per layer, for logs and the run's note
 };
 
@@ -108,14 +131,20 @@ class Sandbox {
 
   const Isolation& isolation() const { return isolation_; }
   double speed_factor() const { return options_.speed_factor; }
+  const std::string& python() const { return python_; }  // the interpreter in use
 
   // The speed factor of this machine: the time a fixed pure-Python workload takes in the
   // sandbox divided by its time on the reference machine, never below 1.
   double calibrate() const;
 
  private:
+  struct Plan;  // what the constructor probed: the layers in force, the seccomp program
+  Result run_for(const Program& program, double timeout_s) const;
+
   Options options_;
   Isolation isolation_;
+  std::string python_;
+  std::shared_ptr<const Plan> plan_;
 };
 
 }  // namespace rbench::sandbox
