@@ -6,13 +6,13 @@
 #include <rapidjson/writer.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
-#include <tbb/task_group.h>
 #include <tbb/task_arena.h>
+#include <tbb/task_group.h>
 
 #include <algorithm>
 #include <atomic>
-#include <mutex>
 #include <exception>
+#include <mutex>
 #include <thread>
 
 #include "harness/error.h"
@@ -167,6 +167,10 @@ std::string run_config_json(const RunSpec& spec) {
     w.EndObject();
   }
   w.EndArray();
+  w.Key("scorer_notes");
+  w.StartArray();
+  for (const auto& note : spec.scorer_notes) w.String(note.c_str());
+  w.EndArray();
   w.Key("suites");
   w.StartArray();
   for (const auto& s : spec.suites) {
@@ -203,15 +207,20 @@ RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
           spec.run_name, store_.path().string(), before, fingerprint));
     }
   }
-  const RunInfo info = store_.open_run(spec.run_name, run_config_json(spec), version(), git_sha());
-
   std::vector<std::unique_ptr<Scorer>> scorers;
   for (const auto& suite : spec.suites) {
     ScorerOptions options;
     options.completion_style = is_completion_template(suite.prompt_template);
     options.code_timeout_s = spec.code_timeout_s;
     scorers.push_back(make_scorer(suite.scorer, options));
+    // How the verdicts are reached on this machine (the sandbox's isolation and speed factor)
+    // goes into the run's stored configuration: part of what a reader needs to trust them.
+    const std::string how = scorers.back()->describe();
+    if (!how.empty()) spec.scorer_notes.push_back(fmt::format("{}: {}", suite.name, how));
   }
+  for (const std::string& note : spec.scorer_notes) progress_.message(note);
+
+  const RunInfo info = store_.open_run(spec.run_name, run_config_json(spec), version(), git_sha());
 
   const auto done = store_.completed(info.id);
   RunSummary summary;
@@ -278,35 +287,35 @@ RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
                          double cost) {
     executions.execute([&, sample_id, item_ptr = &item, scorer_ptr = &scorer,
                         answer = std::move(answer), truncated, output_tokens, cost] {
-      pending_executions.run([&, sample_id, item_ptr, scorer_ptr, answer, truncated,
-                              output_tokens, cost] {
-        if (control.cancel.stop_requested()) return;  // left unscored: scored on resume
-        try {
-          const Score score = scorer_ptr->score(*item_ptr, answer);
-          store_.put_score(sample_id, scorer_ptr->name(), score);
-          ++finished;
-          progress_.sample_finished(false, score.correct, truncated, output_tokens, cost);
-        } catch (const std::exception& e) {
-          // Not the answer's fault (the sandbox could not run it): stays unscored, so a rerun
-          // scores it; the run goes on.
-          ++errors;
-          progress_.message(fmt::format("scoring failed for {} (left unscored; rerun to score "
-                                        "it): {}",
-                                        item_ptr->id, e.what()));
-        } catch (...) {
-          std::lock_guard lock(failure_mutex);
-          if (!execution_failure) execution_failure = std::current_exception();
-        }
-      });
+      pending_executions.run(
+          [&, sample_id, item_ptr, scorer_ptr, answer, truncated, output_tokens, cost] {
+            if (control.cancel.stop_requested()) return;  // left unscored: scored on resume
+            try {
+              const Score score = scorer_ptr->score(*item_ptr, answer);
+              store_.put_score(sample_id, scorer_ptr->name(), score);
+              ++finished;
+              progress_.sample_finished(false, score.correct, truncated, output_tokens, cost);
+            } catch (const std::exception& e) {
+              // Not the answer's fault (the sandbox could not run it): stays unscored, so a rerun
+              // scores it; the run goes on.
+              ++errors;
+              progress_.message(
+                  fmt::format("scoring failed for {} (left unscored; rerun to score "
+                              "it): {}",
+                              item_ptr->id, e.what()));
+            } catch (...) {
+              std::lock_guard lock(failure_mutex);
+              if (!execution_failure) execution_failure = std::current_exception();
+            }
+          });
     });
   };
 
   for (const SampleRecord& r : rescore) {
     const auto [suite_index, item] = find_item(r.key.suite, r.key.item_id);
     if (item == nullptr) continue;  // the item left the suite: nothing to score it against
-    score_later(r.id, *item, *scorers[suite_index], r.completion.answer,
-                r.completion.truncated(), r.completion.usage.completion_tokens,
-                std::max(0.0, r.cost_usd));
+    score_later(r.id, *item, *scorers[suite_index], r.completion.answer, r.completion.truncated(),
+                r.completion.usage.completion_tokens, std::max(0.0, r.cost_usd));
   }
 
   auto run_one = [&](ModelEntry& model, const WorkItem& w, const Scorer& scorer) {

@@ -36,6 +36,7 @@ struct RunSpec {
   std::string sampling_source;  // which flags were given, for the stored config
   int executors = 0;            // parallel code executions; 0 = one per core
   double code_timeout_s = 0;    // per-program limit in reference seconds; 0 = the suite default
+  std::vector<std::string> scorer_notes;  // filled by Runner::run: Scorer::describe() per suite
 };
 
 // `drain`: start no new samples, let in-flight ones finish. `cancel`: also abort in-flight ones

@@ -19,7 +19,7 @@ std::optional<double> mean_or_none(const std::vector<double>& values) {
 struct Accumulator {
   ResultSummary result;
   std::set<std::string> versions;
-  std::vector<double> outcomes;  // 1 correct, 0 wrong, per scored sample
+  std::vector<double> outcomes;                       // 1 correct, 0 wrong, per scored sample
   std::map<std::string, stats::ItemCounts> per_item;  // item id -> scored, correct
   std::vector<double> prompt_tokens, completion_tokens, reasoning_tokens, e2e, ttft;
   double cost = 0;
@@ -82,9 +82,8 @@ struct Accumulator {
         r.max_samples_per_item = std::max(r.max_samples_per_item, c.n);
       }
       for (int k : stats::reported_ks(r.max_samples_per_item)) {
-        r.pass_at.push_back(stats::aggregate_pass_at_k(counts, k, options.confidence,
-                                                       options.bootstrap_rounds,
-                                                       options.bootstrap_seed));
+        r.pass_at.push_back(stats::aggregate_pass_at_k(
+            counts, k, options.confidence, options.bootstrap_rounds, options.bootstrap_seed));
       }
     }
     r.prompt_tokens_mean = mean_or_none(prompt_tokens);

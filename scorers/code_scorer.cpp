@@ -8,14 +8,29 @@
 namespace rbench {
 
 CodeScorer::CodeScorer(CodeScorerOptions options)
-    : options_(std::move(options)), sandbox_(std::make_unique<sandbox::Sandbox>(options_.sandbox)) {}
+    : options_(std::move(options)),
+      sandbox_(std::make_unique<sandbox::Sandbox>(options_.sandbox)) {}
+
+std::string CodeScorer::describe() const {
+  std::string layers;
+  for (char c : sandbox_->isolation().describe()) {
+    if (c != '\n') {
+      layers += c;
+    } else {
+      layers += "; ";
+    }
+  }
+  while (layers.ends_with("; ")) layers.resize(layers.size() - 2);
+  return fmt::format("{} prompt; sandbox: {}; {} with a time limit of {} s x speed factor {:.2f}",
+                     options_.completion_style ? "completion" : "chat", layers, sandbox_->python(),
+                     options_.sandbox.limits.timeout_s, sandbox_->speed_factor());
+}
 
 Score CodeScorer::score(const Item& item, const std::string& answer) const {
   if (!item.is_code()) {
     throw Error(fmt::format("item {} has no tests: the code scorer cannot score it", item.id));
   }
-  const code::Extracted extracted =
-      code::extract_program(item, answer, options_.completion_style);
+  const code::Extracted extracted = code::extract_program(item, answer, options_.completion_style);
   sandbox::Program program;
   program.setup = item.code.setup;
   program.candidate = extracted.program;

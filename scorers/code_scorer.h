@@ -31,6 +31,8 @@ class CodeScorer final : public Scorer {
   Score score(const Item& item, const std::string& answer) const override;
   std::string name() const override { return "code"; }
   bool executes_code() const override { return true; }
+  // "sandbox: network: own network namespace; ...; time limit 10 s x speed factor 1.62".
+  std::string describe() const override;
 
   const sandbox::Sandbox& sandbox() const { return *sandbox_; }
 

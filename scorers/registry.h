@@ -12,8 +12,8 @@ namespace rbench {
 
 // What a scorer may need beyond its name; each scorer reads what concerns it.
 struct ScorerOptions {
-  bool completion_style = false;  // code: the answer continues the prompt (no fenced block)
-  double code_timeout_s = 0;      // code: per-program limit in reference seconds; 0 = default
+  bool completion_style = false;    // code: the answer continues the prompt (no fenced block)
+  double code_timeout_s = 0;        // code: per-program limit in reference seconds; 0 = default
   double sandbox_speed_factor = 0;  // code: 0 = measure this machine once (Sandbox::calibrate)
 };
 

@@ -33,6 +33,9 @@ class Scorer {
   // Scorers that run programs get their own pool of workers sized to the cores, apart from the
   // model calls (which mostly wait on the network).
   virtual bool executes_code() const { return false; }
+  // What a reader of the results should know about how this scorer decided on this machine
+  // (the code sandbox's isolation and time limits); "" when nothing.
+  virtual std::string describe() const { return ""; }
 };
 
 }  // namespace rbench

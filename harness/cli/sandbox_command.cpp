@@ -66,8 +66,9 @@ void add_sandbox_command(CLI::App& app, int& exit_code) {
 
   auto factor = std::make_shared<double>(0);
   CLI::App* info_cmd =
-      cmd->add_subcommand("info", "Which isolation layers are in force here, and this machine's "
-                                  "measured speed factor");
+      cmd->add_subcommand("info",
+                          "Which isolation layers are in force here, and this machine's "
+                          "measured speed factor");
   info_cmd->add_option("--speed-factor", *factor, "Use this factor instead of measuring");
   info_cmd->callback([factor, &exit_code] { exit_code = info(*factor); });
 

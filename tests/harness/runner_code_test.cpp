@@ -72,7 +72,9 @@ Suite code_suite() {
   return s;
 }
 
-std::string fenced(const std::string& body) { return "Here:\n```python\n" + body + "```\n"; }
+std::string fenced(const std::string& body) {
+  return "Here:\n```python\n" + body + "```\n";
+}
 
 RunSpec spec_with(std::unique_ptr<Engine> engine) {
   RunSpec spec;
@@ -94,8 +96,9 @@ std::unique_ptr<ScriptedEngine> scripted() {
   return std::make_unique<ScriptedEngine>(std::map<std::string, std::vector<std::string>>{
       {"ident", {fenced("def ident(x):\n    return x\n")}},
       // one right, one wrong sample: pass@1 0.5, pass@2 1
-      {"double", {fenced("def double(x):\n    return 2 * x\n"),
-                  fenced("def double(x):\n    return x + 1\n")}},
+      {"double",
+       {fenced("def double(x):\n    return 2 * x\n"),
+        fenced("def double(x):\n    return x + 1\n")}},
       {"spin", {fenced("def spin(x):\n    while True:\n        pass\n")}},
   });
 }
@@ -119,8 +122,12 @@ TEST(RunnerCode, ExecutesScoresAndStoresOutcomes) {
     ASSERT_TRUE(s.score.has_value()) << s.key.item_id;
     EXPECT_EQ(s.scorer, "code");
     ++outcomes[s.score->outcome];
-    if (s.key.item_id == "demo/spin") EXPECT_EQ(s.score->outcome, "timeout");
-    if (s.key.item_id == "demo/ident") EXPECT_TRUE(s.score->correct);
+    if (s.key.item_id == "demo/spin") {
+      EXPECT_EQ(s.score->outcome, "timeout");
+    }
+    if (s.key.item_id == "demo/ident") {
+      EXPECT_TRUE(s.score->correct);
+    }
     EXPECT_GE(s.score->duration_s, 0);
   }
   EXPECT_EQ(outcomes["passed"], 3);

@@ -20,6 +20,7 @@ TEST(ScorerRegistry, MakesEveryListedScorerUnderItsName) {
     EXPECT_EQ(scorer->name(), name);
   }
   EXPECT_NE(std::find(names.begin(), names.end(), "math"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "code"), names.end());
 }
 
 TEST(ScorerRegistry, MathScorerScores) {
@@ -35,7 +36,7 @@ TEST(ScorerRegistry, UnknownNameListsTheKnownOnes) {
   } catch (const UsageError& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("'maths'"), std::string::npos) << what;
-    EXPECT_NE(what.find("known scorers: math"), std::string::npos) << what;
+    EXPECT_NE(what.find("known scorers: code, math"), std::string::npos) << what;
   }
   EXPECT_THROW(make_scorer(""), UsageError);
 }
