@@ -151,7 +151,7 @@ function extraColumns(ranked) {
     const order = ['passed', 'failed', 'timeout', 'crashed'];
     cols.push({label: 'Executions', value: r => r.outcomes.timeout || 0,
       title: 'how the programs ended: passed / failed / timeout / crashed',
-      cell: r => order.map(o => (r.outcomes[o] || 0)).join(' / ')});
+      cell: r => order.map(o => (r.outcomes[o] || 0)).join('\u00a0/\u00a0')});
   }
   return cols;
 }
