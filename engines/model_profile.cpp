@@ -7,6 +7,7 @@
 //   supports_temperature, supports_seed, stream, stream_include_usage (bool)
 //   default_max_tokens (int > 0 or null)      default_temperature (number >= 0 or null)
 //   reasoning_effort ("minimal" | "low" | "medium" | "high" or null)
+//   max_stop_strings (int > 0 or null: all stop strings are sent)
 //   extra_body (object merged into every request body; kept as extra_body_json)
 //   think_tags ("off" | "leading" | "implicit_open")
 //   concurrency (int >= 1)  max_attempts (int >= 1)
@@ -176,6 +177,7 @@ void read_fields(ObjectReader& r, const std::string& file, ModelProfile& p) {
   r.boolean("supports_temperature", p.supports_temperature);
   r.boolean("supports_seed", p.supports_seed);
   r.optional_integer("default_max_tokens", p.default_max_tokens, 1);
+  r.optional_integer("max_stop_strings", p.max_stop_strings, 1);
   r.optional_number("default_temperature", p.default_temperature, 0);
   if (r.get("reasoning_effort")) {
     std::string effort;

@@ -45,6 +45,9 @@ struct ModelProfile {
   std::optional<double> default_temperature;
   std::optional<std::string> reasoning_effort;  // o1
   std::string extra_body_json;  // merged into the request body, e.g. chat_template_kwargs
+  // Most stop strings the server accepts (OpenAI's own API: 4); the first ones are sent, and
+  // rbench cuts the answer at the rest itself. Absent: all are sent.
+  std::optional<int> max_stop_strings;
   bool stream = true;
   bool stream_include_usage = true;  // send stream_options.include_usage (some servers reject it)
   ThinkTags think_tags = ThinkTags::leading;

@@ -5,6 +5,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+
 #include "harness/error.h"
 
 namespace rbench {
@@ -81,7 +83,12 @@ std::string build_request_body(const ModelProfile& profile, const ChatRequest& r
   }
   if (!s.stop.empty()) {
     Value stop(rapidjson::kArrayType);
-    for (const auto& text : s.stop) stop.PushBack(string_value(text, a), a);
+    const std::size_t limit = profile.max_stop_strings
+                                  ? static_cast<std::size_t>(*profile.max_stop_strings)
+                                  : s.stop.size();
+    for (std::size_t i = 0; i < std::min(limit, s.stop.size()); ++i) {
+      stop.PushBack(string_value(s.stop[i], a), a);
+    }
     body.AddMember("stop", stop, a);
   }
   if (profile.supports_seed && s.seed) {

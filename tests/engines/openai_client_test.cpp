@@ -310,6 +310,28 @@ TEST(RawCompletion, RequestFollowsTheProfileWhereTheLegacyApiAllows) {
   EXPECT_EQ(client.completions_endpoint(), server.base_url() + "/completions");
 }
 
+TEST(RawCompletion, StopStringsBeyondTheServersLimitAreLeftOut) {
+  MockOpenAIServer server;
+  server.start();
+  ModelProfile profile = profile_for(server);
+  profile.max_stop_strings = 4;  // OpenAI's own limit; HumanEval's list has five
+  OpenAIClient client(profile);
+  ChatRequest request = continue_text(kCodePrompt);
+  request.sampling.stop = {"\nclass", "\ndef", "\n#", "\nif __name__", "\nprint("};
+  ASSERT_TRUE(client.complete(request, nullptr, {}).ok());
+  rapidjson::Document sent;
+  sent.Parse(server.last_request_body().c_str());
+  ASSERT_FALSE(sent.HasParseError());
+  ASSERT_EQ(sent["stop"].Size(), 4u);
+  EXPECT_STREQ(sent["stop"][3].GetString(), "\nif __name__");
+
+  profile.max_stop_strings.reset();  // no limit: every stop string goes
+  OpenAIClient unlimited(profile);
+  ASSERT_TRUE(unlimited.complete(request, nullptr, {}).ok());
+  sent.Parse(server.last_request_body().c_str());
+  EXPECT_EQ(sent["stop"].Size(), 5u);
+}
+
 TEST(OpenAIClient, ChatAskingForPythonGetsTheMocksWeakFunction) {
   MockOpenAIServer server;
   server.start();
