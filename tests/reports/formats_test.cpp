@@ -162,6 +162,40 @@ TEST_F(FormatsTest, MarkdownHasATablePerSuiteRankedAndEscaped) {
   EXPECT_EQ(evil.find("<script>"), std::string::npos);
 }
 
+TEST_F(FormatsTest, PassAtKTablesAppearWhereItemsHaveSeveralSamples) {
+  const std::string md = render(ReportFormat::md);
+  const auto gsm = md.find("## gsm8k");
+  const auto math = md.find("## math500");
+  ASSERT_NE(math, std::string::npos);
+  // gsm8k has one sample per item: no pass@k table; math500's item-0 was sampled twice.
+  EXPECT_EQ(md.substr(gsm, math - gsm).find("pass@2"), std::string::npos) << md;
+  const auto table = md.find("| Model | pass@1 | pass@2 |", math);
+  ASSERT_NE(table, std::string::npos) << md;
+  EXPECT_EQ(md.find("| passed |", math), std::string::npos) << md;  // no code executions
+
+  rapidjson::Document doc;
+  doc.Parse(render(ReportFormat::json).c_str());
+  ASSERT_FALSE(doc.HasParseError());
+  bool found = false;
+  for (const auto& r : doc["results"].GetArray()) {
+    if (std::string(r["suite"].GetString()) != "math500" ||
+        std::string(r["model"].GetString()) != "model-a") {
+      continue;
+    }
+    found = true;
+    EXPECT_EQ(r["max_samples_per_item"].GetInt(), 2);
+    const auto& p = r["pass_at_k"].GetArray();
+    ASSERT_EQ(p.Size(), 2u);
+    EXPECT_EQ(p[1]["k"].GetInt(), 2);
+    EXPECT_EQ(p[1]["items"].GetInt(), 1);  // only item-0 has two scored samples
+    EXPECT_GT(p[1]["skipped_items"].GetInt(), 0);
+    // pass@1 averages items, so it can differ from the per-sample accuracy.
+    EXPECT_GE(p[0]["value"].GetDouble(), 0.0);
+    EXPECT_TRUE(r["outcomes"].ObjectEmpty());
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST_F(FormatsTest, TheSameStoreGivesTheSameBytes) {
   for (ReportFormat f :
        {ReportFormat::html, ReportFormat::json, ReportFormat::csv, ReportFormat::md}) {
