@@ -17,6 +17,7 @@
 #include "harness/error.h"
 #include "harness/http/local_server.h"
 #include "harness/http/mock_reply.h"
+#include "harness/http/openai_wire.h"
 
 namespace rbench {
 
@@ -48,7 +49,7 @@ struct MockOpenAIServer::Impl {
   }
   // `text`: POST /v1/completions (a raw prompt) rather than /v1/chat/completions.
   void handle(const httplib::Request& req, httplib::Response& res, bool text);
-  void stream(httplib::Response& res, mock::ChunkIds ids, mock::Reply reply, long prompt_tokens,
+  void stream(httplib::Response& res, wire::Ids ids, mock::Reply reply, long prompt_tokens,
               bool include_usage, Fault fault, bool text);
 };
 
@@ -177,8 +178,8 @@ void MockOpenAIServer::Impl::handle(const httplib::Request& req, httplib::Respon
   const Call call = read_call(req.body, text);
   if (!call.error.empty()) return send_error(res, 400, call.error, "invalid_request_error");
 
-  mock::ChunkIds ids{fmt::format("{}-mock-{}", text ? "cmpl" : "chatcmpl", requests.load()),
-                     static_cast<long long>(std::time(nullptr)), call.model};
+  wire::Ids ids{fmt::format("{}-mock-{}", text ? "cmpl" : "chatcmpl", requests.load()),
+                static_cast<long long>(std::time(nullptr)), call.model};
   mock::Reply reply =
       text ? mock::make_text_reply(call.question, call.stop, call.max_tokens)
            : mock::make_reply(call.question, options.reasoning_style, call.max_tokens);
@@ -189,9 +190,21 @@ void MockOpenAIServer::Impl::handle(const httplib::Request& req, httplib::Respon
   // Non-streaming: one JSON body after the whole "generation" time.
   if (!pause(options.token_delay_ms * static_cast<int>(reply.tokens.size()))) return;
   if (fault.kind == FaultKind::stall && !pause(fault.value)) return;
-  std::string body =
-      text ? mock::text_completion_json(ids, reply, call.prompt_tokens)
-           : mock::completion_json(ids, reply, options.reasoning_style, call.prompt_tokens);
+  std::string body;
+  if (text) {
+    body = wire::text_completion(ids, mock::joined_text(reply, false), reply.finish_reason,
+                                 mock::usage_of(reply, call.prompt_tokens, false));
+  } else {
+    // A reply without reasoning tokens has no reasoning field at all.
+    const std::string reasoning = mock::joined_text(reply, true);
+    std::optional<wire::Field> reasoning_part;
+    if (!reasoning.empty()) {
+      reasoning_part = wire::Field{mock::reasoning_field(options.reasoning_style), reasoning};
+    }
+    body =
+        wire::chat_completion(ids, mock::joined_text(reply, false), reasoning_part,
+                              reply.finish_reason, mock::usage_of(reply, call.prompt_tokens, true));
+  }
   if (fault.kind == FaultKind::bad_json) body.resize(body.size() / 2);
   if (fault.kind == FaultKind::cut) {
     // Promise the full length, send half, then drop the connection.
@@ -207,7 +220,7 @@ void MockOpenAIServer::Impl::handle(const httplib::Request& req, httplib::Respon
   res.set_content(body, "application/json");
 }
 
-void MockOpenAIServer::Impl::stream(httplib::Response& res, mock::ChunkIds ids, mock::Reply reply,
+void MockOpenAIServer::Impl::stream(httplib::Response& res, wire::Ids ids, mock::Reply reply,
                                     long prompt_tokens, bool include_usage, Fault fault,
                                     bool text) {
   res.set_header("Cache-Control", "no-cache");
@@ -223,7 +236,9 @@ void MockOpenAIServer::Impl::stream(httplib::Response& res, mock::ChunkIds ids, 
       return !options.keep_alive_comments || sink.write(line.data(), line.size());
     };
     // The raw-text API has no role chunk: its first chunk carries text.
-    if (!comment() || (!text && !send(mock::first_chunk(ids)))) return false;
+    if (!comment() ||
+        (!text && !send(wire::chat_chunk(ids, {{"role", "assistant"}, {"content", ""}}))))
+      return false;
     // Mid-stream; a reply of no tokens (a raw prompt stopped at once) faults before its finish.
     const std::size_t fault_at = reply.tokens.size() / 2;
     for (std::size_t i = 0; i <= reply.tokens.size(); ++i) {
@@ -250,17 +265,20 @@ void MockOpenAIServer::Impl::stream(httplib::Response& res, mock::ChunkIds ids, 
       if (options.token_delay_ms > 0 && !pause(options.token_delay_ms)) return false;
       if (i % 8 == 7 && !comment()) return false;
       const auto& token = reply.tokens[i];
-      if (!send(text ? mock::text_chunk(ids, token.text, "")
-                     : mock::token_chunk(ids, token, options.reasoning_style))) {
+      const std::string_view field =
+          token.reasoning ? mock::reasoning_field(options.reasoning_style) : "content";
+      if (!send(text ? wire::text_chunk(ids, token.text)
+                     : wire::chat_chunk(ids, {{field, token.text}}))) {
         return false;
       }
     }
-    if (!send(text ? mock::text_chunk(ids, "", reply.finish_reason)
-                   : mock::finish_chunk(ids, reply.finish_reason))) {
+    if (!send(text ? wire::text_chunk(ids, "", reply.finish_reason)
+                   : wire::chat_chunk(ids, {}, reply.finish_reason))) {
       return false;
     }
-    if (include_usage && !send(text ? mock::text_usage_chunk(ids, prompt_tokens, reply)
-                                    : mock::usage_chunk(ids, prompt_tokens, reply))) {
+    if (include_usage &&
+        !send(wire::usage_chunk(ids, text ? wire::text_object : wire::chat_chunk_object,
+                                mock::usage_of(reply, prompt_tokens, !text)))) {
       return false;
     }
     if (!send("[DONE]")) return false;

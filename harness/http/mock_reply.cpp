@@ -1,8 +1,6 @@
 #include "harness/http/mock_reply.h"
 
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cctype>
@@ -11,13 +9,6 @@
 
 namespace rbench::mock {
 namespace {
-
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void key_string(Writer& w, const char* key, std::string_view value) {
-  w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
 
 // Numbers as a reader would see them: "1,250" is one number, "3, 5" two, "-4" negative.
 std::vector<std::string> numbers_in(std::string_view text) {
@@ -41,39 +32,6 @@ std::string format_number(double x) {
     return fmt::format("{}", static_cast<long long>(std::llround(x)));
   }
   return fmt::format("{:.10g}", x);
-}
-
-void header(Writer& w, const ChunkIds& ids, const char* object) {
-  key_string(w, "id", ids.id);
-  key_string(w, "object", object);
-  w.Key("created");
-  w.Int64(ids.created);
-  key_string(w, "model", ids.model);
-}
-
-// The raw-text API reports no completion_tokens_details: a base model has no reasoning.
-void usage(Writer& w, long prompt_tokens, const Reply& reply, bool details = true) {
-  const auto completion = static_cast<long>(reply.tokens.size());
-  w.Key("usage");
-  w.StartObject();
-  w.Key("prompt_tokens");
-  w.Int64(prompt_tokens);
-  w.Key("completion_tokens");
-  w.Int64(completion);
-  w.Key("total_tokens");
-  w.Int64(prompt_tokens + completion);
-  if (details) {
-    w.Key("completion_tokens_details");
-    w.StartObject();
-    w.Key("reasoning_tokens");
-    w.Int64(reply.reasoning_tokens);
-    w.EndObject();
-  }
-  w.EndObject();
-}
-
-const char* reasoning_field(MockReasoningStyle style) {
-  return style == MockReasoningStyle::reasoning ? "reasoning" : "reasoning_content";
 }
 
 bool is_identifier_char(char c) {
@@ -290,162 +248,22 @@ Reply make_text_reply(std::string_view prompt, const std::vector<std::string>& s
   return reply;
 }
 
-// One chat.completion.chunk with a single choice whose delta `fill_delta` writes.
-template <class FillDelta>
-std::string delta_chunk(const ChunkIds& ids, FillDelta fill_delta) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  header(w, ids, "chat.completion.chunk");
-  w.Key("choices");
-  w.StartArray();
-  w.StartObject();
-  w.Key("index");
-  w.Int(0);
-  w.Key("delta");
-  w.StartObject();
-  fill_delta(w);
-  w.EndObject();
-  w.Key("finish_reason");
-  w.Null();
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  return b.GetString();
+const char* reasoning_field(MockReasoningStyle style) {
+  return style == MockReasoningStyle::reasoning ? "reasoning" : "reasoning_content";
 }
 
-std::string first_chunk(const ChunkIds& ids) {
-  return delta_chunk(ids, [](Writer& w) {
-    key_string(w, "role", "assistant");
-    key_string(w, "content", "");
-  });
-}
-
-std::string token_chunk(const ChunkIds& ids, const Token& token, MockReasoningStyle style) {
-  return delta_chunk(ids, [&](Writer& w) {
-    key_string(w, token.reasoning ? reasoning_field(style) : "content", token.text);
-  });
-}
-
-std::string finish_chunk(const ChunkIds& ids, const std::string& finish_reason) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  header(w, ids, "chat.completion.chunk");
-  w.Key("choices");
-  w.StartArray();
-  w.StartObject();
-  w.Key("index");
-  w.Int(0);
-  w.Key("delta");
-  w.StartObject();
-  w.EndObject();
-  key_string(w, "finish_reason", finish_reason);
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  return b.GetString();
-}
-
-std::string usage_chunk(const ChunkIds& ids, long prompt_tokens, const Reply& reply) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  header(w, ids, "chat.completion.chunk");
-  w.Key("choices");
-  w.StartArray();
-  w.EndArray();
-  usage(w, prompt_tokens, reply);
-  w.EndObject();
-  return b.GetString();
-}
-
-std::string completion_json(const ChunkIds& ids, const Reply& reply, MockReasoningStyle style,
-                            long prompt_tokens) {
-  std::string content, reasoning;
-  for (const auto& t : reply.tokens) (t.reasoning ? reasoning : content) += t.text;
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  header(w, ids, "chat.completion");
-  w.Key("choices");
-  w.StartArray();
-  w.StartObject();
-  w.Key("index");
-  w.Int(0);
-  w.Key("message");
-  w.StartObject();
-  key_string(w, "role", "assistant");
-  key_string(w, "content", content);
-  if (!reasoning.empty()) key_string(w, reasoning_field(style), reasoning);
-  w.EndObject();
-  key_string(w, "finish_reason", reply.finish_reason);
-  w.EndObject();
-  w.EndArray();
-  usage(w, prompt_tokens, reply);
-  w.EndObject();
-  return b.GetString();
-}
-
-std::string text_chunk(const ChunkIds& ids, std::string_view text, std::string_view finish_reason) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  header(w, ids, "text_completion");
-  w.Key("choices");
-  w.StartArray();
-  w.StartObject();
-  w.Key("index");
-  w.Int(0);
-  key_string(w, "text", text);
-  w.Key("logprobs");
-  w.Null();
-  w.Key("finish_reason");
-  if (finish_reason.empty()) {
-    w.Null();
-  } else {
-    w.String(finish_reason.data(), static_cast<rapidjson::SizeType>(finish_reason.size()));
-  }
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  return b.GetString();
-}
-
-std::string text_usage_chunk(const ChunkIds& ids, long prompt_tokens, const Reply& reply) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  header(w, ids, "text_completion");
-  w.Key("choices");
-  w.StartArray();
-  w.EndArray();
-  usage(w, prompt_tokens, reply, false);
-  w.EndObject();
-  return b.GetString();
-}
-
-std::string text_completion_json(const ChunkIds& ids, const Reply& reply, long prompt_tokens) {
+std::string joined_text(const Reply& reply, bool reasoning) {
   std::string text;
-  for (const auto& t : reply.tokens) text += t.text;
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  header(w, ids, "text_completion");
-  w.Key("choices");
-  w.StartArray();
-  w.StartObject();
-  w.Key("index");
-  w.Int(0);
-  key_string(w, "text", text);
-  w.Key("logprobs");
-  w.Null();
-  key_string(w, "finish_reason", reply.finish_reason);
-  w.EndObject();
-  w.EndArray();
-  usage(w, prompt_tokens, reply, false);
-  w.EndObject();
-  return b.GetString();
+  for (const auto& t : reply.tokens) {
+    if (t.reasoning == reasoning) text += t.text;
+  }
+  return text;
+}
+
+wire::Usage usage_of(const Reply& reply, long prompt_tokens, bool details) {
+  wire::Usage u{prompt_tokens, static_cast<std::int64_t>(reply.tokens.size()), std::nullopt};
+  if (details) u.reasoning_tokens = reply.reasoning_tokens;
+  return u;
 }
 
 }  // namespace rbench::mock

@@ -1,6 +1,6 @@
 // The mock server's "model" (a heuristic baseline: sum the numbers of the question; a Python
-// function with a `return None` body for code) and the exact JSON shapes of OpenAI chat and
-// raw-text completion chunks and responses. Internal to the mock.
+// function with a `return None` body for code) and what its replies put into the OpenAI shapes
+// of harness/http/openai_wire.h. Internal to the mock.
 #pragma once
 
 #include <optional>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/http/mock_openai_server.h"
+#include "harness/http/openai_wire.h"
 
 namespace rbench::mock {
 
@@ -57,28 +58,13 @@ std::string continuation_text(std::string_view prompt);
 Reply make_text_reply(std::string_view prompt, const std::vector<std::string>& stop,
                       std::optional<long> max_tokens);
 
-struct ChunkIds {
-  std::string id;
-  long long created = 0;
-  std::string model;
-};
-
-// A chat.completion.chunk with one choice whose delta carries `token` (or only the role, for
-// the first chunk, or nothing and the finish_reason, for the last).
-std::string first_chunk(const ChunkIds& ids);
-std::string token_chunk(const ChunkIds& ids, const Token& token, MockReasoningStyle style);
-std::string finish_chunk(const ChunkIds& ids, const std::string& finish_reason);
-// The include_usage chunk: empty choices and the usage.
-std::string usage_chunk(const ChunkIds& ids, long prompt_tokens, const Reply& reply);
-// A whole non-streaming chat.completion.
-std::string completion_json(const ChunkIds& ids, const Reply& reply, MockReasoningStyle style,
-                            long prompt_tokens);
-
-// The raw-text API's shapes ("object": "text_completion", as OpenAI and vLLM send it): a chunk
-// with one choice carrying `text` and a finish_reason ("" for null), the include_usage chunk,
-// and a whole non-streaming response.
-std::string text_chunk(const ChunkIds& ids, std::string_view text, std::string_view finish_reason);
-std::string text_usage_chunk(const ChunkIds& ids, long prompt_tokens, const Reply& reply);
-std::string text_completion_json(const ChunkIds& ids, const Reply& reply, long prompt_tokens);
+// The delta / message field a reasoning token travels in for `style` (reasoning_content, or
+// reasoning as some servers name it; think_tags and none mark no token as reasoning).
+const char* reasoning_field(MockReasoningStyle style);
+// The concatenated text of the reply's reasoning tokens, or of its answer tokens.
+std::string joined_text(const Reply& reply, bool reasoning);
+// The reply's usage; `details` adds completion_tokens_details, which the raw-text API leaves
+// out (a base model has no reasoning).
+wire::Usage usage_of(const Reply& reply, long prompt_tokens, bool details);
 
 }  // namespace rbench::mock

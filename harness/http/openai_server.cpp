@@ -15,6 +15,7 @@
 
 #include "harness/error.h"
 #include "harness/http/local_server.h"
+#include "harness/http/openai_wire.h"
 
 namespace rbench {
 namespace {
@@ -152,177 +153,28 @@ ParsedRequest parse_request(const std::string& body, int max_tokens_cap, bool te
   return r;
 }
 
-struct Ids {
-  std::string id;
-  long long created = 0;
-  std::string model;
-};
-
-void header(Writer& w, const Ids& ids, const char* object) {
-  w.Key("id");
-  w.String(ids.id.c_str());
-  w.Key("object");
-  w.String(object);
-  w.Key("created");
-  w.Int64(ids.created);
-  w.Key("model");
-  w.String(ids.model.c_str());
+// Engine usage on the wire: completion_tokens_details always, reasoning_tokens never negative.
+wire::Usage wire_usage(const Usage& u) {
+  return {u.prompt_tokens, u.completion_tokens, std::max<std::int64_t>(u.reasoning_tokens, 0)};
 }
 
-void usage(Writer& w, const Usage& u) {
-  w.Key("usage");
-  w.StartObject();
-  w.Key("prompt_tokens");
-  w.Int64(u.prompt_tokens);
-  w.Key("completion_tokens");
-  w.Int64(u.completion_tokens);
-  w.Key("total_tokens");
-  w.Int64(u.prompt_tokens + u.completion_tokens);
-  w.Key("completion_tokens_details");
-  w.StartObject();
-  w.Key("reasoning_tokens");
-  w.Int64(std::max<std::int64_t>(u.reasoning_tokens, 0));
-  w.EndObject();
-  w.EndObject();
-}
-
-// A chat.completion.chunk with one choice: a delta (role, reasoning_content or content) and/or
-// a finish_reason.
-std::string chunk(const Ids& ids, std::string_view field, std::string_view text,
-                  std::string_view finish_reason = {}) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  header(w, ids, "chat.completion.chunk");
-  w.Key("choices");
-  w.StartArray();
-  w.StartObject();
-  w.Key("index");
-  w.Int(0);
-  w.Key("delta");
-  w.StartObject();
-  if (!field.empty()) {
-    w.Key(field.data(), static_cast<rapidjson::SizeType>(field.size()));
-    w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-  }
-  w.EndObject();
-  w.Key("finish_reason");
-  if (finish_reason.empty()) {
-    w.Null();
-  } else {
-    w.String(finish_reason.data(), static_cast<rapidjson::SizeType>(finish_reason.size()));
-  }
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  return buf.GetString();
-}
-
-// A text_completion chunk (the raw-text API's stream): one choice with `text` and/or a
-// finish_reason, as OpenAI and vLLM send it.
-std::string text_chunk(const Ids& ids, std::string_view text, std::string_view finish_reason = {}) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  header(w, ids, "text_completion");
-  w.Key("choices");
-  w.StartArray();
-  w.StartObject();
-  w.Key("index");
-  w.Int(0);
-  w.Key("text");
-  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-  w.Key("logprobs");
-  w.Null();
-  w.Key("finish_reason");
-  if (finish_reason.empty()) {
-    w.Null();
-  } else {
-    w.String(finish_reason.data(), static_cast<rapidjson::SizeType>(finish_reason.size()));
-  }
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  return buf.GetString();
-}
-
-std::string usage_chunk(const Ids& ids, const Usage& u, const char* object) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  header(w, ids, object);
-  w.Key("choices");
-  w.StartArray();
-  w.EndArray();
-  usage(w, u);
-  w.EndObject();
-  return buf.GetString();
-}
-
-std::string completion_json(const Ids& ids, const Completion& c) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  header(w, ids, "chat.completion");
-  w.Key("choices");
-  w.StartArray();
-  w.StartObject();
-  w.Key("index");
-  w.Int(0);
-  w.Key("message");
-  w.StartObject();
-  w.Key("role");
-  w.String("assistant");
-  w.Key("content");
-  w.String(c.answer.c_str(), static_cast<rapidjson::SizeType>(c.answer.size()));
-  w.Key("reasoning_content");
-  w.String(c.reasoning.c_str(), static_cast<rapidjson::SizeType>(c.reasoning.size()));
-  w.EndObject();
-  w.Key("finish_reason");
-  w.String(c.finish_reason.empty() ? "stop" : c.finish_reason.c_str());
-  w.EndObject();
-  w.EndArray();
-  usage(w, c.usage);
-  w.EndObject();
-  return buf.GetString();
-}
-
-// The whole raw-text response: the answer is the text (a raw completion has no reasoning).
-std::string text_completion_json(const Ids& ids, const Completion& c) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  header(w, ids, "text_completion");
-  w.Key("choices");
-  w.StartArray();
-  w.StartObject();
-  w.Key("index");
-  w.Int(0);
-  w.Key("text");
-  w.String(c.answer.c_str(), static_cast<rapidjson::SizeType>(c.answer.size()));
-  w.Key("logprobs");
-  w.Null();
-  w.Key("finish_reason");
-  w.String(c.finish_reason.empty() ? "stop" : c.finish_reason.c_str());
-  w.EndObject();
-  w.EndArray();
-  usage(w, c.usage);
-  w.EndObject();
-  return buf.GetString();
+// The engine leaves finish_reason empty when generation simply ended.
+std::string_view finish_of(const Completion& c) {
+  return c.finish_reason.empty() ? std::string_view("stop") : c.finish_reason;
 }
 
 // Writes each piece of streamed text as its own SSE event; a failed write (client gone)
-// requests the generation to stop. For the raw-text API only answer text is sent, as
-// text_completion_json keeps only the answer.
+// requests the generation to stop. For the raw-text API only answer text is sent, as its
+// whole response keeps only the answer.
 class SseSink final : public TokenSink {
  public:
-  SseSink(httplib::DataSink& sink, const Ids& ids, bool text, std::stop_source& cancel)
+  SseSink(httplib::DataSink& sink, const wire::Ids& ids, bool text, std::stop_source& cancel)
       : sink_(sink), ids_(ids), text_(text), cancel_(cancel) {}
   void on_reasoning(std::string_view text, double) override {
-    if (!text_) send(chunk(ids_, "reasoning_content", text));
+    if (!text_) send(wire::chat_chunk(ids_, {{"reasoning_content", text}}));
   }
   void on_answer(std::string_view text, double) override {
-    send(text_ ? text_chunk(ids_, text) : chunk(ids_, "content", text));
+    send(text_ ? wire::text_chunk(ids_, text) : wire::chat_chunk(ids_, {{"content", text}}));
   }
   bool send(const std::string& data) {
     if (!ok_) return false;
@@ -335,7 +187,7 @@ class SseSink final : public TokenSink {
 
  private:
   httplib::DataSink& sink_;
-  const Ids& ids_;
+  const wire::Ids& ids_;
   bool text_;
   std::stop_source& cancel_;
   bool ok_ = true;
@@ -362,8 +214,8 @@ struct OpenAIServer::Impl {
                       "application/json");
       return;
     }
-    Ids ids{fmt::format("{}-rbench-{}", text ? "cmpl" : "chatcmpl", n),
-            static_cast<long long>(std::time(nullptr)), options.model_id};
+    wire::Ids ids{fmt::format("{}-rbench-{}", text ? "cmpl" : "chatcmpl", n),
+                  static_cast<long long>(std::time(nullptr)), options.model_id};
     if (!p.stream) {
       std::stop_source cancel;
       std::stop_callback on_shutdown(shutdown.get_token(), [&] { cancel.request_stop(); });
@@ -373,8 +225,11 @@ struct OpenAIServer::Impl {
         res.set_content(http::openai_error_json(c.error, "server_error", 500), "application/json");
         return;
       }
-      res.set_content(text ? text_completion_json(ids, c) : completion_json(ids, c),
-                      "application/json");
+      res.set_content(
+          text ? wire::text_completion(ids, c.answer, finish_of(c), wire_usage(c.usage))
+               : wire::chat_completion(ids, c.answer, wire::Field{"reasoning_content", c.reasoning},
+                                       finish_of(c), wire_usage(c.usage)),
+          "application/json");
       return;
     }
     res.set_header("Cache-Control", "no-cache");
@@ -385,7 +240,7 @@ struct OpenAIServer::Impl {
           std::stop_callback on_shutdown(shutdown.get_token(), [&] { cancel.request_stop(); });
           SseSink sse(sink, ids, text, cancel);
           // The raw-text API has no role chunk.
-          if (!text && !sse.send(chunk(ids, "role", "assistant"))) return false;
+          if (!text && !sse.send(wire::chat_chunk(ids, {{"role", "assistant"}}))) return false;
           const Completion c = engine->complete(p.chat, &sse, cancel.get_token());
           if (!sse.ok()) return false;
           if (!c.ok()) {
@@ -394,13 +249,13 @@ struct OpenAIServer::Impl {
             sse.send(http::openai_error_json(c.error, "server_error", 500));
             return false;
           }
-          const std::string_view finish = c.finish_reason.empty() ? "stop" : c.finish_reason;
-          if (!sse.send(text ? text_chunk(ids, "", finish) : chunk(ids, "", "", finish))) {
+          if (!sse.send(text ? wire::text_chunk(ids, "", finish_of(c))
+                             : wire::chat_chunk(ids, {}, finish_of(c)))) {
             return false;
           }
           if (p.include_usage &&
-              !sse.send(
-                  usage_chunk(ids, c.usage, text ? "text_completion" : "chat.completion.chunk"))) {
+              !sse.send(wire::usage_chunk(ids, text ? wire::text_object : wire::chat_chunk_object,
+                                          wire_usage(c.usage)))) {
             return false;
           }
           if (!sse.send("[DONE]")) return false;
