@@ -334,6 +334,28 @@ TEST(Sandbox, PatchedOrShadowedBuiltinsDoNotPass) {
   EXPECT_EQ(right.outcome, Outcome::passed) << describe(right);
 }
 
+TEST(Sandbox, MbppStyleTestsCallTheirFunctionEvenWhenItIsNamedLikeABuiltin) {
+  // MBPP 126 asks for a function named `sum`; its asserts call it at the top level.
+  const std::string tests =
+      "assert sum(10, 15) == 6\nassert sum(100, 150) == 93\nassert sum(4, 6) == 3\n";
+  const Result right = sandbox().run(
+      program("def sum(a, b):\n    s = 0\n    for i in range(1, min(a, b)):\n"
+              "        if a % i == 0 and b % i == 0:\n            s += i\n    return s\n",
+              tests));
+  EXPECT_EQ(right.outcome, Outcome::passed) << describe(right);
+  const Result wrong = sandbox().run(program("def sum(a, b):\n    return 0\n", tests));
+  EXPECT_EQ(wrong.outcome, Outcome::failed) << describe(wrong);
+
+  // The function under test is `area`, not the `abs` the candidate also defines.
+  const std::string float_tests = "assert abs(area(2) - 12.566) < 0.01\n";
+  const Result cheat = sandbox().run(
+      program("def area(r):\n    return 'no idea'\ndef abs(x):\n    return 0\n", float_tests));
+  EXPECT_EQ(cheat.outcome, Outcome::failed) << describe(cheat);
+  const Result fine = sandbox().run(
+      program("import math\ndef area(r):\n    return math.pi * r * r\n", float_tests));
+  EXPECT_EQ(fine.outcome, Outcome::passed) << describe(fine);
+}
+
 TEST(Sandbox, FakeSuccessOutputAndRecordsDoNotPass) {
   const Result r = sandbox().run(
       program("import os, sys\n"
