@@ -131,7 +131,7 @@ function sortTable(table, col, th) {
   body.append(...rows);
 }
 
-// pass@k for every k above 1 some result has, and how code executions ended, where present.
+// pass@k for every k above 1 some result has, cons@k (majority vote) where present, and how code executions ended, where present.
 function extraColumns(ranked) {
   const ks = Array.from(new Set(ranked.flatMap(r => r.pass_at_k.map(p => p.k))))
                   .filter(k => k > 1).sort((a, b) => a - b);
@@ -147,6 +147,19 @@ function extraColumns(ranked) {
                   pct(p.value));
       }};
   });
+  if (ranked.some(r => r.cons_at_k)) {
+    const ks = Array.from(new Set(ranked.filter(r => r.cons_at_k).map(r => r.cons_at_k.k)));
+    cols.push({label: 'cons@' + (ks.length === 1 ? ks[0] : 'k'), num: true,
+      value: r => r.cons_at_k ? r.cons_at_k.value : undefined,
+      title: 'majority vote over each item\'s samples (ties: the answer seen first), ' +
+             confidence + '% bootstrap CI over items',
+      cell: r => {
+        const c = r.cons_at_k;
+        if (!c) return el('span', {class: 'muted', title: 'one sample per item'}, NONE);
+        return el('span', {class: 'has-tip', title: pct(c.ci_low) + ' to ' + pct(c.ci_high) +
+                  ' (cons@' + c.k + ' over ' + c.items + ' items)'}, pct(c.value));
+      }});
+  }
   if (ranked.some(r => Object.keys(r.outcomes).length)) {
     const order = ['passed', 'failed', 'timeout', 'crashed'];
     cols.push({label: 'Executions', value: r => r.outcomes.timeout || 0,

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <set>
 
 #include "reports/reporters.h"
 
@@ -50,7 +51,8 @@ std::string percent(double v) {
   return fmt::format("{:.1f}%", v * 100);
 }
 
-// pass@k and execution outcomes, for suites with several samples per item or code execution.
+// pass@k, cons@k and execution outcomes, for suites with several samples per item or code
+// execution.
 std::string pass_at_k_table(const std::vector<const ResultSummary*>& ranked, bool several_runs) {
   std::vector<int> ks;
   bool executed = false;
@@ -61,11 +63,21 @@ std::string pass_at_k_table(const std::vector<const ResultSummary*>& ranked, boo
     executed = executed || !r->outcomes.empty();
   }
   std::sort(ks.begin(), ks.end());
-  if (!executed && ks.size() <= 1) return "";
+  // cons@N: one column; N in its header when every result voted over the same number of samples,
+  // else in each cell.
+  std::set<int> cons_ks;
+  for (const ResultSummary* r : ranked) {
+    if (r->consensus) cons_ks.insert(r->consensus->k);
+  }
+  if (!executed && ks.size() <= 1 && cons_ks.empty()) return "";
   std::string out = several_runs ? "\n| Model | Run |" : "\n| Model |";
   std::string rule = several_runs ? "|---|---|" : "|---|";
   for (int k : ks) {
     out += fmt::format(" pass@{} |", k);
+    rule += "--:|";
+  }
+  if (!cons_ks.empty()) {
+    out += cons_ks.size() == 1 ? fmt::format(" cons@{} |", *cons_ks.begin()) : " cons@k |";
     rule += "--:|";
   }
   const std::array<std::string_view, 4> kOutcomes = {"passed", "failed", "timeout", "crashed"};
@@ -86,6 +98,15 @@ std::string pass_at_k_table(const std::vector<const ResultSummary*>& ranked, boo
                  ? fmt::format(" {} |", kNone)
                  : fmt::format(" {} [{:.1f}, {:.1f}] |", percent(p->value), p->ci.lo * 100,
                                p->ci.hi * 100);
+    }
+    if (!cons_ks.empty()) {
+      if (!r->consensus) {
+        out += fmt::format(" {} |", kNone);
+      } else {
+        const ConsensusAtK& c = *r->consensus;
+        out += fmt::format(" {} [{:.1f}, {:.1f}]{} |", percent(c.value), c.ci.lo * 100,
+                           c.ci.hi * 100, cons_ks.size() == 1 ? "" : fmt::format(" (k={})", c.k));
+      }
     }
     if (executed) {
       for (auto o : kOutcomes) {

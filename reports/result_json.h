@@ -69,6 +69,23 @@ void write_result_json(Writer& w, const ResultSummary& r) {
     w.EndObject();
   }
   w.EndArray();
+  w.Key("cons_at_k");
+  if (r.consensus) {
+    w.StartObject();
+    w.Key("k");
+    w.Int(r.consensus->k);
+    w.Key("value");
+    w.Double(r.consensus->value);
+    w.Key("ci_low");
+    w.Double(r.consensus->ci.lo);
+    w.Key("ci_high");
+    w.Double(r.consensus->ci.hi);
+    w.Key("items");
+    w.Int64(r.consensus->items);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
   w.Key("outcomes");
   w.StartObject();
   for (const auto& [outcome, count] : r.outcomes) {

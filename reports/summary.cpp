@@ -10,6 +10,40 @@
 namespace rbench {
 namespace {
 
+// One scored sample as the majority vote sees it.
+struct Vote {
+  int sample_index = 0;
+  std::string extracted;
+  bool correct = false;
+};
+
+// 1 when the item's majority answer is a correct one, else 0 (also when nothing was extracted).
+double majority_vote(std::vector<Vote> votes) {
+  // The store gives samples in sample order already; sorting keeps the tie rule independent of it.
+  std::stable_sort(votes.begin(), votes.end(),
+                   [](const Vote& a, const Vote& b) { return a.sample_index < b.sample_index; });
+  struct Tally {
+    int count = 0;
+    std::size_t first = 0;  // position of the first sample with this answer
+    bool correct = false;   // some sample with this answer is correct
+  };
+  std::map<std::string, Tally> tallies;
+  for (std::size_t i = 0; i < votes.size(); ++i) {
+    if (votes[i].extracted.empty()) continue;
+    auto [it, inserted] = tallies.try_emplace(votes[i].extracted, Tally{0, i, false});
+    ++it->second.count;
+    it->second.correct = it->second.correct || votes[i].correct;
+  }
+  const Tally* best = nullptr;
+  for (const auto& [answer, tally] : tallies) {
+    if (best == nullptr || tally.count > best->count ||
+        (tally.count == best->count && tally.first < best->first)) {
+      best = &tally;
+    }
+  }
+  return best != nullptr && best->correct ? 1.0 : 0.0;
+}
+
 std::optional<double> mean_or_none(const std::vector<double>& values) {
   if (values.empty()) return std::nullopt;
   return stats::mean(values);
@@ -21,6 +55,7 @@ struct Accumulator {
   std::set<std::string> versions;
   std::vector<double> outcomes;                       // 1 correct, 0 wrong, per scored sample
   std::map<std::string, stats::ItemCounts> per_item;  // item id -> scored, correct
+  std::map<std::string, std::vector<Vote>> votes;     // item id -> its scored samples
   std::vector<double> prompt_tokens, completion_tokens, reasoning_tokens, e2e, ttft;
   double cost = 0;
   bool cost_known = false;
@@ -56,6 +91,7 @@ struct Accumulator {
     stats::ItemCounts& item = per_item[s.key.item_id];
     ++item.n;
     if (s.score->correct) ++item.c;
+    votes[s.key.item_id].push_back(Vote{s.key.sample_index, s.score->extracted, s.score->correct});
     if (!s.score->outcome.empty()) ++result.outcomes[s.score->outcome];
     if (s.score->correct) {
       ++result.correct;
@@ -85,6 +121,19 @@ struct Accumulator {
         r.pass_at.push_back(stats::aggregate_pass_at_k(
             counts, k, options.confidence, options.bootstrap_rounds, options.bootstrap_seed));
       }
+    }
+    if (r.max_samples_per_item > 1) {
+      std::vector<double> outcomes_per_item;
+      outcomes_per_item.reserve(votes.size());
+      for (auto& [id, item_votes] : votes) {
+        outcomes_per_item.push_back(majority_vote(std::move(item_votes)));
+      }
+      ConsensusAtK& cons = r.consensus.emplace();
+      cons.k = r.max_samples_per_item;
+      cons.items = std::int64_t(outcomes_per_item.size());
+      cons.value = stats::mean(outcomes_per_item);
+      cons.ci = stats::bootstrap_mean_ci(outcomes_per_item, options.confidence,
+                                         options.bootstrap_rounds, options.bootstrap_seed);
     }
     r.prompt_tokens_mean = mean_or_none(prompt_tokens);
     r.completion_tokens_mean = mean_or_none(completion_tokens);

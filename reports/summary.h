@@ -20,6 +20,16 @@ struct SummaryOptions {
   double confidence = 0.95;
 };
 
+// Majority vote over each item's samples (cons@k, "self-consistency"): the most frequent extracted
+// answer wins, ties going to the answer seen first (lowest sample index); the item is correct
+// when a sample with that answer is. An item whose samples extracted nothing is wrong.
+struct ConsensusAtK {
+  int k = 0;               // the most scored samples any item has (items may have fewer)
+  double value = 0;        // mean over items of the 0/1 vote outcome
+  stats::Interval ci;      // percentile bootstrap over items
+  std::int64_t items = 0;  // items with a scored sample
+};
+
 struct ResultSummary {
   std::int64_t run_id = 0;
   std::string run;  // run name
@@ -43,6 +53,8 @@ struct ResultSummary {
   // samples any item has), CIs bootstrapped over items. Empty when nothing was scored.
   std::vector<stats::PassAtK> pass_at;
   int max_samples_per_item = 0;  // scored samples of the item that has the most
+  // Only where some item has more than one scored sample (a vote of one is just accuracy).
+  std::optional<ConsensusAtK> consensus;
   // Code scorers: how the executions ended ("passed", "failed", "timeout", "crashed").
   std::map<std::string, std::int64_t> outcomes;
 

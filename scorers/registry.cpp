@@ -8,6 +8,7 @@
 #include <array>
 
 #include "harness/error.h"
+#include "scorers/aime_scorer.h"
 #include "scorers/code_scorer.h"
 #include "scorers/math_scorer.h"
 
@@ -23,6 +24,10 @@ constexpr std::array kScorers = {
     Entry{"math",
           [](const ScorerOptions&) -> std::unique_ptr<Scorer> {
             return std::make_unique<MathScorer>();
+          }},
+    Entry{"aime",
+          [](const ScorerOptions&) -> std::unique_ptr<Scorer> {
+            return std::make_unique<AimeScorer>();
           }},
     Entry{"code",
           [](const ScorerOptions& o) -> std::unique_ptr<Scorer> {

@@ -22,6 +22,12 @@ Suite load_gsm8k(const std::filesystem::path& file);
 // "level", "unique_id"}; the item id is unique_id ("test/precalculus/807.json").
 Suite load_math500(const std::filesystem::path& file);
 
+// AIME (QwenLM/Qwen2.5-Math `aime24/test.jsonl` and `aime25/test.jsonl`): {"id" (integer or
+// string), "problem", "answer", "solution" (optional), "url" (optional)}. Item id = the id as a
+// string; reference = the answer, which must be an integer 0..999 given as a JSON integer or a
+// string of digits, written in decimal without leading zeros ("025" -> "25").
+Suite load_aime(const std::filesystem::path& file);
+
 // rbench's own JSONL: {"id", "question", "answer", "solution" (optional)}; ids required and unique.
 Suite load_rbench_jsonl(const std::filesystem::path& file);
 

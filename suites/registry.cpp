@@ -14,12 +14,14 @@ namespace rbench {
 namespace {
 
 constexpr std::string_view kMathScorer = "math";
+constexpr std::string_view kAimeScorer = "aime";
 constexpr std::string_view kCodeScorer = "code";
 constexpr std::string_view kJsonlExtension = ".jsonl";
 
 std::vector<SuiteInfo> make_table() {
   const std::string math(kMathScorer);
   const std::string math_prompt(kMathCotBoxedV1);
+  const std::string aime(kAimeScorer);
   const std::string code(kCodeScorer);
   // Code suites default to the chat prompt; `--prompt-style completion` switches base models to
   // the raw-text one (code_prompt_template).
@@ -31,6 +33,12 @@ std::vector<SuiteInfo> make_table() {
        "MATH-500: 500 competition problems, the PRM800K test split of MATH (openai/prm800k)",
        "math500/test.jsonl", DataLocation::data_dir, SuiteFormat::math500, math, math_prompt,
        "math500"},
+      {"aime2024", "AIME 2024 I and II: 30 problems with integer answers 0-999 (Qwen2.5-Math)",
+       "aime2024/test.jsonl", DataLocation::data_dir, SuiteFormat::aime, aime, math_prompt,
+       "aime2024"},
+      {"aime2025", "AIME 2025 I and II: 30 problems with integer answers 0-999 (Qwen2.5-Math)",
+       "aime2025/test.jsonl", DataLocation::data_dir, SuiteFormat::aime, aime, math_prompt,
+       "aime2025"},
       {"demo-math", "rbench's own 60+ short arithmetic word problems, bundled (a quick smoke test)",
        "suites/demo-math.jsonl", DataLocation::bundled, SuiteFormat::rbench_jsonl, math,
        math_prompt, ""},
@@ -57,6 +65,8 @@ Suite load_file(SuiteFormat format, const std::filesystem::path& file) {
       return load_gsm8k(file);
     case SuiteFormat::math500:
       return load_math500(file);
+    case SuiteFormat::aime:
+      return load_aime(file);
     case SuiteFormat::rbench_jsonl:
       return load_rbench_jsonl(file);
     case SuiteFormat::humaneval:

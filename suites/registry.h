@@ -13,7 +13,7 @@
 namespace rbench {
 
 // How a suite's file is read (one loader each, see loaders.h). mbpp covers both MBPP files.
-enum class SuiteFormat { gsm8k, math500, rbench_jsonl, humaneval, mbpp, rbench_code_jsonl };
+enum class SuiteFormat { gsm8k, math500, aime, rbench_jsonl, humaneval, mbpp, rbench_code_jsonl };
 
 // Where a suite's file lives: public data fetched into the data dir (same layout as
 // `rbench data fetch` writes), or data shipped with rbench under the bundled data dir.
@@ -25,7 +25,7 @@ struct SuiteInfo {
   std::string relative_path;  // "gsm8k/test.jsonl" in the data dir, "suites/x.jsonl" if bundled
   DataLocation location = DataLocation::data_dir;
   SuiteFormat format = SuiteFormat::rbench_jsonl;
-  std::string scorer;           // scorer registry name: "math" or "code"
+  std::string scorer;           // scorer registry name: "math", "aime" or "code"
   std::string prompt_template;  // see suites/prompts.h
   std::string dataset;          // `rbench data fetch` name; empty for bundled suites
 };

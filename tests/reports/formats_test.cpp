@@ -169,8 +169,9 @@ TEST_F(FormatsTest, PassAtKTablesAppearWhereItemsHaveSeveralSamples) {
   ASSERT_NE(math, std::string::npos);
   // gsm8k has one sample per item: no pass@k table; math500's item-0 was sampled twice.
   EXPECT_EQ(md.substr(gsm, math - gsm).find("pass@2"), std::string::npos) << md;
-  const auto table = md.find("| Model | pass@1 | pass@2 |", math);
+  const auto table = md.find("| Model | pass@1 | pass@2 | cons@2 |", math);
   ASSERT_NE(table, std::string::npos) << md;
+  EXPECT_EQ(md.substr(gsm, math - gsm).find("cons@"), std::string::npos) << md;
   EXPECT_EQ(md.find("| passed |", math), std::string::npos) << md;  // no code executions
 
   rapidjson::Document doc;
@@ -192,8 +193,14 @@ TEST_F(FormatsTest, PassAtKTablesAppearWhereItemsHaveSeveralSamples) {
     // pass@1 averages items, so it can differ from the per-sample accuracy.
     EXPECT_GE(p[0]["value"].GetDouble(), 0.0);
     EXPECT_TRUE(r["outcomes"].ObjectEmpty());
+    // Majority vote over the same samples: k is the most any item has.
+    ASSERT_TRUE(r["cons_at_k"].IsObject());
+    EXPECT_EQ(r["cons_at_k"]["k"].GetInt(), 2);
   }
   EXPECT_TRUE(found);
+  for (const auto& r : doc["results"].GetArray()) {
+    if (std::string(r["suite"].GetString()) == "gsm8k") EXPECT_TRUE(r["cons_at_k"].IsNull());
+  }
 }
 
 TEST_F(FormatsTest, TheSameStoreGivesTheSameBytes) {

@@ -115,6 +115,9 @@ TEST_F(HtmlReportTest, HeadlessChromiumDrawsTheLeaderboardsAndKeepsHostileTextIn
   EXPECT_NE(dom.find("title=\"no price known for this model\""), std::string::npos);
   EXPECT_NE(dom.find("title=\"no correct answers\""), std::string::npos);
   EXPECT_NE(dom.find("$0.013"), std::string::npos) << "cost per correct of model-a on gsm8k";
+  // cons@k only where items were sampled more than once (math500's item-0, twice).
+  EXPECT_NE(dom.find(">cons@2<span", math), std::string::npos);
+  EXPECT_EQ(dom.substr(gsm, math - gsm).find(">cons@"), std::string::npos);
 
   // The item list of the best model shows the hostile answer as text.
   EXPECT_EQ(count(dom, "<details class=\"item\">"), 10u + 5u);

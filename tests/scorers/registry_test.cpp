@@ -21,12 +21,16 @@ TEST(ScorerRegistry, MakesEveryListedScorerUnderItsName) {
   }
   EXPECT_NE(std::find(names.begin(), names.end(), "math"), names.end());
   EXPECT_NE(std::find(names.begin(), names.end(), "code"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "aime"), names.end());
 }
 
 TEST(ScorerRegistry, MathScorerScores) {
   Item item;
   item.reference = "4";
   EXPECT_TRUE(make_scorer("math")->score(item, "\\boxed{4}").correct);
+  // The aime scorer compares integers: 4.0 is a number equal to 4 but not an AIME answer.
+  EXPECT_TRUE(make_scorer("aime")->score(item, "\\boxed{004}").correct);
+  EXPECT_FALSE(make_scorer("aime")->score(item, "\\boxed{4.0}").correct);
 }
 
 TEST(ScorerRegistry, UnknownNameListsTheKnownOnes) {
@@ -36,7 +40,7 @@ TEST(ScorerRegistry, UnknownNameListsTheKnownOnes) {
   } catch (const UsageError& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("'maths'"), std::string::npos) << what;
-    EXPECT_NE(what.find("known scorers: code, math"), std::string::npos) << what;
+    EXPECT_NE(what.find("known scorers: aime, code, math"), std::string::npos) << what;
   }
   EXPECT_THROW(make_scorer(""), UsageError);
 }

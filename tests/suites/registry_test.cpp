@@ -22,20 +22,25 @@ TEST(SuiteRegistry, ListsTheKnownSuites) {
   for (const SuiteInfo& info : suites) {
     names.push_back(info.name);
     EXPECT_FALSE(info.description.empty()) << info.name;
-    // Math suites use the math prompt; code suites default to the code chat prompt.
-    if (info.scorer == "math") {
+    // Math suites (AIME's integer scorer too) use the math prompt; code suites default to the code
+    // chat prompt.
+    if (info.scorer == "math" || info.scorer == "aime") {
       EXPECT_EQ(info.prompt_template, kMathCotBoxedV1) << info.name;
     } else {
       EXPECT_EQ(info.scorer, "code") << info.name;
       EXPECT_EQ(info.prompt_template, kCodeChatV1) << info.name;
     }
   }
-  EXPECT_THAT(names, ::testing::ElementsAre("gsm8k", "math500", "demo-math", "humaneval", "mbpp",
-                                            "mbpp-sanitized", "demo-code"));
+  EXPECT_THAT(names, ::testing::ElementsAre("gsm8k", "math500", "aime2024", "aime2025", "demo-math",
+                                            "humaneval", "mbpp", "mbpp-sanitized", "demo-code"));
   ASSERT_TRUE(find_suite("gsm8k").has_value());
   EXPECT_EQ(find_suite("gsm8k")->relative_path, "gsm8k/test.jsonl");
   EXPECT_EQ(find_suite("math500")->relative_path, "math500/test.jsonl");
   EXPECT_EQ(find_suite("demo-math")->scorer, "math");
+  EXPECT_EQ(find_suite("aime2024")->relative_path, "aime2024/test.jsonl");
+  EXPECT_EQ(find_suite("aime2025")->relative_path, "aime2025/test.jsonl");
+  EXPECT_EQ(find_suite("aime2025")->scorer, "aime");
+  EXPECT_EQ(find_suite("aime2025")->dataset, "aime2025");
   EXPECT_FALSE(find_suite("nope").has_value());
 }
 
@@ -50,6 +55,13 @@ TEST(SuiteRegistry, LoadsPublicSuitesFromTheDataDir) {
   const Suite math = load_suite("math500", data, bundled_data_dir());
   EXPECT_EQ(math.name, "math500");
   EXPECT_EQ(math.items.size(), 500u);
+  for (const char* name : {"aime2024", "aime2025"}) {
+    const Suite aime = load_suite(name, data, bundled_data_dir());
+    EXPECT_EQ(aime.name, name);
+    EXPECT_EQ(aime.scorer, "aime");
+    EXPECT_EQ(aime.prompt_template, kMathCotBoxedV1);
+    EXPECT_EQ(aime.items.size(), 30u);
+  }
 }
 
 TEST(SuiteRegistry, MissingPublicFileSaysWhatToRun) {
@@ -94,8 +106,9 @@ TEST(SuiteRegistry, BadNamesAndPaths) {
   try {
     load_suite("no-such-suite", dir.path(), bundled_data_dir());
   } catch (const UsageError& error) {
-    EXPECT_THAT(error.what(), HasSubstr("known suites: gsm8k, math500, demo-math, humaneval, mbpp, "
-                                        "mbpp-sanitized, demo-code"));
+    EXPECT_THAT(error.what(),
+                HasSubstr("known suites: gsm8k, math500, aime2024, aime2025, demo-math, "
+                          "humaneval, mbpp, mbpp-sanitized, demo-code"));
   }
   EXPECT_THROW(load_suite((dir.path() / "absent.jsonl").string(), dir.path(), bundled_data_dir()),
                DataError);

@@ -1,0 +1,130 @@
+// The AIME loader: the shared aime2024/aime2025 files, answer normalisation and rejection.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "common/temp_dir.h"
+#include "harness/error.h"
+#include "suites/loaders.h"
+
+namespace rbench {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::shared_data_dir;
+using testing::TempDir;
+
+void expect_valid_aime(const Suite& suite) {
+  EXPECT_EQ(suite.items.size(), 30u);
+  EXPECT_EQ(suite.version.size(), 16u);
+  std::set<std::string> ids;
+  for (const Item& item : suite.items) {
+    ids.insert(item.id);
+    EXPECT_FALSE(item.question.empty()) << item.id;
+    // Decimal without leading zeros, in 0..999.
+    ASSERT_FALSE(item.reference.empty()) << item.id;
+    EXPECT_TRUE(item.reference == "0" || item.reference[0] != '0') << item.reference;
+    const int value = std::stoi(item.reference);
+    EXPECT_EQ(std::to_string(value), item.reference);
+    EXPECT_GE(value, 0) << item.id;
+    EXPECT_LE(value, 999) << item.id;
+  }
+  EXPECT_EQ(ids.size(), suite.items.size());
+}
+
+TEST(AimeLoader, LoadsTheSharedFiles) {
+  const std::filesystem::path data = shared_data_dir();
+  if (data.empty()) GTEST_SKIP() << "no shared data at " << RBENCH_SHARED_DATA_DIR;
+  const Suite a24 = load_aime(data / "aime2024" / "test.jsonl");
+  expect_valid_aime(a24);
+  // aime2024: integer ids, string answers with leading zeros, worked solutions.
+  EXPECT_EQ(a24.items[0].id, "60");
+  EXPECT_EQ(a24.items[0].reference, "204");
+  EXPECT_FALSE(a24.items[0].solution.empty());
+  const auto padded = std::find_if(a24.items.begin(), a24.items.end(),
+                                   [](const Item& item) { return item.reference == "25"; });
+  EXPECT_NE(padded, a24.items.end()) << "\"025\" should load as \"25\"";
+  const Suite a25 = load_aime(data / "aime2025" / "test.jsonl");
+  expect_valid_aime(a25);
+  // aime2025: string ids, integer answers, no solutions.
+  EXPECT_EQ(a25.items[0].id, "0");
+  EXPECT_EQ(a25.items[0].reference, "70");
+  EXPECT_TRUE(a25.items[0].solution.empty());
+}
+
+TEST(AimeLoader, NormalisesAnswers) {
+  TempDir dir;
+  const auto file = dir.write("a.jsonl",
+                              "{\"id\": 1, \"problem\": \"p\", \"answer\": \"070\"}\n"
+                              "{\"id\": 2, \"problem\": \"p\", \"answer\": 0}\n"
+                              "{\"id\": \"x\", \"problem\": \"p\", \"answer\": \"000\", "
+                              "\"solution\": \"s\", \"url\": \"u\"}\n"
+                              "{\"id\": 4, \"problem\": \"p\", \"answer\": 999}\n");
+  const Suite suite = load_aime(file);
+  ASSERT_EQ(suite.items.size(), 4u);
+  EXPECT_EQ(suite.items[0].id, "1");
+  EXPECT_EQ(suite.items[0].reference, "70");
+  EXPECT_EQ(suite.items[1].reference, "0");
+  EXPECT_EQ(suite.items[2].id, "x");
+  EXPECT_EQ(suite.items[2].reference, "0");
+  EXPECT_EQ(suite.items[2].solution, "s");
+  EXPECT_EQ(suite.items[3].reference, "999");
+  EXPECT_EQ(suite.items[3].source, file.string() + ":4");
+}
+
+// The error for a file whose second line carries `answer_json`.
+std::string error_for(const std::string& answer_json) {
+  TempDir dir;
+  const auto file = dir.write("bad.jsonl",
+                              "{\"id\": 1, \"problem\": \"p\", \"answer\": 5}\n"
+                              "{\"id\": 2, \"problem\": \"p\", \"answer\": " +
+                                  answer_json + "}\n");
+  try {
+    load_aime(file);
+  } catch (const DataError& error) {
+    const std::string what = error.what();
+    EXPECT_THAT(what, HasSubstr(file.string() + ":2: ")) << answer_json;
+    return what;
+  }
+  ADD_FAILURE() << "no DataError for " << answer_json;
+  return "";
+}
+
+TEST(AimeLoader, RejectsAnswersThatAreNotIntegers0To999) {
+  EXPECT_THAT(error_for("\"1000\""), HasSubstr("\"answer\" is \"1000\", not an integer 0..999"));
+  EXPECT_THAT(error_for("1000"), HasSubstr("\"answer\" is 1000, not an integer 0..999"));
+  EXPECT_THAT(error_for("\"-1\""), HasSubstr("\"answer\" is \"-1\", not an integer 0..999"));
+  EXPECT_THAT(error_for("-1"), HasSubstr("\"answer\" is -1, not an integer 0..999"));
+  EXPECT_THAT(error_for("\"12.5\""), HasSubstr("\"answer\" is \"12.5\", not an integer"));
+  EXPECT_THAT(error_for("12.5"), HasSubstr("\"answer\" is 12.5, not an integer"));
+  EXPECT_THAT(error_for("\"abc\""), HasSubstr("\"answer\" is \"abc\", not an integer"));
+  EXPECT_THAT(error_for("\"\""), HasSubstr("\"answer\" is \"\", not an integer"));
+  EXPECT_THAT(error_for("\"0001000\""), HasSubstr("\"0001000\", not an integer 0..999"));
+  EXPECT_THAT(error_for("null"), HasSubstr("not an integer"));
+}
+
+TEST(AimeLoader, RejectsDuplicateAndMissingIds) {
+  TempDir dir;
+  // 7 and "7" are the same item id once the id is a string.
+  const auto dup = dir.write("dup.jsonl",
+                             "{\"id\": 7, \"problem\": \"p\", \"answer\": 1}\n"
+                             "{\"id\": \"7\", \"problem\": \"q\", \"answer\": 2}\n");
+  try {
+    load_aime(dup);
+    FAIL() << "expected DataError";
+  } catch (const DataError& error) {
+    EXPECT_THAT(error.what(),
+                HasSubstr(dup.string() + ":2: duplicate id \"7\" first seen on line 1"));
+  }
+  const auto missing = dir.write("missing.jsonl", "{\"problem\": \"p\", \"answer\": 1}\n");
+  try {
+    load_aime(missing);
+    FAIL() << "expected DataError";
+  } catch (const DataError& error) {
+    EXPECT_THAT(error.what(), HasSubstr(missing.string() + ":1: missing field \"id\""));
+  }
+}
+
+}  // namespace
+}  // namespace rbench
