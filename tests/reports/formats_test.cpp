@@ -199,7 +199,9 @@ TEST_F(FormatsTest, PassAtKTablesAppearWhereItemsHaveSeveralSamples) {
   }
   EXPECT_TRUE(found);
   for (const auto& r : doc["results"].GetArray()) {
-    if (std::string(r["suite"].GetString()) == "gsm8k") EXPECT_TRUE(r["cons_at_k"].IsNull());
+    if (std::string(r["suite"].GetString()) == "gsm8k") {
+      EXPECT_TRUE(r["cons_at_k"].IsNull());
+    }
   }
 }
 
