@@ -4,7 +4,9 @@
 
 #include <rapidjson/rapidjson.h>
 
+#include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "reports/summary.h"
@@ -23,6 +25,33 @@ void write_json_number(Writer& w, const std::optional<double>& v) {
   } else {
     w.Null();
   }
+}
+
+// The members of a pass@k or cons@k entry: k, the rate over items and its CI, the item count.
+template <class Writer>
+void write_rate_at_k(Writer& w, int k, double value, const stats::Interval& ci,
+                     std::int64_t items) {
+  w.Key("k");
+  w.Int(k);
+  w.Key("value");
+  w.Double(value);
+  w.Key("ci_low");
+  w.Double(ci.lo);
+  w.Key("ci_high");
+  w.Double(ci.hi);
+  w.Key("items");
+  w.Int64(items);
+}
+
+// {"name": count, ...}
+template <class Writer>
+void write_counts(Writer& w, const std::map<std::string, std::int64_t>& counts) {
+  w.StartObject();
+  for (const auto& [name, count] : counts) {
+    write_json_string(w, name);
+    w.Int64(count);
+  }
+  w.EndObject();
 }
 
 template <class Writer>
@@ -54,16 +83,7 @@ void write_result_json(Writer& w, const ResultSummary& r) {
   w.StartArray();
   for (const auto& p : r.pass_at) {
     w.StartObject();
-    w.Key("k");
-    w.Int(p.k);
-    w.Key("value");
-    w.Double(p.value);
-    w.Key("ci_low");
-    w.Double(p.ci.lo);
-    w.Key("ci_high");
-    w.Double(p.ci.hi);
-    w.Key("items");
-    w.Int64(p.items);
+    write_rate_at_k(w, p.k, p.value, p.ci, p.items);
     w.Key("skipped_items");
     w.Int64(p.skipped);
     w.EndObject();
@@ -72,36 +92,17 @@ void write_result_json(Writer& w, const ResultSummary& r) {
   w.Key("cons_at_k");
   if (r.consensus) {
     w.StartObject();
-    w.Key("k");
-    w.Int(r.consensus->k);
-    w.Key("value");
-    w.Double(r.consensus->value);
-    w.Key("ci_low");
-    w.Double(r.consensus->ci.lo);
-    w.Key("ci_high");
-    w.Double(r.consensus->ci.hi);
-    w.Key("items");
-    w.Int64(r.consensus->items);
+    write_rate_at_k(w, r.consensus->k, r.consensus->value, r.consensus->ci, r.consensus->items);
     w.EndObject();
   } else {
     w.Null();
   }
   w.Key("outcomes");
-  w.StartObject();
-  for (const auto& [outcome, count] : r.outcomes) {
-    write_json_string(w, outcome);
-    w.Int64(count);
-  }
-  w.EndObject();
+  write_counts(w, r.outcomes);
   w.Key("errors");
   w.Int64(r.errors);
   w.Key("errors_by_kind");
-  w.StartObject();
-  for (const auto& [kind, count] : r.errors_by_kind) {
-    write_json_string(w, kind);
-    w.Int64(count);
-  }
-  w.EndObject();
+  write_counts(w, r.errors_by_kind);
   w.Key("truncated");
   w.Int64(r.truncated);
   w.Key("truncated_wrong");

@@ -58,9 +58,7 @@ std::string aime_answer(const JsonRecord& record) {
 
 Suite load_aime(const std::filesystem::path& file) {
   const std::string bytes = read_file_bytes(file);
-  Suite suite;
-  suite.path = file.string();
-  suite.version = suite_version(bytes);
+  Suite suite = detail::empty_suite(file, bytes);
   UniqueIds ids;
   for_each_jsonl_record(file, bytes, [&](const JsonRecord& record) {
     // aime2024 numbers its records (60, 61, ...), aime2025 writes "0", "1", ...

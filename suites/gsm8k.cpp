@@ -45,9 +45,7 @@ std::optional<Gsm8kAnswer> split_gsm8k_answer(std::string_view answer) {
 
 Suite load_gsm8k(const std::filesystem::path& file) {
   const std::string bytes = read_file_bytes(file);
-  Suite suite;
-  suite.path = file.string();
-  suite.version = suite_version(bytes);
+  Suite suite = detail::empty_suite(file, bytes);
   for_each_jsonl_record(file, bytes, [&](const JsonRecord& record) {
     const std::string question = detail::required_nonblank(record, "question");
     const std::string answer = required_string(record, "answer");

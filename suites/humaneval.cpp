@@ -12,11 +12,9 @@ namespace rbench {
 
 Suite load_humaneval(const std::filesystem::path& file) {
   const std::string bytes = read_file_bytes(file);
-  Suite suite;
-  suite.path = file.string();
   // The version hashes the bytes as read, so the published .gz and its decompressed copy are two
   // versions: results stay tied to the exact file that produced them.
-  suite.version = suite_version(bytes);
+  Suite suite = detail::empty_suite(file, bytes);
   const bool compressed = is_gzip(bytes);
   const std::string decompressed = compressed ? gunzip(bytes, file) : std::string();
   const std::string_view text = compressed ? decompressed : bytes;

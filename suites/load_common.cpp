@@ -36,6 +36,13 @@ bool defines_check_function(std::string_view tests) {
   return false;
 }
 
+Suite empty_suite(const std::filesystem::path& file, std::string_view bytes) {
+  Suite suite;
+  suite.path = file.string();
+  suite.version = suite_version(bytes);
+  return suite;
+}
+
 }  // namespace detail
 
 std::string suite_version(std::string_view bytes) {

@@ -1,10 +1,12 @@
 // Small helpers shared by the suite loaders (internal to suites/).
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 
 #include "suites/jsonl_reader.h"
+#include "suites/suite.h"
 
 namespace rbench::detail {
 
@@ -17,5 +19,9 @@ std::string required_nonblank(const JsonRecord& record, std::string_view field);
 // Whether Python test code defines a top-level `def check(`: HumanEval-style tests do, and the
 // sandbox then calls check(entry_point).
 bool defines_check_function(std::string_view tests);
+
+// An empty suite for `file`: its path and its version (the sha256 prefix of `bytes`, the file's
+// bytes as read, so a .gz and its decompressed copy are different versions).
+Suite empty_suite(const std::filesystem::path& file, std::string_view bytes);
 
 }  // namespace rbench::detail

@@ -8,9 +8,7 @@ namespace rbench {
 
 Suite load_math500(const std::filesystem::path& file) {
   const std::string bytes = read_file_bytes(file);
-  Suite suite;
-  suite.path = file.string();
-  suite.version = suite_version(bytes);
+  Suite suite = detail::empty_suite(file, bytes);
   UniqueIds ids;
   for_each_jsonl_record(file, bytes, [&](const JsonRecord& record) {
     std::string id = detail::required_nonblank(record, "unique_id");

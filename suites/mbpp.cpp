@@ -108,9 +108,7 @@ char first_non_space(std::string_view bytes) {
 
 Suite load_mbpp(const std::filesystem::path& file) {
   const std::string bytes = read_file_bytes(file);
-  Suite suite;
-  suite.path = file.string();
-  suite.version = suite_version(bytes);
+  Suite suite = detail::empty_suite(file, bytes);
   UniqueIds ids;
   const auto keep = [&](const JsonRecord& record, long task_id) {
     ids.insert(std::to_string(task_id), record);

@@ -15,9 +15,7 @@ namespace rbench {
 
 Suite load_rbench_jsonl(const std::filesystem::path& file) {
   const std::string bytes = read_file_bytes(file);
-  Suite suite;
-  suite.path = file.string();
-  suite.version = suite_version(bytes);
+  Suite suite = detail::empty_suite(file, bytes);
   UniqueIds ids;
   for_each_jsonl_record(file, bytes, [&](const JsonRecord& record) {
     std::string id = detail::required_nonblank(record, "id");
@@ -33,9 +31,7 @@ Suite load_rbench_jsonl(const std::filesystem::path& file) {
 
 Suite load_rbench_code_jsonl(const std::filesystem::path& file) {
   const std::string bytes = read_file_bytes(file);
-  Suite suite;
-  suite.path = file.string();
-  suite.version = suite_version(bytes);
+  Suite suite = detail::empty_suite(file, bytes);
   UniqueIds ids;
   for_each_jsonl_record(file, bytes, [&](const JsonRecord& record) {
     std::string id = detail::required_nonblank(record, "id");
