@@ -2,24 +2,15 @@
 // through it by hand (the way the code scorer does), for debugging a verdict.
 #include <fmt/format.h>
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "harness/cli/commands.h"
 #include "harness/error.h"
 #include "scorers/code/sandbox.h"
+#include "suites/jsonl_reader.h"
 
 namespace rbench::cli {
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("sandbox: cannot read {}", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 struct SandboxRunOptions {
   std::string program;
@@ -45,8 +36,8 @@ int run_program(const SandboxRunOptions& o) {
   options.speed_factor = o.speed_factor;
   const sandbox::Sandbox box(options);
   sandbox::Program program;
-  program.candidate = read_file(o.program);
-  if (!o.tests.empty()) program.tests = read_file(o.tests);
+  program.candidate = read_file_bytes(o.program);
+  if (!o.tests.empty()) program.tests = read_file_bytes(o.tests);
   program.entry_point = o.entry_point;
   const sandbox::Result r = box.run(program);
   fmt::print("outcome: {}\n", sandbox::to_string(r.outcome));

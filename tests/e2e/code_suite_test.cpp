@@ -111,5 +111,25 @@ TEST(CodeSuite, SandboxInfoNamesTheLayersInForce) {
   EXPECT_NE(output.find("speed factor: 1.00"), std::string::npos) << output;
 }
 
+TEST(CodeSuite, SandboxRunExitsZeroOnlyWhenTheProgramPasses) {
+  TempDir dir;
+  const auto program = dir.path() / "p.py";
+  const auto tests = dir.path() / "t.py";
+  std::ofstream(program) << "def inc(x):\n    return x + 1\n";
+  std::ofstream(tests) << "def check(c):\n    assert c(1) == 2\n";
+  std::string output;
+  const std::vector<std::string> args = {
+      "sandbox",       "run", program.string(), "--tests", tests.string(),
+      "--entry-point", "inc", "--speed-factor", "1"};
+  EXPECT_EQ(run_rbench(args, output), 0) << output;
+  EXPECT_NE(output.find("outcome: passed"), std::string::npos) << output;
+  std::ofstream(tests) << "def check(c):\n    assert c(2) == 4\n";
+  EXPECT_EQ(run_rbench(args, output), 1) << output;
+  EXPECT_NE(output.find("assert c(2) == 4"), std::string::npos) << output;
+  EXPECT_EQ(run_rbench({"sandbox", "run", (dir.path() / "missing.py").string()}, output), 2)
+      << output;
+  EXPECT_NE(output.find("missing.py: cannot open file"), std::string::npos) << output;
+}
+
 }  // namespace
 }  // namespace rbench::test
