@@ -9,6 +9,7 @@
 #include <map>
 
 #include "harness/error.h"
+#include "scorers/pairwise_scorer.h"
 #include "scorers/registry.h"
 #include "suites/prompts.h"
 #include "suites/registry.h"
@@ -99,6 +100,8 @@ std::vector<RescoreResult> rescore(Store& store, const RescoreOptions& options) 
                                                stored.name) == options.suites.end()) {
         continue;
       }
+      // Pairwise answers have no verdict of their own: their results are the judgments.
+      if (stored.scorer == kPairwiseScorer) continue;
       const Suite suite = load_as_stored(run, stored, options);
       std::map<std::string, const Item*> items;
       for (const Item& item : suite.items) items[item.id] = &item;

@@ -12,6 +12,7 @@
 #include "reports/html_assets.h"
 #include "reports/reporters.h"
 #include "reports/result_json.h"
+#include "scorers/pairwise_scorer.h"
 
 namespace rbench {
 namespace {
@@ -143,10 +144,12 @@ void write_sample(Writer& w, const SampleRecord& s, StringTable& strings) {
   write_count(w, "k", s.key.sample_index);
   write_count(w, "p", strings.intern(s.prompt_json));
   write_count(w, "r", strings.intern(s.reference));
-  const char* verdict = !c.ok()            ? "error"
-                        : !s.score         ? "unscored"
-                        : s.score->correct ? "correct"
-                                           : "wrong";
+  // A pairwise answer has no verdict of its own: its games are in the suite's pairwise table.
+  const char* verdict = !c.ok()                       ? "error"
+                        : !s.score                    ? "unscored"
+                        : s.scorer == kPairwiseScorer ? "pairwise"
+                        : s.score->correct            ? "correct"
+                                                      : "wrong";
   write_text(w, "v", verdict);
   if (s.score) {
     write_text(w, "x", s.score->extracted);

@@ -14,7 +14,8 @@ const FILTERS = [
   ['errors', 'Errors', s => s.v === 'error'],
   ['truncated', 'Truncated', s => s.f === 'length'],
 ];
-const VERDICTS = {correct: '\u2713 correct', wrong: '\u2717 wrong', error: '\u26a0 error', unscored: 'unscored'};
+const VERDICTS = {correct: '\u2713 correct', wrong: '\u2717 wrong', error: '\u26a0 error', unscored: 'unscored',
+                  pairwise: '\u21c4 judged'};
 
 function str(i) { return i == null ? '' : data.strings[i]; }
 function oneLine(s) { s = s.replace(/\s+/g, ' ').trim(); return s.length > PREVIEW ? s.slice(0, PREVIEW) + '\u2026' : s; }

@@ -92,6 +92,7 @@ ol.item-list > li:last-child { border-bottom: none; }
 .verdict.wrong { background: var(--bad-soft); color: var(--bad); }
 .verdict.error { background: var(--warn-soft); color: var(--warn); }
 .verdict.unscored { background: var(--subtle); color: var(--muted); }
+.verdict.pairwise { background: var(--subtle); color: var(--ink, inherit); }
 .item-head { min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .item-id { font-family: var(--mono); font-size: 13px; font-weight: 600; }
 .item-head .pair { margin-left: 12px; font-size: 13px; color: var(--muted); }

@@ -2,6 +2,9 @@
 // and annotations.json (published judgements) for import.
 #include <fmt/core.h>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <unordered_map>
 
 #include "harness/error.h"
@@ -26,6 +29,22 @@ std::optional<double> preference(const JsonRecord& record) {
                                 record.where, json_type_name(it->value)));
   }
   return it->value.GetDouble();
+}
+
+// alpaca_eval keeps the judge's raw completion as an object (an OpenAI choice) or a string.
+std::string raw_completion(const JsonRecord& record) {
+  const auto it = record.object.FindMember("raw_completion");
+  if (it == record.object.MemberEnd() || it->value.IsNull()) return "";
+  if (it->value.IsString()) return std::string(it->value.GetString(), it->value.GetStringLength());
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  it->value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+double price_per_example(const JsonRecord& record) {
+  const auto it = record.object.FindMember("price_per_example");
+  return it != record.object.MemberEnd() && it->value.IsNumber() ? it->value.GetDouble() : -1;
 }
 
 }  // namespace
@@ -71,9 +90,38 @@ std::vector<AlpacaAnnotation> load_alpaca_annotations(const std::filesystem::pat
                          .preference = preference(record),
                          .annotator = optional_string(record, "annotator").value_or(""),
                          .dataset = optional_string(record, "dataset").value_or(""),
+                         .raw_completion = raw_completion(record),
+                         .price_per_example = price_per_example(record),
                          .source = record.where});
   });
   return annotations;
+}
+
+std::vector<AlpacaOutput> load_alpaca_outputs(const std::filesystem::path& file) {
+  const std::string bytes = read_file_bytes(file);
+  std::vector<AlpacaOutput> outputs;
+  for_each_json_array_record(file, bytes, [&](const JsonRecord& record) {
+    if (record.object.HasMember("preference")) {
+      throw DataError(fmt::format(
+          "{}: this is an annotation (it has \"preference\"), not a model output", record.where));
+    }
+    outputs.push_back(AlpacaOutput{.instruction = required_string(record, "instruction"),
+                                   .output = required_string(record, "output"),
+                                   .generator = detail::required_nonblank(record, "generator"),
+                                   .source = record.where});
+  });
+  return outputs;
+}
+
+bool is_alpaca_annotation_file(const std::filesystem::path& file) {
+  const std::string bytes = read_file_bytes(file);
+  bool annotation = false;
+  bool first = true;
+  for_each_json_array_record(file, bytes, [&](const JsonRecord& record) {
+    if (first) annotation = record.object.HasMember("preference");
+    first = false;
+  });
+  return annotation;
 }
 
 }  // namespace rbench

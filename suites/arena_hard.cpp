@@ -79,9 +79,16 @@ std::string question_prompt(const JsonRecord& record) {
   return string_at(record, member(turn, "content"), "\"turns\"[0].\"content\"", true);
 }
 
+struct Answer {
+  std::string model;
+  std::string text;
+  std::string reasoning;
+};
+
 // The answer text of the current layout: the one assistant message, whose content is the text
-// or, in files written by arena-hard-auto since v2.0, an object holding it under "answer".
-std::string messages_answer(const JsonRecord& record, const rapidjson::Value& messages) {
+// or, in files written by arena-hard-auto since v2.0, an object holding it under "answer" (and
+// a reasoning model's reasoning under "reasoning").
+Answer messages_answer(const JsonRecord& record, const rapidjson::Value& messages) {
   if (!messages.IsArray()) {
     throw DataError(fmt::format("{}: field \"messages\" is {}, not an array", record.where,
                                 json_type_name(messages)));
@@ -112,10 +119,15 @@ std::string messages_answer(const JsonRecord& record, const rapidjson::Value& me
                     record.where, assistant_messages));
   }
   if (answer != nullptr && answer->IsObject()) {
-    return string_at(record, member(*answer, "answer"), "the assistant's \"content\".\"answer\"",
-                     false);
+    Answer out{.text = string_at(record, member(*answer, "answer"),
+                                 "the assistant's \"content\".\"answer\"", false)};
+    const rapidjson::Value* reasoning = member(*answer, "reasoning");
+    if (reasoning != nullptr && reasoning->IsString()) {
+      out.reasoning.assign(reasoning->GetString(), reasoning->GetStringLength());
+    }
+    return out;
   }
-  return string_at(record, answer, "the assistant's \"content\"", false);
+  return Answer{.text = string_at(record, answer, "the assistant's \"content\"", false)};
 }
 
 // The answer text of the original layout: the first choice's only turn.
@@ -139,18 +151,17 @@ std::string choices_answer(const JsonRecord& record, const rapidjson::Value& cho
                    false);
 }
 
-struct Answer {
-  std::string model;
-  std::string text;
-};
-
 // The model name must be there: Item::has_baseline goes by it.
 Answer read_answer(const JsonRecord& record) {
   if (const rapidjson::Value* messages = member(record.object, "messages")) {
-    return Answer{detail::required_nonblank(record, "model"), messages_answer(record, *messages)};
+    std::string model = detail::required_nonblank(record, "model");
+    Answer answer = messages_answer(record, *messages);
+    answer.model = std::move(model);
+    return answer;
   }
   if (const rapidjson::Value* choices = member(record.object, "choices")) {
-    return Answer{detail::required_nonblank(record, "model_id"), choices_answer(record, *choices)};
+    return Answer{.model = detail::required_nonblank(record, "model_id"),
+                  .text = choices_answer(record, *choices)};
   }
   throw DataError(fmt::format("{}: missing field \"messages\" (or \"choices\")", record.where));
 }
@@ -216,6 +227,117 @@ Suite load_arena_hard(const std::filesystem::path& question_file,
     baselines.push_back(ArenaHardBaseline{.answer_file = file, .category = ""});
   }
   return load_arena_hard(question_file, baselines);
+}
+
+std::vector<ArenaHardAnswer> load_arena_hard_answers(const std::filesystem::path& file) {
+  const std::string bytes = read_file_bytes(file);
+  std::vector<ArenaHardAnswer> answers;
+  UniqueIds ids;
+  for_each_jsonl_record(file, bytes, [&](const JsonRecord& record) {
+    std::string id = record_id(record);
+    ids.insert(id, record);
+    Answer answer = read_answer(record);
+    answers.push_back(ArenaHardAnswer{.id = std::move(id),
+                                      .model = std::move(answer.model),
+                                      .answer = std::move(answer.text),
+                                      .reasoning = std::move(answer.reasoning),
+                                      .source = record.where});
+  });
+  return answers;
+}
+
+namespace {
+
+// The judge's text of one game: a string (v0.1) or {"answer": text, "reasoning": ...}.
+void read_judgment_text(const JsonRecord& record, const rapidjson::Value& game, std::size_t g,
+                        ArenaHardGame& out) {
+  const rapidjson::Value* judgment = member(game, "judgment");
+  if (judgment == nullptr || judgment->IsNull()) return;
+  if (judgment->IsString()) {
+    out.judgment.assign(judgment->GetString(), judgment->GetStringLength());
+    return;
+  }
+  if (judgment->IsObject()) {
+    const rapidjson::Value* answer = member(*judgment, "answer");
+    if (answer != nullptr && answer->IsString()) {
+      out.judgment.assign(answer->GetString(), answer->GetStringLength());
+    }
+    const rapidjson::Value* reasoning = member(*judgment, "reasoning");
+    if (reasoning != nullptr && reasoning->IsString()) {
+      out.reasoning.assign(reasoning->GetString(), reasoning->GetStringLength());
+    }
+    return;
+  }
+  throw DataError(fmt::format("{}: \"games\"[{}].\"judgment\" is {}, not a string or an object",
+                              record.where, g, json_type_name(*judgment)));
+}
+
+}  // namespace
+
+std::vector<ArenaHardJudgment> load_arena_hard_judgments(const std::filesystem::path& file) {
+  const std::string bytes = read_file_bytes(file);
+  std::vector<ArenaHardJudgment> judgments;
+  for_each_jsonl_record(file, bytes, [&](const JsonRecord& record) {
+    const rapidjson::Value* games = member(record.object, "games");
+    if (games == nullptr) {
+      if (record.object.HasMember("messages") || record.object.HasMember("choices")) {
+        throw DataError(
+            fmt::format("{}: this is a model answer, not a judgment record (it has no \"games\")",
+                        record.where));
+      }
+      throw DataError(fmt::format("{}: missing field \"games\"", record.where));
+    }
+    if (!games->IsArray() || games->Empty() || games->Size() > 2) {
+      throw DataError(
+          fmt::format("{}: field \"games\" must be an array of one or two games", record.where));
+    }
+    ArenaHardJudgment j{.id = record_id(record),
+                        .model = detail::required_nonblank(record, "model"),
+                        .judge = detail::required_nonblank(record, "judge"),
+                        .baseline = optional_string(record, "baseline").value_or(""),
+                        .source = record.where};
+    for (std::size_t g = 0; g < games->Size(); ++g) {
+      const rapidjson::Value& game = (*games)[static_cast<rapidjson::SizeType>(g)];
+      ArenaHardGame out;
+      if (game.IsNull()) {
+        j.games.push_back(out);
+        continue;
+      }
+      if (!game.IsObject()) {
+        throw DataError(fmt::format("{}: \"games\"[{}] is {}, not an object or null", record.where,
+                                    g, json_type_name(game)));
+      }
+      out.present = true;
+      const rapidjson::Value* score = member(game, "score");
+      if (score != nullptr && score->IsString()) {
+        out.has_score = true;
+        out.score.assign(score->GetString(), score->GetStringLength());
+      } else if (score != nullptr && !score->IsNull()) {
+        throw DataError(fmt::format("{}: \"games\"[{}].\"score\" is {}, not a string or null",
+                                    record.where, g, json_type_name(*score)));
+      }
+      read_judgment_text(record, game, g, out);
+      j.games.push_back(std::move(out));
+    }
+    judgments.push_back(std::move(j));
+  });
+  return judgments;
+}
+
+bool is_arena_hard_judgment_file(const std::filesystem::path& file) {
+  const std::string bytes = read_file_bytes(file);
+  // The first non-blank line decides.
+  std::string_view rest = bytes;
+  std::string_view first;
+  while (!rest.empty() && detail::trim(first).empty()) {
+    const std::size_t end = rest.find('\n');
+    first = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+  }
+  bool judgment = false;
+  for_each_jsonl_record(
+      file, first, [&](const JsonRecord& record) { judgment = record.object.HasMember("games"); });
+  return judgment;
 }
 
 }  // namespace rbench

@@ -94,6 +94,48 @@ Suite load_arena_hard(const std::filesystem::path& question_file,
 Suite load_arena_hard(const std::filesystem::path& question_file,
                       const std::vector<std::filesystem::path>& baseline_answer_files);
 
+// One model's answers in an Arena-Hard-Auto `model_answer/<model>.jsonl` (either layout, as
+// above), for importing other tools' outputs. `reasoning` is the current layout's
+// content.reasoning when present (kept apart from the answer, as rbench's own runs keep it).
+struct ArenaHardAnswer {
+  std::string id;  // uid / question_id
+  std::string model;
+  std::string answer;
+  std::string reasoning;
+  std::string source;  // "FILE:LINE"
+};
+// Errors: as load_arena_hard's for answers, plus two answers for one id in the file.
+std::vector<ArenaHardAnswer> load_arena_hard_answers(const std::filesystem::path& file);
+
+// One line of an Arena-Hard-Auto judgment file (`model_judgment/<judge>/<model>.jsonl`):
+// {"uid" | "question_id", "model", "judge", "baseline" (current layout only), "category"
+// (optional), "games": [game, game]}. In both layouts game 1 shows the baseline as A and the
+// model as B, game 2 the reverse. A game is {"score": label or null, "judgment": text (v0.1) or
+// {"answer": text, ...} (current), ...}, or null when the judge call failed.
+struct ArenaHardGame {
+  bool present = false;    // false: the game is null (the judge call gave nothing)
+  std::string score;       // as written: "A>>B", "A>B", "A=B", "B>A", "B>>A", or other text
+  bool has_score = false;  // false: "score" is null (arena-hard-auto found no label)
+  std::string judgment;    // the judge's text
+  std::string reasoning;   // a reasoning judge's reasoning, when given apart
+};
+struct ArenaHardJudgment {
+  std::string id;
+  std::string model;
+  std::string judge;
+  std::string baseline;  // "" when the file does not say (v0.1)
+  std::vector<ArenaHardGame> games;
+  std::string source;  // "FILE:LINE"
+};
+// Errors name the line: a missing id, model or judge, "games" not an array of one or two games.
+// A judgment file holds no answers: load_arena_hard_judgments on an answer file is an error
+// that says so, and the reverse.
+std::vector<ArenaHardJudgment> load_arena_hard_judgments(const std::filesystem::path& file);
+
+// Whether an Arena-Hard-Auto .jsonl holds judgments (its first record has "games") rather than
+// answers.
+bool is_arena_hard_judgment_file(const std::filesystem::path& file);
+
 // AlpacaEval (tatsu-lab/alpaca_eval `results/<model>/model_outputs.json`): a JSON array of
 // {"instruction", "output", "generator", "dataset", ...}, read as the eval set with that model's
 // outputs as the baseline (gpt4_1106_preview, alias "gpt4_turbo", for AlpacaEval 2.0). AlpacaEval
@@ -116,15 +158,32 @@ struct AlpacaAnnotation {
   // 1 = output_1 preferred, 2 = output_2 preferred, in between for weighted judges (1.5 = a
   // draw); nullopt when the annotator gave none (null).
   std::optional<double> preference;
-  std::string annotator;  // "" when absent
-  std::string dataset;    // "" when absent
-  std::string source;     // "FILE: element N"
+  std::string annotator;          // "" when absent
+  std::string dataset;            // "" when absent
+  std::string raw_completion;     // the judge's raw completion as JSON text (or string); "" if none
+  double price_per_example = -1;  // USD; -1 when absent
+  std::string source;             // "FILE: element N"
 };
 
 // Reads an alpaca_eval annotations.json. Errors name the element index: not an array, a missing
 // or non-string instruction / output_1 / generator_1 / output_2 / generator_2, a preference that
 // is neither a number nor null.
 std::vector<AlpacaAnnotation> load_alpaca_annotations(const std::filesystem::path& file);
+
+// One output of a model's alpaca_eval `model_outputs.json` ({"instruction", "output",
+// "generator", ...}), for import.
+struct AlpacaOutput {
+  std::string instruction;
+  std::string output;
+  std::string generator;
+  std::string source;  // "FILE: element N"
+};
+// Errors name the element: a missing or non-string instruction, output or generator.
+std::vector<AlpacaOutput> load_alpaca_outputs(const std::filesystem::path& file);
+
+// Whether an alpaca_eval .json holds annotations (its first element has "preference") rather
+// than model outputs.
+bool is_alpaca_annotation_file(const std::filesystem::path& file);
 
 // What a custom .jsonl file holds, decided by its first record: code tasks when it has a "tests"
 // field, AIME-style integer answers (load_aime, the "aime" scorer) when its "answer_type" is

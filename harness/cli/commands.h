@@ -28,5 +28,6 @@ void add_engine_command(CLI::App& app);
 void add_sandbox_command(CLI::App& app, int& exit_code);
 void add_rescore_command(CLI::App& app, int& exit_code);
 void add_grade_command(CLI::App& app, int& exit_code);
+void add_import_command(CLI::App& app, int& exit_code);
 
 }  // namespace rbench::cli

@@ -161,6 +161,16 @@ int run(const RunOptions& o) {
       suite.prompt_template = code_template;
     }
   }
+  for (const Suite& suite : spec.suites) {
+    // The judge step and the leaderboards' statistics take one answer per item, as the
+    // published methods do; a second sample would be stored and never judged.
+    if (suite.scorer == kPairwiseScorer && o.samples > 1) {
+      throw UsageError(fmt::format(
+          "run: {} is a pairwise suite, judged on one answer per item; run it with --samples 1 "
+          "(and other suites with --samples {} in a separate run)",
+          suite.name, o.samples));
+    }
+  }
   spec.code_timeout_s = o.code_timeout_s;
   spec.executors = o.executors;
   spec.limit =

@@ -1,6 +1,7 @@
 #include "scorers/stats/alpaca_eval.h"
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -97,6 +98,19 @@ LcResult length_controlled_win_rate(const LcData& data, std::span<const double> 
   }
   if (rows.empty()) {
     r.message = "no usable preferences";
+    return r;
+  }
+  // A unanimous result (the model lost, or won, every comparison outright) has no finite
+  // maximum-likelihood fit: the penalty alone would set the coefficients and report a few percent
+  // for a model that never won. Length cannot explain away a unanimous result, so LC = the result.
+  const auto all_at = [&](double value) {
+    return std::all_of(rows.begin(), rows.end(),
+                       [&](std::size_t i) { return normalised(data.preferences[i]) == value; });
+  };
+  if (all_at(1.0) || all_at(2.0)) {
+    r.win_rate = all_at(2.0) ? 100 : 0;
+    r.converged = true;
+    r.message = "unanimous: every preference is the same extreme, so LC equals the win rate";
     return r;
   }
   const Eigen::Index m = static_cast<Eigen::Index>(rows.size());

@@ -210,6 +210,14 @@ TEST(PairwiseRun, JudgeWithoutALabelIsAskedAgainThenLeftUnparsed) {
   const std::size_t requests = server.requests_received();
   ASSERT_EQ(run_rbench(args, output), 0) << output;
   EXPECT_EQ(server.requests_received(), requests);
+
+  // Several samples per item would leave all but the first unjudged: refused up front.
+  std::vector<std::string> sampled = args;
+  sampled.insert(sampled.end(), {"--samples", "4"});
+  EXPECT_EQ(run_rbench(sampled, output), 2) << output;
+  EXPECT_TRUE(contains(output, "arena-hard is a pairwise suite, judged on one answer per item"))
+      << output;
+  EXPECT_EQ(server.requests_received(), requests);
 }
 
 }  // namespace

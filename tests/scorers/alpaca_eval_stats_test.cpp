@@ -46,6 +46,33 @@ TEST(AlpacaWinRate, LengthControlRemovesAPureLengthEffect) {
   EXPECT_LT(lc.length_coefficient, 0);  // baseline-minus-model: a longer model helps it
 }
 
+TEST(AlpacaWinRate, UnanimousResultsAreNotMovedByThePenalty) {
+  // A model that loses (or wins) every comparison outright: no finite fit exists, and the L2
+  // penalty alone must not turn "never won" into a few percent.
+  for (const double p : {1.0, 2.0}) {
+    LcData d;
+    for (int i = 0; i < 50; ++i) {
+      d.baseline_lengths.push_back(900);
+      d.model_lengths.push_back(300 + 20 * i);
+      d.preferences.push_back(p);
+    }
+    const LcResult lc = length_controlled_win_rate(d, std::vector<double>(50, 0.0));
+    EXPECT_TRUE(lc.converged);
+    EXPECT_EQ(lc.win_rate, p == 1.0 ? 0.0 : 100.0);
+  }
+  // One game the other way is enough for a regular fit.
+  LcData d;
+  for (int i = 0; i < 50; ++i) {
+    d.baseline_lengths.push_back(900);
+    d.model_lengths.push_back(300 + 20 * i);
+    d.preferences.push_back(i == 7 ? 2.0 : 1.0);
+  }
+  const LcResult lc = length_controlled_win_rate(d, std::vector<double>(50, 0.0));
+  EXPECT_TRUE(lc.converged) << lc.message;
+  EXPECT_GT(lc.win_rate, 0);
+  EXPECT_LT(lc.win_rate, 20);
+}
+
 struct Annotations {
   std::vector<double> preferences;
   std::vector<std::string> model_outputs;

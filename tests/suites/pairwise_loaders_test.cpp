@@ -466,5 +466,55 @@ TEST(AlpacaEvalLoader, AnnotationsParseAndRejections) {
             f + ": element 0: field \"generator_1\" is a number, not a string");
 }
 
+TEST(ArenaHardJudgments, BothLayoutsAndTheirGames) {
+  TempDir dir;
+  const auto file = dir.write(
+      "j.jsonl",
+      R"({"uid": "a", "category": "hard_prompt", "judge": "gpt-4.1", "model": "m", )"
+      R"("baseline": "o3-mini", "games": [{"score": "B>A", "judgment": {"answer": "[[B>A]]", )"
+      R"("reasoning": "hmm"}}, null]})"
+      "\n"
+      R"({"question_id": "b", "judge": "gpt-4", "model": "m", "games": [{"judgment": "no label", )"
+      R"("score": null}, {"judgment": "[[A>>B]]", "score": "A>>B"}]})"
+      "\n");
+  EXPECT_TRUE(is_arena_hard_judgment_file(file));
+  const std::vector<ArenaHardJudgment> j = load_arena_hard_judgments(file);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0].id, "a");
+  EXPECT_EQ(j[0].baseline, "o3-mini");
+  ASSERT_EQ(j[0].games.size(), 2u);
+  EXPECT_TRUE(j[0].games[0].present && j[0].games[0].has_score);
+  EXPECT_EQ(j[0].games[0].score, "B>A");
+  EXPECT_EQ(j[0].games[0].judgment, "[[B>A]]");
+  EXPECT_EQ(j[0].games[0].reasoning, "hmm");
+  EXPECT_FALSE(j[0].games[1].present);
+  EXPECT_EQ(j[1].id, "b");
+  EXPECT_EQ(j[1].baseline, "");
+  EXPECT_TRUE(j[1].games[0].present);
+  EXPECT_FALSE(j[1].games[0].has_score);
+  EXPECT_EQ(j[1].games[1].score, "A>>B");
+  EXPECT_EQ(j[1].source, file.string() + ":2");
+
+  const std::string f = (dir.path() / "bad.jsonl").string();
+  const auto load = [&](std::string_view contents) {
+    const auto bad = dir.write("bad.jsonl", contents);
+    return data_error([&] { load_arena_hard_judgments(bad); });
+  };
+  EXPECT_EQ(load(R"({"uid": "a", "judge": "j", "model": "m", "games": []})"),
+            f + ":1: field \"games\" must be an array of one or two games");
+  EXPECT_EQ(load(R"({"uid": "a", "judge": "j", "model": "m", "games": [{"score": 3}]})"),
+            f + ":1: \"games\"[0].\"score\" is a number, not a string or null");
+  EXPECT_EQ(load(R"({"uid": "a", "model": "m", "games": [null]})"),
+            f + ":1: missing field \"judge\"");
+  EXPECT_EQ(load(R"({"uid": "a", "model": "m", "messages": []})"),
+            f + ":1: this is a model answer, not a judgment record (it has no \"games\")");
+  const auto answers =
+      dir.write("answers.jsonl",
+                R"({"uid": "a", "model": "m", "messages": [{"role": "assistant", "content": "x"}]})"
+                "\n");
+  EXPECT_FALSE(is_arena_hard_judgment_file(answers));
+  EXPECT_EQ(load_arena_hard_answers(answers).at(0).answer, "x");
+}
+
 }  // namespace
 }  // namespace rbench
