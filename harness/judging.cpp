@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <tbb/parallel_for_each.h>
+#include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -130,7 +131,15 @@ JudgingSummary judge_run(Store& store, std::int64_t run_id, const std::vector<Su
     if (status == "no_baseline") ++summary.no_baseline;
     if (status == "no_answer") ++summary.no_answer;
   };
-  tbb::task_arena arena(std::max(1, judge.concurrency));
+  // Judge calls block on the network: allow more threads than cores (as the runner does), or
+  // TBB caps the arena at the core count and --judge-concurrency is silently not honoured.
+  const int concurrency = std::max(1, judge.concurrency);
+  tbb::global_control parallelism(
+      tbb::global_control::max_allowed_parallelism,
+      std::max<std::size_t>(static_cast<std::size_t>(concurrency) + 1,
+                            tbb::global_control::active_value(
+                                tbb::global_control::max_allowed_parallelism)));
+  tbb::task_arena arena(concurrency);
   arena.execute([&] {
     tbb::parallel_for_each(todo.begin(), todo.end(), [&](const Game& g) {
       if (stop.stop_requested()) return;
