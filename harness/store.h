@@ -77,9 +77,43 @@ struct JudgmentRecord {
   std::string created_at;  // put_judgment stamps "now" when empty
 };
 
+// One probe (harness/probe): a latency sweep, a memory measurement or the harness ceiling. Its
+// summary is the probe JSON document (harness/probe/probe_json.h), written when it finishes.
+struct ProbeRecord {
+  std::int64_t id = 0;
+  std::int64_t run_id = 0;
+  std::string kind;          // "latency", "memory", "ceiling"
+  std::string model;         // the model or engine probed ("" for the ceiling)
+  std::string config_json;   // what was asked (flags), as JSON
+  std::string result_json;   // the probe JSON document; "" while running or after a crash
+  std::string created_at;    // put_probe stamps "now" when empty
+  std::string finished_at;   // "" while running
+};
+
+// One request of a latency probe, stored as it finishes, so a killed probe keeps what it measured.
+// Times in seconds from the start of its step; -1 = unknown.
+struct ProbeRequestRecord {
+  std::int64_t probe_id = 0;
+  int step = 0;            // index of the load step in the sweep
+  std::string load;        // "concurrency" or "rate"
+  double load_value = 0;   // requests in flight, or requests per second (inf: all at once)
+  int index = 0;           // request number within the step
+  double scheduled_s = -1; // when the arrival process wanted it sent (rate steps)
+  double start_s = -1;     // when it was sent
+  bool ok = false;
+  std::string error_kind;  // "" when ok
+  std::string error;
+  std::int64_t input_tokens = -1;
+  std::int64_t output_tokens = -1;
+  bool tokens_from_usage = false;  // false: counted with the tokenizer (or unknown)
+  double ttft_s = -1;
+  double e2e_s = -1;
+  std::vector<double> itl_s;  // inter-token (inter-chunk) latencies
+};
+
 class Store {
  public:
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens or creates the file, enables WAL, creates or migrates the schema.
   // Throws rbench::Error naming the file on failure or on a newer schema than this build knows.
@@ -118,6 +152,15 @@ class Store {
   std::int64_t put_judgment(const JudgmentRecord& record);
   // All judgments, or those of one run, ordered by run, suite, item, model, judge, game.
   std::vector<JudgmentRecord> judgments(std::optional<std::int64_t> run_id = std::nullopt);
+
+  // Probes (schema v5). put_probe inserts (id == 0) or updates the row with that id, and returns
+  // the id. Thread-safe.
+  std::int64_t put_probe(const ProbeRecord& record);
+  void finish_probe(std::int64_t probe_id, const std::string& result_json);
+  std::vector<ProbeRecord> probes(std::optional<std::int64_t> run_id = std::nullopt);
+  // Inserts or replaces the request (probe_id, step, index). Thread-safe.
+  void put_probe_request(const ProbeRequestRecord& record);
+  std::vector<ProbeRequestRecord> probe_requests(std::int64_t probe_id);
 
   const std::filesystem::path& path() const { return path_; }
 

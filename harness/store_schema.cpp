@@ -121,8 +121,45 @@ CREATE INDEX judgments_by_suite ON judgments (suite, judge, baseline_model);
 )sql");
 }
 
-constexpr std::array<Migration, 4> kMigrations = {create_v1, add_execution_columns_v2,
-                                                  add_verdict_columns_v3, add_judgments_v4};
+// Version 5: latency, memory and ceiling probes (harness/probe), and every request of a latency
+// probe as it finished. A probe's result_json is its probe JSON document, written at the end.
+void add_probes_v5(sqlite3* db, const std::filesystem::path& path) {
+  sqlite::exec(db, path, R"sql(
+CREATE TABLE probes (
+  id          INTEGER PRIMARY KEY,
+  run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  kind        TEXT NOT NULL,
+  model       TEXT NOT NULL,
+  config_json TEXT NOT NULL,
+  result_json TEXT,
+  created_at  TEXT NOT NULL,
+  finished_at TEXT
+);
+CREATE TABLE probe_requests (
+  probe_id          INTEGER NOT NULL REFERENCES probes(id) ON DELETE CASCADE,
+  step              INTEGER NOT NULL,
+  load              TEXT NOT NULL,
+  load_value        REAL NOT NULL,
+  idx               INTEGER NOT NULL,
+  scheduled_s       REAL,
+  start_s           REAL,
+  ok                INTEGER NOT NULL,
+  error_kind        TEXT,
+  error             TEXT,
+  input_tokens      INTEGER,
+  output_tokens     INTEGER,
+  tokens_from_usage INTEGER NOT NULL,
+  ttft_s            REAL,
+  e2e_s             REAL,
+  itl_json          TEXT NOT NULL,
+  PRIMARY KEY (probe_id, step, idx)
+);
+)sql");
+}
+
+constexpr std::array<Migration, 5> kMigrations = {create_v1, add_execution_columns_v2,
+                                                  add_verdict_columns_v3, add_judgments_v4,
+                                                  add_probes_v5};
 
 }  // namespace
 
