@@ -25,6 +25,11 @@ struct SamplingParams {
   std::optional<std::uint64_t> seed;
   std::optional<std::string> reasoning_effort;  // o1-style "low" | "medium" | "high"
   std::vector<std::string> stop;                // stop strings (not part of the output)
+  // Output-length control for latency probes (vLLM's extensions, honoured by rbench serve and
+  // the mock): keep generating past the end-of-sequence token until max_tokens, or at least
+  // min_tokens before it may end. Sent only when set: OpenAI's own API rejects them.
+  bool ignore_eos = false;
+  std::optional<int> min_tokens;
 };
 
 struct ChatRequest {

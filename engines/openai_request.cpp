@@ -98,6 +98,8 @@ std::string build_request_body(const ModelProfile& profile, const ChatRequest& r
   if (effort && !raw) {
     body.AddMember("reasoning_effort", string_value(*effort, a), a);
   }
+  if (s.ignore_eos) body.AddMember("ignore_eos", Value(true), a);
+  if (s.min_tokens) body.AddMember("min_tokens", Value(*s.min_tokens), a);
   body.AddMember("stream", Value(stream), a);
   if (stream && profile.stream_include_usage) {
     Value options(rapidjson::kObjectType);

@@ -82,24 +82,24 @@ struct JudgmentRecord {
 struct ProbeRecord {
   std::int64_t id = 0;
   std::int64_t run_id = 0;
-  std::string kind;          // "latency", "memory", "ceiling"
-  std::string model;         // the model or engine probed ("" for the ceiling)
-  std::string config_json;   // what was asked (flags), as JSON
-  std::string result_json;   // the probe JSON document; "" while running or after a crash
-  std::string created_at;    // put_probe stamps "now" when empty
-  std::string finished_at;   // "" while running
+  std::string kind;         // "latency", "memory", "ceiling"
+  std::string model;        // the model or engine probed ("" for the ceiling)
+  std::string config_json;  // what was asked (flags), as JSON
+  std::string result_json;  // the probe JSON document; "" while running or after a crash
+  std::string created_at;   // put_probe stamps "now" when empty
+  std::string finished_at;  // "" while running
 };
 
 // One request of a latency probe, stored as it finishes, so a killed probe keeps what it measured.
 // Times in seconds from the start of its step; -1 = unknown.
 struct ProbeRequestRecord {
   std::int64_t probe_id = 0;
-  int step = 0;            // index of the load step in the sweep
-  std::string load;        // "concurrency" or "rate"
-  double load_value = 0;   // requests in flight, or requests per second (inf: all at once)
-  int index = 0;           // request number within the step
-  double scheduled_s = -1; // when the arrival process wanted it sent (rate steps)
-  double start_s = -1;     // when it was sent
+  int step = 0;             // index of the load step in the sweep
+  std::string load;         // "concurrency" or "rate"
+  double load_value = 0;    // requests in flight, or requests per second (inf: all at once)
+  int index = 0;            // request number within the step
+  double scheduled_s = -1;  // when the arrival process wanted it sent (rate steps)
+  double start_s = -1;      // when it was sent
   bool ok = false;
   std::string error_kind;  // "" when ok
   std::string error;

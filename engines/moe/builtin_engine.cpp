@@ -197,7 +197,10 @@ class BuiltinEngine::Scheduler {
       ++s.generated;
       s.last = token;
       const auto& stops = s.request.stop_ids;
-      const bool is_stop = std::find(stops.begin(), stops.end(), token) != stops.end();
+      // Before min_tokens a stop token is generated text like any other (vLLM's min_tokens masks
+      // it instead; keeping it costs nothing here and keeps the sampler untouched).
+      const bool is_stop = s.generated > s.request.min_tokens &&
+                           std::find(stops.begin(), stops.end(), token) != stops.end();
       {
         std::lock_guard lock(s.mutex);
         if (!is_stop) s.tokens.push_back(token);
@@ -391,7 +394,8 @@ Completion BuiltinEngine::complete(const ChatRequest& request, TokenSink* sink,
   g.sampler.top_k = s.top_k.value_or(0);
   g.sampler.seed = s.seed.value_or(0);
   g.max_tokens = s.max_tokens.value_or(options_.default_max_tokens);
-  g.stop_ids = stop_ids();
+  if (!s.ignore_eos) g.stop_ids = stop_ids();
+  g.min_tokens = std::max(0, s.min_tokens.value_or(0));
 
   // The template opened <think>: the text starts inside the reasoning. A raw completion has no
   // template and no reasoning: all of it is the answer, a <think> in it left for the scorer.

@@ -41,6 +41,7 @@ struct GenerateRequest {
   SamplerOptions sampler;
   int max_tokens = 256;
   std::vector<std::int32_t> stop_ids;  // EOS and the like; the stop token is reported, not kept
+  int min_tokens = 0;  // stop tokens are kept from ending the sequence before this many
 };
 
 struct GenerateResult {

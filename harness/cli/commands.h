@@ -29,5 +29,7 @@ void add_sandbox_command(CLI::App& app, int& exit_code);
 void add_rescore_command(CLI::App& app, int& exit_code);
 void add_grade_command(CLI::App& app, int& exit_code);
 void add_import_command(CLI::App& app, int& exit_code);
+void add_probe_command(CLI::App& app, int& exit_code);
+void add_probe_latency(CLI::App& probe, int& exit_code);  // in probe_latency_command.cpp
 
 }  // namespace rbench::cli

@@ -64,6 +64,8 @@ struct Call {
   bool stream = false;
   bool include_usage = false;
   std::optional<long> max_tokens;
+  bool ignore_eos = false;  // vLLM's output-length controls, for latency probes
+  long min_tokens = 0;
   std::vector<std::string> stop;  // honoured by the raw-text route only
   // Chat: the game when a user message is a pairwise-judge-v1 prompt (the judge mode), and
   // whether an assistant message follows up on an earlier reply.
@@ -152,6 +154,11 @@ Call read_call(const std::string& body, bool text) {
       break;
     }
   }
+  call.ignore_eos = doc.HasMember("ignore_eos") && doc["ignore_eos"].IsBool() &&
+                    doc["ignore_eos"].GetBool();
+  if (doc.HasMember("min_tokens") && doc["min_tokens"].IsInt64()) {
+    call.min_tokens = static_cast<long>(std::max<std::int64_t>(0, doc["min_tokens"].GetInt64()));
+  }
   return call;
 }
 
@@ -193,6 +200,7 @@ void MockOpenAIServer::Impl::handle(const httplib::Request& req, httplib::Respon
       : call.judge_game ? mock::make_judge_reply(*call.judge_game, call.has_assistant_message,
                                                  options.reasoning_style, call.max_tokens)
                         : mock::make_reply(call.question, options.reasoning_style, call.max_tokens);
+  mock::extend_reply(reply, call.min_tokens, call.max_tokens, call.ignore_eos);
   if (call.stream && !options.json_for_streaming) {
     return stream(res, std::move(ids), std::move(reply), call.prompt_tokens, call.include_usage,
                   fault, text);

@@ -324,4 +324,19 @@ wire::Usage usage_of(const Reply& reply, long prompt_tokens, bool details) {
   return u;
 }
 
+void extend_reply(Reply& reply, long min_tokens, std::optional<long> max_tokens,
+                  bool ignore_eos) {
+  long target = min_tokens;
+  if (ignore_eos && max_tokens) target = std::max(target, *max_tokens);
+  if (max_tokens) target = std::min(target, *max_tokens);
+  static constexpr std::string_view kFiller[] = {"and ", "the ", "next ", "word ", "is ", "here "};
+  std::size_t k = 0;
+  while (static_cast<long>(reply.tokens.size()) < target) {
+    reply.tokens.push_back({std::string(kFiller[k++ % std::size(kFiller)]), false});
+  }
+  if (ignore_eos && max_tokens && static_cast<long>(reply.tokens.size()) >= *max_tokens) {
+    reply.finish_reason = "length";
+  }
+}
+
 }  // namespace rbench::mock

@@ -49,6 +49,11 @@ std::string answer_text(std::string_view question);
 Reply make_reply(std::string_view question, MockReasoningStyle style,
                  std::optional<long> max_tokens);
 
+// Output-length control as vLLM honours it (for latency probes): with `ignore_eos` the reply
+// runs on with filler answer tokens up to max_tokens (finish "length"); with `min_tokens` it
+// runs on to at least that many (finish unchanged). A reply already long enough is left as it is.
+void extend_reply(Reply& reply, long min_tokens, std::optional<long> max_tokens, bool ignore_eos);
+
 // Markers in a judged question that make the mock judge misbehave (see mock_openai_server.h).
 inline constexpr std::string_view kJudgeGarbageMarker = "JUDGE_GARBAGE";
 inline constexpr std::string_view kJudgeRefuseMarker = "JUDGE_REFUSE";

@@ -120,6 +120,15 @@ ParsedRequest parse_request(const std::string& body, int max_tokens_cap, bool te
   s.top_p = number("top_p", 0, 1);
   if (auto k = number("top_k", -1, 1e9)) s.top_k = static_cast<int>(*k);
   if (!r.error.empty()) return r;
+  if (auto m = number("min_tokens", 0, 1e9)) s.min_tokens = static_cast<int>(*m);
+  if (!r.error.empty()) return r;
+  if (doc.HasMember("ignore_eos") && !doc["ignore_eos"].IsNull()) {
+    if (!doc["ignore_eos"].IsBool()) {
+      r.error = "'ignore_eos' must be a boolean";
+      return r;
+    }
+    s.ignore_eos = doc["ignore_eos"].GetBool();
+  }
   if (doc.HasMember("seed") && !doc["seed"].IsNull()) {
     if (!doc["seed"].IsUint64()) {
       r.error = "'seed' must be a non-negative integer";

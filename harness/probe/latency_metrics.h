@@ -59,11 +59,11 @@ struct StepSummary {
   std::int64_t input_tokens = 0, output_tokens = 0;
   bool tokens_from_usage = true;  // every ok request's counts came from the server's usage
   Distribution ttft_ms, tpot_ms, itl_ms, e2e_ms;
-  double request_throughput = 0;   // ok requests / s
-  double output_throughput = 0;    // output tokens / s
-  double total_throughput = 0;     // (input + output) tokens / s
-  std::size_t good = 0;            // ok requests meeting the SLOs (all ok ones without SLOs)
-  double goodput = 0;              // good / s
+  double request_throughput = 0;  // ok requests / s
+  double output_throughput = 0;   // output tokens / s
+  double total_throughput = 0;    // (input + output) tokens / s
+  std::size_t good = 0;           // ok requests meeting the SLOs (all ok ones without SLOs)
+  double goodput = 0;             // good / s
   // The per-request values behind the distributions (ms), kept for CDFs and the perf gate.
   std::vector<double> ttft_samples, tpot_samples, itl_samples, e2e_samples;
 };

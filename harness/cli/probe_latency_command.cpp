@@ -1,0 +1,304 @@
+// `rbench probe latency`: TTFT, TPOT, ITL, end-to-end latency, throughput and goodput of a model
+// under a sweep of concurrency levels or arrival rates (harness/probe/latency_probe.h).
+#include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <memory>
+#include <optional>
+
+#include "engines/model_profile.h"
+#include "engines/moe/builtin_engine.h"
+#include "engines/openai_client.h"
+#include "harness/cli/commands.h"
+#include "harness/error.h"
+#include "harness/interrupts.h"
+#include "harness/probe/latency_probe.h"
+#include "harness/probe/probe_json.h"
+#include "harness/progress.h"
+#include "harness/store.h"
+#include "harness/version.h"
+
+namespace rbench::cli {
+namespace {
+
+struct LatencyOptions {
+  std::string model;
+  std::string engine = "openai";
+  std::string base_url;
+  std::string api_model;
+  std::string tokenizer;
+  int max_batch = 8;
+  std::string concurrency;
+  std::string rate;
+  double burstiness = 1;
+  int requests = 32;
+  double max_step_s = 120;
+  int max_in_flight = 256;
+  int input_tokens = 256;
+  int output_tokens = 128;
+  double spread = 0;
+  bool ignore_eos = false;
+  bool min_tokens = false;
+  std::optional<double> slo_ttft_ms, slo_tpot_ms, slo_e2e_ms;
+  std::uint64_t seed = 0;
+  int warmup = 1;
+  std::string db;
+  std::string run;
+  std::string json;
+};
+
+std::string now_iso8601() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string config_json(const LatencyOptions& o) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  const auto text = [&](const char* k, const std::string& v) {
+    if (v.empty()) return;
+    w.Key(k);
+    w.String(v.c_str());
+  };
+  text("model", o.model);
+  text("engine", o.engine);
+  text("base_url", o.base_url);
+  text("api_model", o.api_model);
+  text("tokenizer", o.tokenizer);
+  text("concurrency", o.concurrency);
+  text("rate", o.rate);
+  w.Key("burstiness");
+  w.Double(o.burstiness);
+  w.Key("requests_per_step");
+  w.Int(o.requests);
+  w.Key("max_step_s");
+  w.Double(o.max_step_s);
+  w.Key("input_tokens");
+  w.Int(o.input_tokens);
+  w.Key("output_tokens");
+  w.Int(o.output_tokens);
+  w.Key("length_spread");
+  w.Double(o.spread);
+  w.Key("ignore_eos");
+  w.Bool(o.ignore_eos);
+  w.Key("min_tokens");
+  w.Bool(o.min_tokens);
+  w.Key("seed");
+  w.Uint64(o.seed);
+  if (o.engine == "builtin") {
+    w.Key("max_batch");
+    w.Int(o.max_batch);
+  }
+  w.EndObject();
+  return buffer.GetString();
+}
+
+std::string ms(const probe::Distribution& d, double v) {
+  return d.count ? fmt::format("{:.1f}", v) : "-";
+}
+
+void print_table(const std::vector<probe::StepSummary>& steps, bool slo) {
+  fmt::print(
+      "| load | ok / sent | req/s | out tok/s | TTFT ms p50 / p99 | TPOT ms p50 / p99 | "
+      "ITL ms p50 / p99 | E2E ms p50 / p99 |{}\n",
+      slo ? " goodput req/s |" : "");
+  fmt::print("|---|---|---|---|---|---|---|---|{}\n", slo ? "---|" : "");
+  for (const probe::StepSummary& s : steps) {
+    const std::string load = s.load == "concurrency" ? fmt::format("{} in flight", s.load_value)
+                             : std::isfinite(s.load_value) ? fmt::format("{}/s", s.load_value)
+                                                           : std::string("all at once");
+    fmt::print("| {} | {} / {} | {:.2f} | {:.1f} | {} / {} | {} / {} | {} / {} | {} / {} |{}\n",
+               load, s.ok, s.requests, s.request_throughput, s.output_throughput,
+               ms(s.ttft_ms, s.ttft_ms.median), ms(s.ttft_ms, s.ttft_ms.p99),
+               ms(s.tpot_ms, s.tpot_ms.median), ms(s.tpot_ms, s.tpot_ms.p99),
+               ms(s.itl_ms, s.itl_ms.median), ms(s.itl_ms, s.itl_ms.p99),
+               ms(s.e2e_ms, s.e2e_ms.median), ms(s.e2e_ms, s.e2e_ms.p99),
+               slo ? fmt::format(" {:.2f} ({} of {}) |", s.goodput, s.good, s.ok) : "");
+  }
+  for (const probe::StepSummary& s : steps) {
+    if (s.failed == 0) continue;
+    std::string kinds;
+    for (const auto& [kind, n] : s.failures)
+      kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", n, kind);
+    fmt::print("step {}: {} failed requests ({}), left out of every latency figure\n", s.step + 1,
+               s.failed, kinds);
+  }
+  if (!steps.empty() && !steps.front().tokens_from_usage) {
+    fmt::print(
+        "note: some token counts are not the server's usage (counted with the tokenizer, "
+        "or one per streamed chunk)\n");
+  }
+}
+
+int probe_latency(const LatencyOptions& o) {
+  probe::LatencyProbeOptions options;
+  if (o.concurrency.empty() && o.rate.empty()) {
+    options.steps = probe::parse_steps("concurrency", "1,2,4");
+  }
+  if (!o.concurrency.empty()) options.steps = probe::parse_steps("concurrency", o.concurrency);
+  if (!o.rate.empty()) {
+    for (const auto& s : probe::parse_steps("rate", o.rate)) options.steps.push_back(s);
+  }
+  if (o.input_tokens < 1 || o.output_tokens < 1) {
+    throw UsageError("probe latency: --input-tokens and --output-tokens must be >= 1");
+  }
+  if (o.spread < 0 || o.spread >= 1) {
+    throw UsageError("probe latency: --length-spread must be in [0, 1)");
+  }
+  options.requests_per_step = o.requests;
+  options.max_step_s = o.max_step_s;
+  options.burstiness = o.burstiness;
+  options.max_in_flight = o.max_in_flight;
+  options.warmup_requests = o.warmup;
+  options.workload.input = {o.input_tokens, o.spread};
+  options.workload.output = {o.output_tokens, o.spread};
+  options.workload.seed = o.seed;
+  options.ignore_eos = o.ignore_eos;
+  options.min_tokens = o.min_tokens;
+  options.slo = {o.slo_ttft_ms, o.slo_tpot_ms, o.slo_e2e_ms};
+  options.seed = o.seed;
+  options.sampling.temperature = 0.0;
+
+  std::unique_ptr<Engine> engine;
+  std::optional<moe::Tokenizer> tokenizer;
+  std::string model_name;
+  if (o.engine == "builtin") {
+    auto builtin =
+        moe::BuiltinEngine::open(o.model, moe::BuiltinEngineOptions::with_max_batch(o.max_batch));
+    const std::filesystem::path dir(o.model);
+    model_name =
+        "builtin:" + (dir.filename().empty() ? dir.parent_path() : dir).filename().string();
+    if (std::filesystem::exists(dir / "tokenizer.json")) {
+      tokenizer = moe::Tokenizer::load(dir / "tokenizer.json");
+    }
+    engine = std::move(builtin);
+  } else if (o.engine == "openai") {
+    ModelProfile profile = resolve_profile(o.model, bundled_data_dir() / "models");
+    if (!o.base_url.empty()) profile.base_url = o.base_url;
+    if (!o.api_model.empty()) profile.api_model = o.api_model;
+    // A probe measures each request once: retries would hide the failure inside a slow request.
+    profile.max_attempts = 1;
+    model_name = !o.api_model.empty() ? o.api_model : profile.name;
+    engine = std::make_unique<OpenAIClient>(profile);
+  } else {
+    throw UsageError(
+        fmt::format("probe latency: --engine '{}' is not one of openai, builtin", o.engine));
+  }
+  if (!o.tokenizer.empty()) {
+    std::filesystem::path t(o.tokenizer);
+    if (std::filesystem::is_directory(t)) t /= "tokenizer.json";
+    tokenizer = moe::Tokenizer::load(t);
+  }
+
+  std::optional<Store> store;
+  ProbeRecord record;
+  if (!o.db.empty()) {
+    store.emplace(o.db);
+    const std::string run = o.run.empty() ? "probe-latency-" + model_name : o.run;
+    const RunInfo info = store->open_run(run, config_json(o), version(), git_sha());
+    record.run_id = info.id;
+    record.kind = "latency";
+    record.model = model_name;
+    record.config_json = config_json(o);
+    record.id = store->put_probe(record);
+    fmt::print(stderr, "probe {} in run '{}' -> {}\n", record.id, run, store->path().string());
+  }
+
+  Progress progress(stderr, false);
+  InterruptWatcher interrupts([&progress](const std::string& line) { progress.message(line); });
+  probe::ProbeHeader header{.kind = "latency",
+                            .model = model_name,
+                            .engine = engine->describe(),
+                            .started_at = now_iso8601(),
+                            .config_json = config_json(o)};
+  const std::vector<probe::StepSummary> steps = probe::run_latency_probe(
+      *engine, options, tokenizer ? &*tokenizer : nullptr, store ? &*store : nullptr, record.id,
+      [](const std::string& line) { fmt::print(stderr, "{}\n", line); }, interrupts.cancel());
+  header.finished_at = now_iso8601();
+  const std::string json = probe::latency_probe_json(header, options.slo, steps);
+  if (store) {
+    store->finish_probe(record.id, json);
+    store->finish_run(record.run_id);
+  }
+  if (!o.json.empty()) {
+    std::ofstream out(o.json, std::ios::binary);
+    out << json << '\n';
+    if (!out) throw Error(fmt::format("probe latency: cannot write {}", o.json));
+  }
+  print_table(steps, !options.slo.empty());
+  return interrupts.cancel().stop_requested() ? kExitInterrupted : kExitOk;
+}
+
+}  // namespace
+
+void add_probe_latency(CLI::App& probe, int& exit_code) {
+  auto o = std::make_shared<LatencyOptions>();
+  CLI::App* cmd = probe.add_subcommand(
+      "latency",
+      "TTFT, TPOT, inter-token and end-to-end latency, throughput and goodput under a sweep of "
+      "concurrency levels or arrival rates");
+  cmd->add_option("--model", o->model, "Model profile (or checkpoint dir with --engine builtin)")
+      ->required();
+  cmd->add_option("--engine", o->engine, "openai (an endpoint) or builtin (in process)")
+      ->capture_default_str();
+  cmd->add_option("--base-url", o->base_url, "Endpoint base URL (overrides the profile's)");
+  cmd->add_option("--api-model", o->api_model, "Model name sent to the endpoint");
+  cmd->add_option("--tokenizer", o->tokenizer,
+                  "tokenizer.json (or its folder): exact prompt lengths, and output counts "
+                  "where the server sends no usage");
+  cmd->add_option("--max-batch", o->max_batch, "--engine builtin: sequences decoded together")
+      ->capture_default_str();
+  cmd->add_option("--concurrency", o->concurrency,
+                  "Closed-loop steps: requests in flight, e.g. 1,2,4,8 (default 1,2,4)");
+  cmd->add_option("--rate", o->rate,
+                  "Open-loop steps: requests per second, e.g. 0.5,1,2,inf (inf: all at once)");
+  cmd->add_option("--burstiness", o->burstiness,
+                  "Rate steps: gamma shape of the gaps (1 = Poisson, < 1 burstier)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--requests", o->requests, "Requests per step")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-step-seconds", o->max_step_s,
+                  "Stop sending after this long in a step (in-flight requests get 30 s more)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-in-flight", o->max_in_flight, "Rate steps: cap on concurrent requests")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--input-tokens", o->input_tokens, "Prompt length in tokens")
+      ->capture_default_str();
+  cmd->add_option("--output-tokens", o->output_tokens, "Output length asked for (max_tokens)")
+      ->capture_default_str();
+  cmd->add_option("--length-spread", o->spread,
+                  "Draw lengths uniformly within +-this fraction of the mean (0: fixed)")
+      ->capture_default_str();
+  cmd->add_flag("--ignore-eos", o->ignore_eos,
+                "Ask the server to generate exactly --output-tokens (vLLM's ignore_eos; rbench "
+                "serve and the mock honour it)");
+  cmd->add_flag("--min-tokens", o->min_tokens,
+                "Ask for at least --output-tokens (vLLM's min_tokens)");
+  cmd->add_option("--slo-ttft-ms", o->slo_ttft_ms, "Goodput: TTFT at most this (ms)");
+  cmd->add_option("--slo-tpot-ms", o->slo_tpot_ms, "Goodput: TPOT at most this (ms)");
+  cmd->add_option("--slo-e2e-ms", o->slo_e2e_ms, "Goodput: end-to-end at most this (ms)");
+  cmd->add_option("--seed", o->seed, "Seeds prompts, lengths and arrivals")->capture_default_str();
+  cmd->add_option("--warmup", o->warmup, "Unmeasured requests before the sweep")
+      ->capture_default_str();
+  cmd->add_option("--db", o->db, "Store every request and the summary in this SQLite file");
+  cmd->add_option("--run", o->run, "Run name in the store (default probe-latency-MODEL)");
+  cmd->add_option("--json", o->json, "Write the probe JSON (for `rbench perf compare`)");
+  cmd->callback([o, &exit_code] { exit_code = probe_latency(*o); });
+}
+
+}  // namespace rbench::cli
