@@ -29,5 +29,6 @@ void add_sandbox_command(CLI::App& app, int& exit_code);
 void add_rescore_command(CLI::App& app, int& exit_code);
 void add_grade_command(CLI::App& app, int& exit_code);
 void add_import_command(CLI::App& app, int& exit_code);
+void add_perf_command(CLI::App& app, int& exit_code);  // perf compare (a group: more to come)
 
 }  // namespace rbench::cli
