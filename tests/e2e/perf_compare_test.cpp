@@ -102,5 +102,16 @@ TEST(PerfCompareCli, BadFilesExitTwoNamingTheFile) {
   EXPECT_NE(run_rbench({"perf"}, output), 0) << output;
 }
 
+TEST(PerfCompareCli, HelpDescribesTheGate) {
+  std::string output;
+  ASSERT_EQ(run_rbench({"perf", "--help"}, output), 0) << output;
+  EXPECT_NE(output.find("compare"), std::string::npos) << output;
+  ASSERT_EQ(run_rbench({"perf", "compare", "--help"}, output), 0) << output;
+  for (const char* flag : {"Mann-Whitney", "--min-effect", "--alpha", "--filter", "--markdown",
+                           "--json", "--fail-on-inconclusive"}) {
+    EXPECT_NE(output.find(flag), std::string::npos) << flag << " missing from:\n" << output;
+  }
+}
+
 }  // namespace
 }  // namespace rbench::test
