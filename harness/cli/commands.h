@@ -31,5 +31,6 @@ void add_grade_command(CLI::App& app, int& exit_code);
 void add_import_command(CLI::App& app, int& exit_code);
 void add_probe_command(CLI::App& app, int& exit_code);
 void add_probe_latency(CLI::App& probe, int& exit_code);  // in probe_latency_command.cpp
+void add_perf_command(CLI::App& app, int& exit_code);  // perf compare (a group: more to come)
 
 }  // namespace rbench::cli
