@@ -11,6 +11,10 @@
 
 namespace rbench::http {
 
+namespace {
+constexpr std::size_t kServerThreads = 128;  // connections served at once
+}  // namespace
+
 std::string openai_error_json(std::string_view message, std::string_view type, int code) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -37,6 +41,11 @@ int start_local_server(httplib::Server& server, const std::string& host, int por
                       "application/json");
     }
   });
+  // httplib serves each connection on a pool thread, 8 by default on a small machine: a client
+  // holding more keep-alive connections than that waits for one to time out, which a latency
+  // probe at concurrency 8 measured as a 1 s TTFT. Loopback servers get a larger pool.
+  // (httplib takes ownership of the raw pointer it asks for.)
+  server.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
   const int bound =
       port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound <= 0) throw Error(fmt::format("{}: cannot listen on {}:{} (in use?)", who, host, port));
