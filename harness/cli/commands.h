@@ -30,4 +30,10 @@ void add_rescore_command(CLI::App& app, int& exit_code);
 void add_grade_command(CLI::App& app, int& exit_code);
 void add_import_command(CLI::App& app, int& exit_code);
 
+// `rbench probe` and its subcommands (probe_command.cpp; latency is added by its own file).
+void add_probe_command(CLI::App& app, int& exit_code);
+void add_probe_memory(CLI::App& probe, int& exit_code);
+void add_probe_ceiling(CLI::App& probe, int& exit_code);
+void add_probe_latency(CLI::App& probe, int& exit_code);
+
 }  // namespace rbench::cli
