@@ -10,6 +10,7 @@
 
 #include "common/temp_dir.h"
 #include "engines/moe/random_checkpoint.h"
+#include "engines/moe/safetensors.h"
 #include "harness/error.h"
 #include "harness/probe/probe_header.h"
 
@@ -176,6 +177,26 @@ TEST(MemoryProbe, MeasuresATinyCheckpoint) {
   EXPECT_STREQ(doc["figures"]["device"]["name"].GetString(), "cpu");
   EXPECT_GE(doc["assumptions"].Size(), 5u);
   EXPECT_NE(memory_report_table(r).find("device: cpu"), std::string::npos);
+}
+
+TEST(MemoryProbe, MtpLayersOnDiskAreCountedAsNotLoaded) {
+  testing::TempDir dir;
+  const moe::ModelConfig c = moe::tiny_config("v3", 300);
+  const auto model = dir.path() / "tiny";
+  moe::write_random_checkpoint(model, c, {.dtype = moe::DType::f32, .seed = 1});
+  // An MTP module's tensor in a second file, as layer 3 of a 3-layer model: on disk, not loaded.
+  const moe::TensorToWrite mtp{
+      "model.layers.3.enorm.weight", moe::DType::f32, {64}, std::vector<std::byte>(64 * 4)};
+  moe::write_safetensors(model / "mtp.safetensors", std::span(&mtp, 1));
+  MemoryProbeOptions o;
+  o.model_dir = model;
+  o.context = 8;
+  o.memory_budget_gib = 1;
+  const MemoryReport r = probe_memory(o);
+  ASSERT_TRUE(r.measured);
+  EXPECT_EQ(r.measured->checkpoint_bytes_not_loaded, 64 * 4);
+  EXPECT_EQ(r.measured->checkpoint_bytes_by_dtype.at("F32"),
+            4 * moe::count_parameters(c).total + 64 * 4);
 }
 
 TEST(MemoryProbe, RefusesBadOptionsNamingTheFlag) {
