@@ -1,5 +1,6 @@
 // The memory probe's figures: analytic from the config, measured by loading the checkpoint and
-// running one forward pass. Output (table, JSON) is in memory_probe_output.cpp.
+// running one forward pass. The table is in memory_probe_table.cpp, the JSON document in
+// memory_probe_json.cpp.
 #include "harness/probe/memory_probe.h"
 
 #include <fmt/format.h>
