@@ -2,6 +2,8 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+
 namespace rbench::moe {
 namespace {
 
@@ -96,10 +98,42 @@ WeightBytes weight_bytes(const ModelConfig& c) {
   }
   const std::int64_t quantised = p.total - high_precision;
   WeightBytes b;
+  b.f32 = 4 * p.total;
   b.bf16 = 2 * p.total;
-  // One f32 scale per 128 x 128 block: 4 / 16384 bytes per weight, counted on average.
-  b.fp8 = 2 * high_precision + quantised + quantised * 4 / (128 * 128);
+  // One f32 scale per block (128 x 128 unless the config says otherwise): 4 / 16384 bytes per
+  // weight, counted on average.
+  const std::int64_t block =
+      c.quantization
+          ? static_cast<std::int64_t>(c.quantization->block_rows) * c.quantization->block_cols
+          : 128 * 128;
+  b.fp8_kept_bf16_params = high_precision;
+  b.fp8_scale_bytes = quantised * 4 / block;
+  b.fp8 = 2 * high_precision + quantised + b.fp8_scale_bytes;
   return b;
+}
+
+std::int64_t forward_workspace_bytes(const ModelConfig& c, std::int64_t n, std::int64_t seqs) {
+  const std::int64_t h = c.hidden_size;
+  const std::int64_t heads = c.num_attention_heads;
+  const std::int64_t residual = 3 * n * h;  // h, x, out
+  const std::int64_t q = n * heads * c.qk_head_dim();
+  const std::int64_t attention =
+      q +
+      std::max<std::int64_t>(n * c.q_lora_rank.value_or(0),
+                             n * (c.kv_lora_rank + c.qk_rope_head_dim) + n * heads * c.v_head_dim);
+  std::int64_t mlp = 0;
+  const bool any_dense =
+      c.n_routed_experts == 0 || c.first_k_dense_replace > 0 || c.moe_layer_freq > 1;
+  if (any_dense) mlp = 2 * n * c.intermediate_size;
+  if (c.n_routed_experts > 0) {
+    const std::int64_t k = c.num_experts_per_tok;
+    const std::int64_t mi = c.moe_intermediate_size;
+    const std::int64_t experts_scratch = n * k * (2 * h + 2 * mi);
+    const std::int64_t shared = 2 * n * mi * c.n_shared_experts;
+    mlp = std::max(mlp, n * c.n_routed_experts + n * k * h + std::max(experts_scratch, shared));
+  }
+  const std::int64_t lm_head = seqs * (h + 2 * static_cast<std::int64_t>(c.vocab_size));
+  return 4 * (residual + std::max({attention, mlp, lm_head}));
 }
 
 std::int64_t peak_rss_bytes() {

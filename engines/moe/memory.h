@@ -34,13 +34,28 @@ struct KvCacheFigures {
 
 KvCacheFigures kv_cache_figures(const ModelConfig& config, int bytes_per_element = 2);
 
-// Bytes of the linear-layer weights in each storage format, from the counts: bf16 (2 bytes),
-// fp8 e4m3 (1 byte + one f32 scale per 128x128 block, embeddings/norms/router kept in bf16).
+// Bytes of the main model's weights (MTP modules excluded) in each storage format, from the
+// counts: f32 (4 bytes, for reference), bf16 (2 bytes), fp8 e4m3 as DeepSeek-V3 ships it (1 byte
+// per quantised weight + one f32 scale per 128x128 block; embeddings, LM head, norms, routers and
+// the noaux bias kept in bf16).
 struct WeightBytes {
+  std::int64_t f32 = 0;
   std::int64_t bf16 = 0;
   std::int64_t fp8 = 0;
+  std::int64_t fp8_kept_bf16_params = 0;  // parameters that stay bf16 in the fp8 layout
+  std::int64_t fp8_scale_bytes = 0;       // the f32 block scales, averaged per weight
 };
 WeightBytes weight_bytes(const ModelConfig& config);
+
+// Bytes of the activations one Model::forward call holds at its peak for `tokens` tokens spread
+// over `sequences` sequences, all f32, from the buffers model.cpp allocates: the residual stream
+// and its two scratch copies, plus the larger of attention's (q and q_a, or q, kv_a and o) and
+// the MLP's (dense: gate and up; MoE: router logits, per-slot outputs, every chosen expert's
+// gathered input, output, gate and up, or the shared experts' gate and up), or at the end the LM
+// head's normed rows and logits (and their copy) for each sequence's last token. Left out:
+// per-thread attention scores (threads x context floats) and routing bookkeeping.
+std::int64_t forward_workspace_bytes(const ModelConfig& config, std::int64_t tokens,
+                                     std::int64_t sequences);
 
 // Peak resident set size of this process (getrusage), in bytes.
 std::int64_t peak_rss_bytes();

@@ -33,4 +33,10 @@ void add_probe_command(CLI::App& app, int& exit_code);
 void add_probe_latency(CLI::App& probe, int& exit_code);  // in probe_latency_command.cpp
 void add_perf_command(CLI::App& app, int& exit_code);  // perf compare (a group: more to come)
 
+// `rbench probe` and its subcommands (probe_command.cpp; latency is added by its own file).
+void add_probe_command(CLI::App& app, int& exit_code);
+void add_probe_memory(CLI::App& probe, int& exit_code);
+void add_probe_ceiling(CLI::App& probe, int& exit_code);
+void add_probe_latency(CLI::App& probe, int& exit_code);
+
 }  // namespace rbench::cli

@@ -1,12 +1,188 @@
-// `rbench probe`: latency, memory and harness-ceiling probes.
+// `rbench probe ...`: measurements of the engine and of the harness itself, each printed as a
+// table, written as a probe JSON document (--json FILE, harness/probe/probe_json.h) and stored in
+// the probes table of a result store (--db FILE) under a run.
+//   latency  TTFT, TPOT, ITL, end to end, throughput, goodput (probe_latency_command.cpp)
+//   memory   parameters, weight bytes, KV cache (MLA latent vs multi-head), measured memory
+//   ceiling  streamed requests/s of rbench's own client against the mock server, and wrk's
+#include <fmt/format.h>
+
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+
 #include "harness/cli/commands.h"
+#include "harness/error.h"
+#include "harness/probe/ceiling_probe.h"
+#include "harness/probe/memory_probe.h"
+#include "harness/probe/probe_header.h"
+#include "harness/store.h"
+#include "harness/version.h"
 
 namespace rbench::cli {
+namespace {
+
+// Where a probe's document goes besides stdout.
+struct ProbeOutputs {
+  std::string json_file;
+  std::string db;
+  std::string run;
+};
+
+void add_output_options(CLI::App& cmd, ProbeOutputs& out) {
+  cmd.add_option("--json", out.json_file, "Write the probe JSON document to FILE");
+  cmd.add_option("--db", out.db, "Store the probe in this SQLite result store");
+  cmd.add_option("--run", out.run, "Run name in the store (default: probe-<kind>-<model>)");
+}
+
+// Stores and writes a finished probe. The row is inserted when the probe starts (put_probe) so
+// that a killed probe leaves a trace; finish_probe fills in the document.
+class ProbeSink {
+ public:
+  ProbeSink(const ProbeOutputs& out, probe::ProbeHeader header, const std::string& default_run)
+      : out_(out), header_(std::move(header)) {
+    header_.started_at = probe::utc_now_iso8601();
+    if (out_.db.empty()) return;
+    store_ = std::make_unique<Store>(out_.db);
+    const std::string run = out_.run.empty() ? default_run : out_.run;
+    const RunInfo info = store_->open_run(run, header_.config_json, version(), git_sha());
+    run_id_ = info.id;
+    probe_id_ = store_->put_probe({.run_id = info.id,
+                                   .kind = header_.kind,
+                                   .model = header_.model,
+                                   .config_json = header_.config_json});
+  }
+
+  probe::ProbeHeader finished_header(const std::string& model) {
+    header_.model = model;
+    header_.finished_at = probe::utc_now_iso8601();
+    return header_;
+  }
+
+  void finish(const std::string& document) {
+    if (!out_.json_file.empty()) {
+      std::ofstream file(out_.json_file, std::ios::binary);
+      file << document << "\n";
+      if (!file) throw Error(fmt::format("--json: cannot write {}", out_.json_file));
+      fmt::print(stderr, "wrote {}\n", out_.json_file);
+    }
+    if (store_) {
+      store_->put_probe({.id = probe_id_,
+                         .run_id = run_id_,
+                         .kind = header_.kind,
+                         .model = header_.model,
+                         .config_json = header_.config_json});
+      store_->finish_probe(probe_id_, document);
+      store_->finish_run(run_id_);
+      fmt::print(stderr, "stored probe {} in {}\n", probe_id_, out_.db);
+    }
+  }
+
+ private:
+  ProbeOutputs out_;
+  probe::ProbeHeader header_;
+  std::unique_ptr<Store> store_;
+  std::int64_t run_id_ = 0;
+  std::int64_t probe_id_ = 0;
+};
+
+}  // namespace
+
+void add_probe_memory(CLI::App& probe, int& exit_code) {
+  struct Options {
+    std::string model;
+    std::string config;
+    double budget_gib = 0;
+    int context = 1024;
+    std::string kv_dtype = "bf16";
+    ProbeOutputs out;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = probe.add_subcommand(
+      "memory",
+      "Parameters, weight bytes, KV cache (MLA latent vs multi-head) and, with --model, "
+      "measured memory and the largest batch x context that fits");
+  auto* model_opt =
+      cmd->add_option("--model", o->model, "Checkpoint directory (loads it: measured figures)");
+  cmd->add_option("--config", o->config, "A config.json alone (analytic figures)")
+      ->excludes(model_opt);
+  cmd->add_option("--memory-budget", o->budget_gib,
+                  "GiB the model may use (default: MemAvailable of /proc/meminfo)");
+  cmd->add_option("--context", o->context, "Tokens of the forward pass and per-context figures")
+      ->capture_default_str();
+  cmd->add_option("--kv-dtype", o->kv_dtype, "Cache element of the analytic figures: bf16|fp8|f32")
+      ->capture_default_str();
+  add_output_options(*cmd, o->out);
+  cmd->callback([o, &exit_code] {
+    probe::MemoryProbeOptions options;
+    options.model_dir = o->model;
+    options.config_path = o->config;
+    if (o->budget_gib != 0) options.memory_budget_gib = o->budget_gib;
+    options.context = o->context;
+    options.kv_dtype = o->kv_dtype;
+    if (o->model.empty() == o->config.empty()) {
+      throw UsageError("probe memory: give --model DIR (measured) or --config FILE (analytic)");
+    }
+    probe::kv_dtype_bytes(options.kv_dtype);  // a bad flag fails before the store is touched
+    const std::string name = probe::memory_model_name(options);
+    ProbeSink sink(o->out,
+                   {.kind = "memory",
+                    .model = name,
+                    .engine = "builtin",
+                    .config_json = probe::memory_probe_config_json(options)},
+                   "probe-memory-" + name);
+    const probe::MemoryReport report = probe::probe_memory(options);
+    fmt::print("{}", probe::memory_report_table(report));
+    sink.finish(probe::memory_probe_json(sink.finished_header(report.model), report));
+    exit_code = kExitOk;
+  });
+}
+
+void add_probe_ceiling(CLI::App& probe, int& exit_code) {
+  struct Options {
+    probe::CeilingOptions ceiling;
+    std::string wrk;
+    bool no_wrk = false;
+    ProbeOutputs out;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = probe.add_subcommand(
+      "ceiling",
+      "Streamed requests/s of rbench's client against the in-process mock server, "
+      "next to wrk's against the same server");
+  cmd->add_option("--duration", o->ceiling.duration_s, "Seconds of each measurement")
+      ->capture_default_str();
+  cmd->add_option("--connections", o->ceiling.connections, "Concurrent requests (and wrk's -c)")
+      ->capture_default_str();
+  cmd->add_option("--wrk", o->wrk, "Path of wrk (default: wrk on PATH)");
+  cmd->add_flag("--no-wrk", o->no_wrk, "Measure rbench's client only");
+  add_output_options(*cmd, o->out);
+  cmd->callback([o, &exit_code] {
+    probe::CeilingOptions options = o->ceiling;
+    options.wrk = o->wrk;
+    options.skip_wrk = o->no_wrk;
+    ProbeSink sink(o->out,
+                   {.kind = "ceiling",
+                    .model = "",
+                    .engine = "mock",
+                    .config_json = probe::ceiling_probe_config_json(options)},
+                   "probe-ceiling");
+    const probe::CeilingReport report = probe::probe_ceiling(options);
+    fmt::print("{}", probe::ceiling_report_table(report));
+    sink.finish(probe::ceiling_probe_json(sink.finished_header(""), report));
+    exit_code = kExitOk;
+  });
+}
 
 void add_probe_command(CLI::App& app, int& exit_code) {
-  CLI::App* probe = app.add_subcommand("probe", "Latency, memory and harness-ceiling probes");
+  CLI::App* probe =
+      app.add_subcommand("probe",
+                         "Measure models, the engine and the harness (latency, memory, "
+                         "ceiling)");
   probe->require_subcommand(1);
-  add_probe_latency(*probe, exit_code);
+  add_probe_memory(*probe, exit_code);
+  add_probe_ceiling(*probe, exit_code);
+  add_probe_latency(*probe, exit_code);  // in probe_latency_command.cpp
 }
 
 }  // namespace rbench::cli

@@ -46,6 +46,10 @@ int start_local_server(httplib::Server& server, const std::string& host, int por
   // probe at concurrency 8 measured as a 1 s TTFT. Loopback servers get a larger pool.
   // (httplib takes ownership of the raw pointer it asks for.)
   server.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
+  // Streams are many small writes: with Nagle's algorithm on, each waits for the client's
+  // delayed ACK (~40 ms on Linux) on a kept-alive connection. Set on the listening socket,
+  // inherited by accepted ones.
+  server.set_tcp_nodelay(true);
   const int bound =
       port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound <= 0) throw Error(fmt::format("{}: cannot listen on {}:{} (in use?)", who, host, port));

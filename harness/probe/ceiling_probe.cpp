@@ -1,0 +1,292 @@
+#include "harness/probe/ceiling_probe.h"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "engines/openai_client.h"
+#include "engines/openai_request.h"
+#include "harness/error.h"
+#include "harness/http/mock_openai_server.h"
+#include "harness/probe/probe_header.h"
+
+namespace rbench::probe {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The request both load generators send: a short word problem, as a run's items are.
+ChatRequest ceiling_request() {
+  ChatRequest r;
+  r.messages = {{"user", "Ann has 3 apples and buys 4 more. How many apples does she have?"}};
+  return r;
+}
+
+ModelProfile mock_profile(const std::string& base_url) {
+  ModelProfile p;
+  p.name = "mock";
+  p.base_url = base_url;
+  p.api_model = "mock";
+  p.max_attempts = 1;  // a failure is counted, not retried: retries would hide the cost
+  p.connect_timeout_s = 5;
+  p.idle_timeout_s = 10;
+  p.total_timeout_s = 30;
+  return p;
+}
+
+// Linear-interpolation percentile of sorted values (numpy's default).
+double percentile_of_sorted(const std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  const double rank = (static_cast<double>(v.size()) - 1) * p / 100.0;
+  const auto lo = static_cast<std::size_t>(rank);
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (rank - static_cast<double>(lo));
+}
+
+ClientCeiling measure_client(OpenAIClient& client, const CeilingOptions& o) {
+  const ChatRequest request = ceiling_request();
+  ClientCeiling c;
+  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(o.connections));
+  std::vector<std::int64_t> failed(latencies.size(), 0);
+  std::vector<std::string> errors(latencies.size());
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::seconds(o.duration_s);
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t t = 0; t < latencies.size(); ++t) {
+      threads.emplace_back([&, t] {
+        while (Clock::now() < deadline) {
+          const auto sent = Clock::now();
+          const Completion done = client.complete(request, nullptr, {});
+          if (done.ok()) {
+            latencies[t].push_back(
+                std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+          } else {
+            ++failed[t];
+            if (errors[t].empty()) errors[t] = done.error;
+          }
+        }
+      });
+    }
+  }
+  c.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<double> all;
+  for (std::size_t t = 0; t < latencies.size(); ++t) {
+    all.insert(all.end(), latencies[t].begin(), latencies[t].end());
+    c.failed += failed[t];
+    if (c.first_error.empty()) c.first_error = errors[t];
+  }
+  std::sort(all.begin(), all.end());
+  c.ok = static_cast<std::int64_t>(all.size());
+  c.requests_per_s = c.elapsed_s > 0 ? static_cast<double>(c.ok) / c.elapsed_s : 0;
+  c.latency_median_ms = percentile_of_sorted(all, 50);
+  c.latency_p99_ms = percentile_of_sorted(all, 99);
+  return c;
+}
+
+// Runs wrk against the endpoint with the script; fills the report's wrk fields.
+void measure_wrk(const std::filesystem::path& wrk, const CeilingOptions& o, CeilingReport& r) {
+  r.wrk_found = true;
+  r.wrk_path = wrk.string();
+  const CommandOutput version = run_command({r.wrk_path, "-v"}, std::chrono::seconds(10));
+  r.wrk_version = version.output.substr(0, version.output.find('\n'));
+  const std::filesystem::path script =
+      std::filesystem::temp_directory_path() / fmt::format("rbench-ceiling-{}.lua", ::getpid());
+  std::ofstream(script) << wrk_post_script(r.body, r.headers);
+  // wrk needs connections >= threads; one thread per core at most.
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  r.wrk_threads = std::min(o.connections, cores);
+  const CommandOutput out = run_command(
+      {r.wrk_path, "-t", std::to_string(r.wrk_threads), "-c", std::to_string(o.connections), "-d",
+       fmt::format("{}s", o.duration_s), "--latency", "-s", script.string(), r.endpoint},
+      std::chrono::seconds(o.duration_s + 30));
+  std::error_code ignored;
+  std::filesystem::remove(script, ignored);
+  r.wrk = parse_wrk_output(out.output);
+  if (!r.wrk || out.status != 0) {
+    const std::string tail =
+        out.output.size() > 600 ? out.output.substr(out.output.size() - 600) : out.output;
+    r.wrk_error = fmt::format("wrk exited with status {}{}: {}", out.status,
+                              out.timed_out ? " (timed out)" : "", tail);
+    if (out.status != 0) r.wrk.reset();
+  }
+}
+
+}  // namespace
+
+CeilingReport probe_ceiling(const CeilingOptions& o) {
+  if (o.duration_s < 1) throw UsageError(fmt::format("--duration: {} is not >= 1", o.duration_s));
+  if (o.connections < 1 || o.connections > 256) {
+    throw UsageError(fmt::format("--connections: {} is not in [1, 256]", o.connections));
+  }
+  MockServerOptions server_options;
+  server_options.token_delay_ms = 0;
+  MockOpenAIServer server(server_options);
+  server.start();
+
+  CeilingReport r;
+  r.duration_s = o.duration_s;
+  r.connections = o.connections;
+  const ModelProfile profile = mock_profile(server.base_url());
+  OpenAIClient client(profile);
+  r.endpoint = client.endpoint();
+  r.body = build_request_body(profile, ceiling_request(), true);
+  // The headers OpenAIClient sends with a streamed request (no API key for the mock).
+  r.headers = {"Content-Type: application/json", "Accept: text/event-stream"};
+
+  // One request first: the path works, and what a response is made of.
+  const Completion first = client.complete(ceiling_request(), nullptr, {});
+  if (!first.ok())
+    throw Error("probe ceiling: the first request to the mock failed: " + first.error);
+  r.ours = measure_client(client, o);
+  r.ours.chunks_per_request = static_cast<std::int64_t>(first.timings.chunk_times_s.size());
+
+  if (!o.skip_wrk) {
+    const auto wrk = o.wrk.empty() ? find_on_path("wrk") : std::optional(o.wrk);
+    if (wrk && std::filesystem::exists(*wrk)) {
+      measure_wrk(*wrk, o, r);
+    } else {
+      r.notes.push_back(o.wrk.empty() ? "wrk is not on PATH (Debian: apt-get install wrk): only "
+                                        "rbench's own figure is reported"
+                                      : "wrk not found at " + o.wrk.string());
+    }
+  }
+  if (r.wrk && r.wrk->requests_per_s > 0) r.ratio = r.ours.requests_per_s / r.wrk->requests_per_s;
+  if (r.wrk && r.wrk->non_2xx + r.wrk->socket_errors > 0) {
+    r.notes.push_back(fmt::format("wrk saw {} non-2xx responses and {} socket errors",
+                                  r.wrk->non_2xx, r.wrk->socket_errors));
+  }
+  r.notes.push_back(
+      "rbench's client opens a connection per request and parses every SSE chunk; wrk keeps its "
+      "connections alive and does not parse the stream");
+  r.notes.push_back(
+      fmt::format("client, server and wrk share this machine's {} cores over loopback",
+                  std::max(1u, std::thread::hardware_concurrency())));
+  server.stop();
+  r.server_requests = static_cast<std::int64_t>(server.requests_received());
+  return r;
+}
+
+std::string ceiling_report_table(const CeilingReport& r) {
+  std::string s = fmt::format(
+      "ceiling probe: streamed chat requests against the in-process mock server ({}),\n"
+      "  {} connections, {} s each; the response is {} text chunks\n\n",
+      r.endpoint, r.connections, r.duration_s, r.ours.chunks_per_request);
+  s += fmt::format(
+      "  rbench client  {:>10.1f} requests/s  ({} ok, {} failed in {:.2f} s; "
+      "latency median {:.2f} ms, p99 {:.2f} ms)\n",
+      r.ours.requests_per_s, r.ours.ok, r.ours.failed, r.ours.elapsed_s, r.ours.latency_median_ms,
+      r.ours.latency_p99_ms);
+  if (r.ours.failed > 0) s += fmt::format("    first error: {}\n", r.ours.first_error);
+  if (r.wrk) {
+    s += fmt::format(
+        "  wrk            {:>10.1f} requests/s  ({} requests in {:.2f} s, {} threads; "
+        "latency mean {:.2f} ms)\n",
+        r.wrk->requests_per_s, r.wrk->requests, r.wrk->duration_s, r.wrk_threads,
+        r.wrk->latency_avg_ms);
+  } else if (!r.wrk_error.empty()) {
+    s += "  wrk            failed: " + r.wrk_error + "\n";
+  } else {
+    s += "  wrk            not run\n";
+  }
+  if (r.ratio) s += fmt::format("  ours / wrk     {:>10.3f}\n", *r.ratio);
+  for (const std::string& note : r.notes) s += "  - " + note + "\n";
+  return s;
+}
+
+std::string ceiling_probe_json(const ProbeHeader& header, const CeilingReport& r) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  write_probe_header(w, header);
+  w.Key("figures");
+  w.StartObject();
+  w.Key("endpoint");
+  w.String(r.endpoint.c_str());
+  w.Key("body");
+  w.String(r.body.c_str());
+  w.Key("duration_s");
+  w.Int(r.duration_s);
+  w.Key("connections");
+  w.Int(r.connections);
+  w.Key("ours");
+  w.StartObject();
+  w.Key("requests_per_s");
+  w.Double(r.ours.requests_per_s);
+  w.Key("ok");
+  w.Int64(r.ours.ok);
+  w.Key("failed");
+  w.Int64(r.ours.failed);
+  w.Key("first_error");
+  w.String(r.ours.first_error.c_str());
+  w.Key("elapsed_s");
+  w.Double(r.ours.elapsed_s);
+  w.Key("latency_median_ms");
+  w.Double(r.ours.latency_median_ms);
+  w.Key("latency_p99_ms");
+  w.Double(r.ours.latency_p99_ms);
+  w.Key("chunks_per_request");
+  w.Int64(r.ours.chunks_per_request);
+  w.EndObject();
+  w.Key("wrk");
+  if (r.wrk) {
+    w.StartObject();
+    w.Key("path");
+    w.String(r.wrk_path.c_str());
+    w.Key("version");
+    w.String(r.wrk_version.c_str());
+    w.Key("threads");
+    w.Int(r.wrk_threads);
+    w.Key("requests_per_s");
+    w.Double(r.wrk->requests_per_s);
+    w.Key("requests");
+    w.Int64(r.wrk->requests);
+    w.Key("duration_s");
+    w.Double(r.wrk->duration_s);
+    w.Key("non_2xx");
+    w.Int64(r.wrk->non_2xx);
+    w.Key("socket_errors");
+    w.Int64(r.wrk->socket_errors);
+    w.Key("latency_avg_ms");
+    w.Double(r.wrk->latency_avg_ms);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("wrk_found");
+  w.Bool(r.wrk_found);
+  w.Key("wrk_error");
+  w.String(r.wrk_error.c_str());
+  w.Key("ratio_ours_to_wrk");
+  r.ratio ? w.Double(*r.ratio) : w.Null();
+  w.Key("server_requests");
+  w.Int64(r.server_requests);
+  w.EndObject();
+  w.Key("assumptions");
+  w.StartArray();
+  for (const std::string& note : r.notes) w.String(note.c_str());
+  w.EndArray();
+  w.EndObject();
+  return buffer.GetString();
+}
+
+std::string ceiling_probe_config_json(const CeilingOptions& o) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("duration_s");
+  w.Int(o.duration_s);
+  w.Key("connections");
+  w.Int(o.connections);
+  w.Key("wrk");
+  w.String(o.wrk.string().c_str());
+  w.EndObject();
+  return buffer.GetString();
+}
+
+}  // namespace rbench::probe
