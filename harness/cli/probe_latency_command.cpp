@@ -18,6 +18,7 @@
 #include "harness/error.h"
 #include "harness/interrupts.h"
 #include "harness/probe/latency_probe.h"
+#include "harness/probe/probe_header.h"
 #include "harness/probe/probe_json.h"
 #include "harness/progress.h"
 #include "harness/store.h"
@@ -51,16 +52,6 @@ struct LatencyOptions {
   std::string run;
   std::string json;
 };
-
-std::string now_iso8601() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string config_json(const LatencyOptions& o) {
   rapidjson::StringBuffer buffer;
@@ -220,12 +211,12 @@ int probe_latency(const LatencyOptions& o) {
   probe::ProbeHeader header{.kind = "latency",
                             .model = model_name,
                             .engine = engine->describe(),
-                            .started_at = now_iso8601(),
+                            .started_at = probe::utc_now_iso8601(),
                             .config_json = config_json(o)};
   const std::vector<probe::StepSummary> steps = probe::run_latency_probe(
       *engine, options, tokenizer ? &*tokenizer : nullptr, store ? &*store : nullptr, record.id,
       [](const std::string& line) { fmt::print(stderr, "{}\n", line); }, interrupts.cancel());
-  header.finished_at = now_iso8601();
+  header.finished_at = probe::utc_now_iso8601();
   const std::string json = probe::latency_probe_json(header, options.slo, steps);
   if (store) {
     store->finish_probe(record.id, json);

@@ -1,18 +1,17 @@
 // Writing the probe JSON document (format in probe_json.h).
 #include "harness/probe/probe_json.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/prettywriter.h>
+#include <rapidjson/writer.h>
 #include <rapidjson/stringbuffer.h>
 
 #include <cmath>
 
-#include "harness/version.h"
+#include "harness/probe/probe_header.h"
 
 namespace rbench::probe {
 namespace {
 
-using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 
 void string(Writer& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
@@ -48,35 +47,9 @@ void distribution(Writer& w, const char* key, const Distribution& d) {
 
 void samples(Writer& w, const char* key, const std::vector<double>& values) {
   w.Key(key);
-  w.SetFormatOptions(rapidjson::kFormatSingleLineArray);
   w.StartArray();
   for (double v : values) number(w, v);
   w.EndArray();
-  w.SetFormatOptions(rapidjson::kFormatDefault);
-}
-
-void header(Writer& w, const ProbeHeader& h) {
-  w.Key("rbench_probe");
-  w.Int(1);
-  w.Key("kind");
-  string(w, h.kind);
-  w.Key("model");
-  string(w, h.model);
-  w.Key("engine");
-  string(w, h.engine);
-  w.Key("rbench_version");
-  string(w, version());
-  w.Key("git_sha");
-  string(w, git_sha());
-  w.Key("started_at");
-  string(w, h.started_at);
-  w.Key("finished_at");
-  string(w, h.finished_at);
-  w.Key("config");
-  rapidjson::Document config;
-  config.Parse(h.config_json.c_str(), h.config_json.size());
-  if (config.HasParseError() || !config.IsObject()) config.SetObject();
-  config.Accept(w);
 }
 
 }  // namespace
@@ -85,9 +58,8 @@ std::string latency_probe_json(const ProbeHeader& h, const Slo& slo,
                                const std::vector<StepSummary>& steps) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
-  w.SetIndent(' ', 1);
   w.StartObject();
-  header(w, h);
+  write_probe_header(w, h);
   w.Key("slo");
   w.StartObject();
   if (slo.ttft_ms) {

@@ -99,8 +99,8 @@ TEST(LatencyMetrics, TpotFormula) {
 
 TEST(Arrivals, MeanRateAndBurstinessOverASeededRun) {
   for (const double burstiness : {0.5, 1.0, 4.0}) {
-    const std::vector<double> t = arrival_times(
-        20000, ArrivalOptions{.rate = 8, .burstiness = burstiness, .seed = 42});
+    const std::vector<double> t =
+        arrival_times(20000, ArrivalOptions{.rate = 8, .burstiness = burstiness, .seed = 42});
     ASSERT_EQ(t.size(), 20000u);
     std::vector<double> gaps;
     double prev = 0;
