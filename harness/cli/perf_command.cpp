@@ -31,9 +31,24 @@ void write_text(const std::string& path, const std::string& text, const char* fl
   if (!out) throw Error(fmt::format("{} {}: write failed (disk full?)", flag, path));
 }
 
+// "a.json,b.json" -> both files pooled (rounds of one side).
+perf::PerfFile read_side(const std::string& list) {
+  std::vector<perf::PerfFile> files;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = list.find(',', start);
+    const std::string name = list.substr(start, comma - start);
+    if (!name.empty()) files.push_back(perf::read_perf_file(name));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (files.empty()) throw UsageError("perf compare: an empty file list");
+  return files.size() == 1 ? files.front() : perf::merge_perf_files(files);
+}
+
 int compare(const CompareCommandOptions& o) {
-  const perf::PerfFile baseline = perf::read_perf_file(o.baseline);
-  const perf::PerfFile current = perf::read_perf_file(o.current);
+  const perf::PerfFile baseline = read_side(o.baseline);
+  const perf::PerfFile current = read_side(o.current);
   const perf::Comparison comparison = perf::compare(baseline, current, o.compare);
   const std::string markdown = perf::to_markdown(comparison);
   fmt::print("{}", markdown);
@@ -57,8 +72,12 @@ void add_perf_command(CLI::App& app, int& exit_code) {
       "compare",
       "Compare two Google Benchmark (or rbench probe) JSON files metric by metric with the "
       "Mann-Whitney U test; exit 1 on a regression");
-  compare_cmd->add_option("baseline", o->baseline, "The baseline's JSON")->required();
-  compare_cmd->add_option("current", o->current, "The current build's JSON")->required();
+  compare_cmd
+      ->add_option("baseline", o->baseline,
+                   "The baseline's JSON (FILE,FILE,...: rounds pooled metric by metric)")
+      ->required();
+  compare_cmd->add_option("current", o->current, "The current build's JSON (or FILE,FILE,...)")
+      ->required();
   compare_cmd
       ->add_option("--min-effect", o->compare.min_effect,
                    "Smallest relative change of the median that counts (0.05 = 5%)")

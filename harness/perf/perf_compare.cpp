@@ -329,4 +329,31 @@ Comparison compare(const PerfFile& baseline, const PerfFile& current,
   return result;
 }
 
+PerfFile merge_perf_files(const std::vector<PerfFile>& files) {
+  if (files.empty()) throw DataError("perf: no files to merge");
+  PerfFile merged = files.front();
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < merged.metrics.size(); ++i) index[merged.metrics[i].name] = i;
+  for (std::size_t f = 1; f < files.size(); ++f) {
+    const PerfFile& file = files[f];
+    if (file.kind != merged.kind || file.probe_kind != merged.probe_kind) {
+      throw DataError(fmt::format("{}: a {} file cannot be pooled with {}, a {} file", file.source,
+                                  to_string(file.kind), merged.source, to_string(merged.kind)));
+    }
+    merged.source += "," + file.source;
+    for (const std::string& note : file.notes) merged.notes.push_back(note);
+    for (const Metric& m : file.metrics) {
+      const auto it = index.find(m.name);
+      if (it == index.end()) {
+        index[m.name] = merged.metrics.size();
+        merged.metrics.push_back(m);
+      } else {
+        std::vector<double>& values = merged.metrics[it->second].values;
+        values.insert(values.end(), m.values.begin(), m.values.end());
+      }
+    }
+  }
+  return merged;
+}
+
 }  // namespace rbench::perf

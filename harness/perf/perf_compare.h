@@ -64,6 +64,12 @@ struct PerfFile {
 PerfFile parse_perf_file(std::string_view text, const std::string& source);
 PerfFile read_perf_file(const std::filesystem::path& file);
 
+// Several files of one side as one: the values of metrics with the same name are pooled, in file
+// order. For runs taken in alternating rounds (baseline, current, baseline, ...), so that a change
+// in the machine's load falls on both sides instead of looking like a regression. Throws
+// DataError when the files are of different kinds.
+PerfFile merge_perf_files(const std::vector<PerfFile>& files);
+
 struct CompareOptions {
   double min_effect = 0.05;  // relative change of the median below which nothing matters
   double alpha = 0.05;       // significance level of the two-sided test

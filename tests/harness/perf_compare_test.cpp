@@ -82,6 +82,29 @@ TEST(PerfCompare, TwoRepetitionsAreInconclusiveNotAPass) {
   EXPECT_NE(markdown.find("at least 4 a side"), std::string::npos) << markdown;
 }
 
+TEST(PerfCompare, RoundsArePooledMetricByMetric) {
+  // Five alternating rounds of 2 repetitions each side: pooled, 10 vs 10 decide what one round
+  // (2 vs 2) cannot.
+  std::vector<PerfFile> base, current;
+  for (std::uint64_t k = 0; k < 5; ++k) {
+    base.push_back(parse_perf_file(google_benchmark_json({{"BM_A", noisy(1000, 2, 10 + k)}}),
+                                   "base-" + std::to_string(k) + ".json"));
+    current.push_back(parse_perf_file(google_benchmark_json({{"BM_A", noisy(1200, 2, 20 + k)}}),
+                                      "current-" + std::to_string(k) + ".json"));
+  }
+  EXPECT_EQ(metric(compare(base[0], current[0], {}), "BM_A real_time").verdict,
+            Verdict::inconclusive);
+  const PerfFile pooled = merge_perf_files(base);
+  ASSERT_EQ(pooled.metrics.size(), 1u);
+  EXPECT_EQ(pooled.metrics[0].values.size(), 10u);
+  EXPECT_EQ(pooled.source.rfind("base-0.json,base-1.json", 0), 0u) << pooled.source;
+  const Comparison c = compare(pooled, merge_perf_files(current), {});
+  EXPECT_EQ(metric(c, "BM_A real_time").verdict, Verdict::regression);
+  // Files of different kinds do not pool.
+  const PerfFile probe = parse_perf_file(probe_json({}), "probe.json");
+  EXPECT_THROW(merge_perf_files({base[0], probe}), DataError);
+}
+
 TEST(PerfCompare, FewerThanTwoValuesIsInconclusive) {
   const Comparison c = compare_texts(google_benchmark_json({{"BM_A", {1000}}}),
                                      google_benchmark_json({{"BM_A", noisy(1000, 10, 8)}}));
