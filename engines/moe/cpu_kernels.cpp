@@ -51,7 +51,12 @@ void WeightMatrix::row_to_f32(int row, float* out) const {
       const int scale_cols = (cols + block_cols - 1) / block_cols;
       const float* scale_row =
           scales.data() + static_cast<std::size_t>(row / block_rows) * scale_cols;
-      for (int c = 0; c < cols; ++c) out[c] = table[f8[base + c]] * scale_row[c / block_cols];
+      // Block by block: one scale per block_cols elements, no division per element.
+      for (int c0 = 0, b = 0; c0 < cols; c0 += block_cols, ++b) {
+        const int c1 = std::min(cols, c0 + block_cols);
+        const float scale = scale_row[b];
+        for (int c = c0; c < c1; ++c) out[c] = table[f8[base + c]] * scale;
+      }
       break;
     }
     default:
@@ -72,6 +77,31 @@ float dot(const float* a, const float* b, int n) {
   return s;
 }
 
+namespace {
+
+// One fp8 row against one input without materialising the row: per block, the sum of decoded
+// weights times inputs, then the block's scale. For few inputs this halves the memory traffic
+// of decoding into a buffer first.
+float dot_f8(const WeightMatrix& w, int row, const float* x) {
+  const auto& table = f8_table();
+  const std::size_t base = static_cast<std::size_t>(row) * w.cols;
+  const int scale_cols = (w.cols + w.block_cols - 1) / w.block_cols;
+  const float* scale_row =
+      w.scales.data() + static_cast<std::size_t>(row / w.block_rows) * scale_cols;
+  const std::uint8_t* q = w.f8.data() + base;
+  float total = 0.0f;
+  for (int c0 = 0, b = 0; c0 < w.cols; c0 += w.block_cols, ++b) {
+    const int c1 = std::min(w.cols, c0 + w.block_cols);
+    float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+    for (int c = c0; c < c1; ++c) s += table[q[c]] * x[c];
+    total += s * scale_row[b];
+  }
+  return total;
+}
+
+}  // namespace
+
 void matmul(const WeightMatrix& w, const float* x, int n, int x_stride, float* y, int y_stride) {
   if (n <= 0 || w.rows == 0) return;
   auto rows_block = [&](int r0, int r1) {
@@ -85,6 +115,13 @@ void matmul(const WeightMatrix& w, const float* x, int n, int x_stride, float* y
         for (int t = 0; t < n; ++t) {
           y[static_cast<std::size_t>(t) * y_stride + r] =
               dot_bf16(w.bf16.data() + base, x + static_cast<std::size_t>(t) * x_stride, w.cols);
+        }
+        continue;
+      }
+      if (w.dtype == DType::f8_e4m3 && n <= 2) {
+        for (int t = 0; t < n; ++t) {
+          y[static_cast<std::size_t>(t) * y_stride + r] =
+              dot_f8(w, r, x + static_cast<std::size_t>(t) * x_stride);
         }
         continue;
       }
