@@ -174,18 +174,22 @@ function cdfChart(p, metric, title) {
   const y = {log: false, ticks: [0, 0.25, 0.5, 0.75, 1], at: v => v};
   const {g, px, py} = chartFrame({W: 470, H: 280, x, y, aria: title + ' CDF', cls: 'probe-chart cdf-chart',
                                   xLabel: title + ' (ms)', yLabel: 'fraction of requests', yFormat: t => String(t)});
+  // Steps from blue to red in sweep order (a concurrency sweep: the heaviest load is the reddest).
   const n = p.document.steps.length;
-  const color = i => n < 2 ? PROBE_COLORS[0] : `hsl(${212 + 140 * i / (n - 1)}, 70%, 42%)`;
+  const color = s => {
+    const i = p.document.steps.indexOf(s);
+    return n < 2 ? PROBE_COLORS[0] : `hsl(${212 + 140 * i / (n - 1)}, 70%, 42%)`;
+  };
   for (const s of steps) {
     const v = s.samples[metric].filter(t => t != null && (t > 0 || !x.log)).sort((a, b) => a - b);
     if (!v.length) continue;
     let pts = px(v[0]) + ',' + py(0);
     v.forEach((t, i) => { pts += ' ' + px(t) + ',' + py(i / v.length) + ' ' + px(t) + ',' + py((i + 1) / v.length); });
-    g.append(svg('polyline', {points: pts, fill: 'none', stroke: color(s.step), 'stroke-width': 1.75,
+    g.append(svg('polyline', {points: pts, fill: 'none', stroke: color(s), 'stroke-width': 1.75,
                               class: 'cdf', 'data-metric': metric, 'data-step': s.step},
                  svg('title', null, loadLabel(s) + ': ' + v.length + ' requests')));
   }
-  const items = p.document.steps.map(s => ({color: color(s.step),
+  const items = p.document.steps.map(s => ({color: color(s),
     text: loadLabel(s) + (steps.includes(s) ? '' : ' (no successful request)')}));
   return el('figure', {class: 'plot small'}, g, legend(items));
 }
