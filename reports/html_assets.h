@@ -11,5 +11,7 @@ std::string_view html_report_style();
 std::string_view html_report_script_tables();
 // The per-item drill-down; defines itemsView(), used by main().
 std::string_view html_report_script_items();
+// The probes: latency curves, CDFs and tables; defines probesSection(), used by main().
+std::string_view html_report_script_probes();
 
 }  // namespace rbench

@@ -1,6 +1,7 @@
 // The HTML report: one self-contained file. The header (runs, configs) is rendered here with
-// HTML escaping; leaderboards, the cost plot and the per-item view are rendered by inline
-// JavaScript from the data embedded once as JSON (inserted as textContent, never as HTML).
+// HTML escaping; leaderboards, the cost plot, the per-item view and the probes' charts and
+// tables are rendered by inline JavaScript from the data embedded once as JSON (inserted as
+// textContent, never as HTML).
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
@@ -10,6 +11,7 @@
 #include <unordered_map>
 
 #include "reports/html_assets.h"
+#include "reports/report_probes.h"
 #include "reports/reporters.h"
 #include "reports/result_json.h"
 #include "scorers/pairwise_scorer.h"
@@ -219,6 +221,12 @@ std::string embedded_data(const ReportData& data) {
     w.EndArray();
   }
   w.EndArray();
+  w.Key("probes");
+  w.StartArray();
+  for (const ReportProbe& p : data.probes) {
+    write_report_probe(w, p, {.itl_samples = false, .figure_rows = true});
+  }
+  w.EndArray();
   w.Key("strings");
   strings.write(w);
   w.EndObject();
@@ -251,6 +259,7 @@ std::string render_html_report(const ReportData& data) {
   out += "</script>\n<script>\n(function () {\n'use strict';\n";
   out += html_report_script_tables();
   out += html_report_script_items();
+  out += html_report_script_probes();
   out += "main();\n})();\n</script>\n</body>\n</html>\n";
   return out;
 }

@@ -1,6 +1,7 @@
-// Report JavaScript, part 1: DOM helpers, number formats, the sortable leaderboards and the
-// accuracy-vs-cost plot with its Pareto front. Every string from the data goes through
-// textContent or setAttribute, never innerHTML.
+// Report JavaScript, part 1: DOM helpers, number formats, the sortable leaderboards, the
+// accuracy-vs-cost plot with its Pareto front, and main(), which draws the suites, then the
+// probes (part 3). Every string from the data goes through textContent or setAttribute, never
+// innerHTML.
 #include "reports/html_assets.h"
 
 namespace rbench {
@@ -310,7 +311,7 @@ function pairwiseSection(p) {
 function main() {
   const root = document.getElementById('suites');
   const toc = document.getElementById('toc');
-  if (!data.suites.length) {
+  if (!data.suites.length && !data.probes.length) {
     root.append(el('p', {class: 'notice'}, 'The store has no samples yet.'));
     return;
   }
@@ -337,6 +338,11 @@ function main() {
     section.append(costPlot(ranked) || '');
     section.append(itemsView(ranked));
     root.append(section);
+  }
+  const probes = probesSection(data.probes);
+  if (probes) {
+    toc.append(el('a', {href: '#probes'}, 'Probes'));
+    root.append(probes);
   }
 }
 )js";

@@ -69,6 +69,21 @@ details > summary { cursor: pointer; }
 .plot svg { width: 100%; max-width: 720px; height: auto; display: block; }
 .plot text { font: 11.5px system-ui, sans-serif; fill: var(--muted); }
 .plot text.label { fill: var(--fg); font-size: 12px; }
+.plots { display: flex; flex-wrap: wrap; gap: 8px 28px; align-items: flex-start; }
+.plots .plot { flex: 2 1 540px; min-width: 0; }
+.plots .plot.small { flex: 1 1 320px; }
+.plot.small svg { max-width: 470px; }
+.plot ul.legend svg { display: inline-block; width: 28px; height: 12px; flex: none; }
+ul.legend { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 16px; margin: 6px 0 0; padding: 0;
+  font-size: 12.5px; color: var(--fg); }
+ul.legend li { display: inline-flex; align-items: center; gap: 6px; }
+.probe { margin: 8px 0 0; }
+.probe h3 .muted { font-weight: 400; font-size: 13px; }
+table.figures th { width: 40%; font-size: 13px; color: var(--fg); font-weight: 500; background: none;
+  vertical-align: top; }
+details.assumptions { margin: 8px 0 0; font-size: 13px; }
+details.assumptions > summary { color: var(--accent); }
+details.assumptions ul { margin: 6px 0 0; padding-left: 20px; color: var(--muted); }
 .controls { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; margin: 0 0 12px; }
 select, input[type=search] { font: inherit; font-size: 14px; padding: 5px 8px; border: 1px solid var(--border);
   border-radius: 6px; background: var(--bg); color: var(--fg); }

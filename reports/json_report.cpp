@@ -1,8 +1,9 @@
-// The JSON report: runs and per (run, model, suite) results, for CI and scripts.
+// The JSON report: runs, per (run, model, suite) results and the runs' probes, for CI and scripts.
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include "reports/report_probes.h"
 #include "reports/reporters.h"
 #include "reports/result_json.h"
 
@@ -57,6 +58,10 @@ std::string render_json_report(const ReportData& data) {
   w.Key("pairwise");
   w.StartArray();
   for (const PairwiseSummary& p : data.pairwise) write_pairwise_json(w, p);
+  w.EndArray();
+  w.Key("probes");
+  w.StartArray();
+  for (const ReportProbe& p : data.probes) write_report_probe(w, p, {});
   w.EndArray();
   w.EndObject();
   std::string out = buffer.GetString();

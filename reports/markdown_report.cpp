@@ -1,4 +1,5 @@
-// The Markdown report: a leaderboard table per suite, small enough for a CI comment.
+// The Markdown report: a leaderboard table per suite, small enough for a CI comment, then the
+// runs' probes (reports/markdown_probes.cpp).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -6,44 +7,12 @@
 #include <optional>
 #include <set>
 
+#include "reports/markdown_probes.h"
+#include "reports/markdown_text.h"
 #include "reports/reporters.h"
 
 namespace rbench {
 namespace {
-
-// Table cells: no line breaks, no pipes, nothing GitHub would render as HTML or formatting.
-std::string md_text(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '\n':
-      case '\r':
-        out += ' ';
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '|':
-      case '\\':
-      case '`':
-      case '*':
-      case '_':
-      case '[':
-      case ']':
-        out += '\\', out += c;
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 constexpr const char* kNone = "—";
 
@@ -255,8 +224,9 @@ std::string render_markdown_report(const ReportData& data) {
     out += rules_lines(ranked, several_runs);
   }
   for (const PairwiseSummary& p : data.pairwise) out += pairwise_section(p, data.confidence);
-  if (data.results.empty()) out += "\nNo samples in the store yet.\n";
+  if (data.results.empty() && data.probes.empty()) out += "\nNo samples in the store yet.\n";
   if (any_unpriced) out += "\n¹ no price known for the model. ² no correct answers.\n";
+  out += markdown_probes_section(data.probes);
   return out;
 }
 

@@ -13,6 +13,27 @@
 namespace rbench {
 namespace {
 
+// The probes of the reported runs, each with its run's name; unfinished ones with what they stored.
+std::vector<ReportProbe> load_probes(Store& store, const ReportData& data,
+                                     std::optional<std::int64_t> run_id) {
+  std::vector<ReportProbe> out;
+  for (ProbeRecord& record : store.probes(run_id)) {
+    ReportProbe probe;
+    const auto run = std::find_if(data.runs.begin(), data.runs.end(),
+                                  [&](const RunInfo& r) { return r.id == record.run_id; });
+    if (run != data.runs.end()) probe.run = run->name;
+    if (record.result_json.empty()) {
+      const std::vector<ProbeRequestRecord> requests = store.probe_requests(record.id);
+      probe.requests_stored = requests.size();
+      probe.requests_failed = static_cast<std::size_t>(std::count_if(
+          requests.begin(), requests.end(), [](const ProbeRequestRecord& r) { return !r.ok; }));
+    }
+    probe.record = std::move(record);
+    out.push_back(std::move(probe));
+  }
+  return out;
+}
+
 ReportData load(Store& store, const ReportOptions& options) {
   ReportData data;
   data.db_path = store.path().string();
@@ -45,6 +66,8 @@ ReportData load(Store& store, const ReportOptions& options) {
   data.pairwise =
       summarize_pairwise(options.run ? store.judgments(data.runs.front().id) : store.judgments(),
                          data.samples, pairwise);
+  data.probes =
+      load_probes(store, data, options.run ? std::optional(data.runs.front().id) : std::nullopt);
   return data;
 }
 

@@ -10,6 +10,17 @@
 
 namespace rbench {
 
+// A probe of a reported run (`rbench probe ... --db`). A finished one carries its probe JSON
+// document (harness/probe/probe_json.h) in record.result_json; an unfinished one (killed before
+// it wrote its document) is known by the requests it stored, and is listed, never dropped.
+struct ReportProbe {
+  ProbeRecord record;
+  std::string run;                  // the run's name
+  std::size_t requests_stored = 0;  // unfinished probes: rows in probe_requests
+  std::size_t requests_failed = 0;  // of those, the failed ones
+  bool finished() const { return !record.result_json.empty(); }
+};
+
 struct ReportData {
   std::string db_path;         // the store the report was generated from
   std::string rbench_version;  // of the rbench that rendered it
@@ -17,6 +28,7 @@ struct ReportData {
   std::vector<SampleRecord> samples;
   std::vector<ResultSummary> results;
   std::vector<PairwiseSummary> pairwise;  // pairwise suites: one per (suite, judge)
+  std::vector<ReportProbe> probes;        // the runs' probes, in the order they were stored
   double confidence = 0.95;
 };
 
