@@ -267,10 +267,7 @@ std::string ceiling_probe_json(const ProbeHeader& header, const CeilingReport& r
   w.Key("server_requests");
   w.Int64(r.server_requests);
   w.EndObject();
-  w.Key("assumptions");
-  w.StartArray();
-  for (const std::string& note : r.notes) w.String(note.c_str());
-  w.EndArray();
+  write_assumptions(w, r.notes);
   w.EndObject();
   return buffer.GetString();
 }

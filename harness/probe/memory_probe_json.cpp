@@ -225,10 +225,7 @@ std::string memory_probe_json(const ProbeHeader& header, const MemoryReport& r) 
   w.String(r.device.note.c_str());
   w.EndObject();
   w.EndObject();
-  w.Key("assumptions");
-  w.StartArray();
-  for (const std::string& line : r.assumptions) w.String(line.c_str());
-  w.EndArray();
+  write_assumptions(w, r.assumptions);
   w.EndObject();
   return buffer.GetString();
 }

@@ -31,6 +31,13 @@ void write_probe_header(JsonWriter& w, const ProbeHeader& h) {
   w.RawValue(config.c_str(), config.size(), rapidjson::kObjectType);
 }
 
+void write_assumptions(JsonWriter& w, const std::vector<std::string>& lines) {
+  w.Key("assumptions");
+  w.StartArray();
+  for (const std::string& line : lines) w.String(line.c_str());
+  w.EndArray();
+}
+
 std::string utc_now_iso8601() {
   const auto now = std::chrono::system_clock::now();
   const auto ms =

@@ -7,6 +7,7 @@
 #include <rapidjson/writer.h>
 
 #include <string>
+#include <vector>
 
 #include "harness/probe/probe_json.h"
 
@@ -18,6 +19,9 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // `header.config_json` must be a JSON object (it is embedded as it is).
 void write_probe_header(JsonWriter& w, const ProbeHeader& header);
+
+// The document's closing "assumptions" array (what the figures rest on, one line each).
+void write_assumptions(JsonWriter& w, const std::vector<std::string>& lines);
 
 // Now in UTC, ISO 8601 with milliseconds, as the store stamps its rows: "2025-01-31T12:00:00.123Z".
 std::string utc_now_iso8601();

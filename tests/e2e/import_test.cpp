@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 
+#include "common/alpaca_published.h"
 #include "e2e/subprocess.h"
 #include "harness/store.h"
 
@@ -323,21 +324,8 @@ TEST(Import, AlpacaEvalPublishedLeaderboardRecomputed) {
       !fs::exists(shared / "alpaca-eval" / "gpt4_1106_preview" / "model_outputs.json")) {
     GTEST_SKIP() << "no AlpacaEval annotations under " << annotated;
   }
-  struct Published {
-    const char* model;
-    double win_rate, standard_error;
-    int n_wins, n_wins_base, n_draws, n_total;
-    double discrete_win_rate;
-    int avg_length;
-    double lc;
-  };
-  // tatsu-lab/alpaca_eval weighted_alpaca_eval_gpt4_turbo_leaderboard.csv (see EXPECTED.md).
-  const Published published[] = {
-      {"claude-2.1", 15.733506736409938, 1.120315865445773, 115, 688, 2, 805, 14.409937888198757,
-       1096, 25.251943886133027},
-      {"alpaca-7b", 2.591450540223603, 0.4870855382635108, 17, 785, 3, 805, 2.298136645962733, 396,
-       5.875487163278986},
-  };
+  using Published = rbench::testing::AlpacaPublished;
+  const auto& published = rbench::testing::kAlpacaPublished;
   TempDir dir;
   const fs::path db = dir.path() / "alpaca.db";
   std::string out;

@@ -3,7 +3,9 @@
 #include "scorers/stats/alpaca_eval.h"
 
 #include <gtest/gtest.h>
+
 #include <rapidjson/document.h>
+#include "common/alpaca_published.h"
 
 #include <cmath>
 #include <cstdio>
@@ -109,22 +111,8 @@ Annotations load(const std::filesystem::path& path) {
   return a;
 }
 
-struct Published {
-  const char* model;
-  double win_rate, standard_error;
-  int n_wins, n_wins_base, n_draws, n_total;
-  double discrete_win_rate;
-  int avg_length;
-  double lc;
-};
-
-// From the folder's EXPECTED.md (alpaca_eval's weighted_alpaca_eval_gpt4_turbo leaderboard).
-constexpr Published kPublished[] = {
-    {"claude-2.1", 15.733506736409938, 1.120315865445773, 115, 688, 2, 805, 14.409937888198757,
-     1096, 25.251943886133027},
-    {"alpaca-7b", 2.591450540223603, 0.4870855382635108, 17, 785, 3, 805, 2.298136645962733, 396,
-     5.875487163278986},
-};
+using Published = testing::AlpacaPublished;
+constexpr const auto& kPublished = testing::kAlpacaPublished;
 
 TEST(AlpacaWinRate, MatchesPublishedLeaderboard) {
   const std::filesystem::path dir =
