@@ -49,17 +49,35 @@ Rope::Rope(const ModelConfig& c) : dim_(c.qk_rope_head_dim) {
   softmax_scale_ = static_cast<float>(softmax_scale);
 }
 
+float Rope::angle(int position, int pair) const {
+  // The reference computes position * inv_freq in f32; do the same so long contexts agree.
+  return static_cast<float>(position) * static_cast<float>(inv_freq_[pair]);
+}
+
 void Rope::apply(float* x, int position) const {
   for (int i = 0; i < dim_ / 2; ++i) {
-    // The reference computes position * inv_freq in f32; do the same so long contexts agree.
-    const float angle = static_cast<float>(position) * static_cast<float>(inv_freq_[i]);
-    const double c = std::cos(angle) * mscale_;
-    const double s = std::sin(angle) * mscale_;
+    const float a_i = angle(position, i);
+    const double c = std::cos(a_i) * mscale_;
+    const double s = std::sin(a_i) * mscale_;
     const double a = x[2 * i];
     const double b = x[2 * i + 1];
     x[2 * i] = static_cast<float>(a * c - b * s);
     x[2 * i + 1] = static_cast<float>(b * c + a * s);
   }
+}
+
+std::vector<float> Rope::cos_sin_table(int positions) const {
+  const int half = dim_ / 2;
+  std::vector<float> table(static_cast<std::size_t>(positions) * half * 2);
+  for (int p = 0; p < positions; ++p) {
+    for (int i = 0; i < half; ++i) {
+      const float a_i = angle(p, i);
+      const std::size_t at = (static_cast<std::size_t>(p) * half + i) * 2;
+      table[at] = static_cast<float>(std::cos(a_i) * mscale_);
+      table[at + 1] = static_cast<float>(std::sin(a_i) * mscale_);
+    }
+  }
+  return table;
 }
 
 }  // namespace rbench::moe

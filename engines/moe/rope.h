@@ -19,12 +19,18 @@ class Rope {
   // stores rope dims interleaved; the reference code de-interleaves before a half rotation, which
   // rotates the same pairs. Only dot products of rotated vectors are used, so the order is ours.
   void apply(float* x, int position) const;
+  // cos and sin of every rotation apply() makes for positions [0, positions), mscale included, in
+  // f32: pair i of position p at [(p * dim / 2 + i) * 2] (cos) and [... + 1] (sin). The CUDA
+  // kernel rotates with this table, so both paths share one angle computation.
+  std::vector<float> cos_sin_table(int positions) const;
   const std::vector<double>& inv_freq() const { return inv_freq_; }
   double cos_sin_scale() const { return mscale_; }
   // Softmax scale of MLA: qk_head_dim^-0.5, times yarn_mscale(factor, mscale_all_dim)^2.
   float softmax_scale() const { return softmax_scale_; }
 
  private:
+  float angle(int position, int pair) const;
+
   int dim_;
   std::vector<double> inv_freq_;
   double mscale_ = 1.0;
