@@ -133,6 +133,10 @@ void print_table(const std::vector<probe::StepSummary>& steps, bool slo) {
 }
 
 int probe_latency(const LatencyOptions& o) {
+  // Before any thread starts (the built-in engine's scheduler, the client's): every thread then
+  // inherits the blocked signals and Ctrl-C reaches the watcher, not a worker.
+  Progress progress(stderr, false);
+  InterruptWatcher interrupts([&progress](const std::string& line) { progress.message(line); });
   probe::LatencyProbeOptions options;
   if (o.concurrency.empty() && o.rate.empty()) {
     options.steps = probe::parse_steps("concurrency", "1,2,4");
@@ -206,8 +210,6 @@ int probe_latency(const LatencyOptions& o) {
     fmt::print(stderr, "probe {} in run '{}' -> {}\n", record.id, run, store->path().string());
   }
 
-  Progress progress(stderr, false);
-  InterruptWatcher interrupts([&progress](const std::string& line) { progress.message(line); });
   probe::ProbeHeader header{.kind = "latency",
                             .model = model_name,
                             .engine = engine->describe(),
@@ -215,7 +217,7 @@ int probe_latency(const LatencyOptions& o) {
                             .config_json = config_json(o)};
   const std::vector<probe::StepSummary> steps = probe::run_latency_probe(
       *engine, options, tokenizer ? &*tokenizer : nullptr, store ? &*store : nullptr, record.id,
-      [](const std::string& line) { fmt::print(stderr, "{}\n", line); }, interrupts.cancel());
+      [](const std::string& line) { fmt::print(stderr, "{}\n", line); }, interrupts.drain());
   header.finished_at = probe::utc_now_iso8601();
   const std::string json = probe::latency_probe_json(header, options.slo, steps);
   if (store) {
@@ -228,7 +230,11 @@ int probe_latency(const LatencyOptions& o) {
     if (!out) throw Error(fmt::format("probe latency: cannot write {}", o.json));
   }
   print_table(steps, !options.slo.empty());
-  return interrupts.cancel().stop_requested() ? kExitInterrupted : kExitOk;
+  if (interrupts.drain().stop_requested()) {
+    fmt::print(stderr, "interrupted: the requests measured so far are stored and summarised\n");
+    return kExitInterrupted;
+  }
+  return kExitOk;
 }
 
 }  // namespace

@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <signal.h>
+
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "e2e/subprocess.h"
 #include "harness/http/mock_openai_server.h"
@@ -114,6 +118,64 @@ TEST(ProbeLatency, FailuresCountedNeverFastAndEveryRequestStored) {
   // The document is what the regression gate reads: the same file against itself passes.
   ASSERT_EQ(run_rbench({"perf", "compare", json.string(), json.string()}, out), 0) << out;
   EXPECT_TRUE(contains(out, "concurrency=1 ttft_ms")) << out;
+}
+
+// Ctrl-C ends a probe at once and loses nothing: what was measured is stored and summarised,
+// the requests it cut are stored as cancelled, and the exit status says it was interrupted.
+TEST(ProbeLatency, InterruptedProbeKeepsWhatItMeasured) {
+  using namespace std::chrono_literals;
+  MockServerOptions options;
+  options.token_delay_ms = 20;  // 40 tokens: about 0.8 s a request
+  MockOpenAIServer server(options);
+  server.start();
+  TempDir dir;
+  const auto db = (dir.path() / "probe.db").string();
+  const auto json = dir.path() / "probe.json";
+  Subprocess probe({RBENCH_BINARY,
+                    "probe",
+                    "latency",
+                    "--model",
+                    "mock",
+                    "--base-url",
+                    server.base_url(),
+                    "--concurrency",
+                    "2",
+                    "--requests",
+                    "40",
+                    "--output-tokens",
+                    "40",
+                    "--ignore-eos",
+                    "--warmup",
+                    "0",
+                    "--db",
+                    db,
+                    "--json",
+                    json.string()},
+                   dir.path() / "probe.log");
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (server.requests_received() < 5 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  probe.signal(SIGINT);
+  EXPECT_EQ(probe.wait(30s), 130) << read_file(dir.path() / "probe.log");
+  EXPECT_TRUE(contains(read_file(dir.path() / "probe.log"), "interrupted"))
+      << read_file(dir.path() / "probe.log");
+  Store store(db);
+  const auto probes = store.probes();
+  ASSERT_EQ(probes.size(), 1u);
+  EXPECT_FALSE(probes[0].result_json.empty());
+  const auto requests = store.probe_requests(probes[0].id);
+  EXPECT_GE(requests.size(), 4u);
+  EXPECT_LT(requests.size(), 40u);
+  int ok = 0, cancelled = 0;
+  for (const ProbeRequestRecord& r : requests) {
+    ok += r.ok ? 1 : 0;
+    cancelled += r.error_kind == "cancelled" ? 1 : 0;
+  }
+  EXPECT_GE(ok, 3);
+  EXPECT_EQ(ok + cancelled, static_cast<int>(requests.size()));
+  const auto doc = parse_file(json);
+  EXPECT_EQ(doc["steps"][0]["ok"].GetInt(), ok);
 }
 
 TEST(ProbeLatency, RateStepsAndBadFlags) {
