@@ -50,6 +50,16 @@ std::vector<SuiteInfo> make_table() {
       {"demo-aime",
        "rbench's own 20 AIME-style problems with integer answers 0-999, bundled (cons@k demo)",
        "suites/demo-aime.jsonl", DataLocation::bundled, SuiteFormat::aime, aime, math_prompt, ""},
+      {"arith-easy",
+       "Held-out arithmetic word problems, 2-3 steps, values under 100: the bundled model's "
+       "training distribution (engines/moe/train/arith_problems.py, seed 1)",
+       "suites/arith-easy.jsonl", DataLocation::bundled, SuiteFormat::rbench_jsonl, math,
+       math_prompt, ""},
+      {"arith-hard",
+       "Harder arithmetic word problems, 5-6 steps, values up to 999: beyond the bundled model's "
+       "training distribution, to show where it breaks (seed 2)",
+       "suites/arith-hard.jsonl", DataLocation::bundled, SuiteFormat::rbench_jsonl, math,
+       math_prompt, ""},
       {"humaneval",
        "HumanEval: 164 Python functions to complete, run against unit tests (openai/human-eval)",
        "humaneval/HumanEval.jsonl.gz", DataLocation::data_dir, SuiteFormat::humaneval, code,

@@ -39,8 +39,9 @@ TEST(SuiteRegistry, ListsTheKnownSuites) {
   }
   EXPECT_THAT(
       names, ::testing::ElementsAre("gsm8k", "math500", "aime2024", "aime2025", "demo-math",
-                                    "demo-aime", "humaneval", "mbpp", "mbpp-sanitized", "demo-code",
-                                    "arena-hard", "arena-hard-v2", "alpaca-eval"));
+                                    "demo-aime", "arith-easy", "arith-hard", "humaneval", "mbpp",
+                                    "mbpp-sanitized", "demo-code", "arena-hard", "arena-hard-v2",
+                                    "alpaca-eval"));
   ASSERT_TRUE(find_suite("gsm8k").has_value());
   EXPECT_EQ(find_suite("gsm8k")->relative_path, "gsm8k/test.jsonl");
   EXPECT_EQ(find_suite("math500")->relative_path, "math500/test.jsonl");
@@ -156,7 +157,7 @@ TEST(SuiteRegistry, BadNamesAndPaths) {
   } catch (const UsageError& error) {
     EXPECT_THAT(error.what(),
                 HasSubstr("known suites: gsm8k, math500, aime2024, aime2025, demo-math, demo-aime, "
-                          "humaneval, mbpp, mbpp-sanitized, demo-code, arena-hard, "
+                          "arith-easy, arith-hard, humaneval, mbpp, mbpp-sanitized, demo-code, arena-hard, "
                           "arena-hard-v2, alpaca-eval"));
   }
   EXPECT_THROW(load_suite((dir.path() / "absent.jsonl").string(), dir.path(), bundled_data_dir()),
