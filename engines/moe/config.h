@@ -99,5 +99,9 @@ ModelConfig parse_config(std::string_view json, std::string_view where = "<strin
 ModelConfig load_config(const std::filesystem::path& path);
 // A config.json that parse_config reads back to the same values (make-tiny, make-random).
 std::string to_json(const ModelConfig& config);
+// A config.json's text with its quantization_config set to `q` and every other key kept as it
+// was, in its place (quantize). DataError naming `where` when the text is not a JSON object.
+std::string with_quantization_config(std::string_view json, const Fp8Quantization& q,
+                                     std::string_view where);
 
 }  // namespace rbench::moe

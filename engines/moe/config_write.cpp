@@ -1,12 +1,41 @@
 // Writing a ModelConfig as a config.json in the published layout (keys sorted, two-space
 // indent, null for absent values), for the tools that make small test checkpoints. parse_config
-// reads it back to equal values.
+// reads it back to equal values. Also quantize's edit of a published config.json: its
+// quantization_config set, written as to_json writes it, every other key kept.
 #include "engines/moe/config.h"
 
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include "harness/error.h"
+
 namespace rbench::moe {
+namespace {
+
+constexpr std::string_view kQuantizationKey = "quantization_config";
+
+template <typename Writer>
+void write_quantization(Writer& w, const Fp8Quantization& q) {
+  const auto put_string = [&w](std::string_view k, std::string_view v) {
+    w.Key(k.data(), static_cast<unsigned>(k.size()));
+    w.String(v.data(), static_cast<unsigned>(v.size()));
+  };
+  w.StartObject();
+  put_string("activation_scheme", q.activation_scheme);
+  put_string("fmt", q.fmt);
+  put_string("quant_method", "fp8");
+  w.Key("weight_block_size");
+  w.StartArray();
+  w.Int(q.block_rows);
+  w.Int(q.block_cols);
+  w.EndArray();
+  w.EndObject();
+}
+
+}  // namespace
 
 std::string to_json(const ModelConfig& c) {
   rapidjson::StringBuffer buffer;
@@ -69,18 +98,8 @@ std::string to_json(const ModelConfig& c) {
   put_int("qk_nope_head_dim", c.qk_nope_head_dim);
   put_int("qk_rope_head_dim", c.qk_rope_head_dim);
   if (c.quantization) {
-    const Fp8Quantization& q = *c.quantization;
-    key("quantization_config");
-    w.StartObject();
-    put_string("activation_scheme", q.activation_scheme);
-    put_string("fmt", q.fmt);
-    put_string("quant_method", "fp8");
-    key("weight_block_size");
-    w.StartArray();
-    w.Int(q.block_rows);
-    w.Int(q.block_cols);
-    w.EndArray();
-    w.EndObject();
+    key(kQuantizationKey);
+    write_quantization(w, *c.quantization);
   }
   put_double("rms_norm_eps", c.rms_norm_eps);
   key("rope_scaling");
@@ -107,6 +126,39 @@ std::string to_json(const ModelConfig& c) {
   put_string("torch_dtype", "bfloat16");
   put_int("v_head_dim", c.v_head_dim);
   put_int("vocab_size", c.vocab_size);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+}
+
+std::string with_quantization_config(std::string_view json, const Fp8Quantization& q,
+                                     std::string_view where) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
+  if (doc.HasParseError()) {
+    throw DataError(fmt::format("{}: invalid JSON at offset {}: {}", where, doc.GetErrorOffset(),
+                                rapidjson::GetParseError_En(doc.GetParseError())));
+  }
+  if (!doc.IsObject()) throw DataError(fmt::format("{}: expected a JSON object", where));
+  rapidjson::StringBuffer buffer;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
+  w.SetIndent(' ', 2);
+  w.SetFormatOptions(rapidjson::kFormatSingleLineArray);
+  // Where the sorted published files have it: before the first key that sorts after it.
+  bool written = false;
+  const auto write_it = [&] {
+    w.Key(kQuantizationKey.data(), static_cast<unsigned>(kQuantizationKey.size()));
+    write_quantization(w, q);
+    written = true;
+  };
+  w.StartObject();
+  for (const auto& m : doc.GetObject()) {
+    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    if (name == kQuantizationKey) continue;  // replaced
+    if (!written && name > kQuantizationKey) write_it();
+    w.Key(name.data(), static_cast<unsigned>(name.size()));
+    m.value.Accept(w);
+  }
+  if (!written) write_it();
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 }

@@ -1,8 +1,10 @@
 // Element types of safetensors checkpoints and their bit-exact conversions to and from f32.
 // Everything is integer arithmetic on the IEEE bit patterns, so results do not depend on the
-// FPU's rounding mode or on flush-to-zero settings.
+// FPU's rounding mode or on flush-to-zero settings; the fp8 block quantisation divides by its
+// scales in f32 (never subnormal ones), as DeepSeek's quantiser does.
 #include "engines/moe/dtype.h"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cmath>
@@ -176,6 +178,37 @@ std::uint8_t f32_to_f8_e4m3(float v) {
   // Subnormal: units of 2^-9; 8 units is the smallest normal, code 0x08.
   const float units = std::ldexp(std::bit_cast<float>(abs), 9);
   return sign | static_cast<std::uint8_t>(round_to_int_even(units));
+}
+
+void quantize_fp8_band(std::span<const float> values, int cols, int block_cols,
+                       std::span<std::uint8_t> q, std::span<float> scales) {
+  if (cols <= 0 || block_cols <= 0 || values.size() % static_cast<std::size_t>(cols) != 0 ||
+      q.size() != values.size() ||
+      scales.size() != static_cast<std::size_t>((cols + block_cols - 1) / block_cols)) {
+    throw std::invalid_argument("quantize_fp8_band: sizes do not fit a band of rows");
+  }
+  constexpr float kE4m3Max = 448.0f;
+  const std::size_t rows = values.size() / static_cast<std::size_t>(cols);
+  for (std::size_t b = 0; b < scales.size(); ++b) {
+    const std::size_t c0 = b * static_cast<std::size_t>(block_cols);
+    const std::size_t c1 = std::min(static_cast<std::size_t>(cols), c0 + block_cols);
+    float amax = 0.0f;
+    for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t c = c0; c < c1; ++c) amax = std::max(amax, std::abs(values[r * cols + c]));
+    }
+    float scale = amax / kE4m3Max;
+    if (amax == 0.0f) {
+      scale = 1.0f;
+    } else if (scale < std::numeric_limits<float>::min()) {
+      scale = std::numeric_limits<float>::min();
+    }
+    scales[b] = scale;
+    for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t c = c0; c < c1; ++c) {
+        q[r * cols + c] = f32_to_f8_e4m3(values[r * cols + c] / scale);
+      }
+    }
+  }
 }
 
 void convert_to_f32(DType t, const std::byte* src, std::size_t count, float* dst) {

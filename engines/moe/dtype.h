@@ -24,6 +24,17 @@ std::uint16_t f32_to_f16(float v);
 float f8_e4m3_to_f32(std::uint8_t v);
 std::uint8_t f32_to_f8_e4m3(float v);
 
+// DeepSeek-V3's fp8 block quantisation, one band of a row-major matrix at a time: `values` holds
+// whole rows (at most a block's worth) of `cols` finite f32 values. Each block of `block_cols`
+// columns gets the scale amax(|v|) / 448, written to scales[block], so that its largest value
+// maps to e4m3's largest; an all-zero block gets 1 (any scale represents it, and 0 would divide
+// by zero), and one whose scale underflows the smallest normal f32 gets that. Each element is
+// stored as e4m3(v / scale), rounded to nearest even and saturating. Dequantised:
+// q * scale, the scale being the checkpoint's weight_scale_inv.
+// q.size() == values.size(); scales.size() == ceil(cols / block_cols).
+void quantize_fp8_band(std::span<const float> values, int cols, int block_cols,
+                       std::span<std::uint8_t> q, std::span<float> scales);
+
 // Converts `count` elements of a float type (f32, f16, bf16, f8_e4m3, f64) at `src` to f32.
 // Throws std::invalid_argument for integer types.
 void convert_to_f32(DType t, const std::byte* src, std::size_t count, float* dst);

@@ -76,8 +76,8 @@ struct Generator {
       });
       return w;
     }
-    // fp8 e4m3: each block scaled so its largest magnitude maps to 448, as DeepSeek's
-    // quantiser does; weight_scale_inv holds the multiplier back.
+    // fp8 e4m3, block-quantised as DeepSeek's quantiser does (quantize_fp8_band), one band of
+    // block_rows rows at a time.
     w.block_rows = block_rows;
     w.block_cols = block_cols;
     w.f8.resize(size);
@@ -91,24 +91,11 @@ struct Generator {
       for (int r = r0; r < r1; ++r) {
         fill_row(name, r, 0, stddev, values.data() + static_cast<std::size_t>(r - r0) * cols, cols);
       }
-      for (int bc = 0; bc < scale_cols; ++bc) {
-        const int c0 = bc * block_cols;
-        const int c1 = std::min(cols, c0 + block_cols);
-        float amax = 0.0f;
-        for (int r = r0; r < r1; ++r) {
-          for (int c = c0; c < c1; ++c) {
-            amax = std::max(amax, std::abs(values[static_cast<std::size_t>(r - r0) * cols + c]));
-          }
-        }
-        const float scale = amax > 0 ? amax / 448.0f : 1.0f;
-        w.scales[static_cast<std::size_t>(br) * scale_cols + bc] = scale;
-        for (int r = r0; r < r1; ++r) {
-          for (int c = c0; c < c1; ++c) {
-            w.f8[static_cast<std::size_t>(r) * cols + c] =
-                f32_to_f8_e4m3(values[static_cast<std::size_t>(r - r0) * cols + c] / scale);
-          }
-        }
-      }
+      const std::size_t band_begin = static_cast<std::size_t>(r0) * cols;
+      quantize_fp8_band(values, cols, block_cols,
+                        std::span(w.f8).subspan(band_begin, values.size()),
+                        std::span(w.scales).subspan(static_cast<std::size_t>(br) * scale_cols,
+                                                    static_cast<std::size_t>(scale_cols)));
     });
     return w;
   }

@@ -1,6 +1,7 @@
 // `rbench engine ...`: the built-in MoE engine's own tools for engine developers.
 //   make-tiny    a small random DeepSeek-V3-architecture checkpoint with a trained tokenizer
 //   make-random  random weights at published widths (DeepSeek-V2-Lite, V3) for benchmarks
+//   quantize     a checkpoint's linear weights to fp8 e4m3 with 128x128 block scales
 //   logits       logits for given token ids, as JSON, to compare with other implementations
 //   generate     text from a prompt, greedy or sampled, streamed to stdout
 //   tokenize     token ids of a text
@@ -15,6 +16,7 @@
 
 #include "engines/moe/builtin_engine.h"
 #include "engines/moe/memory.h"
+#include "engines/moe/quantize.h"
 #include "engines/moe/random_checkpoint.h"
 #include "harness/cli/commands.h"
 #include "harness/error.h"
@@ -94,6 +96,30 @@ void add_make_random(CLI::App& engine) {
     write_random_checkpoint(o->out, shape_config(o->shape),
                             {.dtype = parse_weight_dtype(o->dtype), .seed = o->seed});
     fmt::print(stderr, "wrote {} ({} {})\n", o->out, o->shape, o->dtype);
+  });
+}
+
+void add_quantize(CLI::App& engine) {
+  struct Options {
+    std::string in;
+    std::string out;
+    bool fp8 = false;
+    bool force = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = engine.add_subcommand(
+      "quantize", "Write a quantised copy of a checkpoint (--fp8: DeepSeek-V3's layout)");
+  cmd->add_option("IN", o->in, "Checkpoint directory to read (f32, bf16 or f16 weights)")
+      ->required();
+  cmd->add_option("OUT", o->out, "Directory to write (absent or empty unless --force)")->required();
+  cmd->add_flag("--fp8", o->fp8,
+                "fp8 e4m3 linear weights with one f32 scale per 128x128 block (the only format)");
+  cmd->add_flag("--force", o->force, "Replace OUT even when it is not empty");
+  cmd->callback([o] {
+    const QuantizeSummary s = quantize_checkpoint(
+        o->in, o->out,
+        {.format = o->fp8 ? QuantFormat::fp8 : QuantFormat::none, .force = o->force});
+    fmt::print(stderr, "{}", describe(s, o->in, o->out));
   });
 }
 
@@ -327,6 +353,7 @@ void add_engine_command(CLI::App& app) {
   engine->require_subcommand(1);
   add_make_tiny(*engine);
   add_make_random(*engine);
+  add_quantize(*engine);
   add_logits(*engine);
   add_generate(*engine);
   add_tokenize(*engine);
