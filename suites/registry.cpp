@@ -51,7 +51,7 @@ std::vector<SuiteInfo> make_table() {
        "rbench's own 20 AIME-style problems with integer answers 0-999, bundled (cons@k demo)",
        "suites/demo-aime.jsonl", DataLocation::bundled, SuiteFormat::aime, aime, math_prompt, ""},
       {"arith-easy",
-       "Held-out arithmetic word problems, 2-3 steps, values under 100: the bundled model's "
+       "Held-out arithmetic word problems, 2-3 steps, values under 100, as the bundled model's "
        "training distribution (engines/moe/train/arith_problems.py, seed 1)",
        "suites/arith-easy.jsonl", DataLocation::bundled, SuiteFormat::rbench_jsonl, math,
        math_prompt, ""},

@@ -3,7 +3,10 @@
 One generator serves training (seeds from 1000 on), the bundled held-out suites (seed 1: easy,
 seed 2: hard) and the model card's accuracy figures, so every split is reproducible from its seed.
 A problem is a start amount and 1-6 changes (buy, find, receive: +; give, lose, eat, sell: -;
-double, triple: x), each change one line of reasoning: "23 + 15 = 38." The text is plain ASCII on
+double, triple: x), each change one line of reasoning that restates the sentence and works
+the sum column by column: "He buys 15 more. 3 + 5 = 8, 2 + 1 = 3, so 23 + 15 = 38." (Restating
+lets a small model find the next change by copying what followed this one in the question.) The
+text is plain ASCII on
 purpose: the tokenizer's Python twin (train_reasoner.py) only handles ASCII.
 """
 
@@ -29,13 +32,52 @@ SPLITS = {
     "easy": (1, (2, 3), 50, 99),
     "hard": (2, (5, 6), 500, 999),
 }
-TRAIN_STEPS = (1, 4)
-TRAIN_LIMITS = (60, 150)  # largest start/change, largest value: the training distribution
+TRAIN_STEPS = (1, 3)
+TRAIN_LIMITS = (50, 99)  # largest start/change, largest value: the training distribution
 
 
 def pronoun(name):
     return "She" if name in ("Ava", "Cara", "Fay", "Hana", "Jo", "Kim", "Mia", "Nora", "Pia",
                              "Sara", "Uma", "Yara") else "He"
+
+
+def digits(n, width):
+    """Least significant first, padded with zeros to `width`."""
+    return [(n // 10 ** k) % 10 for k in range(width)]
+
+
+def column_work(a, op, b):
+    """The written method, one column at a time from the units: "8 + 2 = 10, 1 + 3 + 1 = 5".
+    Every item is a one-digit fact plus a carry or borrow, which a small model learns far more
+    reliably than a whole two-digit sum; the result is then read off the columns."""
+    items = []
+    if op == "+":
+        width = max(len(str(a)), len(str(b)))
+        carry = 0
+        for x, y in zip(digits(a, width), digits(b, width)):
+            s = x + y + carry
+            items.append(f"{x} + {y}" + (f" + {carry}" if carry else "") + f" = {s}")
+            carry = s // 10
+    elif op == "-":
+        width = len(str(a))
+        borrow = 0
+        for x, y in zip(digits(a, width), digits(b, width)):
+            top = f"{x}" + (" - 1" if borrow else "")
+            if x - borrow >= y:
+                d, borrow_next = x - borrow - y, 0
+            else:
+                d, borrow_next = x - borrow + 10 - y, 1
+                top = "1" + top
+            items.append(f"{top} - {y} = {d}")
+            borrow = borrow_next
+    else:
+        carry = 0
+        for x in digits(a, len(str(a))):
+            p = x * b + carry
+            items.append(f"{x} * {b}" + (f" + {carry}" if carry else "") + f" = {p}")
+            carry = p // 10
+    result = {"+": a + b, "-": a - b, "*": a * b}[op]
+    return f"{', '.join(items)}, so {a} {op} {b} = {result}."
 
 
 def make_problem(rng, steps, max_amount, max_value):
@@ -45,7 +87,7 @@ def make_problem(rng, steps, max_amount, max_value):
     p = pronoun(name)
     value = rng.randint(2, max_amount)
     sentences = [f"{name} has {value} {obj}."]
-    lines = [f"{name} starts with {value} {obj}."]
+    lines = [sentences[0]]
     for _ in range(steps):
         kinds = ["add"]
         if value >= 2:
@@ -58,18 +100,18 @@ def make_problem(rng, steps, max_amount, max_value):
         if kind == "add":
             n = rng.randint(1, min(max_amount, max_value - value))
             sentences.append(rng.choice(ADD).format(p=p, n=n))
-            lines.append(f"{value} + {n} = {value + n}.")
+            lines.append(f"{sentences[-1]} {column_work(value, '+', n)}")
             value += n
         elif kind == "sub":
             n = rng.randint(1, min(max_amount, value - 1))
             template = rng.choice(SUB + (EAT if edible else []))
             sentences.append(template.format(p=p, n=n))
-            lines.append(f"{value} - {n} = {value - n}.")
+            lines.append(f"{sentences[-1]} {column_work(value, '-', n)}")
             value -= n
         else:
             factor = 3 if value * 3 <= max_value and rng.random() < 0.3 else 2
             sentences.append(MUL[factor].format(p=p, o=obj))
-            lines.append(f"{value} * {factor} = {value * factor}.")
+            lines.append(f"{sentences[-1]} {column_work(value, '*', factor)}")
             value *= factor
     sentences.append(f"How many {obj} does {name} have now?")
     lines.append(f"So {name} has {value} {obj}.")
