@@ -82,6 +82,23 @@ struct Completion {
   bool truncated() const { return finish_reason == "length"; }
 };
 
+// What an engine knows of the model it runs, for the leaderboard's memory columns beside the
+// measured speed. Every field is absent when unknown: an HTTP endpoint knows none of them.
+struct EngineFacts {
+  std::optional<std::int64_t> weight_bytes;        // the weights as held in memory
+  std::optional<std::int64_t> kv_bytes_per_token;  // KV cache per token as the engine stores it
+  // A multi-head cache of the same model (keys and values of every head, same element width):
+  // what an MLA latent cache is compared against.
+  std::optional<std::int64_t> kv_bytes_per_token_mha;
+  std::optional<std::int64_t> parameters_total;
+  std::optional<std::int64_t> parameters_active;  // per token (MoE: the routed experts chosen)
+
+  bool empty() const {
+    return !weight_bytes && !kv_bytes_per_token && !kv_bytes_per_token_mha && !parameters_total &&
+           !parameters_active;
+  }
+};
+
 // Receives text as it streams. Called from the thread running complete().
 class TokenSink {
  public:
@@ -98,6 +115,8 @@ class Engine {
   virtual Completion complete(const ChatRequest& request, TokenSink* sink,
                               std::stop_token stop) = 0;
   virtual std::string describe() const = 0;  // for logs and the runs table
+  // Stored with the run (outside its fingerprint) for the reports. Cheap; nothing by default.
+  virtual EngineFacts facts() const { return {}; }
 };
 
 }  // namespace rbench

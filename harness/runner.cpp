@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "harness/error.h"
+#include "harness/run_facts.h"
 #include "harness/version.h"
 #include "scorers/registry.h"
 #include "suites/prompts.h"
@@ -164,6 +165,13 @@ std::string run_config_json(const RunSpec& spec) {
     w.Key("price_output_per_mtok");
     p.pricing.output_per_mtok ? w.Double(*p.pricing.output_per_mtok) : w.Null();
     w.Key("price_as_of"), w.String(p.pricing.as_of.c_str());
+    // What the engine knows of its model (weights, KV cache per token, parameters), for the
+    // reports. Not in the fingerprint: a resumed run rewrites it and still resumes.
+    const EngineFacts facts = m.engine ? m.engine->facts() : EngineFacts{};
+    if (!facts.empty()) {
+      w.Key("facts");
+      write_engine_facts(w, facts);
+    }
     w.EndObject();
   }
   w.EndArray();

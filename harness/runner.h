@@ -57,7 +57,8 @@ struct RunSummary {
 
 // The identity of a run's results: what must not change when a run is resumed.
 std::string run_fingerprint_json(const RunSpec& spec);
-// The full configuration stored with the run (fingerprint, limits, concurrency, prices).
+// The full configuration stored with the run (fingerprint, limits, concurrency, prices, and
+// each model's engine facts where the engine knows them: harness/run_facts.h).
 std::string run_config_json(const RunSpec& spec);
 // A deterministic run name for a spec without --run, so rerunning the same command resumes.
 std::string default_run_name(const RunSpec& spec);

@@ -33,11 +33,17 @@ std::string errors_by_kind(const ResultSummary& r) {
   return out;
 }
 
+std::string count(const std::optional<std::int64_t>& v) {
+  return v ? fmt::format("{}", *v) : "";
+}
+
+// New columns go at the end, so that scripts reading columns by position keep working.
 constexpr const char* kHeader =
     "run,model,suite,suite_version,n,scored,correct,accuracy,ci_low,ci_high,errors,"
     "errors_by_kind,truncated,truncated_wrong,unscored,prompt_tokens_mean,"
     "completion_tokens_mean,reasoning_tokens_mean,e2e_mean_s,e2e_p50_s,e2e_p90_s,ttft_mean_s,"
-    "cost_usd,cost_per_correct_usd";
+    "cost_usd,cost_per_correct_usd,decode_tokens_per_s,decode_samples,e2e_tokens_per_s_mean,"
+    "weight_bytes,kv_bytes_per_token,kv_bytes_per_token_mha,parameters_total,parameters_active";
 
 }  // namespace
 
@@ -47,15 +53,19 @@ std::string render_csv_report(const ReportData& data) {
   for (const ResultSummary& r : data.results) {
     const auto ci_lo = r.accuracy ? std::optional(r.ci.lo) : std::nullopt;
     const auto ci_hi = r.accuracy ? std::optional(r.ci.hi) : std::nullopt;
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                       csv_field(r.run), csv_field(r.model), csv_field(r.suite),
+                       csv_field(r.suite_version), r.n, r.scored, r.correct, number(r.accuracy),
+                       number(ci_lo), number(ci_hi), r.errors, csv_field(errors_by_kind(r)),
+                       r.truncated, r.truncated_wrong, r.unscored, number(r.prompt_tokens_mean),
+                       number(r.completion_tokens_mean), number(r.reasoning_tokens_mean),
+                       number(r.e2e_mean_s), number(r.e2e_p50_s), number(r.e2e_p90_s),
+                       number(r.ttft_mean_s), number(r.cost_usd), number(r.cost_per_correct_usd));
     out +=
-        fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
-                    csv_field(r.run), csv_field(r.model), csv_field(r.suite),
-                    csv_field(r.suite_version), r.n, r.scored, r.correct, number(r.accuracy),
-                    number(ci_lo), number(ci_hi), r.errors, csv_field(errors_by_kind(r)),
-                    r.truncated, r.truncated_wrong, r.unscored, number(r.prompt_tokens_mean),
-                    number(r.completion_tokens_mean), number(r.reasoning_tokens_mean),
-                    number(r.e2e_mean_s), number(r.e2e_p50_s), number(r.e2e_p90_s),
-                    number(r.ttft_mean_s), number(r.cost_usd), number(r.cost_per_correct_usd));
+        fmt::format(",{},{},{},{},{},{},{},{}\r\n", number(r.decode_tokens_per_s), r.decode_samples,
+                    number(r.e2e_tokens_per_s_mean), count(r.facts.weight_bytes),
+                    count(r.facts.kv_bytes_per_token), count(r.facts.kv_bytes_per_token_mha),
+                    count(r.facts.parameters_total), count(r.facts.parameters_active));
   }
   return out;
 }

@@ -11,6 +11,8 @@ std::string_view html_report_style();
 std::string_view html_report_script_tables();
 // The per-item drill-down; defines itemsView(), used by main().
 std::string_view html_report_script_items();
+// The leaderboard's speed and memory columns; defines speedColumns(), used by leaderboard().
+std::string_view html_report_script_speed();
 // The probes: latency curves, CDFs and tables; defines probesSection(), used by main().
 std::string_view html_report_script_probes();
 

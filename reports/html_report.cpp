@@ -258,6 +258,7 @@ std::string render_html_report(const ReportData& data) {
   out += embedded_data(data);
   out += "</script>\n<script>\n(function () {\n'use strict';\n";
   out += html_report_script_tables();
+  out += html_report_script_speed();
   out += html_report_script_items();
   out += html_report_script_probes();
   out += "main();\n})();\n</script>\n</body>\n</html>\n";

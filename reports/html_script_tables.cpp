@@ -185,7 +185,10 @@ function extraColumns(ranked) {
 function leaderboard(ranked) {
   const headRow = el('tr');
   const table = el('table', {class: 'leaderboard'}, el('thead', null, headRow), el('tbody'));
-  const columns = COLUMNS.slice(0, 3).concat(extraColumns(ranked), COLUMNS.slice(3));
+  // pass@k and the like after Accuracy; speed and memory before Cost, where some row has them.
+  const cost = COLUMNS.findIndex(c => c.label === 'Cost');
+  const columns = COLUMNS.slice(0, 3).concat(extraColumns(ranked), COLUMNS.slice(3, cost),
+                                             speedColumns(ranked), COLUMNS.slice(cost));
   columns.forEach((c, col) => {
     const th = el('th', {class: 'sortable' + (c.num ? ' num' : ''), title: c.title, scope: 'col'},
                   c.label, el('span', {class: 'arrow'}));

@@ -1,5 +1,6 @@
-// The Markdown report: a leaderboard table per suite, small enough for a CI comment, then the
-// runs' probes (reports/markdown_probes.cpp).
+// The Markdown report: a leaderboard table per suite, small enough for a CI comment (speed and
+// memory columns from reports/markdown_speed.cpp), then the runs' probes
+// (reports/markdown_probes.cpp).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <set>
 
 #include "reports/markdown_probes.h"
+#include "reports/markdown_speed.h"
 #include "reports/markdown_text.h"
 #include "reports/reporters.h"
 
@@ -200,12 +202,13 @@ std::string render_markdown_report(const ReportData& data) {
   for (const auto& [suite, ranked] : rank_by_suite(data.results)) {
     out += fmt::format("\n## {}\n\n", md_text(suite));
     out += several_runs ? "| # | Model | Run |" : "| # | Model |";
+    const SpeedColumns speed = speed_columns(ranked);
     out += fmt::format(
         " Accuracy [{:.0f}% CI] | Correct | n | Errors | Truncated | Output tok | Reasoning tok"
-        " | Latency p50 | Cost | Cost / correct |\n",
-        data.confidence * 100);
+        " | Latency p50 |{} Cost | Cost / correct |\n",
+        data.confidence * 100, speed_header(speed));
     out += several_runs ? "|--:|---|---|" : "|--:|---|";
-    out += "---|--:|--:|---|---|--:|--:|--:|--:|--:|\n";
+    out += fmt::format("---|--:|--:|---|---|--:|--:|--:|{}--:|--:|\n", speed_rule(speed));
     int rank = 0;
     for (const ResultSummary* r : ranked) {
       out += fmt::format("| {} | {} |", ++rank, md_text(r->model));
@@ -215,11 +218,13 @@ std::string render_markdown_report(const ReportData& data) {
         per_correct += r->cost_per_correct_note == "no correct answers" ? "²" : "¹";
         any_unpriced = true;
       }
-      out += fmt::format(
-          " {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} |\n", accuracy_cell(*r), r->correct,
-          r->scored, r->n, errors_cell(*r), truncated_cell(*r), tokens(r->completion_tokens_mean),
-          tokens(r->reasoning_tokens_mean), seconds(r->e2e_p50_s), usd(r->cost_usd), per_correct);
+      out += fmt::format(" {} | {}/{} | {} | {} | {} | {} | {} | {} |{} {} | {} |\n",
+                         accuracy_cell(*r), r->correct, r->scored, r->n, errors_cell(*r),
+                         truncated_cell(*r), tokens(r->completion_tokens_mean),
+                         tokens(r->reasoning_tokens_mean), seconds(r->e2e_p50_s),
+                         speed_cells(speed, *r), usd(r->cost_usd), per_correct);
     }
+    out += speed_notes(speed, ranked, several_runs);
     out += pass_at_k_table(ranked, several_runs);
     out += rules_lines(ranked, several_runs);
   }

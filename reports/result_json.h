@@ -28,6 +28,17 @@ void write_json_number(Writer& w, const std::optional<double>& v) {
   }
 }
 
+// "key": an integer, or null when unknown.
+template <class Writer>
+void write_json_count(Writer& w, const char* key, const std::optional<std::int64_t>& v) {
+  w.Key(key);
+  if (v) {
+    w.Int64(*v);
+  } else {
+    w.Null();
+  }
+}
+
 // The members of a pass@k or cons@k entry: k, the rate over items and its CI, the item count.
 template <class Writer>
 void write_rate_at_k(Writer& w, int k, double value, const stats::Interval& ci,
@@ -133,6 +144,27 @@ void write_result_json(Writer& w, const ResultSummary& r) {
   write_json_number(w, r.e2e_p90_s);
   w.Key("ttft_mean_s");
   write_json_number(w, r.ttft_mean_s);
+  w.EndObject();
+  w.Key("speed");  // tokens/s; decode_tokens_per_s = decode_tokens / decode_seconds (summary.h)
+  w.StartObject();
+  w.Key("decode_tokens_per_s");
+  write_json_number(w, r.decode_tokens_per_s);
+  w.Key("decode_tokens");
+  w.Int64(r.decode_tokens);
+  w.Key("decode_seconds");
+  w.Double(r.decode_seconds);
+  w.Key("decode_samples");
+  w.Int64(r.decode_samples);
+  w.Key("e2e_tokens_per_s_mean");
+  write_json_number(w, r.e2e_tokens_per_s_mean);
+  w.EndObject();
+  w.Key("facts");  // the engine's, as the run stored them; null when unknown
+  w.StartObject();
+  write_json_count(w, "weight_bytes", r.facts.weight_bytes);
+  write_json_count(w, "kv_bytes_per_token", r.facts.kv_bytes_per_token);
+  write_json_count(w, "kv_bytes_per_token_mha", r.facts.kv_bytes_per_token_mha);
+  write_json_count(w, "parameters_total", r.facts.parameters_total);
+  write_json_count(w, "parameters_active", r.facts.parameters_active);
   w.EndObject();
   w.Key("cost_usd");
   write_json_number(w, r.cost_usd);

@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "harness/run_facts.h"
 #include "scorers/pairwise_scorer.h"
 
 namespace rbench {
@@ -59,6 +60,7 @@ struct Accumulator {
   std::map<std::string, stats::ItemCounts> per_item;  // item id -> scored, correct
   std::map<std::string, std::vector<Vote>> votes;     // item id -> its scored samples
   std::vector<double> prompt_tokens, completion_tokens, reasoning_tokens, e2e, ttft;
+  std::vector<double> e2e_rates;  // completion tokens / e2e seconds, per request
   double cost = 0;
   bool cost_known = false;
 
@@ -83,6 +85,7 @@ struct Accumulator {
     }
     if (c.timings.e2e_s >= 0) e2e.push_back(c.timings.e2e_s);
     if (c.timings.ttft_s >= 0) ttft.push_back(c.timings.ttft_s);
+    add_speed(c);
     if (c.truncated()) ++result.truncated;
     if (!s.score) {
       ++result.unscored;
@@ -111,6 +114,19 @@ struct Accumulator {
     } else if (c.truncated()) {
       ++result.truncated_wrong;
     }
+  }
+
+  // Decode and end-to-end token rates of a sample without error; see summary.h.
+  void add_speed(const Completion& c) {
+    const std::int64_t tokens = c.usage.completion_tokens;
+    const double ttft_s = c.timings.ttft_s;
+    const double e2e_s = c.timings.e2e_s;
+    if (tokens >= 2 && ttft_s >= 0 && e2e_s > ttft_s) {
+      result.decode_tokens += tokens - 1;
+      result.decode_seconds += e2e_s - ttft_s;
+      ++result.decode_samples;
+    }
+    if (tokens >= 0 && e2e_s > 0) e2e_rates.push_back(double(tokens) / e2e_s);
   }
 
   ResultSummary finish(const SummaryOptions& options) && {
@@ -157,6 +173,8 @@ struct Accumulator {
       r.e2e_p90_s = stats::quantile(e2e, 0.9);
     }
     r.ttft_mean_s = mean_or_none(ttft);
+    if (r.decode_samples > 0) r.decode_tokens_per_s = double(r.decode_tokens) / r.decode_seconds;
+    r.e2e_tokens_per_s_mean = mean_or_none(e2e_rates);
     // The runner records 0 when the profile has no price, so a zero total means "unknown" too.
     if (cost_known && cost > 0) r.cost_usd = cost;
     if (!r.cost_usd) {
@@ -175,8 +193,8 @@ struct Accumulator {
 std::vector<ResultSummary> summarize(const std::vector<RunInfo>& runs,
                                      const std::vector<SampleRecord>& samples,
                                      const SummaryOptions& options) {
-  std::map<std::int64_t, std::string> run_names;
-  for (const auto& run : runs) run_names[run.id] = run.name;
+  std::map<std::int64_t, const RunInfo*> runs_by_id;
+  for (const auto& run : runs) runs_by_id[run.id] = &run;
   std::map<std::tuple<std::int64_t, std::string, std::string>, Accumulator> groups;
   for (std::size_t i = 0; i < samples.size(); ++i) {
     const SampleRecord& s = samples[i];
@@ -184,10 +202,11 @@ std::vector<ResultSummary> summarize(const std::vector<RunInfo>& runs,
     if (inserted) {
       ResultSummary& r = it->second.result;
       r.run_id = s.run_id;
-      const auto name = run_names.find(s.run_id);
-      r.run = name != run_names.end() ? name->second : fmt::format("run {}", s.run_id);
+      const auto run = runs_by_id.find(s.run_id);
+      r.run = run != runs_by_id.end() ? run->second->name : fmt::format("run {}", s.run_id);
       r.model = s.key.model;
       r.suite = s.key.suite;
+      if (run != runs_by_id.end()) r.facts = stored_engine_facts(run->second->config_json, r.model);
     }
     it->second.add(s, i);
   }

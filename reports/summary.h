@@ -73,6 +73,28 @@ struct ResultSummary {
   std::optional<double> e2e_p90_s;
   std::optional<double> ttft_mean_s;
 
+  // Decode speed in tokens/s, per request as the client saw it, over the samples without error
+  // whose completion_tokens, ttft_s and e2e_s are known and that had a decode phase
+  // (completion_tokens >= 2 and e2e_s > ttft_s):
+  //   decode_tokens_per_s = sum(completion_tokens - 1) / sum(e2e_s - ttft_s),
+  // the tokens after the first over the time after the first text arrived. Prefill and queueing
+  // end before the first token, so they are left out; a ratio of sums, so each request weighs by
+  // its length. Requests decoded side by side (--concurrency, the built-in engine's batches) each
+  // count at their own rate, so the engine's total throughput is higher: compare rows run at the
+  // same concurrency. Absent when no sample qualifies.
+  std::optional<double> decode_tokens_per_s;
+  std::int64_t decode_tokens = 0;   // sum(completion_tokens - 1) over those samples
+  double decode_seconds = 0;        // sum(e2e_s - ttft_s) over those samples
+  std::int64_t decode_samples = 0;  // how many samples qualified
+  // Mean over samples without error with completion_tokens known and e2e_s > 0 of
+  // completion_tokens / e2e_s: each request's rate end to end, prefill and waiting included.
+  std::optional<double> e2e_tokens_per_s_mean;
+
+  // What the run stored about this model's engine (harness/run_facts.h): weights, KV cache per
+  // token and its multi-head equivalent, parameters. Empty for HTTP endpoints and for runs
+  // stored before rbench recorded them.
+  EngineFacts facts;
+
   std::optional<double> cost_usd;  // absent when no sample had a price (or all cost 0)
   std::optional<double> cost_per_correct_usd;
   std::string cost_per_correct_note;  // why cost_per_correct_usd is absent ("" when present)

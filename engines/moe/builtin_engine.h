@@ -66,6 +66,8 @@ class BuiltinEngine final : public Engine {
 
   Completion complete(const ChatRequest& request, TokenSink* sink, std::stop_token stop) override;
   std::string describe() const override;
+  // Weights as loaded, the latent cache per token, parameters (builtin_engine_facts.cpp).
+  EngineFacts facts() const override;
 
   // Token level, for `rbench engine generate`: `on_token` runs on the calling thread for each
   // generated token; returning false stops generation (finish "stop").

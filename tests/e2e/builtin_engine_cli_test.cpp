@@ -10,12 +10,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "e2e/subprocess.h"
 #include "engines/moe/builtin_engine.h"
 #include "engines/openai_client.h"
 #include "harness/store.h"
+#include "reports/markdown_speed.h"
 
 namespace rbench::test {
 namespace {
@@ -79,6 +81,67 @@ TEST_F(BuiltinCli, RunOnTheDemoSuiteStoresAndResumes) {
   const auto html = (dir_.path() / "r.html").string();
   ASSERT_EQ(run_rbench({"report", "--db", db, "-o", html}, out), 0) << out;
   EXPECT_TRUE(contains(read_file(html), "builtin:tiny"));
+}
+
+// Variants of one model as leaderboard rows: the f32 checkpoint and an fp8 one of the same
+// config, run in process side by side. The run stores each engine's facts (as the engine reports
+// them in process), and the Markdown report shows weights, KV cache per token and decode speed.
+TEST_F(BuiltinCli, VariantsRowsShowWeightsKvCacheAndDecodeSpeed) {
+  const std::string fp8 = (dir_.path() / "tiny-fp8").string();
+  std::string out;
+  ASSERT_EQ(run_rbench({"engine", "make-tiny", "--out", fp8, "--seed", "1", "--dtype", "fp8"}, out),
+            0)
+      << out;
+  const auto db = (dir_.path() / "v.db").string();
+  const std::vector<std::string> args = {
+      "run",       "--engine", "builtin", "--model",      model_, "--model", fp8, "--suite",
+      "demo-math", "--limit",  "2",       "--max-tokens", "8",    "--db",    db,  "--quiet"};
+  ASSERT_EQ(run_rbench(args, out), 0) << out;
+  ASSERT_EQ(run_rbench(args, out), 0) << out;  // resumes: facts are not part of the run's identity
+  EXPECT_TRUE(contains(out, "4 already stored")) << out;
+
+  Store store(db);
+  ASSERT_EQ(store.runs().size(), 1u);
+  rapidjson::Document config;
+  config.Parse(store.runs()[0].config_json.c_str());
+  ASSERT_FALSE(config.HasParseError());
+  std::map<std::string, EngineFacts> in_process = {
+      {"builtin:tiny", moe::BuiltinEngine::open(model_)->facts()},
+      {"builtin:tiny-fp8", moe::BuiltinEngine::open(fp8)->facts()}};
+  ASSERT_EQ(config["models"].Size(), 2u);
+  for (const auto& m : config["models"].GetArray()) {
+    const EngineFacts& expected = in_process.at(m["label"].GetString());
+    const auto& facts = m["facts"];
+    EXPECT_EQ(facts["weight_bytes"].GetInt64(), *expected.weight_bytes);
+    EXPECT_EQ(facts["kv_bytes_per_token"].GetInt64(), *expected.kv_bytes_per_token);
+    EXPECT_EQ(facts["kv_bytes_per_token_mha"].GetInt64(), *expected.kv_bytes_per_token_mha);
+    EXPECT_EQ(facts["parameters_total"].GetInt64(), *expected.parameters_total);
+    EXPECT_EQ(facts["parameters_active"].GetInt64(), *expected.parameters_active);
+  }
+  const EngineFacts& f32_facts = in_process.at("builtin:tiny");
+  const EngineFacts& fp8_facts = in_process.at("builtin:tiny-fp8");
+  EXPECT_LT(*fp8_facts.weight_bytes, *f32_facts.weight_bytes);
+  EXPECT_EQ(*fp8_facts.kv_bytes_per_token, *f32_facts.kv_bytes_per_token) << "same config";
+  EXPECT_GT(*f32_facts.kv_bytes_per_token_mha, *f32_facts.kv_bytes_per_token);
+
+  const auto md = (dir_.path() / "v.md").string();
+  ASSERT_EQ(run_rbench({"report", "--db", db, "-o", md}, out), 0) << out;
+  const std::string text = read_file(md);
+  EXPECT_TRUE(contains(text, " Weights | KV/token³ | Cost |")) << text;
+  EXPECT_TRUE(contains(text, "| " + human_bytes(*f32_facts.weight_bytes) + " | " +
+                                 human_bytes(*f32_facts.kv_bytes_per_token) + " |"))
+      << text;
+  EXPECT_TRUE(contains(text, "| " + human_bytes(*fp8_facts.weight_bytes) + " | ")) << text;
+  EXPECT_TRUE(contains(text, "builtin:tiny-fp8 " + human_bytes(*fp8_facts.kv_bytes_per_token_mha)))
+      << text;
+  // Random weights may end an answer at its first token; any sample that decoded gives a speed.
+  bool decoded = false;
+  for (const auto& s : store.samples()) {
+    decoded = decoded || (s.completion.usage.completion_tokens >= 2 &&
+                          s.completion.timings.e2e_s > s.completion.timings.ttft_s &&
+                          s.completion.timings.ttft_s >= 0);
+  }
+  EXPECT_EQ(contains(text, "| tok/s |"), decoded) << text;
 }
 
 TEST_F(BuiltinCli, TruncatedCheckpointIsRefusedNamingTheTensor) {

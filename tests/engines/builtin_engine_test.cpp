@@ -11,6 +11,7 @@
 #include "engines/engine_test_util.h"
 #include "engines/moe/builtin_engine.h"
 #include "engines/moe/chat_template.h"
+#include "engines/moe/memory.h"
 #include "engines/moe/random_checkpoint.h"
 #include "engines/openai_client.h"
 #include "harness/http/openai_server.h"
@@ -61,6 +62,25 @@ TEST_F(BuiltinEngineTest, GreedyIsDeterministicAndFlagsTruncation) {
   EXPECT_GT(a.usage.prompt_tokens, 5);
   EXPECT_GE(a.timings.ttft_s, 0.0);
   EXPECT_GE(a.timings.e2e_s, a.timings.ttft_s);
+}
+
+// What the run stores for the reports: the weights as loaded, the latent cache per token as
+// KvCache holds it (f32), the multi-head cache at that width, and memory.h's parameter counts.
+TEST_F(BuiltinEngineTest, FactsAreTheLoadedWeightsTheLatentCacheAndTheParameters) {
+  auto engine = BuiltinEngine::open(dir());
+  const EngineFacts f = engine->facts();
+  const ModelConfig& c = engine->model().config();
+  const std::int64_t layers = c.num_hidden_layers;
+  EXPECT_EQ(f.weight_bytes, static_cast<std::int64_t>(engine->model().weights().bytes()));
+  EXPECT_EQ(f.kv_bytes_per_token, layers * (c.kv_lora_rank + c.qk_rope_head_dim) * 4);
+  EXPECT_EQ(f.kv_bytes_per_token,
+            static_cast<std::int64_t>(engine->model().new_cache().bytes_per_token()));
+  EXPECT_EQ(f.kv_bytes_per_token_mha,
+            layers * c.num_attention_heads * (c.qk_head_dim() + c.v_head_dim) * 4);
+  EXPECT_EQ(f.kv_bytes_per_token_mha, kv_cache_figures(c, 4).mha_per_token);
+  EXPECT_EQ(f.parameters_total, count_parameters(c).total);
+  EXPECT_EQ(f.parameters_active, count_parameters(c).active_per_token);
+  EXPECT_LT(*f.parameters_active, *f.parameters_total) << "an MoE model";
 }
 
 TEST_F(BuiltinEngineTest, ConcurrentRequestsAreBatchedWithoutChangingResults) {

@@ -130,6 +130,65 @@ TEST_F(HtmlReportTest, HeadlessChromiumDrawsTheLeaderboardsAndKeepsHostileTextIn
             std::string::npos);
 }
 
+// The variants store (report_fixture.h): tok/s, Weights and KV/token columns before Cost, the
+// multi-head cache as the KV cell's tooltip; the fixture's HTTP models get tok/s only.
+TEST(HtmlSpeedColumns, HeadlessChromiumDrawsSpeedAndMemoryWhereKnown) {
+  if (!fs::exists(kChromium)) GTEST_SKIP() << kChromium << " is not installed";
+  testing::TempDir dir;
+  {
+    Store store(dir.path() / "variants.db");
+    testing::fill_variants_store(store);
+    write_report(store, dir.path() / "variants.html", ReportFormat::html, {});
+  }
+  const std::string dom = dump_dom(dir.path() / "variants.html", dir.path());
+  ASSERT_FALSE(dom.empty());
+  const auto header = [&](const std::string& label) {
+    return dom.find(">" + label + "<span class=\"arrow\">");
+  };
+  ASSERT_NE(header("tok/s"), std::string::npos) << dom;
+  EXPECT_LT(header("Latency"), header("tok/s"));
+  EXPECT_LT(header("tok/s"), header("Weights"));
+  EXPECT_LT(header("Weights"), header("KV/token"));
+  EXPECT_LT(header("KV/token"), header("Cost"));
+  // Each row's cells, in rank order: tiny-fp8, tiny-f32, endpoint.
+  const auto fp8 = dom.find("data-model=\"tiny-fp8\"");
+  const auto f32 = dom.find("data-model=\"tiny-f32\"");
+  const auto endpoint = dom.find("data-model=\"endpoint\"");
+  ASSERT_NE(fp8, std::string::npos);
+  ASSERT_LT(fp8, f32);
+  ASSERT_LT(f32, endpoint);
+  const std::string fp8_row = dom.substr(fp8, f32 - fp8);
+  const std::string f32_row = dom.substr(f32, endpoint - f32);
+  const std::string endpoint_row = dom.substr(endpoint, dom.find("</tr>", endpoint) - endpoint);
+  EXPECT_NE(fp8_row.find(">40.0</span>"), std::string::npos) << fp8_row;
+  EXPECT_NE(fp8_row.find(">786 kB</span>"), std::string::npos) << fp8_row;
+  EXPECT_NE(f32_row.find(">10.0</span>"), std::string::npos) << f32_row;
+  EXPECT_NE(f32_row.find("title=\"30 tokens after the first in 3.00 s after the first, over 2 "
+                         "samples; end to end (prefill included) 9.8 tok/s per request\""),
+            std::string::npos)
+      << f32_row;
+  EXPECT_NE(f32_row.find("title=\"524.3k parameters, 262.1k active per token\">2.1 MB</span>"),
+            std::string::npos)
+      << f32_row;
+  EXPECT_NE(f32_row.find("title=\"multi-head equivalent: 3.1 kB per token (6.4x)\">480 B</span>"),
+            std::string::npos)
+      << f32_row;
+  EXPECT_EQ(endpoint_row.find("has-tip kv"), std::string::npos) << endpoint_row;
+  EXPECT_EQ(endpoint_row.find("kB"), std::string::npos) << endpoint_row;
+
+  // HTTP models with timings (the main fixture): tok/s, and no memory columns.
+  {
+    Store store(dir.path() / "results.db");
+    testing::fill_fixture_store(store);
+    write_report(store, dir.path() / "http.html", ReportFormat::html, {});
+  }
+  const std::string http = dump_dom(dir.path() / "http.html", dir.path());
+  EXPECT_NE(http.find(">tok/s<span"), std::string::npos);
+  EXPECT_NE(http.find(">45.1</span>"), std::string::npos) << "model-a/gsm8k: 1827 / 40.5";
+  EXPECT_EQ(http.find(">Weights<span"), std::string::npos);
+  EXPECT_EQ(http.find(">KV/token<span"), std::string::npos);
+}
+
 // A pairwise suite: its judgments drawn as a Bradley-Terry leaderboard with the win-rate matrix,
 // and a hostile model name kept as text.
 TEST(HtmlPairwiseReport, HeadlessChromiumDrawsTheJudgedLeaderboard) {

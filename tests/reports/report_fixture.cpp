@@ -111,4 +111,55 @@ void fill_fixture_store(Store& store) {
   store.finish_run(run.id);
 }
 
+namespace {
+
+SampleRecord variant_sample(std::int64_t run_id, const char* model, int item, bool correct,
+                            std::int64_t tokens, double ttft_s, double e2e_s) {
+  SampleRecord r;
+  r.run_id = run_id;
+  r.key = {model, "demo-math", fmt::format("item-{}", item), 0};
+  r.suite_version = "demo-v1";
+  r.prompt_json = fmt::format(R"([{{"role":"user","content":"What is {} + 1?"}}])", item);
+  r.reference = std::to_string(item + 1);
+  Completion& c = r.completion;
+  c.answer = correct ? r.reference : "0";
+  c.finish_reason = "stop";
+  c.usage = {20, tokens, 0};
+  c.timings.ttft_s = ttft_s;
+  c.timings.e2e_s = e2e_s;
+  c.attempts = 1;
+  r.cost_usd = -1;
+  r.created_at = "2026-01-01T00:00:00.000Z";
+  r.scorer = "math";
+  r.score = Score{correct ? 1.0 : 0.0, correct, c.answer, "last number", ""};
+  return r;
+}
+
+}  // namespace
+
+void fill_variants_store(Store& store) {
+  const RunInfo run = store.open_run("variants", R"({
+  "fingerprint": {"models": [{"label": "tiny-f32"}, {"label": "tiny-fp8"}, {"label": "endpoint"}]},
+  "models": [
+    {"label": "tiny-f32", "facts": {"weight_bytes": 2097152, "kv_bytes_per_token": 480,
+      "kv_bytes_per_token_mha": 3072, "parameters_total": 524288, "parameters_active": 262144}},
+    {"label": "tiny-fp8", "facts": {"weight_bytes": 786432, "kv_bytes_per_token": 480,
+      "kv_bytes_per_token_mha": 3072, "parameters_total": 524288, "parameters_active": 262144}},
+    {"label": "endpoint", "base_url": "http://127.0.0.1:8000/v1"}
+  ]})",
+                                     "0.1.0", "abcdef123456");
+  store.put_sample(variant_sample(run.id, "tiny-f32", 0, true, 11, 0.1, 1.1));
+  store.put_sample(variant_sample(run.id, "tiny-f32", 1, false, 21, 0.2, 2.2));
+  store.put_sample(variant_sample(run.id, "tiny-fp8", 0, true, 41, 0.1, 1.1));
+  store.put_sample(variant_sample(run.id, "tiny-fp8", 1, true, 1, 0.1, 0.1));
+  SampleRecord failed = variant_sample(run.id, "tiny-fp8", 2, false, -1, -1, -1);
+  failed.completion.error_kind = ErrorKind::engine;
+  failed.completion.error = "the model failed";
+  failed.score.reset();
+  failed.scorer.clear();
+  store.put_sample(failed);
+  store.put_sample(variant_sample(run.id, "endpoint", 0, false, 30, -1, -1));
+  store.finish_run(run.id);
+}
+
 }  // namespace rbench::testing

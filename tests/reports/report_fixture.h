@@ -35,4 +35,14 @@ class TempDir {
 //   model-b/math500 4 samples: all wrong; $0.005 each.
 void fill_fixture_store(Store& store);
 
+// Fills `store` with run "variants" on suite demo-math, three models whose run config stores:
+//   tiny-f32   facts: 2,097,152 B of weights, KV 480 B/token (3,072 B multi-head), 524,288
+//              parameters (262,144 active); 2 samples, 10 and 20 tokens after the first in 1.0
+//              and 2.0 s: decode 10.0 tok/s; one correct.
+//   tiny-fp8   facts: 786,432 B of weights, the same KV and parameters; 40 tokens after the
+//              first in 1.0 s, a one-token answer (no decode phase) and an engine error: decode
+//              40.0 tok/s; both answers correct.
+//   endpoint   no facts (an HTTP model), no timings: no decode speed; one wrong answer.
+void fill_variants_store(Store& store);
+
 }  // namespace rbench::testing

@@ -97,6 +97,22 @@ TEST_F(SummaryTest, TokensAndLatencyOverSamplesThatReportedThem) {
   EXPECT_DOUBLE_EQ(*a.ttft_mean_s, 0.5);
 }
 
+TEST_F(SummaryTest, DecodeSpeedIsTokensAfterTheFirstOverSecondsAfterTheFirst) {
+  // model-a/gsm8k, items 0..8 without error: 200 + i tokens, first text at 0.5 s, done at 1 + i s.
+  const ResultSummary& a = result("model-a", "gsm8k");
+  EXPECT_EQ(a.decode_samples, 9);
+  EXPECT_EQ(a.decode_tokens, 1827);          // sum of 199 + i
+  EXPECT_DOUBLE_EQ(a.decode_seconds, 40.5);  // sum of 0.5 + i
+  ASSERT_TRUE(a.decode_tokens_per_s);
+  EXPECT_DOUBLE_EQ(*a.decode_tokens_per_s, 1827 / 40.5);  // 45.11 tok/s
+  double e2e_rates = 0;
+  for (int i = 0; i < 9; ++i) e2e_rates += (200.0 + i) / (1.0 + i);
+  ASSERT_TRUE(a.e2e_tokens_per_s_mean);
+  EXPECT_DOUBLE_EQ(*a.e2e_tokens_per_s_mean, e2e_rates / 9);
+  // HTTP samples: the run's config names no engine facts.
+  EXPECT_TRUE(a.facts.empty());
+}
+
 TEST_F(SummaryTest, CostPerCorrectAnswer) {
   const ResultSummary& a = result("model-a", "gsm8k");
   ASSERT_TRUE(a.cost_usd);
@@ -129,6 +145,83 @@ TEST_F(SummaryTest, RankingPerSuiteBestFirst) {
   EXPECT_EQ(ranked[1].second[1]->model, "model-b");
 }
 
+class SummarySpeedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::make_unique<Store>(dir_.path() / "variants.db");
+    testing::fill_variants_store(*store_);
+    results_ = summarize(store_->runs(), store_->samples(), SummaryOptions{});
+  }
+  const ResultSummary& result(const std::string& model) const {
+    for (const auto& r : results_) {
+      if (r.model == model) return r;
+    }
+    throw std::runtime_error("no result for " + model);
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::vector<ResultSummary> results_;
+};
+
+TEST_F(SummarySpeedTest, DecodeSpeedSumsTokensAndSecondsOverSamplesWithADecodePhase) {
+  const ResultSummary& f32 = result("tiny-f32");
+  EXPECT_EQ(f32.decode_samples, 2);
+  EXPECT_EQ(f32.decode_tokens, 30);  // (11 - 1) + (21 - 1)
+  EXPECT_DOUBLE_EQ(f32.decode_seconds, 3.0);
+  EXPECT_DOUBLE_EQ(*f32.decode_tokens_per_s, 10.0);
+  EXPECT_DOUBLE_EQ(*f32.e2e_tokens_per_s_mean, (11 / 1.1 + 21 / 2.2) / 2);
+
+  // The one-token answer has no decode phase and the error no timings: one sample counts.
+  const ResultSummary& fp8 = result("tiny-fp8");
+  EXPECT_EQ(fp8.decode_samples, 1);
+  EXPECT_EQ(fp8.decode_tokens, 40);
+  EXPECT_DOUBLE_EQ(*fp8.decode_tokens_per_s, 40.0);
+  EXPECT_DOUBLE_EQ(*fp8.e2e_tokens_per_s_mean, (41 / 1.1 + 1 / 0.1) / 2);
+
+  const ResultSummary& endpoint = result("endpoint");  // not timed
+  EXPECT_EQ(endpoint.decode_samples, 0);
+  EXPECT_FALSE(endpoint.decode_tokens_per_s);
+  EXPECT_FALSE(endpoint.e2e_tokens_per_s_mean);
+}
+
+TEST_F(SummarySpeedTest, FactsComeFromTheRunConfigOfThatModel) {
+  const EngineFacts& f32 = result("tiny-f32").facts;
+  EXPECT_EQ(f32.weight_bytes, 2097152);
+  EXPECT_EQ(f32.kv_bytes_per_token, 480);
+  EXPECT_EQ(f32.kv_bytes_per_token_mha, 3072);
+  EXPECT_EQ(f32.parameters_total, 524288);
+  EXPECT_EQ(f32.parameters_active, 262144);
+  EXPECT_EQ(result("tiny-fp8").facts.weight_bytes, 786432);
+  EXPECT_TRUE(result("endpoint").facts.empty());
+}
+
+TEST(SummaryFacts, AbsentForOlderOrUnreadableConfigs) {
+  SampleRecord s;
+  s.run_id = 1;
+  s.key = {"m", "suite", "i", 0};
+  s.completion.finish_reason = "stop";
+  const char* configs[] = {
+      "{}",                                                            // before models were stored
+      "not json",                                                      // unreadable
+      R"({"models":["m"]})",                                           // models as plain names
+      R"({"models":[{"label":"m","profile":"p"}]})",                   // a model without facts
+      R"({"models":[{"label":"other","facts":{"weight_bytes":1}}]})",  // another model's
+      R"({"models":[{"label":"m","facts":{"weight_bytes":"big"}}]})",  // not a number
+  };
+  for (const char* config : configs) {
+    const auto results = summarize({RunInfo{1, "r", config, "v", "g", "t", ""}}, {s}, {});
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_TRUE(results[0].facts.empty()) << config;
+  }
+  // A partial record keeps what it has.
+  const auto partial =
+      summarize({RunInfo{1, "r", R"({"models":[{"label":"m","facts":{"kv_bytes_per_token":576}}]})",
+                         "v", "g", "t", ""}},
+                {s}, {});
+  EXPECT_EQ(partial[0].facts.kv_bytes_per_token, 576);
+  EXPECT_FALSE(partial[0].facts.weight_bytes);
+}
+
 TEST(SummaryEmpty, AGroupWithOnlyErrorsHasNoAccuracy) {
   SampleRecord s;
   s.run_id = 1;
@@ -140,6 +233,7 @@ TEST(SummaryEmpty, AGroupWithOnlyErrorsHasNoAccuracy) {
   EXPECT_FALSE(results[0].accuracy);
   EXPECT_FALSE(results[0].cost_usd);
   EXPECT_FALSE(results[0].e2e_mean_s);
+  EXPECT_FALSE(results[0].decode_tokens_per_s);
   EXPECT_EQ(results[0].errors, 1);
 }
 
