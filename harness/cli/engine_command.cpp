@@ -134,6 +134,7 @@ void add_logits(CLI::App& engine) {
     std::string model;
     std::string tokens;
     bool all_positions = false;
+    bool mtp = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = engine.add_subcommand(
@@ -141,9 +142,16 @@ void add_logits(CLI::App& engine) {
   cmd->add_option("--model", o->model, "Checkpoint directory")->required();
   cmd->add_option("--tokens", o->tokens, "Token ids, e.g. 1,2,3")->required();
   cmd->add_flag("--all-positions", o->all_positions, "Logits for every position");
+  cmd->add_flag("--mtp", o->mtp,
+                "The MTP module's logits instead: row i (positions 0..n-2, from the hidden state "
+                "of position i and token i+1) predicts token i+2");
   cmd->callback([o] {
     const auto tokens = parse_tokens(o->tokens);
     const auto model = Model::load(o->model);
+    if (o->mtp && !model->has_mtp()) {
+      throw DataError(fmt::format("{}: --mtp: the checkpoint has no MTP module", o->model));
+    }
+    if (o->mtp && tokens.size() < 2) throw UsageError("--mtp: give at least 2 tokens");
     for (std::int32_t t : tokens) {
       if (t >= model->config().vocab_size) {
         throw UsageError(fmt::format("--tokens: {} is outside the vocabulary (size {})", t,
@@ -151,8 +159,18 @@ void add_logits(CLI::App& engine) {
       }
     }
     KvCache cache = model->new_cache();
-    const ForwardInput in{&cache, tokens, o->all_positions};
-    const auto logits = model->forward(std::span(&in, 1)).front();
+    std::vector<float> hidden;
+    const ForwardInput in{&cache, tokens, o->all_positions, o->mtp ? &hidden : nullptr};
+    auto logits = model->forward(std::span(&in, 1)).front();
+    std::size_t rows = tokens.size();
+    if (o->mtp) {
+      rows = tokens.size() - 1;
+      KvCache mtp_cache = model->new_mtp_cache();
+      const MtpInput rows_in{&mtp_cache,
+                             std::span(hidden).first(rows * model->config().hidden_size),
+                             std::span(tokens).subspan(1), o->all_positions};
+      logits = model->mtp_forward(std::span(&rows_in, 1)).front();
+    }
     const int vocab = model->config().vocab_size;
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -169,7 +187,7 @@ void add_logits(CLI::App& engine) {
     };
     if (o->all_positions) {
       w.StartArray();
-      for (std::size_t r = 0; r < tokens.size(); ++r) row(r);
+      for (std::size_t r = 0; r < rows; ++r) row(r);
       w.EndArray();
     } else {
       row(0);
