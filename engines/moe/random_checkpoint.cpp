@@ -322,7 +322,8 @@ LayerWeights random_layer(const Generator& g, const ModelConfig& c, int l, DType
   return lw;
 }
 
-// MTP module 0 as our own exports store it: without its own embedding and head.
+// MTP module 0 as our own exports store it: without its own embedding and head; eh_proj kept in
+// high precision, as in DeepSeek-V3's fp8 release.
 MtpWeights random_mtp(const Generator& g, const ModelConfig& c, DType dt) {
   const int l = c.num_hidden_layers;
   const int h = c.hidden_size;
@@ -330,7 +331,7 @@ MtpWeights random_mtp(const Generator& g, const ModelConfig& c, DType dt) {
   MtpWeights m;
   m.enorm = g.vector(p + "enorm.weight", h, 1.0f, 0.05f);
   m.hnorm = g.vector(p + "hnorm.weight", h, 1.0f, 0.05f);
-  m.eh_proj = g.matrix(p + "eh_proj.weight", h, 2 * h, dt);
+  m.eh_proj = g.matrix(p + "eh_proj.weight", h, 2 * h, high_precision(dt));
   m.layer = random_layer(g, c, l, dt);
   m.head_norm = g.vector(p + "shared_head.norm.weight", h, 1.0f, 0.05f);
   return m;

@@ -1,7 +1,7 @@
 // Self-speculative decoding through the command line: `engine make-tiny --mtp`, `engine generate
 // --mtp` giving the tokens of plain greedy decoding with draft counts and tokens/s, `run --engine
-// builtin --mtp` stored as a run of its own with the same answers, and --mtp refused, saying
-// why, for a checkpoint without an MTP module.
+// builtin --mtp` stored as a run of its own with the same answers, a checkpoint quantised to fp8
+// keeping its module, and --mtp refused, saying why, for a checkpoint without an MTP module.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
@@ -104,6 +104,28 @@ TEST_F(MtpCli, RunWithMtpIsAnotherRunWithTheSameAnswers) {
   // And it resumes as itself.
   ASSERT_EQ(run_rbench(args, out), 0) << out;
   EXPECT_TRUE(contains(out, "2 already stored")) << out;
+}
+
+TEST_F(MtpCli, AQuantisedCheckpointKeepsItsModule) {
+  // engine quantize --fp8 quantises the MTP layer's projections too (eh_proj stays as it is).
+  const auto fp8 = (dir_.path() / "fp8").string();
+  std::string out;
+  ASSERT_EQ(run_rbench({"engine", "quantize", "--fp8", model_, fp8}, out), 0) << out;
+  ASSERT_EQ(run_rbench({"engine", "memory", "--model", fp8}, out), 0) << out;
+  EXPECT_TRUE(contains(out, "\"loaded_mtp_weight_bytes\":{\"F32\":")) << out;
+  EXPECT_TRUE(contains(out, "\"F8_E4M3\"")) << out;
+  std::vector<std::string> args = {"engine",  "generate", "--model",      fp8,  "--prompt",
+                                   "A train", "--greedy", "--max-tokens", "16", "--json"};
+  std::string plain, mtp;
+  ASSERT_EQ(run_rbench(args, plain), 0) << plain;
+  args.push_back("--mtp");
+  ASSERT_EQ(run_rbench(args, mtp), 0) << mtp;
+  rapidjson::Document a, b;
+  a.Parse(plain.substr(plain.find('{')).c_str());
+  b.Parse(mtp.substr(mtp.find('{')).c_str());
+  ASSERT_FALSE(a.HasParseError() || b.HasParseError()) << plain << "\n" << mtp;
+  EXPECT_TRUE(a["tokens"] == b["tokens"]) << plain << "\n" << mtp;
+  EXPECT_GT(b["draft_tokens"].GetInt(), 0) << mtp;
 }
 
 TEST_F(MtpCli, MtpWithoutAModuleIsRefused) {
