@@ -45,6 +45,10 @@ struct Usage {
   std::int64_t prompt_tokens = -1;
   std::int64_t completion_tokens = -1;
   std::int64_t reasoning_tokens = -1;
+  // Speculative decoding (the built-in engine with MTP): draft tokens proposed and those
+  // accepted. Not stored with samples.
+  std::int64_t draft_tokens = -1;
+  std::int64_t accepted_draft_tokens = -1;
 };
 
 struct Timings {

@@ -4,13 +4,9 @@
 #include <tbb/info.h>
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <fstream>
-#include <mutex>
-#include <thread>
 
+#include "engines/moe/scheduler.h"
 #include "engines/think_splitter.h"
 #include "harness/error.h"
 
@@ -82,155 +78,22 @@ std::string TextStream::finish() {
   return out;
 }
 
-// One sequence in the decode loop. The scheduler thread writes tokens; the requesting thread
-// reads them under `mutex`.
-struct Sequence {
-  explicit Sequence(GenerateRequest r) : request(std::move(r)), sampler(request.sampler) {}
-  GenerateRequest request;
-  Sampler sampler;
-  int context_limit = 0;
-  KvCache cache;
-  std::size_t prefilled = 0;
-  std::int32_t last = -1;
-  int generated = 0;
-  std::atomic<bool> cancelled{false};
-
-  std::mutex mutex;
-  std::condition_variable_any ready;
-  std::deque<std::int32_t> tokens;
-  bool done = false;
-  std::string finish_reason;
-  std::string error;
-
-  void finish(std::string reason, std::string message = {}) {
-    std::lock_guard lock(mutex);
-    done = true;
-    finish_reason = std::move(reason);
-    error = std::move(message);
-    ready.notify_all();
-  }
-};
-
-class BuiltinEngine::Scheduler {
- public:
-  Scheduler(const Model& model, const BuiltinEngineOptions& options)
-      : model_(model), options_(options), thread_([this](std::stop_token st) { loop(st); }) {}
-
-  ~Scheduler() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-  }
-
-  void submit(std::shared_ptr<Sequence> s) {
-    {
-      std::lock_guard lock(mutex_);
-      waiting_.push_back(std::move(s));
-    }
-    wake_.notify_all();
-  }
-
- private:
-  void loop(std::stop_token) {
-    std::vector<std::shared_ptr<Sequence>> active;
-    for (;;) {
-      {
-        std::unique_lock lock(mutex_);
-        wake_.wait(lock, [&] { return stopping_ || !waiting_.empty() || !active.empty(); });
-        if (stopping_) {
-          for (auto& s : active) s->finish("cancelled", "the engine was shut down");
-          for (auto& s : waiting_) s->finish("cancelled", "the engine was shut down");
-          return;
-        }
-        while (!waiting_.empty() && static_cast<int>(active.size()) < options_.max_batch) {
-          active.push_back(std::move(waiting_.front()));
-          waiting_.pop_front();
-        }
-      }
-      std::erase_if(active, [](const std::shared_ptr<Sequence>& s) {
-        if (!s->cancelled) return false;
-        s->finish("cancelled");
-        return true;
-      });
-      if (active.empty()) continue;
-      step(active);
-      std::erase_if(active, [](const std::shared_ptr<Sequence>& s) {
-        std::lock_guard lock(s->mutex);
-        return s->done;
-      });
-    }
-  }
-
-  // One forward pass over every active sequence: a prompt chunk or the last sampled token each.
-  void step(std::vector<std::shared_ptr<Sequence>>& active) {
-    std::vector<ForwardInput> inputs;
-    std::vector<bool> samples;  // whether this step ends the sequence's prompt or decodes
-    for (auto& s : active) {
-      ForwardInput in;
-      in.cache = &s->cache;
-      const auto& prompt = s->request.prompt;
-      if (s->prefilled < prompt.size()) {
-        const std::size_t n =
-            std::min<std::size_t>(options_.prefill_chunk, prompt.size() - s->prefilled);
-        in.tokens = std::span(prompt).subspan(s->prefilled, n);
-        s->prefilled += n;
-        samples.push_back(s->prefilled == prompt.size());
-      } else {
-        in.tokens = std::span(&s->last, 1);
-        samples.push_back(true);
-      }
-      inputs.push_back(in);
-    }
-    std::vector<std::vector<float>> logits;
-    try {
-      logits = model_.forward(inputs);
-    } catch (const std::exception& e) {
-      for (auto& s : active) s->finish("error", fmt::format("forward pass failed: {}", e.what()));
-      return;
-    }
-    for (std::size_t i = 0; i < active.size(); ++i) {
-      if (!samples[i]) continue;
-      Sequence& s = *active[i];
-      const std::int32_t token = s.sampler.sample(logits[i]);
-      ++s.generated;
-      s.last = token;
-      const auto& stops = s.request.stop_ids;
-      // Before min_tokens a stop token is generated text like any other (vLLM's min_tokens masks
-      // it instead; keeping it costs nothing here and keeps the sampler untouched).
-      const bool is_stop = s.generated > s.request.min_tokens &&
-                           std::find(stops.begin(), stops.end(), token) != stops.end();
-      {
-        std::lock_guard lock(s.mutex);
-        if (!is_stop) s.tokens.push_back(token);
-        s.ready.notify_all();
-      }
-      if (is_stop) {
-        s.finish("stop");
-      } else if (s.generated >= s.request.max_tokens || s.cache.length() >= s.context_limit) {
-        s.finish("length");
-      }
-    }
-  }
-
-  const Model& model_;
-  const BuiltinEngineOptions& options_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::shared_ptr<Sequence>> waiting_;
-  bool stopping_ = false;
-  std::jthread thread_;  // last: joined first on destruction
-};
-
 BuiltinEngine::BuiltinEngine(std::shared_ptr<const Model> model,
                              std::shared_ptr<const Tokenizer> tokenizer, std::filesystem::path dir,
                              BuiltinEngineOptions options)
     : model_(std::move(model)),
       tokenizer_(std::move(tokenizer)),
       dir_(std::move(dir)),
-      options_(options),
-      scheduler_(std::make_unique<Scheduler>(*model_, options_)) {}
+      options_(options) {
+  if (options_.mtp && !model_->has_mtp()) {
+    const int modules = model_->config().num_nextn_predict_layers;
+    throw DataError(fmt::format(
+        "{}: multi-token prediction (--mtp) needs the checkpoint's MTP module, and it has none "
+        "(config.json's num_nextn_predict_layers is {}{})",
+        dir_.string(), modules, modules > 0 ? ", but none of its tensors are stored" : ""));
+  }
+  scheduler_ = std::make_unique<Scheduler>(*model_, options_);
+}
 
 BuiltinEngine::~BuiltinEngine() = default;
 
@@ -243,7 +106,8 @@ std::unique_ptr<BuiltinEngine> BuiltinEngine::open(const std::filesystem::path& 
                     dir.string()));
   }
   auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::load(dir / "tokenizer.json"));
-  auto model = Model::load(dir);
+  // The MTP module stays on disk unless it is used (DeepSeek-V3's is 11.5B parameters).
+  auto model = Model::load(dir, {.mtp = options.mtp});
   if (tokenizer->vocab_size() > model->config().vocab_size) {
     throw DataError(
         fmt::format("{}: tokenizer.json has {} tokens but config.json's vocab_size is {}",
@@ -256,9 +120,10 @@ std::string BuiltinEngine::describe() const {
   const ModelConfig& c = model_->config();
   return fmt::format(
       "builtin:{} ({}, {} layers, {} routed experts, {:.1f} MB of weights, cpu, {} "
-      "threads)",
+      "threads{})",
       dir_.string(), c.architecture, c.num_hidden_layers, c.n_routed_experts,
-      model_->weights().bytes() / 1e6, tbb::info::default_concurrency());
+      model_->weights().bytes() / 1e6, tbb::info::default_concurrency(),
+      options_.mtp ? ", mtp self-speculative greedy decoding" : "");
 }
 
 std::string BuiltinEngine::checkpoint_digest() const {
@@ -336,6 +201,10 @@ GenerateResult BuiltinEngine::generate(const GenerateRequest& request,
   auto seq = std::make_shared<Sequence>(request);
   seq->context_limit = context;
   seq->cache = model_->new_cache();
+  // Sampled sequences decode without drafts: verifying a draft against a sampled token would
+  // need speculative sampling's acceptance rule, which this engine does not implement.
+  seq->speculate = options_.mtp && seq->sampler.greedy();
+  if (seq->speculate) seq->mtp_cache = model_->new_mtp_cache();
   scheduler_->submit(seq);
   std::unique_lock lock(seq->mutex);
   for (;;) {
@@ -371,6 +240,8 @@ GenerateResult BuiltinEngine::generate(const GenerateRequest& request,
     }
   }
   result.generated = seq->generated;
+  result.draft_tokens = seq->draft_tokens;
+  result.accepted_draft_tokens = seq->accepted_draft_tokens;
   return result;
 }
 
@@ -437,6 +308,10 @@ Completion BuiltinEngine::complete(const ChatRequest& request, TokenSink* sink,
   c.usage.prompt_tokens = r.prompt_tokens;
   c.usage.completion_tokens = r.generated;
   c.usage.reasoning_tokens = reasoning_tokens;
+  if (options_.mtp && g.sampler.temperature <= 0) {
+    c.usage.draft_tokens = r.draft_tokens;
+    c.usage.accepted_draft_tokens = r.accepted_draft_tokens;
+  }
   c.attempts = 1;
   c.finish_reason = r.finish_reason;
   if (!r.error.empty() && r.finish_reason != "cancelled") {

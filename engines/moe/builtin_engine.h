@@ -3,7 +3,8 @@
 // number of threads join a shared decode loop between steps (prompts are prefilled in chunks beside
 // other sequences' decode tokens), so concurrent requests share each read of the weights. Text
 // streams to the caller's TokenSink on the caller's thread, split into reasoning and answer at
-// </think>, with the same timing fields as the HTTP client.
+// </think>, with the same timing fields as the HTTP client. With the checkpoint's MTP module,
+// greedy sequences decode self-speculatively (BuiltinEngineOptions::mtp).
 #pragma once
 
 #include <chrono>
@@ -27,6 +28,11 @@ struct BuiltinEngineOptions {
   int max_batch = 16;             // sequences advanced together in one step
   int prefill_chunk = 256;        // prompt tokens of one sequence per step
   int default_max_tokens = 2048;  // when the request gives none
+  // Self-speculative decoding with the checkpoint's MTP module (which it must have): a greedy
+  // sequence feeds [last token, draft] each step and keeps the draft when it is the greedy
+  // token, plus the token after it. The text is the same as without; sampled sequences decode
+  // as without.
+  bool mtp = false;
   ChatTemplateOptions chat;
 
   static BuiltinEngineOptions with_max_batch(int n) {
@@ -50,7 +56,12 @@ struct GenerateResult {
   int prompt_tokens = 0;
   int generated = 0;  // tokens produced, the stop token included
   std::string error;  // non-empty when the model failed
+  // Self-speculative decoding: drafts fed to the model, and those that were the greedy token.
+  int draft_tokens = 0;
+  int accepted_draft_tokens = 0;
 };
+
+class Scheduler;  // scheduler.h
 
 class BuiltinEngine final : public Engine {
  public:
@@ -89,7 +100,6 @@ class BuiltinEngine final : public Engine {
   const Tokenizer& tokenizer() const { return *tokenizer_; }
 
  private:
-  class Scheduler;
   std::shared_ptr<const Model> model_;
   std::shared_ptr<const Tokenizer> tokenizer_;
   std::filesystem::path dir_;

@@ -32,6 +32,7 @@ float dot(const float* a, const float* b, int n);
 
 // y[t * y_stride + r] = sum_c W[r][c] * x[t * x_stride + c] for t in [0, n).
 // Each weight row is read once for all n inputs, which is what makes batched decode cheap.
+// Bitwise batch-invariant: y[t] depends on x[t] and W only, never on n or the other inputs.
 void matmul(const WeightMatrix& w, const float* x, int n, int x_stride, float* y, int y_stride);
 inline void matmul(const WeightMatrix& w, const float* x, int n, float* y) {
   matmul(w, x, n, w.cols, y, w.rows);

@@ -20,8 +20,10 @@ void make_tiny(const std::filesystem::path& dir, const TinyOptions& options) {
     // Small blocks, so that even the tiny matrices span several of them.
     c.quantization = Fp8Quantization{.block_rows = 32, .block_cols = 32};
   }
+  if (options.mtp) c.num_nextn_predict_layers = 1;
   std::ofstream(dir / "tokenizer.json") << tokenizer_json;
-  write_random_checkpoint(dir, c, {.dtype = options.dtype, .seed = options.seed});
+  write_random_checkpoint(dir, c,
+                          {.dtype = options.dtype, .seed = options.seed, .mtp = options.mtp});
 }
 
 }  // namespace rbench::moe

@@ -18,12 +18,12 @@ constexpr float kLoraNormEps = 1e-6f;
 
 }  // namespace
 
-KvCache::KvCache(const ModelConfig& c)
-    : layers_(c.num_hidden_layers),
+KvCache::KvCache(const ModelConfig& c, int layers)
+    : layers_(layers),
       latent_dim_(c.kv_lora_rank),
       rope_dim_(c.qk_rope_head_dim),
-      latent_(c.num_hidden_layers),
-      rope_key_(c.num_hidden_layers) {}
+      latent_(layers),
+      rope_key_(layers) {}
 
 std::size_t KvCache::bytes_per_token() const {
   return static_cast<std::size_t>(layers_) * (latent_dim_ + rope_dim_) * sizeof(float);
@@ -37,17 +37,93 @@ void KvCache::truncate(int length) {
   }
 }
 
-// The flattened tokens of one forward() call.
+// The flattened tokens of one forward() or mtp_forward() call.
 struct Model::Batch {
   int n = 0;                    // tokens in all inputs
   std::vector<int> position;    // per token
   std::vector<KvCache*> cache;  // per token
+  std::vector<float> x, out;    // the layers' scratch, [n x hidden]
+
+  // Appends `count` tokens of a sequence. Its cache grows at once: attention of a token reads
+  // the entries of earlier tokens of the same sequence written in this very call.
+  void add(KvCache& kv, int count) {
+    for (int i = 0; i < count; ++i) {
+      position.push_back(kv.length_ + i);
+      cache.push_back(&kv);
+    }
+    n += count;
+    kv.length_ += count;
+    for (int l = 0; l < kv.layers_; ++l) {
+      kv.latent_[l].resize(static_cast<std::size_t>(kv.length_) * kv.latent_dim_);
+      kv.rope_key_[l].resize(static_cast<std::size_t>(kv.length_) * kv.rope_dim_);
+    }
+  }
 };
 
-std::shared_ptr<const Model> Model::load(const std::filesystem::path& dir) {
+namespace {
+
+void check_token(std::int32_t t, int vocab) {
+  if (t < 0 || t >= vocab) {
+    throw std::out_of_range(
+        fmt::format("token id {} is outside the vocabulary (size {})", t, vocab));
+  }
+}
+
+// Bytes of a layer's weights that one pass over it reads, routed experts left out (counted as
+// they are chosen).
+std::size_t layer_bytes(const LayerWeights& lw) {
+  const AttentionWeights& a = lw.attn;
+  std::size_t bytes = (lw.input_layernorm.size() + lw.post_attention_layernorm.size()) * 4;
+  if (a.q_proj) bytes += a.q_proj->bytes();
+  if (a.q_a_proj) bytes += a.q_a_proj->bytes() + a.q_b_proj->bytes();
+  // The absorbed path reads kv_b in f32 (kv_b_f32), not kv_b_proj itself.
+  bytes += a.kv_a_proj_with_mqa.bytes() + a.kv_b_f32.size() * 4 + a.o_proj.bytes();
+  if (lw.mlp) bytes += lw.mlp->bytes();
+  if (lw.moe) {
+    bytes += lw.moe->gate.bytes();
+    if (lw.moe->shared) bytes += lw.moe->shared->bytes();
+  }
+  return bytes;
+}
+
+// Logits through `head` of the rows each input wants (its last, or all with `all[k]`) of
+// `normed` ([tokens x hidden], already normalised), one vector per input.
+std::vector<std::vector<float>> head_logits(const WeightMatrix& head,
+                                            const std::vector<float>& normed,
+                                            const std::vector<int>& sizes,
+                                            const std::vector<bool>& all) {
+  const int hidden = head.cols;
+  const int vocab = head.rows;
+  std::vector<float> rows;
+  int offset = 0;
+  for (std::size_t k = 0; k < sizes.size(); ++k) {
+    const int first = all[k] ? offset : offset + sizes[k] - 1;
+    const float* begin = normed.data() + static_cast<std::size_t>(first) * hidden;
+    rows.insert(rows.end(), begin,
+                normed.data() + static_cast<std::size_t>(offset + sizes[k]) * hidden);
+    offset += sizes[k];
+  }
+  const int count = static_cast<int>(rows.size() / hidden);
+  std::vector<float> logits(static_cast<std::size_t>(count) * vocab);
+  matmul(head, rows.data(), count, logits.data());
+  std::vector<std::vector<float>> result;
+  std::size_t r = 0;
+  for (std::size_t k = 0; k < sizes.size(); ++k) {
+    const std::size_t n = all[k] ? sizes[k] : 1;
+    const float* begin = logits.data() + r * vocab;
+    result.emplace_back(begin, begin + n * vocab);
+    r += n;
+  }
+  return result;
+}
+
+}  // namespace
+
+std::shared_ptr<const Model> Model::load(const std::filesystem::path& dir,
+                                         WeightLoadOptions options) {
   ModelConfig config = load_config(dir / "config.json");
   Checkpoint checkpoint(dir);
-  ModelWeights weights = load_weights(checkpoint, config);
+  ModelWeights weights = load_weights(checkpoint, config, options);
   return std::make_shared<const Model>(std::move(config), std::move(weights));
 }
 
@@ -58,35 +134,17 @@ std::vector<std::vector<float>> Model::forward(std::span<const ForwardInput> inp
                                                ForwardStats* stats) const {
   const ModelConfig& c = config_;
   const int hidden = c.hidden_size;
-  Batch b;
   std::vector<std::int32_t> tokens;
   for (const ForwardInput& in : inputs) {
-    if (in.cache == nullptr || in.tokens.empty()) {
-      throw std::invalid_argument("forward: every input needs a cache and at least one token");
+    if (in.cache == nullptr || in.tokens.empty() || in.cache->layers_ != c.num_hidden_layers) {
+      throw std::invalid_argument(
+          "forward: every input needs a main-model cache and at least one token");
     }
-    const int start = in.cache->length_;
-    for (std::size_t i = 0; i < in.tokens.size(); ++i) {
-      const std::int32_t t = in.tokens[i];
-      if (t < 0 || t >= c.vocab_size) {
-        throw std::out_of_range(
-            fmt::format("token id {} is outside the vocabulary (size {})", t, c.vocab_size));
-      }
-      tokens.push_back(t);
-      b.position.push_back(start + static_cast<int>(i));
-      b.cache.push_back(in.cache);
-    }
+    for (const std::int32_t t : in.tokens) check_token(t, c.vocab_size);
+    tokens.insert(tokens.end(), in.tokens.begin(), in.tokens.end());
   }
-  b.n = static_cast<int>(tokens.size());
-  // Grow every cache first: attention of a token reads the entries of earlier tokens of the same
-  // sequence written in this very call.
-  for (const ForwardInput& in : inputs) {
-    KvCache& kv = *in.cache;
-    kv.length_ += static_cast<int>(in.tokens.size());
-    for (int l = 0; l < kv.layers_; ++l) {
-      kv.latent_[l].resize(static_cast<std::size_t>(kv.length_) * kv.latent_dim_);
-      kv.rope_key_[l].resize(static_cast<std::size_t>(kv.length_) * kv.rope_dim_);
-    }
-  }
+  Batch b;
+  for (const ForwardInput& in : inputs) b.add(*in.cache, static_cast<int>(in.tokens.size()));
 
   if (stats) {
     const int mats = weights_.embed_tokens.dtype == DType::f32 ? 4 : 2;
@@ -94,18 +152,7 @@ std::vector<std::vector<float>> Model::forward(std::span<const ForwardInput> inp
     stats->bytes_read +=
         static_cast<std::int64_t>(weights_.lm_head.bytes() + weights_.norm.size() * 4);
     for (const LayerWeights& lw : weights_.layers) {
-      const AttentionWeights& a = lw.attn;
-      std::size_t bytes = (lw.input_layernorm.size() + lw.post_attention_layernorm.size()) * 4;
-      if (a.q_proj) bytes += a.q_proj->bytes();
-      if (a.q_a_proj) bytes += a.q_a_proj->bytes() + a.q_b_proj->bytes();
-      // The absorbed path reads kv_b in f32 (kv_b_f32), not kv_b_proj itself.
-      bytes += a.kv_a_proj_with_mqa.bytes() + a.kv_b_f32.size() * 4 + a.o_proj.bytes();
-      if (lw.mlp) bytes += lw.mlp->bytes();
-      if (lw.moe) {
-        bytes += lw.moe->gate.bytes();
-        if (lw.moe->shared) bytes += lw.moe->shared->bytes();
-      }
-      stats->bytes_read += static_cast<std::int64_t>(bytes);
+      stats->bytes_read += static_cast<std::int64_t>(layer_bytes(lw));
     }
     for (const ForwardInput& in : inputs) {
       stats->bytes_read += static_cast<std::int64_t>(in.cache->bytes());
@@ -116,61 +163,124 @@ std::vector<std::vector<float>> Model::forward(std::span<const ForwardInput> inp
   for (int t = 0; t < b.n; ++t) {
     weights_.embed_tokens.row_to_f32(tokens[t], h.data() + static_cast<std::size_t>(t) * hidden);
   }
-  std::vector<float> x(h.size());
-  std::vector<float> out(h.size());
   for (int l = 0; l < c.num_hidden_layers; ++l) {
-    const LayerWeights& lw = weights_.layers[l];
-    for (int t = 0; t < b.n; ++t) {
-      const std::size_t o = static_cast<std::size_t>(t) * hidden;
-      rms_norm(h.data() + o, lw.input_layernorm.data(), hidden, c.rms_norm_eps, x.data() + o);
-    }
-    attention(l, b, x, out);
-    for (std::size_t i = 0; i < h.size(); ++i) h[i] += out[i];
-    for (int t = 0; t < b.n; ++t) {
-      const std::size_t o = static_cast<std::size_t>(t) * hidden;
-      rms_norm(h.data() + o, lw.post_attention_layernorm.data(), hidden, c.rms_norm_eps,
-               x.data() + o);
-    }
-    if (lw.moe) {
-      moe(l, x, b.n, out, stats);
-    } else {
-      dense_mlp(*lw.mlp, x, b.n, out);
-    }
-    for (std::size_t i = 0; i < h.size(); ++i) h[i] += out[i];
+    decoder_layer(weights_.layers[l], l, b, h, stats);
   }
 
-  // Final norm and LM head only for the tokens whose logits are wanted.
-  std::vector<int> wanted;
+  // The final norm, in place, for the tokens whose logits or hidden states are wanted.
+  std::vector<int> sizes;
+  std::vector<bool> all;
   int offset = 0;
   for (const ForwardInput& in : inputs) {
     const int n = static_cast<int>(in.tokens.size());
-    for (int i = in.all_logits ? 0 : n - 1; i < n; ++i) wanted.push_back(offset + i);
+    for (int i = in.all_logits || in.hidden ? 0 : n - 1; i < n; ++i) {
+      float* row = h.data() + static_cast<std::size_t>(offset + i) * hidden;
+      rms_norm(row, weights_.norm.data(), hidden, c.rms_norm_eps, row);
+    }
+    if (in.hidden) {
+      const float* begin = h.data() + static_cast<std::size_t>(offset) * hidden;
+      in.hidden->assign(begin, begin + static_cast<std::size_t>(n) * hidden);
+    }
+    sizes.push_back(n);
+    all.push_back(in.all_logits);
     offset += n;
   }
-  std::vector<float> normed(wanted.size() * hidden);
-  for (std::size_t k = 0; k < wanted.size(); ++k) {
-    rms_norm(h.data() + static_cast<std::size_t>(wanted[k]) * hidden, weights_.norm.data(), hidden,
-             c.rms_norm_eps, normed.data() + k * hidden);
-  }
-  std::vector<float> logits(wanted.size() * c.vocab_size);
-  matmul(weights_.lm_head, normed.data(), static_cast<int>(wanted.size()), logits.data());
-
-  std::vector<std::vector<float>> result;
-  std::size_t k = 0;
-  for (const ForwardInput& in : inputs) {
-    const std::size_t rows = in.all_logits ? in.tokens.size() : 1;
-    const float* begin = logits.data() + k * c.vocab_size;
-    result.emplace_back(begin, begin + rows * c.vocab_size);
-    k += rows;
-  }
   if (stats) stats->tokens += b.n;
-  return result;
+  return head_logits(weights_.lm_head, h, sizes, all);
 }
 
-void Model::attention(int layer, Batch& b, const std::vector<float>& x,
-                      std::vector<float>& out) const {
+std::vector<std::vector<float>> Model::mtp_forward(std::span<const MtpInput> inputs,
+                                                   ForwardStats* stats) const {
+  if (!weights_.mtp) throw std::logic_error("mtp_forward: the model has no MTP module");
+  const MtpWeights& m = *weights_.mtp;
   const ModelConfig& c = config_;
-  const AttentionWeights& a = weights_.layers[layer].attn;
+  const int hidden = c.hidden_size;
+  const WeightMatrix& embed = weights_.mtp_embed_tokens();
+  Batch b;
+  for (const MtpInput& in : inputs) {
+    if (in.cache == nullptr || in.cache->layers_ != 1 || in.next_tokens.empty() ||
+        in.hidden.size() != in.next_tokens.size() * hidden) {
+      throw std::invalid_argument(
+          "mtp_forward: every input needs an MTP cache, at least one row and a hidden state "
+          "per next token");
+    }
+    for (const std::int32_t t : in.next_tokens) check_token(t, c.vocab_size);
+  }
+  for (const MtpInput& in : inputs) b.add(*in.cache, static_cast<int>(in.next_tokens.size()));
+
+  if (stats) {
+    const int mats = embed.dtype == DType::f32 ? 4 : 2;
+    stats->bytes_read += static_cast<std::int64_t>(b.n) * hidden * mats;  // embedding rows
+    stats->bytes_read += static_cast<std::int64_t>(
+        (m.enorm.size() + m.hnorm.size() + m.head_norm.size()) * 4 + m.eh_proj.bytes() +
+        weights_.mtp_head().bytes() + layer_bytes(m.layer));
+    for (const MtpInput& in : inputs) {
+      stats->bytes_read += static_cast<std::int64_t>(in.cache->bytes());
+    }
+  }
+
+  // x = eh_proj([enorm(embed(t_{i+1})); hnorm(h_i)]): the embedding half first.
+  std::vector<float> eh(static_cast<std::size_t>(b.n) * 2 * hidden);
+  std::vector<float> row(hidden);
+  int r = 0;
+  for (const MtpInput& in : inputs) {
+    for (std::size_t k = 0; k < in.next_tokens.size(); ++k, ++r) {
+      float* dst = eh.data() + static_cast<std::size_t>(r) * 2 * hidden;
+      embed.row_to_f32(in.next_tokens[k], row.data());
+      rms_norm(row.data(), m.enorm.data(), hidden, c.rms_norm_eps, dst);
+      rms_norm(in.hidden.data() + k * hidden, m.hnorm.data(), hidden, c.rms_norm_eps, dst + hidden);
+    }
+  }
+  std::vector<float> x(static_cast<std::size_t>(b.n) * hidden);
+  matmul(m.eh_proj, eh.data(), b.n, x.data());
+  decoder_layer(m.layer, 0, b, x, stats);
+
+  std::vector<int> sizes;
+  std::vector<bool> all;
+  int offset = 0;
+  for (const MtpInput& in : inputs) {
+    const int n = static_cast<int>(in.next_tokens.size());
+    for (int i = in.all_logits ? 0 : n - 1; i < n; ++i) {
+      float* row_x = x.data() + static_cast<std::size_t>(offset + i) * hidden;
+      rms_norm(row_x, m.head_norm.data(), hidden, c.rms_norm_eps, row_x);
+    }
+    sizes.push_back(n);
+    all.push_back(in.all_logits);
+    offset += n;
+  }
+  if (stats) stats->tokens += b.n;
+  return head_logits(weights_.mtp_head(), x, sizes, all);
+}
+
+void Model::decoder_layer(const LayerWeights& lw, int cache_layer, Batch& b, std::vector<float>& h,
+                          ForwardStats* stats) const {
+  const ModelConfig& c = config_;
+  const int hidden = c.hidden_size;
+  std::vector<float>& x = b.x;
+  std::vector<float>& out = b.out;
+  x.resize(h.size());
+  for (int t = 0; t < b.n; ++t) {
+    const std::size_t o = static_cast<std::size_t>(t) * hidden;
+    rms_norm(h.data() + o, lw.input_layernorm.data(), hidden, c.rms_norm_eps, x.data() + o);
+  }
+  attention(lw.attn, cache_layer, b, x, out);
+  for (std::size_t i = 0; i < h.size(); ++i) h[i] += out[i];
+  for (int t = 0; t < b.n; ++t) {
+    const std::size_t o = static_cast<std::size_t>(t) * hidden;
+    rms_norm(h.data() + o, lw.post_attention_layernorm.data(), hidden, c.rms_norm_eps,
+             x.data() + o);
+  }
+  if (lw.moe) {
+    moe(*lw.moe, x, b.n, out, stats);
+  } else {
+    dense_mlp(*lw.mlp, x, b.n, out);
+  }
+  for (std::size_t i = 0; i < h.size(); ++i) h[i] += out[i];
+}
+
+void Model::attention(const AttentionWeights& a, int cache_layer, Batch& b,
+                      const std::vector<float>& x, std::vector<float>& out) const {
+  const ModelConfig& c = config_;
   const int heads = c.num_attention_heads;
   const int qk = c.qk_head_dim();
   const int nope = c.qk_nope_head_dim;
@@ -201,9 +311,9 @@ void Model::attention(int layer, Batch& b, const std::vector<float>& x,
     const float* row = kva.data() + static_cast<std::size_t>(t) * kv_a_dim;
     KvCache& kv = *b.cache[t];
     const std::size_t p = b.position[t];
-    float* latent = kv.latent_[layer].data() + p * rank;
+    float* latent = kv.latent_[cache_layer].data() + p * rank;
     rms_norm(row, a.kv_a_layernorm.data(), rank, kLoraNormEps, latent);
-    float* key = kv.rope_key_[layer].data() + p * rope_dim;
+    float* key = kv.rope_key_[cache_layer].data() + p * rope_dim;
     std::copy_n(row + rank, rope_dim, key);
     rope_.apply(key, b.position[t]);
   }
@@ -229,8 +339,8 @@ void Model::attention(int layer, Batch& b, const std::vector<float>& x,
       for (int j = 0; j < rank; ++j) q_latent[j] += qi * wrow[j];
     }
     std::vector<float> scores(len);
-    const float* latent = kv.latent_[layer].data();
-    const float* keys = kv.rope_key_[layer].data();
+    const float* latent = kv.latent_[cache_layer].data();
+    const float* keys = kv.rope_key_[cache_layer].data();
     for (int s = 0; s < len; ++s) {
       scores[s] = (dot(q_latent.data(), latent + static_cast<std::size_t>(s) * rank, rank) +
                    dot(q_pe.data(), keys + static_cast<std::size_t>(s) * rope_dim, rope_dim)) *
@@ -324,10 +434,9 @@ std::vector<std::pair<int, float>> route_token(const ModelConfig& c, const float
   return picked;
 }
 
-void Model::moe(int layer, const std::vector<float>& x, int n, std::vector<float>& out,
+void Model::moe(const MoeWeights& m, const std::vector<float>& x, int n, std::vector<float>& out,
                 ForwardStats* stats) const {
   const ModelConfig& c = config_;
-  const MoeWeights& m = *weights_.layers[layer].moe;
   const int hidden = c.hidden_size;
   const int experts = c.n_routed_experts;
   const int k = c.num_experts_per_tok;

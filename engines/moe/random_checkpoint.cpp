@@ -274,7 +274,75 @@ ModelConfig shape_config(std::string_view shape) {
       "unknown shape '{}' (one of: deepseek-v2-lite, deepseek-v2-lite-4l, deepseek-v3)", shape));
 }
 
+namespace {
+
+LayerWeights random_layer(const Generator& g, const ModelConfig& c, int l, DType dt) {
+  const DType hp = high_precision(dt);
+  const int h = c.hidden_size;
+  const int heads = c.num_attention_heads;
+  const std::string p = fmt::format("model.layers.{}.", l);
+  LayerWeights lw;
+  lw.input_layernorm = g.vector(p + "input_layernorm.weight", h, 1.0f, 0.05f);
+  lw.post_attention_layernorm = g.vector(p + "post_attention_layernorm.weight", h, 1.0f, 0.05f);
+  AttentionWeights& a = lw.attn;
+  if (c.q_lora_rank) {
+    a.q_a_proj = g.matrix(p + "self_attn.q_a_proj.weight", *c.q_lora_rank, h, dt);
+    a.q_a_layernorm = g.vector(p + "self_attn.q_a_layernorm.weight", *c.q_lora_rank, 1.0f, 0.05f);
+    a.q_b_proj =
+        g.matrix(p + "self_attn.q_b_proj.weight", heads * c.qk_head_dim(), *c.q_lora_rank, dt);
+  } else {
+    a.q_proj = g.matrix(p + "self_attn.q_proj.weight", heads * c.qk_head_dim(), h, dt);
+  }
+  a.kv_a_proj_with_mqa = g.matrix(p + "self_attn.kv_a_proj_with_mqa.weight",
+                                  c.kv_lora_rank + c.qk_rope_head_dim, h, dt);
+  a.kv_a_layernorm = g.vector(p + "self_attn.kv_a_layernorm.weight", c.kv_lora_rank, 1.0f, 0.05f);
+  a.kv_b_proj = g.matrix(p + "self_attn.kv_b_proj.weight",
+                         heads * (c.qk_nope_head_dim + c.v_head_dim), c.kv_lora_rank, dt);
+  a.kv_b_f32 = a.kv_b_proj.to_f32();
+  a.o_proj = g.matrix(p + "self_attn.o_proj.weight", h, heads * c.v_head_dim, dt);
+  if (c.is_moe_layer(l)) {
+    MoeWeights m;
+    m.gate = g.matrix(p + "mlp.gate.weight", c.n_routed_experts, h, hp);
+    if (c.topk_method == TopkMethod::noaux_tc) {
+      m.e_score_correction_bias =
+          g.vector(p + "mlp.gate.e_score_correction_bias", c.n_routed_experts, 0.0f, 0.05f);
+    }
+    m.experts.resize(c.n_routed_experts);
+    tbb::parallel_for(0, c.n_routed_experts, [&](int e) {
+      m.experts[e] = g.mlp(fmt::format("{}mlp.experts.{}", p, e), h, c.moe_intermediate_size, dt);
+    });
+    if (c.n_shared_experts > 0) {
+      m.shared =
+          g.mlp(p + "mlp.shared_experts", h, c.moe_intermediate_size * c.n_shared_experts, dt);
+    }
+    lw.moe = std::move(m);
+  } else {
+    lw.mlp = g.mlp(p + "mlp", h, c.intermediate_size, dt);
+  }
+  return lw;
+}
+
+// MTP module 0 as our own exports store it: without its own embedding and head; eh_proj kept in
+// high precision, as in DeepSeek-V3's fp8 release.
+MtpWeights random_mtp(const Generator& g, const ModelConfig& c, DType dt) {
+  const int l = c.num_hidden_layers;
+  const int h = c.hidden_size;
+  const std::string p = fmt::format("model.layers.{}.", l);
+  MtpWeights m;
+  m.enorm = g.vector(p + "enorm.weight", h, 1.0f, 0.05f);
+  m.hnorm = g.vector(p + "hnorm.weight", h, 1.0f, 0.05f);
+  m.eh_proj = g.matrix(p + "eh_proj.weight", h, 2 * h, high_precision(dt));
+  m.layer = random_layer(g, c, l, dt);
+  m.head_norm = g.vector(p + "shared_head.norm.weight", h, 1.0f, 0.05f);
+  return m;
+}
+
+}  // namespace
+
 ModelWeights random_weights(const ModelConfig& c, RandomWeightsOptions options) {
+  if (options.mtp && c.num_nextn_predict_layers < 1) {
+    throw UsageError("random weights with an MTP module need num_nextn_predict_layers >= 1");
+  }
   Generator g{options.seed, options};
   if (c.quantization) {
     g.block_rows = c.quantization->block_rows;
@@ -283,53 +351,15 @@ ModelWeights random_weights(const ModelConfig& c, RandomWeightsOptions options) 
   const DType dt = options.dtype;
   const DType hp = high_precision(dt);
   const int h = c.hidden_size;
-  const int heads = c.num_attention_heads;
   ModelWeights w;
   w.embed_tokens = g.matrix("model.embed_tokens.weight", c.vocab_size, h, hp, 1.0f);
   w.norm = g.vector("model.norm.weight", h, 1.0f, 0.05f);
   w.lm_head = g.matrix("lm_head.weight", c.vocab_size, h, hp);
   w.layers.resize(c.num_hidden_layers);
-  for (int l = 0; l < c.num_hidden_layers; ++l) {
-    const std::string p = fmt::format("model.layers.{}.", l);
-    LayerWeights& lw = w.layers[l];
-    lw.input_layernorm = g.vector(p + "input_layernorm.weight", h, 1.0f, 0.05f);
-    lw.post_attention_layernorm = g.vector(p + "post_attention_layernorm.weight", h, 1.0f, 0.05f);
-    AttentionWeights& a = lw.attn;
-    if (c.q_lora_rank) {
-      a.q_a_proj = g.matrix(p + "self_attn.q_a_proj.weight", *c.q_lora_rank, h, dt);
-      a.q_a_layernorm = g.vector(p + "self_attn.q_a_layernorm.weight", *c.q_lora_rank, 1.0f, 0.05f);
-      a.q_b_proj =
-          g.matrix(p + "self_attn.q_b_proj.weight", heads * c.qk_head_dim(), *c.q_lora_rank, dt);
-    } else {
-      a.q_proj = g.matrix(p + "self_attn.q_proj.weight", heads * c.qk_head_dim(), h, dt);
-    }
-    a.kv_a_proj_with_mqa = g.matrix(p + "self_attn.kv_a_proj_with_mqa.weight",
-                                    c.kv_lora_rank + c.qk_rope_head_dim, h, dt);
-    a.kv_a_layernorm = g.vector(p + "self_attn.kv_a_layernorm.weight", c.kv_lora_rank, 1.0f, 0.05f);
-    a.kv_b_proj = g.matrix(p + "self_attn.kv_b_proj.weight",
-                           heads * (c.qk_nope_head_dim + c.v_head_dim), c.kv_lora_rank, dt);
-    a.kv_b_f32 = a.kv_b_proj.to_f32();
-    a.o_proj = g.matrix(p + "self_attn.o_proj.weight", h, heads * c.v_head_dim, dt);
-    if (c.is_moe_layer(l)) {
-      MoeWeights m;
-      m.gate = g.matrix(p + "mlp.gate.weight", c.n_routed_experts, h, hp);
-      if (c.topk_method == TopkMethod::noaux_tc) {
-        m.e_score_correction_bias =
-            g.vector(p + "mlp.gate.e_score_correction_bias", c.n_routed_experts, 0.0f, 0.05f);
-      }
-      m.experts.resize(c.n_routed_experts);
-      tbb::parallel_for(0, c.n_routed_experts, [&](int e) {
-        m.experts[e] = g.mlp(fmt::format("{}mlp.experts.{}", p, e), h, c.moe_intermediate_size, dt);
-      });
-      if (c.n_shared_experts > 0) {
-        m.shared =
-            g.mlp(p + "mlp.shared_experts", h, c.moe_intermediate_size * c.n_shared_experts, dt);
-      }
-      lw.moe = std::move(m);
-    } else {
-      lw.mlp = g.mlp(p + "mlp", h, c.intermediate_size, dt);
-    }
-  }
+  for (int l = 0; l < c.num_hidden_layers; ++l) w.layers[l] = random_layer(g, c, l, dt);
+  // Last, and seeded by tensor name like every tensor: the other weights are the same with or
+  // without it.
+  if (options.mtp) w.mtp = random_mtp(g, c, dt);
   return w;
 }
 
@@ -385,6 +415,37 @@ void push_mlp(std::vector<TensorToWrite>& out, const std::string& prefix, const 
   push_matrix(out, prefix + ".down_proj.weight", m.down_proj);
 }
 
+void push_layer(std::vector<TensorToWrite>& t, const std::string& p, const LayerWeights& lw,
+                DType norm_dtype) {
+  push_vector(t, p + "input_layernorm.weight", lw.input_layernorm, norm_dtype);
+  push_vector(t, p + "post_attention_layernorm.weight", lw.post_attention_layernorm, norm_dtype);
+  const AttentionWeights& a = lw.attn;
+  if (a.q_proj) push_matrix(t, p + "self_attn.q_proj.weight", *a.q_proj);
+  if (a.q_a_proj) {
+    push_matrix(t, p + "self_attn.q_a_proj.weight", *a.q_a_proj);
+    push_vector(t, p + "self_attn.q_a_layernorm.weight", a.q_a_layernorm, norm_dtype);
+    push_matrix(t, p + "self_attn.q_b_proj.weight", *a.q_b_proj);
+  }
+  push_matrix(t, p + "self_attn.kv_a_proj_with_mqa.weight", a.kv_a_proj_with_mqa);
+  push_vector(t, p + "self_attn.kv_a_layernorm.weight", a.kv_a_layernorm, norm_dtype);
+  push_matrix(t, p + "self_attn.kv_b_proj.weight", a.kv_b_proj);
+  push_matrix(t, p + "self_attn.o_proj.weight", a.o_proj);
+  if (lw.moe) {
+    push_matrix(t, p + "mlp.gate.weight", lw.moe->gate);
+    if (!lw.moe->e_score_correction_bias.empty()) {
+      // The bias is f32 in DeepSeek-V3's release.
+      push_vector(t, p + "mlp.gate.e_score_correction_bias", lw.moe->e_score_correction_bias,
+                  DType::f32);
+    }
+    for (std::size_t e = 0; e < lw.moe->experts.size(); ++e) {
+      push_mlp(t, fmt::format("{}mlp.experts.{}", p, e), lw.moe->experts[e]);
+    }
+    if (lw.moe->shared) push_mlp(t, p + "mlp.shared_experts", *lw.moe->shared);
+  } else {
+    push_mlp(t, p + "mlp", *lw.mlp);
+  }
+}
+
 }  // namespace
 
 void write_random_checkpoint(const std::filesystem::path& dir, ModelConfig c,
@@ -401,38 +462,18 @@ void write_random_checkpoint(const std::filesystem::path& dir, ModelConfig c,
   std::vector<TensorToWrite> t;
   push_matrix(t, "model.embed_tokens.weight", w.embed_tokens);
   for (int l = 0; l < c.num_hidden_layers; ++l) {
-    const std::string p = fmt::format("model.layers.{}.", l);
-    const LayerWeights& lw = w.layers[l];
-    push_vector(t, p + "input_layernorm.weight", lw.input_layernorm, norm_dtype);
-    push_vector(t, p + "post_attention_layernorm.weight", lw.post_attention_layernorm, norm_dtype);
-    const AttentionWeights& a = lw.attn;
-    if (a.q_proj) push_matrix(t, p + "self_attn.q_proj.weight", *a.q_proj);
-    if (a.q_a_proj) {
-      push_matrix(t, p + "self_attn.q_a_proj.weight", *a.q_a_proj);
-      push_vector(t, p + "self_attn.q_a_layernorm.weight", a.q_a_layernorm, norm_dtype);
-      push_matrix(t, p + "self_attn.q_b_proj.weight", *a.q_b_proj);
-    }
-    push_matrix(t, p + "self_attn.kv_a_proj_with_mqa.weight", a.kv_a_proj_with_mqa);
-    push_vector(t, p + "self_attn.kv_a_layernorm.weight", a.kv_a_layernorm, norm_dtype);
-    push_matrix(t, p + "self_attn.kv_b_proj.weight", a.kv_b_proj);
-    push_matrix(t, p + "self_attn.o_proj.weight", a.o_proj);
-    if (lw.moe) {
-      push_matrix(t, p + "mlp.gate.weight", lw.moe->gate);
-      if (!lw.moe->e_score_correction_bias.empty()) {
-        // The bias is f32 in DeepSeek-V3's release.
-        push_vector(t, p + "mlp.gate.e_score_correction_bias", lw.moe->e_score_correction_bias,
-                    DType::f32);
-      }
-      for (std::size_t e = 0; e < lw.moe->experts.size(); ++e) {
-        push_mlp(t, fmt::format("{}mlp.experts.{}", p, e), lw.moe->experts[e]);
-      }
-      if (lw.moe->shared) push_mlp(t, p + "mlp.shared_experts", *lw.moe->shared);
-    } else {
-      push_mlp(t, p + "mlp", *lw.mlp);
-    }
+    push_layer(t, fmt::format("model.layers.{}.", l), w.layers[l], norm_dtype);
   }
   push_vector(t, "model.norm.weight", w.norm, norm_dtype);
   push_matrix(t, "lm_head.weight", w.lm_head);
+  if (w.mtp) {
+    const std::string p = fmt::format("model.layers.{}.", c.num_hidden_layers);
+    push_vector(t, p + "enorm.weight", w.mtp->enorm, norm_dtype);
+    push_vector(t, p + "hnorm.weight", w.mtp->hnorm, norm_dtype);
+    push_matrix(t, p + "eh_proj.weight", w.mtp->eh_proj);
+    push_layer(t, p, w.mtp->layer, norm_dtype);
+    push_vector(t, p + "shared_head.norm.weight", w.mtp->head_norm, norm_dtype);
+  }
 
   std::filesystem::create_directories(dir);
   write_safetensors(dir / "model.safetensors", t, {{"format", "pt"}, {"producer", "rbench"}});

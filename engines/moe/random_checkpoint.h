@@ -31,6 +31,10 @@ ModelConfig shape_config(std::string_view shape);
 struct RandomWeightsOptions {
   DType dtype = DType::f32;  // f32, bf16 or f8_e4m3 (block-quantised like DeepSeek-V3's release)
   std::uint64_t seed = 0;
+  // MTP module 0 (model.layers.{num_hidden_layers}), without its own embedding and head, as our
+  // exports store it; the config must have num_nextn_predict_layers >= 1. The other tensors do
+  // not change with it.
+  bool mtp = false;
 };
 
 // Weights for `config`, held in memory (benchmarks use this directly).
@@ -47,6 +51,7 @@ struct TinyOptions {
   DType dtype = DType::f32;
   std::uint64_t seed = 0;
   int vocab_size = 1024;  // learnt BPE symbols; the special tokens come on top
+  bool mtp = false;       // with an MTP module (num_nextn_predict_layers 1)
 };
 
 // make-tiny: trains the tokenizer, writes tokenizer.json, config.json, model.safetensors.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 
@@ -115,7 +116,52 @@ class Loader {
     return lw;
   }
 
+  // Whether the checkpoint holds any tensor of layer `l`.
+  bool has_layer(int l) const {
+    const std::string p = fmt::format("model.layers.{}.", l);
+    for (const std::string& name : ckpt_.names()) {
+      if (name.starts_with(p)) return true;
+    }
+    return false;
+  }
+
+  // The MTP module stored as layer `l`. `main_embed` and `main_head` name the main model's
+  // tensors that stand in for the module's own when it has none.
+  MtpWeights mtp(int l, const std::string& main_embed, const std::string& main_head) const {
+    const std::string p = fmt::format("model.layers.{}.", l);
+    const int h = config_.hidden_size;
+    MtpWeights m;
+    m.enorm = vector(p + "enorm.weight", h);
+    m.hnorm = vector(p + "hnorm.weight", h);
+    m.eh_proj = matrix(p + "eh_proj.weight", h, 2 * h);
+    m.head_norm = vector(p + "shared_head.norm.weight", h);
+    m.embed_tokens = own_copy(p + "embed_tokens.weight", main_embed);
+    m.head = own_copy(p + "shared_head.head.weight", main_head);
+    m.layer = layer(l);
+    return m;
+  }
+
  private:
+  // A [vocab, hidden] matrix of the MTP module, unless the checkpoint omits it or stores it
+  // byte for byte as the main model's `main` (DeepSeek-V3's release stores such copies: 1.9 GB
+  // each in bf16, not worth holding twice).
+  std::optional<WeightMatrix> own_copy(const std::string& name, const std::string& main) const {
+    if (!ckpt_.has(name) || same_bytes(name, main)) return std::nullopt;
+    return matrix(name, config_.vocab_size, config_.hidden_size);
+  }
+
+  // Same dtype, shape and bytes, block scales included.
+  bool same_bytes(const std::string& a, const std::string& b) const {
+    if (!ckpt_.has(a) || !ckpt_.has(b)) return !ckpt_.has(a) && !ckpt_.has(b);
+    const TensorInfo& ia = ckpt_.info(a);
+    const TensorInfo& ib = ckpt_.info(b);
+    if (ia.dtype != ib.dtype || ia.shape != ib.shape) return false;
+    const auto ba = ckpt_.bytes(a);
+    const auto bb = ckpt_.bytes(b);
+    if (!std::equal(ba.begin(), ba.end(), bb.begin(), bb.end())) return false;
+    return ia.dtype != DType::f8_e4m3 || same_bytes(a + "_scale_inv", b + "_scale_inv");
+  }
+
   const Checkpoint& ckpt_;
   const ModelConfig& config_;
 };
@@ -135,22 +181,72 @@ void add(std::map<std::string, std::size_t>& by, const MlpWeights& m) {
   add(by, m.down_proj);
 }
 
+void add(std::map<std::string, std::size_t>& by, const LayerWeights& l) {
+  add(by, l.input_layernorm);
+  add(by, l.post_attention_layernorm);
+  const AttentionWeights& a = l.attn;
+  if (a.q_proj) add(by, *a.q_proj);
+  if (a.q_a_proj) add(by, *a.q_a_proj);
+  if (a.q_b_proj) add(by, *a.q_b_proj);
+  add(by, a.q_a_layernorm);
+  add(by, a.kv_a_proj_with_mqa);
+  add(by, a.kv_a_layernorm);
+  add(by, a.kv_b_proj);
+  add(by, a.o_proj);
+  if (l.mlp) add(by, *l.mlp);
+  if (l.moe) {
+    add(by, l.moe->gate);
+    add(by, l.moe->e_score_correction_bias);
+    for (const MlpWeights& e : l.moe->experts) add(by, e);
+    if (l.moe->shared) add(by, *l.moe->shared);
+  }
+}
+
+void add(std::map<std::string, std::size_t>& by, const MtpWeights& m) {
+  add(by, m.enorm);
+  add(by, m.hnorm);
+  add(by, m.eh_proj);
+  add(by, m.layer);
+  add(by, m.head_norm);
+  if (m.embed_tokens) add(by, *m.embed_tokens);
+  if (m.head) add(by, *m.head);
+}
+
 }  // namespace
 
-ModelWeights load_weights(const Checkpoint& checkpoint, const ModelConfig& config) {
+ModelWeights load_weights(const Checkpoint& checkpoint, const ModelConfig& config,
+                          WeightLoadOptions options) {
   Loader loader(checkpoint, config);
   ModelWeights w;
   w.embed_tokens =
       loader.matrix("model.embed_tokens.weight", config.vocab_size, config.hidden_size);
   w.norm = loader.vector("model.norm.weight", config.hidden_size);
-  if (config.tie_word_embeddings && !checkpoint.has("lm_head.weight")) {
+  const bool tied = config.tie_word_embeddings && !checkpoint.has("lm_head.weight");
+  if (tied) {
     w.lm_head = w.embed_tokens;
   } else {
     w.lm_head = loader.matrix("lm_head.weight", config.vocab_size, config.hidden_size);
   }
-  w.layers.resize(config.num_hidden_layers);
+  const int layers = config.num_hidden_layers;
+  // Module 0 only, and only when stored: a checkpoint stripped of it is still a whole model.
+  const bool mtp = options.mtp && config.num_nextn_predict_layers > 0 && loader.has_layer(layers);
+  w.layers.resize(layers);
   // Layers are independent: load them in parallel (dequantising kv_b and copying is the cost).
-  tbb::parallel_for(0, config.num_hidden_layers, [&](int l) { w.layers[l] = loader.layer(l); });
+  tbb::parallel_for(0, layers + (mtp ? 1 : 0), [&](int l) {
+    if (l < layers) {
+      w.layers[l] = loader.layer(l);
+      return;
+    }
+    try {
+      w.mtp = loader.mtp(l, "model.embed_tokens.weight",
+                         tied ? "model.embed_tokens.weight" : "lm_head.weight");
+    } catch (const DataError& e) {
+      throw DataError(fmt::format(
+          "{} (the MTP module: config.json has num_nextn_predict_layers {} and the checkpoint "
+          "holds some of model.layers.{}.*, so it must hold all of its tensors)",
+          e.what(), config.num_nextn_predict_layers, l));
+    }
+  });
   return w;
 }
 
@@ -159,26 +255,14 @@ std::map<std::string, std::size_t> ModelWeights::bytes_by_dtype() const {
   add(by, embed_tokens);
   add(by, lm_head);
   add(by, norm);
-  for (const LayerWeights& l : layers) {
-    add(by, l.input_layernorm);
-    add(by, l.post_attention_layernorm);
-    const AttentionWeights& a = l.attn;
-    if (a.q_proj) add(by, *a.q_proj);
-    if (a.q_a_proj) add(by, *a.q_a_proj);
-    if (a.q_b_proj) add(by, *a.q_b_proj);
-    add(by, a.q_a_layernorm);
-    add(by, a.kv_a_proj_with_mqa);
-    add(by, a.kv_a_layernorm);
-    add(by, a.kv_b_proj);
-    add(by, a.o_proj);
-    if (l.mlp) add(by, *l.mlp);
-    if (l.moe) {
-      add(by, l.moe->gate);
-      add(by, l.moe->e_score_correction_bias);
-      for (const MlpWeights& e : l.moe->experts) add(by, e);
-      if (l.moe->shared) add(by, *l.moe->shared);
-    }
-  }
+  for (const LayerWeights& l : layers) add(by, l);
+  if (mtp) add(by, *mtp);
+  return by;
+}
+
+std::map<std::string, std::size_t> ModelWeights::mtp_bytes_by_dtype() const {
+  std::map<std::string, std::size_t> by;
+  if (mtp) add(by, *mtp);
   return by;
 }
 

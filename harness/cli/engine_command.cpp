@@ -59,6 +59,7 @@ void add_make_tiny(CLI::App& engine) {
     std::string dtype = "f32";
     std::uint64_t seed = 0;
     int vocab = 1024;
+    bool mtp = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd =
@@ -68,12 +69,17 @@ void add_make_tiny(CLI::App& engine) {
   cmd->add_option("--dtype", o->dtype, "f32 | bf16 | fp8")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Seed of the weights")->capture_default_str();
   cmd->add_option("--vocab", o->vocab, "Learnt BPE vocabulary size")->capture_default_str();
+  cmd->add_flag("--mtp", o->mtp,
+                "Add a multi-token-prediction module (num_nextn_predict_layers 1); the other "
+                "weights stay the same");
   cmd->callback([o] {
     make_tiny(o->out, {.variant = o->variant,
                        .dtype = parse_weight_dtype(o->dtype),
                        .seed = o->seed,
-                       .vocab_size = o->vocab});
-    fmt::print(stderr, "wrote {} (variant {}, {})\n", o->out, o->variant, o->dtype);
+                       .vocab_size = o->vocab,
+                       .mtp = o->mtp});
+    fmt::print(stderr, "wrote {} (variant {}, {}{})\n", o->out, o->variant, o->dtype,
+               o->mtp ? ", with an MTP module" : "");
   });
 }
 
@@ -128,6 +134,7 @@ void add_logits(CLI::App& engine) {
     std::string model;
     std::string tokens;
     bool all_positions = false;
+    bool mtp = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = engine.add_subcommand(
@@ -135,9 +142,16 @@ void add_logits(CLI::App& engine) {
   cmd->add_option("--model", o->model, "Checkpoint directory")->required();
   cmd->add_option("--tokens", o->tokens, "Token ids, e.g. 1,2,3")->required();
   cmd->add_flag("--all-positions", o->all_positions, "Logits for every position");
+  cmd->add_flag("--mtp", o->mtp,
+                "The MTP module's logits instead: row i (positions 0..n-2, from the hidden state "
+                "of position i and token i+1) predicts token i+2");
   cmd->callback([o] {
     const auto tokens = parse_tokens(o->tokens);
     const auto model = Model::load(o->model);
+    if (o->mtp && !model->has_mtp()) {
+      throw DataError(fmt::format("{}: --mtp: the checkpoint has no MTP module", o->model));
+    }
+    if (o->mtp && tokens.size() < 2) throw UsageError("--mtp: give at least 2 tokens");
     for (std::int32_t t : tokens) {
       if (t >= model->config().vocab_size) {
         throw UsageError(fmt::format("--tokens: {} is outside the vocabulary (size {})", t,
@@ -145,8 +159,18 @@ void add_logits(CLI::App& engine) {
       }
     }
     KvCache cache = model->new_cache();
-    const ForwardInput in{&cache, tokens, o->all_positions};
-    const auto logits = model->forward(std::span(&in, 1)).front();
+    std::vector<float> hidden;
+    const ForwardInput in{&cache, tokens, o->all_positions, o->mtp ? &hidden : nullptr};
+    auto logits = model->forward(std::span(&in, 1)).front();
+    std::size_t rows = tokens.size();
+    if (o->mtp) {
+      rows = tokens.size() - 1;
+      KvCache mtp_cache = model->new_mtp_cache();
+      const MtpInput rows_in{&mtp_cache,
+                             std::span(hidden).first(rows * model->config().hidden_size),
+                             std::span(tokens).subspan(1), o->all_positions};
+      logits = model->mtp_forward(std::span(&rows_in, 1)).front();
+    }
     const int vocab = model->config().vocab_size;
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -163,7 +187,7 @@ void add_logits(CLI::App& engine) {
     };
     if (o->all_positions) {
       w.StartArray();
-      for (std::size_t r = 0; r < tokens.size(); ++r) row(r);
+      for (std::size_t r = 0; r < rows; ++r) row(r);
       w.EndArray();
     } else {
       row(0);
@@ -180,6 +204,7 @@ void add_generate(CLI::App& engine) {
     bool greedy = false;
     bool chat = false;
     bool json = false;
+    bool mtp = false;
     int max_tokens = 64;
     double temperature = 0.6;
     double top_p = 0.95;
@@ -193,13 +218,18 @@ void add_generate(CLI::App& engine) {
   cmd->add_flag("--greedy", o->greedy, "Greedy decoding (otherwise sampled)");
   cmd->add_flag("--chat", o->chat, "Wrap the prompt in the chat template as a user message");
   cmd->add_flag("--json", o->json, "Print token ids, text and timings as JSON");
+  cmd->add_flag("--mtp", o->mtp,
+                "Self-speculative decoding with the checkpoint's MTP module (greedy only; the "
+                "text is the same as without)");
   cmd->add_option("--max-tokens", o->max_tokens, "Tokens to generate")->capture_default_str();
   cmd->add_option("--temperature", o->temperature, "Sampling temperature")->capture_default_str();
   cmd->add_option("--top-p", o->top_p, "Nucleus sampling")->capture_default_str();
   cmd->add_option("--top-k", o->top_k, "Top-k sampling (0: off)")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Sampling seed")->capture_default_str();
   cmd->callback([o] {
-    auto engine = BuiltinEngine::open(o->model);
+    BuiltinEngineOptions options;
+    options.mtp = o->mtp;
+    auto engine = BuiltinEngine::open(o->model, options);
     GenerateRequest g;
     // Without --chat, tokenised as a raw /v1/completions prompt is, so the two agree.
     g.prompt = o->chat ? engine->chat_prompt({{"user", o->prompt}}) : engine->raw_prompt(o->prompt);
@@ -227,6 +257,9 @@ void add_generate(CLI::App& engine) {
     if (!r.error.empty()) throw Error("generate: " + r.error);
     const double decode_s = total - ttft;
     const double tpot = r.generated > 1 ? decode_s / (r.generated - 1) : 0;
+    const double tokens_per_s = total > 0 ? r.generated / total : 0;
+    const double acceptance =
+        r.draft_tokens > 0 ? static_cast<double>(r.accepted_draft_tokens) / r.draft_tokens : 0;
     if (o->json) {
       rapidjson::StringBuffer buf;
       rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -248,14 +281,27 @@ void add_generate(CLI::App& engine) {
       w.Double(ttft);
       w.Key("tpot_s");
       w.Double(tpot);
+      w.Key("tokens_per_s");
+      w.Double(tokens_per_s);
+      if (o->mtp) {
+        w.Key("draft_tokens");
+        w.Int(r.draft_tokens);
+        w.Key("accepted_draft_tokens");
+        w.Int(r.accepted_draft_tokens);
+      }
       w.EndObject();
       fmt::print("{}\n", buf.GetString());
     } else {
       fmt::print("{}\n", text.finish());
+      const std::string mtp =
+          o->mtp ? fmt::format("; mtp: {} of {} drafts accepted ({:.1f}%)", r.accepted_draft_tokens,
+                               r.draft_tokens, 100.0 * acceptance)
+                 : "";
       fmt::print(stderr,
-                 "[{} prompt tokens, {} generated, finish {}; time to first token {:.1f} ms, "
-                 "{:.1f} ms per output token]\n",
-                 g.prompt.size(), r.generated, r.finish_reason, ttft * 1e3, tpot * 1e3);
+                 "[{} prompt tokens, {} generated in {:.2f} s ({:.1f} tokens/s), finish {}; time "
+                 "to first token {:.1f} ms, {:.1f} ms per output token{}]\n",
+                 g.prompt.size(), r.generated, total, tokens_per_s, r.finish_reason, ttft * 1e3,
+                 tpot * 1e3, mtp);
     }
   });
 }
@@ -323,6 +369,13 @@ void add_memory(CLI::App& engine) {
       w.Key("loaded_weight_bytes");
       w.StartObject();
       for (const auto& [dtype, bytes] : model->weights().bytes_by_dtype()) {
+        w.Key(dtype.c_str());
+        w.Int64(static_cast<std::int64_t>(bytes));
+      }
+      w.EndObject();
+      w.Key("loaded_mtp_weight_bytes");  // included in loaded_weight_bytes
+      w.StartObject();
+      for (const auto& [dtype, bytes] : model->weights().mtp_bytes_by_dtype()) {
         w.Key(dtype.c_str());
         w.Int64(static_cast<std::int64_t>(bytes));
       }

@@ -23,6 +23,7 @@ namespace {
 struct RunOptions {
   std::string engine = "openai";
   int max_batch = 16;
+  bool mtp = false;  // --engine builtin: self-speculative decoding with the MTP module
   std::vector<std::string> models;
   std::string base_url;
   std::string api_model;
@@ -58,18 +59,22 @@ ModelEntry make_builtin_model(const RunOptions& o, const std::string& dir) {
   std::filesystem::path path(dir);
   std::string name = path.filename().string();
   if (name.empty()) name = path.parent_path().filename().string();
-  entry.profile.name = "builtin:" + name;
-  entry.profile.display_name = name + " (built-in engine, CPU)";
+  // With MTP the text is the same but the timings are not: another model entry, another run.
+  const std::string mtp = o.mtp ? "+mtp" : "";
+  entry.profile.name = "builtin:" + name + mtp;
+  entry.profile.display_name =
+      name + (o.mtp ? " (built-in engine, CPU, MTP speculative)" : " (built-in engine, CPU)");
   entry.profile.provider = "rbench built-in engine";
   entry.profile.concurrency = o.max_batch;
   entry.profile.pricing.note = "local engine: no per-token price";
   entry.label = !o.label.empty() ? o.label : entry.profile.name;
   entry.concurrency = o.concurrency.value_or(o.max_batch);
   if (o.debug) entry.concurrency = 1;
-  auto engine =
-      moe::BuiltinEngine::open(dir, moe::BuiltinEngineOptions::with_max_batch(o.max_batch));
+  moe::BuiltinEngineOptions options = moe::BuiltinEngineOptions::with_max_batch(o.max_batch);
+  options.mtp = o.mtp;
+  auto engine = moe::BuiltinEngine::open(dir, options);
   // The fingerprint keeps api_model: the weights' digest, so other weights start a new run.
-  entry.profile.api_model = fmt::format("{}@{}", name, engine->checkpoint_digest());
+  entry.profile.api_model = fmt::format("{}@{}{}", name, engine->checkpoint_digest(), mtp);
   entry.engine = std::move(engine);
   return entry;
 }
@@ -101,6 +106,7 @@ JudgeSpec make_judge(const RunOptions& o, ModelEntry& holder) {
   as_model.api_model.clear();
   as_model.label.clear();
   as_model.concurrency.reset();
+  as_model.mtp = false;  // --mtp is the judged model's
   holder = make_model(as_model, o.judge);
   JudgeSpec spec;
   spec.name = holder.label;
@@ -137,6 +143,7 @@ int run(const RunOptions& o) {
   if (o.engine == "builtin" && (!o.base_url.empty() || !o.api_model.empty())) {
     throw UsageError("run: --base-url and --api-model apply to endpoints, not --engine builtin");
   }
+  if (o.mtp && o.engine != "builtin") throw UsageError("run: --mtp applies to --engine builtin");
   if (o.models.size() > 1 && (!o.api_model.empty() || !o.label.empty())) {
     throw UsageError("run: --api-model and --label apply to a single --model");
   }
@@ -241,6 +248,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--max-batch", o->max_batch, "Sequences the built-in engine decodes together")
       ->capture_default_str();
+  cmd->add_flag("--mtp", o->mtp,
+                "--engine builtin: self-speculative greedy decoding with the checkpoint's MTP "
+                "module (same text, stored as its own run: label builtin:NAME+mtp)");
   cmd->add_option("--base-url", o->base_url, "Override the profile's base URL (up to /v1)");
   cmd->add_option("--api-model", o->api_model, "Override the model id sent to the endpoint");
   cmd->add_option("--label", o->label, "Name of the model in the store and reports");

@@ -76,6 +76,30 @@ TEST_P(Variants, BatchedSequencesGiveTheSameLogitsAsAlone) {
   EXPECT_EQ(together[1], model->forward(std::span(&one_b, 1)).front());
 }
 
+TEST(Model, LogitsOfATokenDoNotDependOnWhatElseIsInTheCall) {
+  // Self-speculative decoding compares a token's logits fed alone with those it gets in a
+  // 2-token chunk or beside other sequences: they must be the same bits, in every dtype.
+  for (const DType dtype : {DType::f32, DType::bf16, DType::f8_e4m3}) {
+    const auto model = tiny_model("v3", dtype);
+    const auto tokens = some_tokens(10, 300);
+    const auto other = some_tokens(5, 290);
+    KvCache alone = model->new_cache();
+    const ForwardInput prefix{&alone, std::span(tokens).first(8), false};
+    model->forward(std::span(&prefix, 1));
+    KvCache pair = alone, crowd = alone;
+    const ForwardInput one{&alone, std::span(tokens).subspan(8, 1), false};
+    const auto expected = model->forward(std::span(&one, 1)).front();
+    const ForwardInput two{&pair, std::span(tokens).subspan(8, 2), true};
+    const auto in_pair = model->forward(std::span(&two, 1)).front();
+    EXPECT_TRUE(std::equal(expected.begin(), expected.end(), in_pair.begin()))
+        << to_string(dtype) << ": in a 2-token chunk";
+    KvCache other_cache = model->new_cache();
+    const ForwardInput batch[] = {{&other_cache, other, false},
+                                  {&crowd, std::span(tokens).subspan(8, 1), false}};
+    EXPECT_EQ(model->forward(batch)[1], expected) << to_string(dtype) << ": beside a prompt";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Tiny, Variants, testing::Values("v3", "v2-lite", "v2", "dense"),
                          [](const auto& info) {
                            std::string n = info.param;

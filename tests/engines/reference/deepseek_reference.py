@@ -14,7 +14,7 @@ weights upcast, and prints {"logits": [...]} (last position) or
 
 Usage:
   deepseek_reference.py --model DIR --tokens 1,2,3 [--all-positions]
-                        [--dtype float64|float32] [--noaux-mask neg_inf|zero]
+                        [--dtype float64|float32] [--noaux-mask neg_inf|zero] [--mtp]
 """
 import argparse
 import json
@@ -313,8 +313,36 @@ def is_moe_layer(cfg, i):
             and i % cfg.get("moe_layer_freq", 1) == 0)
 
 
-def forward(model_dir, tokens, dtype=torch.float64, noaux_mask="neg_inf"):
-    """Logits [len(tokens), vocab] for one causal sequence at positions 0..n-1."""
+def decoder_layer(cfg, W, i, h, cos, sin, eps, noaux_mask):
+    """DeepseekV3DecoderLayer.forward: pre-norm residual attention, then MLP or MoE."""
+    p = f"model.layers.{i}."
+    h = h + attention(cfg, W, p + "self_attn.", rms_norm(h, W(p + "input_layernorm.weight"), eps), cos, sin)
+    x = rms_norm(h, W(p + "post_attention_layernorm.weight"), eps)
+    return h + (moe(cfg, W, p + "mlp.", x, noaux_mask) if is_moe_layer(cfg, i) else mlp(W, p + "mlp.", x))
+
+
+def mtp_logits(cfg, W, ids, h, eps, noaux_mask, dtype):
+    """MTP module 0 at model.layers.{num_hidden_layers} (DeepSeek-V3 paper, section 2.2, and the
+    layout of its release): row i takes h_i, the main model's final-normed hidden state at
+    position i, and token i+1; x = eh_proj([enorm(embed(t_{i+1})); hnorm(h_i)]), the embedding
+    half first, goes through one decoder layer at positions 0..n-2 over its own causal keys, and
+    shared_head (its norm, then its head) predicts token i+2. The module's embed_tokens and
+    shared_head.head may be omitted: the main model's are used."""
+    L = cfg["num_hidden_layers"]
+    p = f"model.layers.{L}."
+    main_head = "model.embed_tokens.weight" if cfg.get("tie_word_embeddings", False) else "lm_head.weight"
+    embed = W(p + "embed_tokens.weight" if W.ckpt.has(p + "embed_tokens.weight") else "model.embed_tokens.weight")
+    head = W(p + "shared_head.head.weight" if W.ckpt.has(p + "shared_head.head.weight") else main_head)
+    e = rms_norm(embed[ids[1:]], W(p + "enorm.weight"), eps)
+    x = W.linear(torch.cat((e, rms_norm(h[:-1], W(p + "hnorm.weight"), eps)), dim=-1), p + "eh_proj")
+    cos, sin = rope_cos_sin(cfg, len(ids) - 1, dtype)
+    x = decoder_layer(cfg, W, L, x, cos, sin, eps, noaux_mask)
+    return rms_norm(x, W(p + "shared_head.norm.weight"), eps) @ head.T
+
+
+def forward(model_dir, tokens, dtype=torch.float64, noaux_mask="neg_inf", mtp=False):
+    """Logits [len(tokens), vocab] for one causal sequence at positions 0..n-1; with mtp, the
+    MTP module's [len(tokens) - 1, vocab] (row i predicts token i+2)."""
     with open(os.path.join(model_dir, "config.json")) as f:
         cfg = json.load(f)
     if cfg.get("model_type") not in ("deepseek_v2", "deepseek_v3"):
@@ -329,11 +357,10 @@ def forward(model_dir, tokens, dtype=torch.float64, noaux_mask="neg_inf"):
     cos, sin = rope_cos_sin(cfg, len(tokens), dtype)
     # Layers with index >= num_hidden_layers (V3's MTP module) are not part of the forward.
     for i in range(cfg["num_hidden_layers"]):
-        p = f"model.layers.{i}."
-        h = h + attention(cfg, W, p + "self_attn.", rms_norm(h, W(p + "input_layernorm.weight"), eps), cos, sin)
-        x = rms_norm(h, W(p + "post_attention_layernorm.weight"), eps)
-        h = h + (moe(cfg, W, p + "mlp.", x, noaux_mask) if is_moe_layer(cfg, i) else mlp(W, p + "mlp.", x))
+        h = decoder_layer(cfg, W, i, h, cos, sin, eps, noaux_mask)
     h = rms_norm(h, W("model.norm.weight"), eps)
+    if mtp:
+        return mtp_logits(cfg, W, ids, h, eps, noaux_mask, dtype)
     head = "model.embed_tokens.weight" if cfg.get("tie_word_embeddings", False) else "lm_head.weight"
     return h @ W(head).T
 
@@ -346,11 +373,13 @@ def main():
     ap.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     ap.add_argument("--noaux-mask", choices=["neg_inf", "zero"], default="neg_inf",
                     help="noaux_tc mask for dropped groups: -inf (V3-0324 and later) or 0.0 (first V3 release)")
+    ap.add_argument("--mtp", action="store_true",
+                    help="the MTP module's logits: row i (positions 0..n-2) predicts token i+2")
     args = ap.parse_args()
     tokens = [int(t) for t in args.tokens.split(",") if t.strip()]
-    if not tokens:
-        ap.error("--tokens is empty")
-    logits = forward(args.model, tokens, getattr(torch, args.dtype), args.noaux_mask)
+    if not tokens or (args.mtp and len(tokens) < 2):
+        ap.error("--tokens is empty" if not tokens else "--mtp needs at least 2 tokens")
+    logits = forward(args.model, tokens, getattr(torch, args.dtype), args.noaux_mask, args.mtp)
     out = logits.double().tolist() if args.all_positions else logits[-1].double().tolist()
     print(json.dumps({"logits": out}))
 

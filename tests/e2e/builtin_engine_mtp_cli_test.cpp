@@ -1,0 +1,148 @@
+// Self-speculative decoding through the command line: `engine make-tiny --mtp`, `engine generate
+// --mtp` giving the tokens of plain greedy decoding with draft counts and tokens/s, `run --engine
+// builtin --mtp` stored as a run of its own with the same answers, a checkpoint quantised to fp8
+// keeping its module, and --mtp refused, saying why, for a checkpoint without an MTP module.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <filesystem>
+#include <map>
+
+#include "e2e/subprocess.h"
+#include "harness/store.h"
+
+namespace rbench::test {
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// generate's output without its summary line (stderr, which may come before stdout's last
+// bytes): what remains is the text.
+std::string without_summary(const std::string& out) {
+  const std::size_t at = out.find(" prompt tokens, ");
+  if (at == std::string::npos) return out;
+  const std::size_t begin = out.rfind('[', at);
+  const std::size_t end = out.find("]\n", at);
+  return out.substr(0, begin) + (end == std::string::npos ? "" : out.substr(end + 2));
+}
+
+class MtpCli : public testing::Test {
+ protected:
+  void SetUp() override {
+    model_ = (dir_.path() / "tiny").string();
+    std::string out;
+    ASSERT_EQ(run_rbench({"engine", "make-tiny", "--out", model_, "--seed", "1", "--mtp"}, out), 0)
+        << out;
+    EXPECT_TRUE(contains(out, "with an MTP module")) << out;
+  }
+  TempDir dir_;
+  std::string model_;
+};
+
+TEST_F(MtpCli, GenerateGivesTheSameTokensAndReportsDrafts) {
+  std::vector<std::string> args = {
+      "engine",   "generate",     "--model", model_,  "--prompt", "Tom has 3 apples.",
+      "--greedy", "--max-tokens", "24",      "--json"};
+  std::string plain, mtp;
+  ASSERT_EQ(run_rbench(args, plain), 0) << plain;
+  args.push_back("--mtp");
+  ASSERT_EQ(run_rbench(args, mtp), 0) << mtp;
+  rapidjson::Document a, b;
+  a.Parse(plain.substr(plain.find('{')).c_str());
+  b.Parse(mtp.substr(mtp.find('{')).c_str());
+  ASSERT_FALSE(a.HasParseError()) << plain;
+  ASSERT_FALSE(b.HasParseError()) << mtp;
+  EXPECT_TRUE(a["tokens"] == b["tokens"]) << plain << "\n" << mtp;
+  EXPECT_EQ(std::string(a["text"].GetString()), b["text"].GetString());
+  EXPECT_FALSE(a.HasMember("draft_tokens"));
+  ASSERT_TRUE(b.HasMember("draft_tokens")) << mtp;
+  EXPECT_GT(b["draft_tokens"].GetInt(), 0);
+  EXPECT_GE(b["accepted_draft_tokens"].GetInt(), 0);
+  EXPECT_LE(b["accepted_draft_tokens"].GetInt(), b["draft_tokens"].GetInt());
+  EXPECT_GT(b["tokens_per_s"].GetDouble(), 0);
+
+  // As text: the same text, and the summary line on stderr.
+  args.pop_back();  // --mtp
+  args.pop_back();  // --json
+  std::string text_plain, text_mtp;
+  ASSERT_EQ(run_rbench(args, text_plain), 0) << text_plain;
+  args.push_back("--mtp");
+  ASSERT_EQ(run_rbench(args, text_mtp), 0) << text_mtp;
+  EXPECT_EQ(without_summary(text_plain), without_summary(text_mtp));
+  EXPECT_TRUE(contains(text_plain, "tokens/s")) << text_plain;
+  EXPECT_FALSE(contains(text_plain, "drafts accepted")) << text_plain;
+  EXPECT_TRUE(contains(text_mtp, "tokens/s")) << text_mtp;
+  EXPECT_TRUE(contains(text_mtp, "drafts accepted")) << text_mtp;
+}
+
+TEST_F(MtpCli, RunWithMtpIsAnotherRunWithTheSameAnswers) {
+  const auto db = (dir_.path() / "r.db").string();
+  std::vector<std::string> args = {"run",     "--engine",  "builtin", "--model", model_,
+                                   "--suite", "demo-math", "--limit", "2",       "--max-tokens",
+                                   "8",       "--db",      db,        "--quiet"};
+  std::string out;
+  ASSERT_EQ(run_rbench(args, out), 0) << out;
+  args.push_back("--mtp");
+  ASSERT_EQ(run_rbench(args, out), 0) << out;
+  EXPECT_TRUE(contains(out, "0 already stored")) << "MTP on and off are distinct runs\n" << out;
+  EXPECT_TRUE(contains(out, "run 'builtin:tiny+mtp_demo-math_")) << out;
+  Store store(db);
+  const auto runs = store.runs();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_NE(runs[0].name, runs[1].name);
+  std::map<std::string, std::vector<std::string>> answers;  // label -> answers by item
+  for (const auto& s : store.samples()) {
+    EXPECT_TRUE(s.completion.ok()) << s.completion.error;
+    answers[s.key.model].push_back(s.completion.reasoning + "|" + s.completion.answer);
+  }
+  ASSERT_EQ(answers.size(), 2u);
+  ASSERT_TRUE(answers.contains("builtin:tiny")) << answers.begin()->first;
+  ASSERT_TRUE(answers.contains("builtin:tiny+mtp")) << answers.rbegin()->first;
+  EXPECT_EQ(answers["builtin:tiny"], answers["builtin:tiny+mtp"]);
+  // And it resumes as itself.
+  ASSERT_EQ(run_rbench(args, out), 0) << out;
+  EXPECT_TRUE(contains(out, "2 already stored")) << out;
+}
+
+TEST_F(MtpCli, AQuantisedCheckpointKeepsItsModule) {
+  // engine quantize --fp8 quantises the MTP layer's projections too (eh_proj stays as it is).
+  const auto fp8 = (dir_.path() / "fp8").string();
+  std::string out;
+  ASSERT_EQ(run_rbench({"engine", "quantize", "--fp8", model_, fp8}, out), 0) << out;
+  ASSERT_EQ(run_rbench({"engine", "memory", "--model", fp8}, out), 0) << out;
+  EXPECT_TRUE(contains(out, "\"loaded_mtp_weight_bytes\":{\"F32\":")) << out;
+  EXPECT_TRUE(contains(out, "\"F8_E4M3\"")) << out;
+  std::vector<std::string> args = {"engine",  "generate", "--model",      fp8,  "--prompt",
+                                   "A train", "--greedy", "--max-tokens", "16", "--json"};
+  std::string plain, mtp;
+  ASSERT_EQ(run_rbench(args, plain), 0) << plain;
+  args.push_back("--mtp");
+  ASSERT_EQ(run_rbench(args, mtp), 0) << mtp;
+  rapidjson::Document a, b;
+  a.Parse(plain.substr(plain.find('{')).c_str());
+  b.Parse(mtp.substr(mtp.find('{')).c_str());
+  ASSERT_FALSE(a.HasParseError() || b.HasParseError()) << plain << "\n" << mtp;
+  EXPECT_TRUE(a["tokens"] == b["tokens"]) << plain << "\n" << mtp;
+  EXPECT_GT(b["draft_tokens"].GetInt(), 0) << mtp;
+}
+
+TEST_F(MtpCli, MtpWithoutAModuleIsRefused) {
+  const auto plain = (dir_.path() / "plain").string();
+  std::string out;
+  ASSERT_EQ(run_rbench({"engine", "make-tiny", "--out", plain, "--seed", "1"}, out), 0) << out;
+  EXPECT_EQ(run_rbench({"engine", "generate", "--model", plain, "--prompt", "Hi", "--greedy",
+                        "--max-tokens", "3", "--mtp"},
+                       out),
+            2);
+  EXPECT_TRUE(contains(out, "num_nextn_predict_layers is 0")) << out;
+  EXPECT_NE(run_rbench({"run", "--model", "deepseek-r1", "--suite", "demo-math", "--mtp", "--db",
+                        (dir_.path() / "x.db").string()},
+                       out),
+            0);
+  EXPECT_TRUE(contains(out, "--mtp applies to --engine builtin")) << out;
+}
+
+}  // namespace
+}  // namespace rbench::test
