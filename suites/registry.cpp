@@ -56,8 +56,8 @@ std::vector<SuiteInfo> make_table() {
        "suites/arith-easy.jsonl", DataLocation::bundled, SuiteFormat::rbench_jsonl, math,
        math_prompt, ""},
       {"arith-hard",
-       "Harder arithmetic word problems, 5-6 steps, values up to 999: beyond the bundled model's "
-       "training distribution, to show where it breaks (seed 2)",
+       "Harder arithmetic word problems, 4-5 steps, values up to 150: longer and larger than the "
+       "bundled model's training (1-3 steps, under 100), to show where it breaks (seed 2)",
        "suites/arith-hard.jsonl", DataLocation::bundled, SuiteFormat::rbench_jsonl, math,
        math_prompt, ""},
       {"humaneval",

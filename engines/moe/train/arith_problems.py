@@ -30,7 +30,7 @@ MUL = {2: "{p} doubles the {o}.", 3: "{p} triples the {o}."}
 # name: (seed, steps, largest start/change, largest value allowed at any point)
 SPLITS = {
     "easy": (1, (2, 3), 50, 99),
-    "hard": (2, (5, 6), 500, 999),
+    "hard": (2, (4, 5), 60, 150),  # longer chains and three-digit values than training saw
 }
 TRAIN_STEPS = (1, 3)
 TRAIN_LIMITS = (50, 99)  # largest start/change, largest value: the training distribution

@@ -458,7 +458,7 @@ def batch_of(tok, rng, size, held_out):
 
 
 @torch.no_grad()
-def greedy_batch(model, tok, prompts, max_new=112):
+def greedy_batch(model, tok, prompts, max_new=256):
     """Greedy continuations of several prompts at once: rows right-padded, the whole batch
     recomputed each step (no cache; fine at this size), each row read at its own last token."""
     eos, pad = tok.special[EOS], tok.special["<｜▁pad▁｜>"]
@@ -590,6 +590,36 @@ def export(model, tok, out_dir, card):
         f.write("\n")
 
 
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        assert meta["dtype"] == "F32", (name, meta["dtype"])
+        b, e = meta["data_offsets"]
+        out[name] = torch.frombuffer(bytearray(data[b:e]), dtype=torch.float32).view(meta["shape"])
+    return out
+
+
+def load_export(out_dir):
+    """The model and tokenizer of an export, back in PyTorch (to evaluate a shipped checkpoint)."""
+    with open(os.path.join(out_dir, "tokenizer.json"), encoding="utf-8") as f:
+        merges = [tuple(m.split(" ")) for m in json.load(f)["model"]["merges"]]
+    tok = Tokenizer(merges)
+    with open(os.path.join(out_dir, "config.json")) as f:
+        saved = json.load(f)
+    model = Model(dict(CONFIG, vocab_size=saved["vocab_size"]))
+    tensors = read_safetensors(os.path.join(out_dir, "model.safetensors"))
+    with torch.no_grad():
+        for name, t in hf_tensors(model):
+            t.copy_(tensors[name])
+    return model, tok
+
+
 def count_parameters(model):
     c = model.c
     total = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("mtp."))
@@ -607,17 +637,26 @@ def count_parameters(model):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True, help="checkpoint directory to write")
-    ap.add_argument("--steps", type=int, default=3000)
-    ap.add_argument("--batch", type=int, default=48)
+    ap.add_argument("--steps", type=int, default=1500)
+    ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (1: reproducible, and no spinning when the cores are shared)")
     ap.add_argument("--mtp-weight", type=float, default=0.3, help="lambda of DeepSeek-V3's MTP loss")
-    ap.add_argument("--eval-every", type=int, default=500)
-    ap.add_argument("--eval-count", type=int, default=100)
+    ap.add_argument("--eval-every", type=int, default=300)
+    ap.add_argument("--eval-count", type=int, default=64)
     ap.add_argument("--final-count", type=int, default=200)
+    ap.add_argument("--evaluate", action="store_true",
+                    help="only evaluate the export in --out (greedy, PyTorch) and print accuracy")
     args = ap.parse_args()
+    if args.evaluate:
+        torch.set_num_threads(args.threads)
+        model, tok = load_export(args.out)
+        model.eval()
+        print(json.dumps({"easy": accuracy(model, tok, arith_problems.split("easy", 200)),
+                          "hard": accuracy(model, tok, arith_problems.split("hard", 100))}))
+        return
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
