@@ -49,9 +49,8 @@ TEST_F(MtpCli, GenerateGivesTheSameTokensAndReportsDrafts) {
   ASSERT_EQ(run_rbench(args, plain), 0) << plain;
   args.push_back("--mtp");
   ASSERT_EQ(run_rbench(args, mtp), 0) << mtp;
-  rapidjson::Document a, b;
-  a.Parse(plain.substr(plain.find('{')).c_str());
-  b.Parse(mtp.substr(mtp.find('{')).c_str());
+  const rapidjson::Document a = json_in_output(plain);
+  const rapidjson::Document b = json_in_output(mtp);
   ASSERT_FALSE(a.HasParseError()) << plain;
   ASSERT_FALSE(b.HasParseError()) << mtp;
   EXPECT_TRUE(a["tokens"] == b["tokens"]) << plain << "\n" << mtp;
@@ -120,9 +119,8 @@ TEST_F(MtpCli, AQuantisedCheckpointKeepsItsModule) {
   ASSERT_EQ(run_rbench(args, plain), 0) << plain;
   args.push_back("--mtp");
   ASSERT_EQ(run_rbench(args, mtp), 0) << mtp;
-  rapidjson::Document a, b;
-  a.Parse(plain.substr(plain.find('{')).c_str());
-  b.Parse(mtp.substr(mtp.find('{')).c_str());
+  const rapidjson::Document a = json_in_output(plain);
+  const rapidjson::Document b = json_in_output(mtp);
   ASSERT_FALSE(a.HasParseError() || b.HasParseError()) << plain << "\n" << mtp;
   EXPECT_TRUE(a["tokens"] == b["tokens"]) << plain << "\n" << mtp;
   EXPECT_GT(b["draft_tokens"].GetInt(), 0) << mtp;

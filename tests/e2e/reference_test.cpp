@@ -75,14 +75,17 @@ struct Case {
   int tokens;
   bool all_positions;
   bool python_writer = false;
-  bool mtp = false;  // make-tiny --mtp; the MTP module's logits (row i predicts token i+2)
+  bool mtp = false;      // make-tiny --mtp; the MTP module's logits (row i predicts token i+2)
+  bool bundled = false;  // our trained model, data/checkpoints/<variant>, written by PyTorch
 };
 
 void compare(const Case& c) {
   TempDir dir;
-  const auto model = (dir.path() / "model").string();
+  auto model = (dir.path() / "model").string();
   std::string out;
-  if (c.python_writer) {
+  if (c.bundled) {
+    model = std::string(RBENCH_SOURCE_DIR) + "/data/checkpoints/" + c.variant;
+  } else if (c.python_writer) {
     int status = 0;
     out = capture(std::string(kPython) + " " + RBENCH_SOURCE_DIR +
                       "/tests/engines/reference/make_random_checkpoint.py --out " + model +
@@ -96,7 +99,7 @@ void compare(const Case& c) {
     if (c.mtp) make.push_back("--mtp");
     ASSERT_EQ(run_rbench(make, out), 0) << out;
   }
-  const std::string tokens = token_list(c.tokens, 300);  // both writers have >= 300 tokens
+  const std::string tokens = token_list(c.tokens, 300);  // every checkpoint has >= 300 tokens
   std::vector<std::string> args = {"engine", "logits", "--model", model, "--tokens", tokens};
   if (c.all_positions) args.push_back("--all-positions");
   if (c.mtp) args.push_back("--mtp");
@@ -120,14 +123,17 @@ void compare(const Case& c) {
     scale = std::max(scale, std::abs(b[i]));
     diff = std::max(diff, std::abs(a[i] - b[i]));
   }
-  EXPECT_GT(scale, 0.1) << "logits of a random model should not be all near zero";
+  EXPECT_GT(scale, 0.1) << "logits should not be all near zero";
   EXPECT_LE(diff, 1e-4 * scale) << c.variant << " " << c.dtype << ": max difference " << diff
                                 << " against max |logit| " << scale;
 }
 
 void PrintTo(const Case& c, std::ostream* os) {
-  *os << (c.python_writer ? "reference writer " : "make-tiny ") << c.variant << " " << c.dtype
-      << ", " << c.tokens << " tokens" << (c.mtp ? ", MTP module" : "");
+  *os << (c.bundled         ? "bundled "
+          : c.python_writer ? "reference writer "
+                            : "make-tiny ")
+      << c.variant << " " << c.dtype << ", " << c.tokens << " tokens"
+      << (c.mtp ? ", MTP module" : "");
 }
 
 class Reference : public testing::TestWithParam<Case> {};
@@ -153,11 +159,17 @@ INSTANTIATE_TEST_SUITE_P(
         // The MTP module (not the reference writer's: its 1e3-scaled module saturates the
         // router's sigmoid into ties that the two implementations may break differently).
         Case{"v3", "f32", 24, true, false, true}, Case{"v3", "fp8", 24, true, false, true},
-        Case{"dense", "bf16", 16, false, false, true}),
+        Case{"dense", "bf16", 16, false, false, true},
+        // The model we trained (PyTorch wrote it, omitting the MTP module's embedding and head):
+        // a third implementation agreeing with the trainer's and ours.
+        Case{"tiny-r1-arith", "f32", 40, true, false, false, true},
+        Case{"tiny-r1-arith", "f32", 40, true, false, true, true}),
     [](const auto& info) {
-      std::string n = (info.param.python_writer ? "pywriter_" : "") + info.param.variant + "_" +
-                      info.param.dtype + "_" + std::to_string(info.param.tokens) +
-                      (info.param.mtp ? "_mtp" : "");
+      std::string n = (info.param.bundled         ? "bundled_"
+                       : info.param.python_writer ? "pywriter_"
+                                                  : "") +
+                      info.param.variant + "_" + info.param.dtype + "_" +
+                      std::to_string(info.param.tokens) + (info.param.mtp ? "_mtp" : "");
       for (char& ch : n) {
         if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
       }

@@ -68,6 +68,13 @@ int Subprocess::wait(std::chrono::milliseconds timeout) {
   return status_;
 }
 
+rapidjson::Document json_in_output(const std::string& output) {
+  rapidjson::Document doc;
+  const std::size_t at = output.find('{');
+  doc.Parse(at == std::string::npos ? "" : output.c_str() + at);
+  return doc;
+}
+
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;

@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <rapidjson/document.h>
+
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -33,6 +35,10 @@ class Subprocess {
 // Runs to completion (bounded by `timeout`); returns the exit status and fills `output`.
 int run_rbench(const std::vector<std::string>& args, std::string& output,
                std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
+// The JSON document of a command's output: run_rbench merges stderr in, so the document is what
+// starts at the first '{'. Check HasParseError() (no '{' at all parses as an error too).
+rapidjson::Document json_in_output(const std::string& output);
 
 std::string read_file(const std::filesystem::path& path);
 

@@ -93,10 +93,9 @@ struct Answers {
 Answers run_easy(const std::filesystem::path& dir, const std::string& model,
                  std::vector<std::string> extra = {}) {
   const auto db = (dir / "r.db").string();
-  std::vector<std::string> args = {"run",         "--engine", "builtin", "--model", model,
-                                   "--suite",     "arith-easy", "--limit", "100",
-                                   "--max-tokens", "256",     "--db",    db,
-                                   "--quiet"};
+  std::vector<std::string> args = {"run",     "--engine",   "builtin", "--model", model,
+                                   "--suite", "arith-easy", "--limit", "100",     "--max-tokens",
+                                   "256",     "--db",       db,        "--quiet"};
   args.insert(args.end(), extra.begin(), extra.end());
   std::string out;
   EXPECT_EQ(run_rbench(args, out), 0) << out;
@@ -168,8 +167,7 @@ TEST_F(TrainedModelRuns, MtpGivesTheSameAnswersAndAcceptsMostDrafts) {
                        out),
             0)
       << out;
-  rapidjson::Document doc;
-  doc.Parse(out.substr(out.find('{')).c_str());
+  const rapidjson::Document doc = json_in_output(out);
   ASSERT_FALSE(doc.HasParseError()) << out;
   const double drafted = doc["draft_tokens"].GetDouble();
   const double accepted = doc["accepted_draft_tokens"].GetDouble();
