@@ -599,7 +599,9 @@ def read_safetensors(path):
     for name, meta in header.items():
         if name == "__metadata__":
             continue
-        assert meta["dtype"] == "F32", (name, meta["dtype"])
+        if meta["dtype"] != "F32":
+            sys.exit(f"{path}: {name} is {meta['dtype']}; --evaluate reads the trainer's own f32 "
+                     "export (evaluate a quantised copy with `rbench run --engine builtin`)")
         b, e = meta["data_offsets"]
         out[name] = torch.frombuffer(bytearray(data[b:e]), dtype=torch.float32).view(meta["shape"])
     return out
