@@ -9,8 +9,8 @@
 #include <set>
 #include <tuple>
 
-#include "scorers/stats/answer_style.h"
-#include "scorers/stats/bradley_terry.h"
+#include "reports/stats/answer_style.h"
+#include "reports/stats/bradley_terry.h"
 
 namespace rbench {
 namespace {

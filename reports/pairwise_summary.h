@@ -1,7 +1,7 @@
 // Scores of pairwise suites (ArenaHard, AlpacaEval) from the store's judgments, computed as the
 // published leaderboards compute them: Bradley-Terry win rates against the baseline with
-// bootstrap CIs, with and without style control (scorers/stats/bradley_terry.h), and AlpacaEval's
-// win rate, standard error and length-controlled win rate (scorers/stats/alpaca_eval.h).
+// bootstrap CIs, with and without style control (reports/stats/bradley_terry.h), and AlpacaEval's
+// win rate, standard error and length-controlled win rate (reports/stats/alpaca_eval.h).
 #pragma once
 
 #include <cstdint>
@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "harness/store.h"
-#include "scorers/stats/alpaca_eval.h"
-#include "scorers/stats/bootstrap.h"
+#include "harness/store/store.h"
+#include "reports/stats/alpaca_eval.h"
+#include "reports/stats/bootstrap.h"
 
 namespace rbench {
 

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <fstream>
 
-#include "harness/error.h"
-#include "harness/version.h"
+#include "harness/core/error.h"
+#include "harness/core/version.h"
 #include "reports/reporters.h"
 
 namespace rbench {

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "harness/store.h"
+#include "harness/store/store.h"
 
 namespace rbench {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/store.h"
+#include "harness/store/store.h"
 #include "reports/pairwise_summary.h"
 #include "reports/summary.h"
 

@@ -7,7 +7,7 @@
 #include <set>
 #include <tuple>
 
-#include "harness/run_facts.h"
+#include "harness/store/run_facts.h"
 #include "scorers/pairwise_scorer.h"
 
 namespace rbench {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "harness/store.h"
-#include "scorers/stats/bootstrap.h"
-#include "scorers/stats/pass_at_k.h"
+#include "harness/store/store.h"
+#include "reports/stats/bootstrap.h"
+#include "reports/stats/pass_at_k.h"
 
 namespace rbench {
 
@@ -90,8 +90,8 @@ struct ResultSummary {
   // completion_tokens / e2e_s: each request's rate end to end, prefill and waiting included.
   std::optional<double> e2e_tokens_per_s_mean;
 
-  // What the run stored about this model's engine (harness/run_facts.h): weights, KV cache per
-  // token and its multi-head equivalent, parameters. Empty for HTTP endpoints and for runs
+  // What the run stored about this model's engine (harness/store/run_facts.h): weights, KV cache
+  // per token and its multi-head equivalent, parameters. Empty for HTTP endpoints and for runs
   // stored before rbench recorded them.
   EngineFacts facts;
 

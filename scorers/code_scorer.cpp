@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/error.h"
+#include "harness/core/error.h"
 #include "scorers/code/extraction.h"
 
 namespace rbench {

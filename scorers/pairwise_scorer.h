@@ -1,6 +1,6 @@
 // The "pairwise" scorer of ArenaHard- and AlpacaEval-style suites: an open-ended answer has no
 // verdict of its own. It is stored with this marker score and judged afterwards against the
-// item's baseline answer by a judge model (harness/judging.h); its results are the judgments'
+// item's baseline answer by a judge model (harness/run/judging.h); its results are the judgments'
 // statistics (Bradley-Terry scores, win rates), never an accuracy.
 #pragma once
 

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <array>
 
-#include "harness/error.h"
+#include "harness/core/error.h"
 #include "scorers/aime_scorer.h"
 #include "scorers/code_scorer.h"
 #include "scorers/math_scorer.h"

@@ -7,8 +7,8 @@
 
 #include <unordered_map>
 
-#include "harness/error.h"
-#include "suites/jsonl_reader.h"
+#include "harness/core/error.h"
+#include "harness/core/jsonl_reader.h"
 #include "suites/load_common.h"
 #include "suites/loaders.h"
 

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <set>
 
-#include "harness/error.h"
-#include "suites/jsonl_reader.h"
+#include "harness/core/error.h"
+#include "harness/core/jsonl_reader.h"
 
 namespace rbench {
 namespace {

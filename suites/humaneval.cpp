@@ -2,9 +2,9 @@
 // {"task_id", "prompt", "canonical_solution", "test", "entry_point"}.
 #include <fmt/core.h>
 
-#include "harness/error.h"
-#include "suites/gzip.h"
-#include "suites/jsonl_reader.h"
+#include "harness/core/error.h"
+#include "harness/core/gzip.h"
+#include "harness/core/jsonl_reader.h"
 #include "suites/load_common.h"
 #include "suites/loaders.h"
 

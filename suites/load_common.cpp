@@ -3,9 +3,9 @@
 
 #include <fmt/core.h>
 
-#include "harness/error.h"
+#include "harness/core/error.h"
+#include "harness/core/sha256.h"
 #include "suites/loaders.h"
-#include "suites/sha256.h"
 
 namespace rbench {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "suites/jsonl_reader.h"
+#include "harness/core/jsonl_reader.h"
 #include "suites/suite.h"
 
 namespace rbench::detail {

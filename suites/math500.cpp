@@ -1,6 +1,6 @@
 // MATH-500 loader (the PRM800K test split of MATH, as published in openai/prm800k).
-#include "harness/error.h"
-#include "suites/jsonl_reader.h"
+#include "harness/core/error.h"
+#include "harness/core/jsonl_reader.h"
 #include "suites/load_common.h"
 #include "suites/loaders.h"
 

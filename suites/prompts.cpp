@@ -3,7 +3,7 @@
 
 #include <fmt/core.h>
 
-#include "harness/error.h"
+#include "harness/core/error.h"
 
 namespace rbench {
 namespace {

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engines/engine.h"
+#include "engines/api/engine.h"
 #include "suites/suite.h"
 
 namespace rbench {

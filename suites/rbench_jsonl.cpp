@@ -6,8 +6,8 @@
 
 #include <algorithm>
 
-#include "harness/error.h"
-#include "suites/jsonl_reader.h"
+#include "harness/core/error.h"
+#include "harness/core/jsonl_reader.h"
 #include "suites/load_common.h"
 #include "suites/loaders.h"
 

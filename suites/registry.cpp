@@ -6,7 +6,7 @@
 #include <array>
 #include <cstdlib>
 
-#include "harness/error.h"
+#include "harness/core/error.h"
 #include "suites/loaders.h"
 #include "suites/prompts.h"
 

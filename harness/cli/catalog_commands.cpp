@@ -1,7 +1,7 @@
 // `rbench models` and `rbench suites`: what can be run, with prices and sources.
 #include <fmt/format.h>
 
-#include "engines/model_profile.h"
+#include "engines/openai/model_profile.h"
 #include "harness/cli/commands.h"
 #include "suites/registry.h"
 

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
-#include "harness/data_fetch.h"
+#include "harness/fetch/data_fetch.h"
 #include "suites/registry.h"
 
 namespace rbench::cli {

@@ -14,12 +14,12 @@
 #include <chrono>
 #include <iostream>
 
-#include "engines/moe/builtin_engine.h"
-#include "engines/moe/memory.h"
-#include "engines/moe/quantize.h"
-#include "engines/moe/random_checkpoint.h"
+#include "engines/moe/engine/builtin_engine.h"
+#include "engines/moe/model/memory.h"
+#include "engines/moe/tools/quantize.h"
+#include "engines/moe/tools/random_checkpoint.h"
 #include "harness/cli/commands.h"
-#include "harness/error.h"
+#include "harness/core/error.h"
 
 namespace rbench::cli {
 namespace {

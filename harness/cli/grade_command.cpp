@@ -8,9 +8,9 @@
 #include <memory>
 
 #include "harness/cli/commands.h"
-#include "harness/error.h"
+#include "harness/core/error.h"
+#include "harness/core/jsonl_reader.h"
 #include "scorers/registry.h"
-#include "suites/jsonl_reader.h"
 
 namespace rbench::cli {
 namespace {

@@ -7,9 +7,9 @@
 #include <memory>
 
 #include "harness/cli/commands.h"
-#include "harness/error.h"
-#include "harness/perf/perf_compare.h"
-#include "harness/perf/perf_report.h"
+#include "harness/core/error.h"
+#include "reports/perf/perf_compare.h"
+#include "reports/perf/perf_report.h"
 
 namespace rbench::cli {
 namespace {

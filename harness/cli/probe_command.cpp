@@ -12,12 +12,12 @@
 #include <string>
 
 #include "harness/cli/commands.h"
-#include "harness/error.h"
+#include "harness/core/error.h"
+#include "harness/core/version.h"
 #include "harness/probe/ceiling_probe.h"
 #include "harness/probe/memory_probe.h"
 #include "harness/probe/probe_header.h"
-#include "harness/store.h"
-#include "harness/version.h"
+#include "harness/store/store.h"
 
 namespace rbench::cli {
 namespace {

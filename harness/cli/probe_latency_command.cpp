@@ -11,18 +11,18 @@
 #include <memory>
 #include <optional>
 
-#include "engines/model_profile.h"
-#include "engines/moe/builtin_engine.h"
-#include "engines/openai_client.h"
+#include "engines/moe/engine/builtin_engine.h"
+#include "engines/openai/model_profile.h"
+#include "engines/openai/openai_client.h"
 #include "harness/cli/commands.h"
-#include "harness/error.h"
-#include "harness/interrupts.h"
+#include "harness/core/error.h"
+#include "harness/core/interrupts.h"
+#include "harness/core/version.h"
 #include "harness/probe/latency_probe.h"
 #include "harness/probe/probe_header.h"
 #include "harness/probe/probe_json.h"
-#include "harness/progress.h"
-#include "harness/store.h"
-#include "harness/version.h"
+#include "harness/run/progress.h"
+#include "harness/store/store.h"
 
 namespace rbench::cli {
 namespace {

@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 
 #include "harness/cli/commands.h"
-#include "harness/error.h"
-#include "harness/store.h"
+#include "harness/core/error.h"
+#include "harness/store/store.h"
 #include "reports/report.h"
 
 namespace rbench::cli {

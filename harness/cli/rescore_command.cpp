@@ -4,9 +4,9 @@
 #include <memory>
 
 #include "harness/cli/commands.h"
-#include "harness/error.h"
-#include "harness/rescore.h"
-#include "harness/store.h"
+#include "harness/core/error.h"
+#include "harness/run/rescore.h"
+#include "harness/store/store.h"
 #include "suites/registry.h"
 
 namespace rbench::cli {

@@ -4,15 +4,15 @@
 
 #include <memory>
 
-#include "engines/model_profile.h"
-#include "engines/moe/builtin_engine.h"
-#include "engines/openai_client.h"
+#include "engines/moe/engine/builtin_engine.h"
+#include "engines/openai/model_profile.h"
+#include "engines/openai/openai_client.h"
 #include "harness/cli/commands.h"
-#include "harness/error.h"
-#include "harness/interrupts.h"
-#include "harness/judging.h"
-#include "harness/runner.h"
-#include "harness/store.h"
+#include "harness/core/error.h"
+#include "harness/core/interrupts.h"
+#include "harness/run/judging.h"
+#include "harness/run/runner.h"
+#include "harness/store/store.h"
 #include "scorers/pairwise_scorer.h"
 #include "suites/prompts.h"
 #include "suites/registry.h"

@@ -4,11 +4,11 @@
 #include <fmt/format.h>
 #include <signal.h>
 
-#include "engines/moe/builtin_engine.h"
+#include "engines/moe/engine/builtin_engine.h"
 #include "harness/cli/commands.h"
-#include "harness/error.h"
-#include "harness/http/mock_openai_server.h"
-#include "harness/http/openai_server.h"
+#include "harness/core/error.h"
+#include "harness/serve/mock_openai_server.h"
+#include "harness/serve/openai_server.h"
 
 namespace rbench::cli {
 namespace {

@@ -9,11 +9,11 @@
 #include <fstream>
 #include <thread>
 
-#include "engines/openai_client.h"
-#include "engines/openai_request.h"
-#include "harness/error.h"
-#include "harness/http/mock_openai_server.h"
+#include "engines/openai/openai_client.h"
+#include "engines/openai/openai_request.h"
+#include "harness/core/error.h"
 #include "harness/probe/probe_header.h"
+#include "harness/serve/mock_openai_server.h"
 
 namespace rbench::probe {
 namespace {

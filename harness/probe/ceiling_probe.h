@@ -1,7 +1,7 @@
 // `rbench probe ceiling`: how many streamed chat requests per second rbench's own client sustains
 // against a server that costs nothing, and how that compares with wrk against the same server.
 //
-// The mock OpenAI server (harness/http/mock_openai_server.h, no token delay) runs in process on
+// The mock OpenAI server (harness/serve/mock_openai_server.h, no token delay) runs in process on
 // 127.0.0.1. First rbench's OpenAIClient (the code path `rbench run` uses: request body, libcurl
 // stream, SSE parsing, reasoning split, timings) is driven by N threads for S seconds, each
 // sending its next request as soon as the last one ends; then wrk sends the same POST body with

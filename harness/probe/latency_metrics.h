@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/store.h"
+#include "harness/store/store.h"
 
 namespace rbench::probe {
 

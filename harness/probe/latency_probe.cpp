@@ -13,7 +13,7 @@
 #include <sstream>
 #include <thread>
 
-#include "harness/error.h"
+#include "harness/core/error.h"
 #include "harness/probe/arrivals.h"
 
 namespace rbench::probe {

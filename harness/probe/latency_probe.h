@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "engines/engine.h"
+#include "engines/api/engine.h"
 #include "harness/probe/latency_metrics.h"
 #include "harness/probe/workload.h"
-#include "harness/store.h"
+#include "harness/store/store.h"
 
 namespace rbench::probe {
 

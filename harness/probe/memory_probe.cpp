@@ -10,9 +10,9 @@
 #include <chrono>
 #include <cmath>
 
-#include "engines/moe/model.h"
-#include "engines/moe/safetensors.h"
-#include "harness/error.h"
+#include "engines/moe/checkpoint/safetensors.h"
+#include "engines/moe/model/model.h"
+#include "harness/core/error.h"
 
 namespace rbench::probe {
 namespace {

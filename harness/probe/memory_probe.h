@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "engines/moe/config.h"
-#include "engines/moe/memory.h"
+#include "engines/moe/checkpoint/config.h"
+#include "engines/moe/model/memory.h"
 #include "harness/probe/probe_json.h"
 #include "harness/probe/process_memory.h"
 

@@ -5,7 +5,7 @@
 
 #include <chrono>
 
-#include "harness/version.h"
+#include "harness/core/version.h"
 
 namespace rbench::probe {
 

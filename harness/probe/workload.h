@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engines/moe/tokenizer.h"
+#include "engines/moe/tokenizer/tokenizer.h"
 
 namespace rbench::probe {
 

@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/error.h"
+#include "harness/core/error.h"
 
 extern char** environ;
 

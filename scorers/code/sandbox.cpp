@@ -40,7 +40,7 @@
 #include <utility>
 #include <vector>
 
-#include "harness/error.h"
+#include "harness/core/error.h"
 #include "scorers/code/sandbox_driver.h"
 
 #ifndef SYS_landlock_create_ruleset

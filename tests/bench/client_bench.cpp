@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "engines/openai_client.h"
-#include "harness/http/mock_openai_server.h"
-#include "harness/http/sse_parser.h"
+#include "engines/openai/openai_client.h"
+#include "harness/net/sse_parser.h"
+#include "harness/serve/mock_openai_server.h"
 
 namespace rbench {
 namespace {

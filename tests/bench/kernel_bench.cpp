@@ -1,4 +1,4 @@
-// The CPU matrix kernel alone (engines/moe/cpu_kernels.h matmul): a 4096 x 4096 weight in f32,
+// The CPU matrix kernel alone (engines/moe/cpu/cpu_kernels.h matmul): a 4096 x 4096 weight in f32,
 // bf16 and fp8 e4m3 (128x128 block scales), times 1 input (gemv: a decode step's shape, bound by
 // reading the weight) and 16 (a batched step: each weight row is read once for all 16).
 //   build/rbench_bench --benchmark_filter=Matmul --benchmark_format=json
@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "engines/moe/cpu_kernels.h"
+#include "engines/moe/cpu/cpu_kernels.h"
 
 namespace rbench::moe {
 namespace {

@@ -3,7 +3,7 @@
 // printed, decimal, reordered, LaTeX variants), scored against the references by MathScorer
 // (extraction, parsing, the equivalence rules, GiNaC where reached). items_per_second = answers
 // graded per second; counters give the share each rule decided. A third set is our equivalence
-// case table (tests/scorers/equivalence_cases.tsv), which reaches every rule. Wall time: GiNaC
+// case table (tests/scorers/math/equivalence_cases.tsv), which reaches every rule. Wall time: GiNaC
 // runs on the checker's own thread.
 //   build/rbench_bench --benchmark_filter=Math
 #include <benchmark/benchmark.h>
@@ -32,7 +32,8 @@ struct Case {
 struct Corpus {
   std::vector<Case> identical;
   std::vector<Case> rewritten;
-  std::vector<Case> table;  // tests/scorers/equivalence_cases.tsv without its pathological rows
+  std::vector<Case>
+      table;  // tests/scorers/math/equivalence_cases.tsv without its pathological rows
 };
 
 const Corpus& corpus() {
@@ -57,7 +58,7 @@ const Corpus& corpus() {
         out.rewritten.push_back({"So the final answer is $\\boxed{" + r.text + "}$.", reference});
       }
     }
-    std::ifstream cases(std::filesystem::path(RBENCH_SOURCE_DIR) / "tests" / "scorers" /
+    std::ifstream cases(std::filesystem::path(RBENCH_SOURCE_DIR) / "tests" / "scorers" / "math" /
                         "equivalence_cases.tsv");
     for (std::string line; std::getline(cases, line);) {
       if (line.empty() || line.starts_with("#")) continue;

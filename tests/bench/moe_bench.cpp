@@ -14,8 +14,8 @@
 #include <memory>
 #include <numeric>
 
-#include "engines/moe/model.h"
-#include "engines/moe/random_checkpoint.h"
+#include "engines/moe/model/model.h"
+#include "engines/moe/tools/random_checkpoint.h"
 
 namespace rbench::moe {
 namespace {

@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "harness/store.h"
+#include "harness/store/store.h"
 
 namespace rbench {
 namespace {

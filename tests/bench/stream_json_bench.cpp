@@ -1,5 +1,5 @@
 // Decoding streamed chat chunks: the OpenAI client's per-chunk JSON path
-// (engines/openai_response.h: parse the SSE data, read the delta, split reasoning from the
+// (engines/openai/openai_response.h: parse the SSE data, read the delta, split reasoning from the
 // answer, time the chunk), measured against RapidJSON parsing the same bytes alone, the floor
 // that path is built on.
 //   build/rbench_bench --benchmark_filter=StreamJson --benchmark_format=json
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "engines/openai_response.h"
+#include "engines/openai/openai_response.h"
 
 namespace rbench {
 namespace {

@@ -14,9 +14,9 @@
 #include <thread>
 
 #include "e2e/subprocess.h"
-#include "engines/moe/builtin_engine.h"
-#include "engines/openai_client.h"
-#include "harness/store.h"
+#include "engines/moe/engine/builtin_engine.h"
+#include "engines/openai/openai_client.h"
+#include "harness/store/store.h"
 #include "reports/markdown_speed.h"
 
 namespace rbench::test {

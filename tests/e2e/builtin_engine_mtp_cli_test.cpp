@@ -9,7 +9,7 @@
 #include <map>
 
 #include "e2e/subprocess.h"
-#include "harness/store.h"
+#include "harness/store/store.h"
 
 namespace rbench::test {
 namespace {

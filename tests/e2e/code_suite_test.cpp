@@ -6,8 +6,8 @@
 #include <fstream>
 
 #include "e2e/subprocess.h"
-#include "harness/http/mock_openai_server.h"
-#include "harness/store.h"
+#include "harness/serve/mock_openai_server.h"
+#include "harness/store/store.h"
 
 namespace rbench::test {
 namespace {

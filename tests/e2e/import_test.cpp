@@ -14,7 +14,7 @@
 
 #include "common/alpaca_published.h"
 #include "e2e/subprocess.h"
-#include "harness/store.h"
+#include "harness/store/store.h"
 
 namespace rbench::test {
 namespace {

@@ -13,8 +13,8 @@
 
 #include "common/math_rewrites.h"
 #include "e2e/subprocess.h"
-#include "harness/http/mock_openai_server.h"
-#include "harness/store.h"
+#include "harness/serve/mock_openai_server.h"
+#include "harness/store/store.h"
 #include "scorers/math/latex_parser.h"
 
 namespace rbench::test {

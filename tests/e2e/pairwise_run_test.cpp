@@ -10,8 +10,8 @@
 #include <map>
 
 #include "e2e/subprocess.h"
-#include "harness/http/mock_openai_server.h"
-#include "harness/store.h"
+#include "harness/serve/mock_openai_server.h"
+#include "harness/store/store.h"
 #include "suites/registry.h"
 
 namespace rbench::test {

@@ -7,7 +7,7 @@
 
 #include "e2e/subprocess.h"
 #include "harness/probe/wrk.h"
-#include "harness/store.h"
+#include "harness/store/store.h"
 
 namespace rbench::test {
 namespace {

@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "e2e/subprocess.h"
-#include "harness/http/mock_openai_server.h"
-#include "harness/store.h"
+#include "harness/serve/mock_openai_server.h"
+#include "harness/store/store.h"
 
 namespace rbench::test {
 namespace {

@@ -12,9 +12,9 @@
 #include <sstream>
 
 #include "e2e/subprocess.h"
-#include "engines/moe/model.h"
-#include "engines/moe/tokenizer.h"
-#include "harness/store.h"
+#include "engines/moe/model/model.h"
+#include "engines/moe/tokenizer/tokenizer.h"
+#include "harness/store/store.h"
 
 namespace rbench::test {
 namespace {

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "engines/engine.h"
-#include "engines/model_profile.h"
-#include "harness/http/mock_openai_server.h"
+#include "engines/api/engine.h"
+#include "engines/openai/model_profile.h"
+#include "harness/serve/mock_openai_server.h"
 
 namespace rbench::test {
 

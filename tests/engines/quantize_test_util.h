@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "engines/moe/config.h"
-#include "engines/moe/model.h"
-#include "engines/moe/safetensors.h"
+#include "engines/moe/checkpoint/config.h"
+#include "engines/moe/checkpoint/safetensors.h"
+#include "engines/moe/model/model.h"
 
 namespace rbench::moe::test {
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <string_view>
 
-#include "engines/moe/bpe_trainer.h"
-#include "engines/moe/tokenizer.h"
-#include "engines/moe/tokenizer_unicode.h"
-#include "harness/error.h"
+#include "engines/moe/tokenizer/bpe_trainer.h"
+#include "engines/moe/tokenizer/tokenizer.h"
+#include "engines/moe/tokenizer/tokenizer_unicode.h"
+#include "harness/core/error.h"
 
 namespace rbench::test {
 

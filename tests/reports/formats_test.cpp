@@ -8,7 +8,7 @@
 #include <map>
 #include <sstream>
 
-#include "harness/error.h"
+#include "harness/core/error.h"
 #include "reports/report.h"
 #include "reports/report_fixture.h"
 

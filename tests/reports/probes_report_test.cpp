@@ -12,12 +12,12 @@
 #include <regex>
 #include <sstream>
 
-#include "engines/model_profile.h"
-#include "engines/openai_client.h"
-#include "harness/http/mock_openai_server.h"
+#include "engines/openai/model_profile.h"
+#include "engines/openai/openai_client.h"
 #include "harness/probe/latency_probe.h"
 #include "harness/probe/memory_probe.h"
 #include "harness/probe/probe_json.h"
+#include "harness/serve/mock_openai_server.h"
 #include "reports/report.h"
 #include "reports/report_fixture.h"
 

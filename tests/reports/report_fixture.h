@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "harness/store.h"
+#include "harness/store/store.h"
 
 namespace rbench::testing {
 

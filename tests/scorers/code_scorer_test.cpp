@@ -11,7 +11,7 @@
 #include <mutex>
 #include <vector>
 
-#include "harness/error.h"
+#include "harness/core/error.h"
 #include "suites/registry.h"
 
 namespace rbench {

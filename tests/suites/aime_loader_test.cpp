@@ -5,7 +5,7 @@
 #include <set>
 
 #include "common/temp_dir.h"
-#include "harness/error.h"
+#include "harness/core/error.h"
 #include "suites/loaders.h"
 #include "suites/registry.h"
 

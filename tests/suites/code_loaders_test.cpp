@@ -7,11 +7,11 @@
 #include <set>
 
 #include "common/temp_dir.h"
-#include "harness/error.h"
-#include "suites/gzip.h"
+#include "harness/core/error.h"
+#include "harness/core/gzip.h"
+#include "harness/core/sha256.h"
 #include "suites/loaders.h"
 #include "suites/registry.h"
-#include "suites/sha256.h"
 
 namespace rbench {
 namespace {

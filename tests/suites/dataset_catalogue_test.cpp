@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "common/temp_dir.h"
-#include "harness/error.h"
-#include "suites/sha256.h"
+#include "harness/core/error.h"
+#include "harness/core/sha256.h"
 
 namespace rbench {
 namespace {

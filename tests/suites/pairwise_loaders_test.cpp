@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "common/temp_dir.h"
-#include "harness/error.h"
+#include "harness/core/error.h"
 #include "suites/dataset_catalogue.h"
 #include "suites/loaders.h"
 #include "suites/prompts.h"

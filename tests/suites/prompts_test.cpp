@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "harness/error.h"
+#include "harness/core/error.h"
 
 namespace rbench {
 namespace {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/temp_dir.h"
-#include "harness/error.h"
+#include "harness/core/error.h"
 #include "suites/prompts.h"
 
 namespace rbench {
@@ -37,11 +37,10 @@ TEST(SuiteRegistry, ListsTheKnownSuites) {
       EXPECT_TRUE(info.baseline_files.empty()) << info.name;
     }
   }
-  EXPECT_THAT(
-      names, ::testing::ElementsAre("gsm8k", "math500", "aime2024", "aime2025", "demo-math",
-                                    "demo-aime", "arith-easy", "arith-hard", "humaneval", "mbpp",
-                                    "mbpp-sanitized", "demo-code", "arena-hard", "arena-hard-v2",
-                                    "alpaca-eval"));
+  EXPECT_THAT(names, ::testing::ElementsAre("gsm8k", "math500", "aime2024", "aime2025", "demo-math",
+                                            "demo-aime", "arith-easy", "arith-hard", "humaneval",
+                                            "mbpp", "mbpp-sanitized", "demo-code", "arena-hard",
+                                            "arena-hard-v2", "alpaca-eval"));
   ASSERT_TRUE(find_suite("gsm8k").has_value());
   EXPECT_EQ(find_suite("gsm8k")->relative_path, "gsm8k/test.jsonl");
   EXPECT_EQ(find_suite("math500")->relative_path, "math500/test.jsonl");
@@ -155,10 +154,11 @@ TEST(SuiteRegistry, BadNamesAndPaths) {
   try {
     load_suite("no-such-suite", dir.path(), bundled_data_dir());
   } catch (const UsageError& error) {
-    EXPECT_THAT(error.what(),
-                HasSubstr("known suites: gsm8k, math500, aime2024, aime2025, demo-math, demo-aime, "
-                          "arith-easy, arith-hard, humaneval, mbpp, mbpp-sanitized, demo-code, arena-hard, "
-                          "arena-hard-v2, alpaca-eval"));
+    EXPECT_THAT(
+        error.what(),
+        HasSubstr("known suites: gsm8k, math500, aime2024, aime2025, demo-math, demo-aime, "
+                  "arith-easy, arith-hard, humaneval, mbpp, mbpp-sanitized, demo-code, arena-hard, "
+                  "arena-hard-v2, alpaca-eval"));
   }
   EXPECT_THROW(load_suite((dir.path() / "absent.jsonl").string(), dir.path(), bundled_data_dir()),
                DataError);

@@ -1,8 +1,9 @@
 // The first CUDA kernels of the built-in engine, each the twin of a CPU reference:
-//   rms_norm   -> engines/moe/cpu_kernels.h rms_norm, row by row
-//   rope       -> engines/moe/rope.h Rope::apply (rotation only: the table is Rope::cos_sin_table)
-//   softmax    -> engines/moe/cpu_kernels.h softmax_inplace, row by row
-//   gemv_bf16  -> engines/moe/cpu_kernels.h matmul with a bf16 WeightMatrix and one input
+//   rms_norm   -> engines/moe/cpu/cpu_kernels.h rms_norm, row by row
+//   rope       -> engines/moe/model/rope.h Rope::apply (rotation only; the table is
+//                 Rope::cos_sin_table)
+//   softmax    -> engines/moe/cpu/cpu_kernels.h softmax_inplace, row by row
+//   gemv_bf16  -> engines/moe/cpu/cpu_kernels.h matmul with a bf16 WeightMatrix and one input
 // Launchers are host functions over device pointers and a stream; each checks its parameters
 // before launching (throwing rbench::Error) and checks the launch itself.
 #pragma once

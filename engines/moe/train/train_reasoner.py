@@ -8,7 +8,7 @@ top-2), and one multi-token-prediction (MTP) module. It learns the arithmetic wo
 arith_problems.py in DeepSeek-R1's format: steps inside <think>...</think>, then \\boxed{answer}.
 
 The export (config.json, model.safetensors, tokenizer.json) is what rbench's C++ engine loads;
-every formula below mirrors engines/moe/model.cpp, and reference.json keeps logits computed here
+every formula below mirrors engines/moe/model/model.cpp, and reference.json keeps logits computed here
 so the C++ test suite checks both implementations agree.
 
 Run (CPU, Debian's python3-torch; about 25 minutes on 2 cores):
@@ -37,7 +37,7 @@ EOS = "<｜end▁of▁sentence｜>"
 USER = "<｜User｜>"
 ASSISTANT = "<｜Assistant｜>"
 # (content, special) in id order after the learnt vocabulary, as rbench's own BPE trainer writes
-# them (engines/moe/bpe_tokenizer_json.cpp): <think> and </think> are not special, as in R1.
+# them (engines/moe/tokenizer/bpe_tokenizer_json.cpp): <think> and </think> are not special, as in R1.
 ADDED = [(BOS, True), (EOS, True), (USER, True), (ASSISTANT, True), ("<think>", False),
          ("</think>", False), ("<｜▁pad▁｜>", True)]
 # suites/prompts.cpp, math-cot-boxed-v1: what rbench sends after each question.
@@ -197,7 +197,7 @@ def train_bpe(texts, max_merges):
 
 
 def chat_prompt(question):
-    """engines/moe/chat_template.cpp for one user message, with R1's opened <think>."""
+    """engines/moe/tokenizer/chat_template.cpp for one user message, with R1's opened <think>."""
     return f"{BOS}{USER}{question}\n\n{INSTRUCTION}{ASSISTANT}<think>\n"
 
 

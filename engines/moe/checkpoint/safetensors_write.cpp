@@ -1,0 +1,135 @@
+// Writing safetensors files (make-tiny, make-random, quantize): tensors back to back in the
+// order given, the header padded with spaces so the data area starts 8-byte aligned, as the
+// reference writer does. The file appears under its name only once it is complete.
+#include "engines/moe/checkpoint/safetensors.h"
+
+#include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <array>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+#include <system_error>
+
+#include "harness/core/error.h"
+
+namespace rbench::moe {
+namespace {
+
+constexpr std::size_t kAlignment = 8;
+
+// Removes the temporary file unless the write went through.
+class TempFile {
+ public:
+  explicit TempFile(std::filesystem::path path) : path_(std::move(path)) {}
+  ~TempFile() {
+    if (!committed_) {
+      std::error_code ignored;
+      std::filesystem::remove(path_, ignored);
+    }
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  void commit() { committed_ = true; }
+
+ private:
+  std::filesystem::path path_;
+  bool committed_ = false;
+};
+
+std::uint64_t byte_count(const TensorToWrite& t) {
+  std::uint64_t n = dtype_size(t.dtype);
+  for (const std::int64_t d : t.shape) {
+    if (d < 0) {
+      throw std::invalid_argument(
+          fmt::format("write_safetensors: tensor '{}' has a negative dimension", t.name));
+    }
+    n *= static_cast<std::uint64_t>(d);
+  }
+  return n;
+}
+
+std::string header_json(std::span<const TensorToWrite> tensors,
+                        const std::map<std::string, std::string>& metadata) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  const auto str = [&w](std::string_view s) {
+    w.String(s.data(), static_cast<unsigned>(s.size()));
+  };
+  w.StartObject();
+  if (!metadata.empty()) {
+    w.Key("__metadata__");
+    w.StartObject();
+    for (const auto& [k, v] : metadata) {
+      str(k);
+      str(v);
+    }
+    w.EndObject();
+  }
+  std::uint64_t offset = 0;
+  for (const auto& t : tensors) {
+    str(t.name);
+    w.StartObject();
+    w.Key("dtype");
+    str(to_string(t.dtype));
+    w.Key("shape");
+    w.StartArray();
+    for (const std::int64_t d : t.shape) w.Int64(d);
+    w.EndArray();
+    w.Key("data_offsets");
+    w.StartArray();
+    w.Uint64(offset);
+    offset += t.data.size();
+    w.Uint64(offset);
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+}  // namespace
+
+void write_safetensors(const std::filesystem::path& path, std::span<const TensorToWrite> tensors,
+                       const std::map<std::string, std::string>& metadata) {
+  std::set<std::string_view> names;
+  for (const auto& t : tensors) {
+    if (t.name.empty() || t.name == "__metadata__" || !names.insert(t.name).second) {
+      throw std::invalid_argument(fmt::format(
+          "write_safetensors: tensor name '{}' is empty, reserved or repeated", t.name));
+    }
+    if (const std::uint64_t expected = byte_count(t); expected != t.data.size()) {
+      throw std::invalid_argument(fmt::format(
+          "write_safetensors: tensor '{}' has {} bytes of data, its shape and {} need {}", t.name,
+          t.data.size(), to_string(t.dtype), expected));
+    }
+  }
+
+  std::string header = header_json(tensors, metadata);
+  header.append((kAlignment - header.size() % kAlignment) % kAlignment, ' ');
+  std::array<char, 8> length{};
+  for (std::size_t i = 0; i < length.size(); ++i) {
+    length[i] = static_cast<char>((std::uint64_t{header.size()} >> (8 * i)) & 0xFFu);
+  }
+
+  TempFile tmp(std::filesystem::path(path) += ".tmp");
+  {
+    std::ofstream out(tmp.path(), std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(fmt::format("{}: cannot create", tmp.path().string()));
+    out.write(length.data(), length.size());
+    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    for (const auto& t : tensors) {
+      out.write(reinterpret_cast<const char*>(t.data.data()),
+                static_cast<std::streamsize>(t.data.size()));
+    }
+    out.close();
+    if (!out) throw Error(fmt::format("{}: write failed", tmp.path().string()));
+  }
+  std::filesystem::rename(tmp.path(), path);
+  tmp.commit();
+}
+
+}  // namespace rbench::moe

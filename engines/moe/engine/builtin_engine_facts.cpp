@@ -1,0 +1,28 @@
+// The built-in engine's facts for the reports: the weights as loaded (ModelWeights::bytes), the
+// KV cache per token as KvCache holds it, and from the config (memory.h) the parameters and the
+// multi-head cache the latent one is compared with.
+#include "engines/moe/engine/builtin_engine.h"
+#include "engines/moe/model/memory.h"
+
+namespace rbench::moe {
+
+EngineFacts BuiltinEngine::facts() const {
+  const ModelConfig& c = model_->config();
+  const ParameterCounts parameters = count_parameters(c);
+  // Elements per token (one byte each): latent + rope key, and keys + values of every head.
+  const KvCacheFigures elements = kv_cache_figures(c, 1);
+  const auto stored = static_cast<std::int64_t>(model_->new_cache().bytes_per_token());
+  EngineFacts f;
+  f.weight_bytes = static_cast<std::int64_t>(model_->weights().bytes());
+  f.kv_bytes_per_token = stored;
+  // The multi-head cache at the element width the engine stores (f32 today), so that the two
+  // differ only in what they cache, not in precision.
+  if (elements.latent_per_token > 0) {
+    f.kv_bytes_per_token_mha = elements.mha_per_token * stored / elements.latent_per_token;
+  }
+  f.parameters_total = parameters.total;
+  f.parameters_active = parameters.active_per_token;
+  return f;
+}
+
+}  // namespace rbench::moe

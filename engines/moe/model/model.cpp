@@ -1,0 +1,498 @@
+#include "engines/moe/model/model.h"
+
+#include <fmt/format.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+namespace rbench::moe {
+namespace {
+
+// The reference code builds q_a_layernorm and kv_a_layernorm without passing rms_norm_eps, so
+// they keep the RMSNorm default.
+constexpr float kLoraNormEps = 1e-6f;
+
+}  // namespace
+
+KvCache::KvCache(const ModelConfig& c, int layers)
+    : layers_(layers),
+      latent_dim_(c.kv_lora_rank),
+      rope_dim_(c.qk_rope_head_dim),
+      latent_(layers),
+      rope_key_(layers) {}
+
+std::size_t KvCache::bytes_per_token() const {
+  return static_cast<std::size_t>(layers_) * (latent_dim_ + rope_dim_) * sizeof(float);
+}
+
+void KvCache::truncate(int length) {
+  length_ = std::clamp(length, 0, length_);
+  for (int l = 0; l < layers_; ++l) {
+    latent_[l].resize(static_cast<std::size_t>(length_) * latent_dim_);
+    rope_key_[l].resize(static_cast<std::size_t>(length_) * rope_dim_);
+  }
+}
+
+// The flattened tokens of one forward() or mtp_forward() call.
+struct Model::Batch {
+  int n = 0;                    // tokens in all inputs
+  std::vector<int> position;    // per token
+  std::vector<KvCache*> cache;  // per token
+  std::vector<float> x, out;    // the layers' scratch, [n x hidden]
+
+  // Appends `count` tokens of a sequence. Its cache grows at once: attention of a token reads
+  // the entries of earlier tokens of the same sequence written in this very call.
+  void add(KvCache& kv, int count) {
+    for (int i = 0; i < count; ++i) {
+      position.push_back(kv.length_ + i);
+      cache.push_back(&kv);
+    }
+    n += count;
+    kv.length_ += count;
+    for (int l = 0; l < kv.layers_; ++l) {
+      kv.latent_[l].resize(static_cast<std::size_t>(kv.length_) * kv.latent_dim_);
+      kv.rope_key_[l].resize(static_cast<std::size_t>(kv.length_) * kv.rope_dim_);
+    }
+  }
+};
+
+namespace {
+
+void check_token(std::int32_t t, int vocab) {
+  if (t < 0 || t >= vocab) {
+    throw std::out_of_range(
+        fmt::format("token id {} is outside the vocabulary (size {})", t, vocab));
+  }
+}
+
+// Bytes of a layer's weights that one pass over it reads, routed experts left out (counted as
+// they are chosen).
+std::size_t layer_bytes(const LayerWeights& lw) {
+  const AttentionWeights& a = lw.attn;
+  std::size_t bytes = (lw.input_layernorm.size() + lw.post_attention_layernorm.size()) * 4;
+  if (a.q_proj) bytes += a.q_proj->bytes();
+  if (a.q_a_proj) bytes += a.q_a_proj->bytes() + a.q_b_proj->bytes();
+  // The absorbed path reads kv_b in f32 (kv_b_f32), not kv_b_proj itself.
+  bytes += a.kv_a_proj_with_mqa.bytes() + a.kv_b_f32.size() * 4 + a.o_proj.bytes();
+  if (lw.mlp) bytes += lw.mlp->bytes();
+  if (lw.moe) {
+    bytes += lw.moe->gate.bytes();
+    if (lw.moe->shared) bytes += lw.moe->shared->bytes();
+  }
+  return bytes;
+}
+
+// Logits through `head` of the rows each input wants (its last, or all with `all[k]`) of
+// `normed` ([tokens x hidden], already normalised), one vector per input.
+std::vector<std::vector<float>> head_logits(const WeightMatrix& head,
+                                            const std::vector<float>& normed,
+                                            const std::vector<int>& sizes,
+                                            const std::vector<bool>& all) {
+  const int hidden = head.cols;
+  const int vocab = head.rows;
+  std::vector<float> rows;
+  int offset = 0;
+  for (std::size_t k = 0; k < sizes.size(); ++k) {
+    const int first = all[k] ? offset : offset + sizes[k] - 1;
+    const float* begin = normed.data() + static_cast<std::size_t>(first) * hidden;
+    rows.insert(rows.end(), begin,
+                normed.data() + static_cast<std::size_t>(offset + sizes[k]) * hidden);
+    offset += sizes[k];
+  }
+  const int count = static_cast<int>(rows.size() / hidden);
+  std::vector<float> logits(static_cast<std::size_t>(count) * vocab);
+  matmul(head, rows.data(), count, logits.data());
+  std::vector<std::vector<float>> result;
+  std::size_t r = 0;
+  for (std::size_t k = 0; k < sizes.size(); ++k) {
+    const std::size_t n = all[k] ? sizes[k] : 1;
+    const float* begin = logits.data() + r * vocab;
+    result.emplace_back(begin, begin + n * vocab);
+    r += n;
+  }
+  return result;
+}
+
+}  // namespace
+
+std::shared_ptr<const Model> Model::load(const std::filesystem::path& dir,
+                                         WeightLoadOptions options) {
+  ModelConfig config = load_config(dir / "config.json");
+  Checkpoint checkpoint(dir);
+  ModelWeights weights = load_weights(checkpoint, config, options);
+  return std::make_shared<const Model>(std::move(config), std::move(weights));
+}
+
+Model::Model(ModelConfig config, ModelWeights weights)
+    : config_(std::move(config)), weights_(std::move(weights)), rope_(config_) {}
+
+std::vector<std::vector<float>> Model::forward(std::span<const ForwardInput> inputs,
+                                               ForwardStats* stats) const {
+  const ModelConfig& c = config_;
+  const int hidden = c.hidden_size;
+  std::vector<std::int32_t> tokens;
+  for (const ForwardInput& in : inputs) {
+    if (in.cache == nullptr || in.tokens.empty() || in.cache->layers_ != c.num_hidden_layers) {
+      throw std::invalid_argument(
+          "forward: every input needs a main-model cache and at least one token");
+    }
+    for (const std::int32_t t : in.tokens) check_token(t, c.vocab_size);
+    tokens.insert(tokens.end(), in.tokens.begin(), in.tokens.end());
+  }
+  Batch b;
+  for (const ForwardInput& in : inputs) b.add(*in.cache, static_cast<int>(in.tokens.size()));
+
+  if (stats) {
+    const int mats = weights_.embed_tokens.dtype == DType::f32 ? 4 : 2;
+    stats->bytes_read += static_cast<std::int64_t>(b.n) * hidden * mats;  // embedding rows
+    stats->bytes_read +=
+        static_cast<std::int64_t>(weights_.lm_head.bytes() + weights_.norm.size() * 4);
+    for (const LayerWeights& lw : weights_.layers) {
+      stats->bytes_read += static_cast<std::int64_t>(layer_bytes(lw));
+    }
+    for (const ForwardInput& in : inputs) {
+      stats->bytes_read += static_cast<std::int64_t>(in.cache->bytes());
+    }
+  }
+
+  std::vector<float> h(static_cast<std::size_t>(b.n) * hidden);
+  for (int t = 0; t < b.n; ++t) {
+    weights_.embed_tokens.row_to_f32(tokens[t], h.data() + static_cast<std::size_t>(t) * hidden);
+  }
+  for (int l = 0; l < c.num_hidden_layers; ++l) {
+    decoder_layer(weights_.layers[l], l, b, h, stats);
+  }
+
+  // The final norm, in place, for the tokens whose logits or hidden states are wanted.
+  std::vector<int> sizes;
+  std::vector<bool> all;
+  int offset = 0;
+  for (const ForwardInput& in : inputs) {
+    const int n = static_cast<int>(in.tokens.size());
+    for (int i = in.all_logits || in.hidden ? 0 : n - 1; i < n; ++i) {
+      float* row = h.data() + static_cast<std::size_t>(offset + i) * hidden;
+      rms_norm(row, weights_.norm.data(), hidden, c.rms_norm_eps, row);
+    }
+    if (in.hidden) {
+      const float* begin = h.data() + static_cast<std::size_t>(offset) * hidden;
+      in.hidden->assign(begin, begin + static_cast<std::size_t>(n) * hidden);
+    }
+    sizes.push_back(n);
+    all.push_back(in.all_logits);
+    offset += n;
+  }
+  if (stats) stats->tokens += b.n;
+  return head_logits(weights_.lm_head, h, sizes, all);
+}
+
+std::vector<std::vector<float>> Model::mtp_forward(std::span<const MtpInput> inputs,
+                                                   ForwardStats* stats) const {
+  if (!weights_.mtp) throw std::logic_error("mtp_forward: the model has no MTP module");
+  const MtpWeights& m = *weights_.mtp;
+  const ModelConfig& c = config_;
+  const int hidden = c.hidden_size;
+  const WeightMatrix& embed = weights_.mtp_embed_tokens();
+  Batch b;
+  for (const MtpInput& in : inputs) {
+    if (in.cache == nullptr || in.cache->layers_ != 1 || in.next_tokens.empty() ||
+        in.hidden.size() != in.next_tokens.size() * hidden) {
+      throw std::invalid_argument(
+          "mtp_forward: every input needs an MTP cache, at least one row and a hidden state "
+          "per next token");
+    }
+    for (const std::int32_t t : in.next_tokens) check_token(t, c.vocab_size);
+  }
+  for (const MtpInput& in : inputs) b.add(*in.cache, static_cast<int>(in.next_tokens.size()));
+
+  if (stats) {
+    const int mats = embed.dtype == DType::f32 ? 4 : 2;
+    stats->bytes_read += static_cast<std::int64_t>(b.n) * hidden * mats;  // embedding rows
+    stats->bytes_read += static_cast<std::int64_t>(
+        (m.enorm.size() + m.hnorm.size() + m.head_norm.size()) * 4 + m.eh_proj.bytes() +
+        weights_.mtp_head().bytes() + layer_bytes(m.layer));
+    for (const MtpInput& in : inputs) {
+      stats->bytes_read += static_cast<std::int64_t>(in.cache->bytes());
+    }
+  }
+
+  // x = eh_proj([enorm(embed(t_{i+1})); hnorm(h_i)]): the embedding half first.
+  std::vector<float> eh(static_cast<std::size_t>(b.n) * 2 * hidden);
+  std::vector<float> row(hidden);
+  int r = 0;
+  for (const MtpInput& in : inputs) {
+    for (std::size_t k = 0; k < in.next_tokens.size(); ++k, ++r) {
+      float* dst = eh.data() + static_cast<std::size_t>(r) * 2 * hidden;
+      embed.row_to_f32(in.next_tokens[k], row.data());
+      rms_norm(row.data(), m.enorm.data(), hidden, c.rms_norm_eps, dst);
+      rms_norm(in.hidden.data() + k * hidden, m.hnorm.data(), hidden, c.rms_norm_eps, dst + hidden);
+    }
+  }
+  std::vector<float> x(static_cast<std::size_t>(b.n) * hidden);
+  matmul(m.eh_proj, eh.data(), b.n, x.data());
+  decoder_layer(m.layer, 0, b, x, stats);
+
+  std::vector<int> sizes;
+  std::vector<bool> all;
+  int offset = 0;
+  for (const MtpInput& in : inputs) {
+    const int n = static_cast<int>(in.next_tokens.size());
+    for (int i = in.all_logits ? 0 : n - 1; i < n; ++i) {
+      float* row_x = x.data() + static_cast<std::size_t>(offset + i) * hidden;
+      rms_norm(row_x, m.head_norm.data(), hidden, c.rms_norm_eps, row_x);
+    }
+    sizes.push_back(n);
+    all.push_back(in.all_logits);
+    offset += n;
+  }
+  if (stats) stats->tokens += b.n;
+  return head_logits(weights_.mtp_head(), x, sizes, all);
+}
+
+void Model::decoder_layer(const LayerWeights& lw, int cache_layer, Batch& b, std::vector<float>& h,
+                          ForwardStats* stats) const {
+  const ModelConfig& c = config_;
+  const int hidden = c.hidden_size;
+  std::vector<float>& x = b.x;
+  std::vector<float>& out = b.out;
+  x.resize(h.size());
+  for (int t = 0; t < b.n; ++t) {
+    const std::size_t o = static_cast<std::size_t>(t) * hidden;
+    rms_norm(h.data() + o, lw.input_layernorm.data(), hidden, c.rms_norm_eps, x.data() + o);
+  }
+  attention(lw.attn, cache_layer, b, x, out);
+  for (std::size_t i = 0; i < h.size(); ++i) h[i] += out[i];
+  for (int t = 0; t < b.n; ++t) {
+    const std::size_t o = static_cast<std::size_t>(t) * hidden;
+    rms_norm(h.data() + o, lw.post_attention_layernorm.data(), hidden, c.rms_norm_eps,
+             x.data() + o);
+  }
+  if (lw.moe) {
+    moe(*lw.moe, x, b.n, out, stats);
+  } else {
+    dense_mlp(*lw.mlp, x, b.n, out);
+  }
+  for (std::size_t i = 0; i < h.size(); ++i) h[i] += out[i];
+}
+
+void Model::attention(const AttentionWeights& a, int cache_layer, Batch& b,
+                      const std::vector<float>& x, std::vector<float>& out) const {
+  const ModelConfig& c = config_;
+  const int heads = c.num_attention_heads;
+  const int qk = c.qk_head_dim();
+  const int nope = c.qk_nope_head_dim;
+  const int rope_dim = c.qk_rope_head_dim;
+  const int v_dim = c.v_head_dim;
+  const int rank = c.kv_lora_rank;
+  const int n = b.n;
+
+  std::vector<float> q(static_cast<std::size_t>(n) * heads * qk);
+  if (a.q_a_proj) {
+    const int qr = *c.q_lora_rank;
+    std::vector<float> qa(static_cast<std::size_t>(n) * qr);
+    matmul(*a.q_a_proj, x.data(), n, qa.data());
+    for (int t = 0; t < n; ++t) {
+      float* row = qa.data() + static_cast<std::size_t>(t) * qr;
+      rms_norm(row, a.q_a_layernorm.data(), qr, kLoraNormEps, row);
+    }
+    matmul(*a.q_b_proj, qa.data(), n, q.data());
+  } else {
+    matmul(*a.q_proj, x.data(), n, q.data());
+  }
+
+  // The compressed latent and the shared rope key go straight into the cache.
+  const int kv_a_dim = rank + rope_dim;
+  std::vector<float> kva(static_cast<std::size_t>(n) * kv_a_dim);
+  matmul(a.kv_a_proj_with_mqa, x.data(), n, kva.data());
+  for (int t = 0; t < n; ++t) {
+    const float* row = kva.data() + static_cast<std::size_t>(t) * kv_a_dim;
+    KvCache& kv = *b.cache[t];
+    const std::size_t p = b.position[t];
+    float* latent = kv.latent_[cache_layer].data() + p * rank;
+    rms_norm(row, a.kv_a_layernorm.data(), rank, kLoraNormEps, latent);
+    float* key = kv.rope_key_[cache_layer].data() + p * rope_dim;
+    std::copy_n(row + rank, rope_dim, key);
+    rope_.apply(key, b.position[t]);
+  }
+
+  const float scale = rope_.softmax_scale();
+  std::vector<float> o(static_cast<std::size_t>(n) * heads * v_dim);
+  const float* wkvb = a.kv_b_f32.data();
+  tbb::parallel_for(0, n * heads, [&](int job) {
+    const int t = job / heads;
+    const int head = job % heads;
+    const KvCache& kv = *b.cache[t];
+    const int len = b.position[t] + 1;  // causal: itself and what came before
+    const float* qh = q.data() + (static_cast<std::size_t>(t) * heads + head) * qk;
+    std::vector<float> q_pe(qh + nope, qh + qk);
+    rope_.apply(q_pe.data(), b.position[t]);
+    // Absorb the key up-projection into the query: q_latent = W_UK^T q_nope.
+    std::vector<float> q_latent(rank, 0.0f);
+    const float* w_uk = wkvb + static_cast<std::size_t>(head) * (nope + v_dim) * rank;
+    for (int i = 0; i < nope; ++i) {
+      const float qi = qh[i];
+      const float* wrow = w_uk + static_cast<std::size_t>(i) * rank;
+#pragma omp simd
+      for (int j = 0; j < rank; ++j) q_latent[j] += qi * wrow[j];
+    }
+    std::vector<float> scores(len);
+    const float* latent = kv.latent_[cache_layer].data();
+    const float* keys = kv.rope_key_[cache_layer].data();
+    for (int s = 0; s < len; ++s) {
+      scores[s] = (dot(q_latent.data(), latent + static_cast<std::size_t>(s) * rank, rank) +
+                   dot(q_pe.data(), keys + static_cast<std::size_t>(s) * rope_dim, rope_dim)) *
+                  scale;
+    }
+    softmax_inplace(scores.data(), len);
+    std::vector<float> o_latent(rank, 0.0f);
+    for (int s = 0; s < len; ++s) {
+      const float p = scores[s];
+      const float* ls = latent + static_cast<std::size_t>(s) * rank;
+#pragma omp simd
+      for (int j = 0; j < rank; ++j) o_latent[j] += p * ls[j];
+    }
+    // Lift the attended latent out through the value up-projection W_UV.
+    const float* w_uv = w_uk + static_cast<std::size_t>(nope) * rank;
+    float* oh = o.data() + (static_cast<std::size_t>(t) * heads + head) * v_dim;
+    for (int k = 0; k < v_dim; ++k) {
+      oh[k] = dot(w_uv + static_cast<std::size_t>(k) * rank, o_latent.data(), rank);
+    }
+  });
+  out.assign(static_cast<std::size_t>(n) * c.hidden_size, 0.0f);
+  matmul(a.o_proj, o.data(), n, out.data());
+}
+
+void Model::dense_mlp(const MlpWeights& w, const std::vector<float>& x, int n,
+                      std::vector<float>& out) const {
+  const int inter = w.gate_proj.rows;
+  std::vector<float> g(static_cast<std::size_t>(n) * inter);
+  std::vector<float> u(g.size());
+  matmul(w.gate_proj, x.data(), n, g.data());
+  matmul(w.up_proj, x.data(), n, u.data());
+  for (std::size_t i = 0; i < g.size(); ++i) g[i] = silu(g[i]) * u[i];
+  out.assign(static_cast<std::size_t>(n) * w.down_proj.rows, 0.0f);
+  matmul(w.down_proj, g.data(), n, out.data());
+}
+
+std::vector<std::pair<int, float>> route_token(const ModelConfig& c, const float* logits,
+                                               const std::vector<float>& bias) {
+  const int experts = c.n_routed_experts;
+  const int k = c.num_experts_per_tok;
+  std::vector<float> scores(logits, logits + experts);
+  if (c.scoring_func == ScoringFunc::softmax) {
+    softmax_inplace(scores.data(), experts);
+  } else {
+    for (float& s : scores) s = 1.0f / (1.0f + std::exp(-s));
+  }
+  // What selection ranks by: the scores, plus the load-balancing bias for noaux_tc.
+  std::vector<float> choice = scores;
+  if (c.topk_method == TopkMethod::noaux_tc) {
+    for (int e = 0; e < experts; ++e) choice[e] += bias[e];
+  }
+  if (c.topk_method != TopkMethod::greedy && c.n_group > 1) {
+    const int per_group = experts / c.n_group;
+    std::vector<float> group_score(c.n_group);
+    for (int g = 0; g < c.n_group; ++g) {
+      std::vector<float> members(choice.begin() + g * per_group,
+                                 choice.begin() + (g + 1) * per_group);
+      std::sort(members.begin(), members.end(), std::greater<>());
+      // V2 ranks groups by their best expert, V3 by the sum of their best two.
+      group_score[g] = c.topk_method == TopkMethod::noaux_tc
+                           ? members[0] + (per_group > 1 ? members[1] : 0.0f)
+                           : members[0];
+    }
+    std::vector<int> groups(c.n_group);
+    std::iota(groups.begin(), groups.end(), 0);
+    std::stable_sort(groups.begin(), groups.end(),
+                     [&](int x, int y) { return group_score[x] > group_score[y]; });
+    std::vector<bool> keep(c.n_group, false);
+    for (int i = 0; i < c.topk_group; ++i) keep[groups[i]] = true;
+    for (int e = 0; e < experts; ++e) {
+      if (!keep[e / per_group]) choice[e] = -std::numeric_limits<float>::infinity();
+    }
+  }
+  std::vector<int> order(experts);
+  std::iota(order.begin(), order.end(), 0);
+  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int x, int y) {
+    return choice[x] > choice[y] || (choice[x] == choice[y] && x < y);
+  });
+  std::vector<std::pair<int, float>> picked;
+  double sum = 0.0;
+  for (int i = 0; i < k; ++i) {
+    picked.emplace_back(order[i], scores[order[i]]);  // weights from the unbiased scores
+    sum += scores[order[i]];
+  }
+  const bool normalise = k > 1 && c.norm_topk_prob;
+  for (auto& [_, w] : picked) {
+    if (normalise) w = static_cast<float>(w / (sum + 1e-20));
+    // V2 scales only what it does not normalise; V3 always scales.
+    if (!c.is_v2() || !normalise) w *= static_cast<float>(c.routed_scaling_factor);
+  }
+  return picked;
+}
+
+void Model::moe(const MoeWeights& m, const std::vector<float>& x, int n, std::vector<float>& out,
+                ForwardStats* stats) const {
+  const ModelConfig& c = config_;
+  const int hidden = c.hidden_size;
+  const int experts = c.n_routed_experts;
+  const int k = c.num_experts_per_tok;
+
+  std::vector<float> logits(static_cast<std::size_t>(n) * experts);
+  matmul(m.gate, x.data(), n, logits.data());
+  // Token -> its k (expert, weight) choices; expert -> the (token, slot) pairs it serves.
+  std::vector<std::vector<std::pair<int, float>>> routes(n);
+  std::vector<std::vector<std::pair<int, int>>> served(experts);
+  for (int t = 0; t < n; ++t) {
+    routes[t] = route_token(c, logits.data() + static_cast<std::size_t>(t) * experts,
+                            m.e_score_correction_bias);
+    for (int slot = 0; slot < k; ++slot) served[routes[t][slot].first].emplace_back(t, slot);
+  }
+  // Each slot's expert output lands in its own row, then rows are summed in slot order, so the
+  // result does not depend on which thread finished first.
+  std::vector<float> slot_out(static_cast<std::size_t>(n) * k * hidden, 0.0f);
+  std::vector<int> active;
+  for (int e = 0; e < experts; ++e) {
+    if (!served[e].empty()) active.push_back(e);
+  }
+  tbb::parallel_for(0, static_cast<int>(active.size()), [&](int i) {
+    const int e = active[i];
+    const auto& list = served[e];
+    const int count = static_cast<int>(list.size());
+    std::vector<float> xe(static_cast<std::size_t>(count) * hidden);
+    for (int r = 0; r < count; ++r) {
+      std::copy_n(x.data() + static_cast<std::size_t>(list[r].first) * hidden, hidden,
+                  xe.data() + static_cast<std::size_t>(r) * hidden);
+    }
+    std::vector<float> ye;
+    dense_mlp(m.experts[e], xe, count, ye);
+    for (int r = 0; r < count; ++r) {
+      const auto [t, slot] = list[r];
+      const float w = routes[t][slot].second;
+      float* dst = slot_out.data() + (static_cast<std::size_t>(t) * k + slot) * hidden;
+      const float* src = ye.data() + static_cast<std::size_t>(r) * hidden;
+      for (int d = 0; d < hidden; ++d) dst[d] = w * src[d];
+    }
+  });
+  if (m.shared) {
+    dense_mlp(*m.shared, x, n, out);
+  } else {
+    out.assign(static_cast<std::size_t>(n) * hidden, 0.0f);
+  }
+  for (int t = 0; t < n; ++t) {
+    float* dst = out.data() + static_cast<std::size_t>(t) * hidden;
+    for (int slot = 0; slot < k; ++slot) {
+      const float* src = slot_out.data() + (static_cast<std::size_t>(t) * k + slot) * hidden;
+      for (int d = 0; d < hidden; ++d) dst[d] += src[d];
+    }
+  }
+  if (stats) {
+    stats->expert_activations += static_cast<std::int64_t>(n) * k;
+    for (int e : active) stats->bytes_read += static_cast<std::int64_t>(m.experts[e].bytes());
+  }
+}
+
+}  // namespace rbench::moe

@@ -1,0 +1,60 @@
+// Checkpoints of random weights in the Hugging Face layout: `rbench engine make-tiny` (a small
+// DeepSeek-V3-architecture model with a BPE tokenizer trained on our own corpus, for tests and
+// the demo) and real-size shapes for benchmarks, without any download. Values are seeded per
+// tensor name, so a checkpoint is the same whatever order or threads wrote it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engines/moe/checkpoint/config.h"
+#include "engines/moe/checkpoint/dtype.h"
+#include "engines/moe/model/weights.h"
+
+namespace rbench::moe {
+
+// Tiny variants, each exercising one published configuration family:
+//   "v3"      noaux_tc sigmoid gate with bias, q_lora_rank set, YaRN, one dense layer first
+//   "v2-lite" greedy softmax gate, q_lora_rank null (q_proj), YaRN
+//   "v2"      group_limited_greedy softmax gate, q_lora_rank set, no normalisation
+//   "dense"   no experts at all, plain RoPE
+std::vector<std::string> tiny_variants();
+ModelConfig tiny_config(std::string_view variant, int vocab_size);
+
+// Real widths: "deepseek-v2-lite" (27 layers), "deepseek-v2-lite-4l" (its first 4 layers),
+// "deepseek-v3". Vocabulary as published.
+ModelConfig shape_config(std::string_view shape);
+
+struct RandomWeightsOptions {
+  DType dtype = DType::f32;  // f32, bf16 or f8_e4m3 (block-quantised like DeepSeek-V3's release)
+  std::uint64_t seed = 0;
+  // MTP module 0 (model.layers.{num_hidden_layers}), without its own embedding and head, as our
+  // exports store it; the config must have num_nextn_predict_layers >= 1. The other tensors do
+  // not change with it.
+  bool mtp = false;
+};
+
+// Weights for `config`, held in memory (benchmarks use this directly).
+ModelWeights random_weights(const ModelConfig& config, RandomWeightsOptions options);
+
+// Writes DIR/config.json and DIR/model.safetensors. For f8_e4m3 the config gets a
+// quantization_config and every linear layer but the router its weight_scale_inv, as in
+// DeepSeek-V3's release; embeddings, norms, the router and the LM head stay bf16.
+void write_random_checkpoint(const std::filesystem::path& dir, ModelConfig config,
+                             RandomWeightsOptions options);
+
+struct TinyOptions {
+  std::string variant = "v3";
+  DType dtype = DType::f32;
+  std::uint64_t seed = 0;
+  int vocab_size = 1024;  // learnt BPE symbols; the special tokens come on top
+  bool mtp = false;       // with an MTP module (num_nextn_predict_layers 1)
+};
+
+// make-tiny: trains the tokenizer, writes tokenizer.json, config.json, model.safetensors.
+void make_tiny(const std::filesystem::path& dir, const TinyOptions& options);
+
+}  // namespace rbench::moe

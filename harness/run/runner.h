@@ -1,0 +1,80 @@
+// The runner: expands models x suites x items x samples, skips what the store already has for
+// the run, calls the engines concurrently (a TBB arena per model, sized by its concurrency),
+// scores each answer and commits each sample as it finishes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "engines/api/engine.h"
+#include "engines/openai/model_profile.h"
+#include "harness/run/progress.h"
+#include "harness/store/store.h"
+#include "suites/suite.h"
+
+namespace rbench {
+
+struct ModelEntry {
+  std::string label;  // the model's name in the store and the reports
+  ModelProfile profile;
+  std::unique_ptr<Engine> engine;
+  int concurrency = 1;
+};
+
+struct RunSpec {
+  std::string run_name;
+  std::vector<ModelEntry> models;
+  std::vector<Suite> suites;
+  std::optional<std::size_t> limit;  // first N items of each suite, in file order
+  int samples = 1;
+  std::uint64_t seed = 0;
+  SamplingParams sampling;      // already merged: command line over profile defaults
+  std::string sampling_source;  // which flags were given, for the stored config
+  int executors = 0;            // parallel code executions; 0 = one per core
+  double code_timeout_s = 0;    // per-program limit in reference seconds; 0 = the suite default
+  std::vector<std::string> scorer_notes;  // filled by Runner::run: Scorer::describe() per suite
+};
+
+// `drain`: start no new samples, let in-flight ones finish. `cancel`: also abort in-flight ones
+// (they are not stored, so a later run redoes them).
+struct RunControl {
+  std::stop_token drain;
+  std::stop_token cancel;
+};
+
+struct RunSummary {
+  std::int64_t run_id = 0;
+  std::size_t planned = 0;   // all samples of the run
+  std::size_t skipped = 0;   // already in the store
+  std::size_t finished = 0;  // stored by this invocation
+  std::size_t errors = 0;
+  bool interrupted = false;
+};
+
+// The identity of a run's results: what must not change when a run is resumed.
+std::string run_fingerprint_json(const RunSpec& spec);
+// The full configuration stored with the run (fingerprint, limits, concurrency, prices, and
+// each model's engine facts where the engine knows them: harness/store/run_facts.h).
+std::string run_config_json(const RunSpec& spec);
+// A deterministic run name for a spec without --run, so rerunning the same command resumes.
+std::string default_run_name(const RunSpec& spec);
+// The seed sent with one request: stable for (seed, suite, item, sample), distinct across them.
+std::uint64_t request_seed(std::uint64_t seed, const std::string& suite, const std::string& item_id,
+                           int sample_index);
+
+class Runner {
+ public:
+  Runner(Store& store, Progress& progress) : store_(store), progress_(progress) {}
+  // Throws UsageError when the run exists with a different fingerprint.
+  RunSummary run(RunSpec& spec, const RunControl& control);
+
+ private:
+  Store& store_;
+  Progress& progress_;
+};
+
+}  // namespace rbench

@@ -1,0 +1,43 @@
+// An OpenAI-compatible server on loopback in front of any Engine (`rbench serve --model DIR`
+// puts the built-in engine behind it): POST /v1/chat/completions, streaming (SSE, with
+// stream_options.include_usage) and not, reasoning sent apart as `reasoning_content` as
+// DeepSeek's API and vLLM do; POST /v1/completions for a raw-text prompt (one string; the
+// engine's answer is the text); and GET /v1/models. A client that goes away cancels its
+// generation.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "engines/api/engine.h"
+
+namespace rbench {
+
+struct OpenAIServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;            // 0: an ephemeral port
+  std::string model_id;    // what /v1/models lists and responses name
+  int max_tokens_cap = 0;  // > 0: requests asking for more are cut to this
+};
+
+class OpenAIServer {
+ public:
+  OpenAIServer(Engine& engine, OpenAIServerOptions options);
+  ~OpenAIServer();
+  OpenAIServer(const OpenAIServer&) = delete;
+  OpenAIServer& operator=(const OpenAIServer&) = delete;
+
+  void start();  // binds and serves from background threads; rbench::Error when it cannot bind
+  void stop();   // idempotent
+  int port() const;
+  std::string base_url() const;  // "http://127.0.0.1:PORT/v1"
+  std::size_t requests_served() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rbench

@@ -1,0 +1,64 @@
+// Engine facts written into and read from a run's stored configuration; see run_facts.h.
+#include "harness/store/run_facts.h"
+
+#include <rapidjson/document.h>
+
+#include <optional>
+
+namespace rbench {
+namespace {
+
+// The members in the order they are written, with their field in EngineFacts.
+struct Member {
+  const char* name;
+  std::optional<std::int64_t> EngineFacts::*field;
+};
+constexpr Member kMembers[] = {
+    {"weight_bytes", &EngineFacts::weight_bytes},
+    {"kv_bytes_per_token", &EngineFacts::kv_bytes_per_token},
+    {"kv_bytes_per_token_mha", &EngineFacts::kv_bytes_per_token_mha},
+    {"parameters_total", &EngineFacts::parameters_total},
+    {"parameters_active", &EngineFacts::parameters_active},
+};
+
+}  // namespace
+
+void write_engine_facts(rapidjson::Writer<rapidjson::StringBuffer>& w, const EngineFacts& facts) {
+  w.StartObject();
+  for (const Member& m : kMembers) {
+    const std::optional<std::int64_t>& value = facts.*m.field;
+    if (!value) continue;
+    w.Key(m.name);
+    w.Int64(*value);
+  }
+  w.EndObject();
+}
+
+EngineFacts stored_engine_facts(std::string_view config_json, std::string_view label) {
+  EngineFacts facts;
+  rapidjson::Document doc;
+  doc.Parse(config_json.data(), config_json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return facts;
+  const auto models = doc.FindMember("models");
+  if (models == doc.MemberEnd() || !models->value.IsArray()) return facts;
+  for (const auto& model : models->value.GetArray()) {
+    if (!model.IsObject()) continue;
+    const auto name = model.FindMember("label");
+    if (name == model.MemberEnd() || !name->value.IsString() ||
+        std::string_view(name->value.GetString(), name->value.GetStringLength()) != label) {
+      continue;
+    }
+    const auto stored = model.FindMember("facts");
+    if (stored == model.MemberEnd() || !stored->value.IsObject()) return facts;
+    for (const Member& m : kMembers) {
+      const auto value = stored->value.FindMember(m.name);
+      if (value != stored->value.MemberEnd() && value->value.IsInt64()) {
+        facts.*m.field = value->value.GetInt64();
+      }
+    }
+    return facts;
+  }
+  return facts;
+}
+
+}  // namespace rbench

@@ -1,0 +1,351 @@
+// The SQLite results store; see store.h. One connection guarded by a mutex; every public method
+// takes the lock, so the runner's worker threads may call put_sample concurrently.
+#include "harness/store/store.h"
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <sqlite3.h>
+
+#include <array>
+
+#include "harness/core/error.h"
+#include "harness/store/sqlite_db.h"
+#include "harness/store/store_schema.h"
+
+namespace rbench {
+namespace {
+
+constexpr int kBusyTimeoutMs = 10'000;
+constexpr const char* kNowUtc = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+std::string chunk_times_to_json(const std::vector<double>& times) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartArray();
+  for (double t : times) writer.Double(t);
+  writer.EndArray();
+  return buffer.GetString();
+}
+
+std::vector<double> chunk_times_from_json(const std::string& json,
+                                          const std::filesystem::path& path,
+                                          std::int64_t sample_id) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(json.c_str(), json.size());
+  if (doc.HasParseError() || !doc.IsArray()) {
+    throw Error(fmt::format("{}: sample id {}: chunk_times_json is not a JSON array", path.string(),
+                            sample_id));
+  }
+  std::vector<double> times;
+  times.reserve(doc.Size());
+  for (const auto& v : doc.GetArray()) {
+    if (v.IsNumber()) times.push_back(v.GetDouble());
+  }
+  return times;
+}
+
+ErrorKind parse_error_kind(const std::string& text, const std::filesystem::path& path,
+                           std::int64_t sample_id) {
+  if (text.empty()) return ErrorKind::none;
+  for (ErrorKind kind :
+       {ErrorKind::none, ErrorKind::http, ErrorKind::timeout, ErrorKind::connection,
+        ErrorKind::protocol, ErrorKind::cancelled, ErrorKind::engine}) {
+    if (to_string(kind) == text) return kind;
+  }
+  throw Error(
+      fmt::format("{}: sample id {}: unknown error_kind '{}'", path.string(), sample_id, text));
+}
+
+RunInfo read_run(const sqlite::Statement& st) {
+  RunInfo run;
+  run.id = st.int64(0);
+  run.name = st.text(1);
+  run.config_json = st.text(2);
+  run.rbench_version = st.text(3);
+  run.git_sha = st.text(4);
+  run.started_at = st.text(5);
+  run.finished_at = st.text(6);
+  return run;
+}
+
+constexpr const char* kRunColumns =
+    "id, name, config_json, rbench_version, git_sha, started_at, finished_at";
+
+// Column order shared by samples()'s SELECT and read_sample().
+constexpr const char* kSampleSelect = R"sql(
+SELECT s.id, s.run_id, s.model, s.suite, s.item_id, s.sample_index, s.suite_version,
+       s.prompt_json, s.reference, s.reasoning, s.answer, s.finish_reason, s.prompt_tokens,
+       s.completion_tokens, s.reasoning_tokens, s.ttft_s, s.e2e_s, s.chunk_times_json,
+       s.attempts, s.http_status, s.error_kind, s.error, s.cost_usd, s.created_at,
+       c.sample_id, c.scorer, c.value, c.correct, c.extracted, c.method, c.detail,
+       c.outcome, c.log, c.duration_s, c.rule, c.answer_form, c.reference_form
+FROM samples s LEFT JOIN scores c ON c.sample_id = s.id
+)sql";
+
+SampleRecord read_sample(const sqlite::Statement& st, const std::filesystem::path& path) {
+  SampleRecord r;
+  r.id = st.int64(0);
+  r.run_id = st.int64(1);
+  r.key.model = st.text(2);
+  r.key.suite = st.text(3);
+  r.key.item_id = st.text(4);
+  r.key.sample_index = static_cast<int>(st.int64(5));
+  r.suite_version = st.text(6);
+  r.prompt_json = st.text(7);
+  r.reference = st.text(8);
+  Completion& c = r.completion;
+  c.reasoning = st.text(9);
+  c.answer = st.text(10);
+  c.finish_reason = st.text(11);
+  c.usage.prompt_tokens = st.int64(12, -1);
+  c.usage.completion_tokens = st.int64(13, -1);
+  c.usage.reasoning_tokens = st.int64(14, -1);
+  c.timings.ttft_s = st.real(15, -1);
+  c.timings.e2e_s = st.real(16, -1);
+  c.timings.chunk_times_s = chunk_times_from_json(st.text(17), path, r.id);
+  c.attempts = static_cast<int>(st.int64(18));
+  c.http_status = static_cast<int>(st.int64(19, 0));
+  c.error_kind = parse_error_kind(st.text(20), path, r.id);
+  c.error = st.text(21);
+  r.cost_usd = st.real(22, -1);
+  r.created_at = st.text(23);
+  if (!st.is_null(24)) {
+    Score s;
+    r.scorer = st.text(25);
+    s.value = st.real(26);
+    s.correct = st.int64(27) != 0;
+    s.extracted = st.text(28);
+    s.method = st.text(29);
+    s.detail = st.text(30);
+    s.outcome = st.text(31);
+    s.log = st.text(32);
+    s.duration_s = st.real(33, -1);
+    s.rule = st.text(34);
+    s.answer_form = st.text(35);
+    s.reference_form = st.text(36);
+    r.score = std::move(s);
+  }
+  return r;
+}
+
+}  // namespace
+
+void Store::Closer::operator()(sqlite3* db) const {
+  sqlite3_close_v2(db);
+}
+
+Store::Store(const std::filesystem::path& path) : path_(path) {
+  if (path_.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path_.parent_path(), ec);  // open reports the failure
+  }
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(path_.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  db_.reset(raw);  // even a failed open allocates a handle that must be closed
+  if (rc != SQLITE_OK) sqlite::fail(db_.get(), path_, "opening the results store");
+  sqlite3_extended_result_codes(db_.get(), 1);
+  sqlite3_busy_timeout(db_.get(), kBusyTimeoutMs);
+
+  // Check the version before anything writes to the file (switching to WAL does).
+  const int version = store_schema_version(db_.get(), path_);
+  if (version > kSchemaVersion) {
+    throw Error(
+        fmt::format("{}: the store has schema version {}, newer than this rbench understands ({}); "
+                    "use a newer rbench to read it",
+                    path_.string(), version, kSchemaVersion));
+  }
+  {
+    sqlite::Statement st(db_.get(), path_, "PRAGMA journal_mode = WAL");
+    if (!st.step() || st.text(0) != "wal") {
+      throw Error(
+          fmt::format("{}: cannot switch the store to WAL mode (journal_mode is '{}'); "
+                      "is it on a network file system?",
+                      path_.string(), st.text(0)));
+    }
+  }
+  // NORMAL in WAL mode: a committed transaction survives a killed process (not a power cut).
+  sqlite::exec(db_.get(), path_, "PRAGMA synchronous = NORMAL");
+  sqlite::exec(db_.get(), path_, "PRAGMA foreign_keys = ON");
+  migrate_store(db_.get(), path_, kSchemaVersion);
+}
+
+Store::~Store() = default;
+
+RunInfo Store::open_run(const std::string& name, const std::string& config_json,
+                        const std::string& rbench_version, const std::string& git_sha) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement st(db_.get(), path_,
+                       fmt::format(R"sql(
+INSERT INTO runs (name, config_json, rbench_version, git_sha, started_at)
+VALUES (?1, ?2, ?3, ?4, {})
+ON CONFLICT (name) DO UPDATE SET config_json = excluded.config_json,
+  rbench_version = excluded.rbench_version, git_sha = excluded.git_sha, finished_at = NULL
+RETURNING {})sql",
+                                   kNowUtc, kRunColumns));
+  st.bind(1, name);
+  st.bind(2, config_json);
+  st.bind(3, rbench_version);
+  st.bind(4, git_sha);
+  if (!st.step()) sqlite::fail(db_.get(), path_, fmt::format("opening run '{}'", name));
+  RunInfo run = read_run(st);
+  st.run();
+  return run;
+}
+
+void Store::finish_run(std::int64_t run_id) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement st(db_.get(), path_,
+                       fmt::format("UPDATE runs SET finished_at = {} WHERE id = ?1", kNowUtc));
+  st.bind(1, run_id);
+  st.run();
+  if (sqlite3_changes(db_.get()) == 0) {
+    throw Error(fmt::format("{}: finish_run: no run with id {}", path_.string(), run_id));
+  }
+}
+
+std::set<SampleKey> Store::completed(std::int64_t run_id) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement st(db_.get(), path_,
+                       "SELECT model, suite, item_id, sample_index FROM samples "
+                       "WHERE run_id = ?1 AND error_kind IS NULL");
+  st.bind(1, run_id);
+  std::set<SampleKey> keys;
+  while (st.step()) {
+    keys.insert(SampleKey{st.text(0), st.text(1), st.text(2), static_cast<int>(st.int64(3))});
+  }
+  return keys;
+}
+
+std::int64_t Store::put_sample(const SampleRecord& record) {
+  const Completion& c = record.completion;
+  const std::string chunk_times = chunk_times_to_json(c.timings.chunk_times_s);
+  std::lock_guard lock(mutex_);
+  sqlite::Transaction tx(db_.get(), path_);
+  sqlite::Statement st(db_.get(), path_,
+                       fmt::format(R"sql(
+INSERT INTO samples (run_id, model, suite, item_id, sample_index, suite_version, prompt_json,
+  reference, reasoning, answer, finish_reason, prompt_tokens, completion_tokens, reasoning_tokens,
+  ttft_s, e2e_s, chunk_times_json, attempts, http_status, error_kind, error, cost_usd, created_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+  ?21, ?22, COALESCE(?23, {}))
+ON CONFLICT (run_id, model, suite, item_id, sample_index) DO UPDATE SET
+  suite_version = excluded.suite_version, prompt_json = excluded.prompt_json,
+  reference = excluded.reference, reasoning = excluded.reasoning, answer = excluded.answer,
+  finish_reason = excluded.finish_reason, prompt_tokens = excluded.prompt_tokens,
+  completion_tokens = excluded.completion_tokens, reasoning_tokens = excluded.reasoning_tokens,
+  ttft_s = excluded.ttft_s, e2e_s = excluded.e2e_s, chunk_times_json = excluded.chunk_times_json,
+  attempts = excluded.attempts, http_status = excluded.http_status,
+  error_kind = excluded.error_kind, error = excluded.error, cost_usd = excluded.cost_usd,
+  created_at = excluded.created_at
+RETURNING id)sql",
+                                   kNowUtc));
+  st.bind(1, record.run_id);
+  st.bind(2, record.key.model);
+  st.bind(3, record.key.suite);
+  st.bind(4, record.key.item_id);
+  st.bind(5, static_cast<std::int64_t>(record.key.sample_index));
+  st.bind(6, record.suite_version);
+  st.bind(7, record.prompt_json);
+  st.bind(8, record.reference);
+  st.bind(9, c.reasoning);
+  st.bind(10, c.answer);
+  st.bind_text_or_null(11, c.finish_reason);
+  st.bind_count_or_null(12, c.usage.prompt_tokens);
+  st.bind_count_or_null(13, c.usage.completion_tokens);
+  st.bind_count_or_null(14, c.usage.reasoning_tokens);
+  st.bind_real_or_null(15, c.timings.ttft_s);
+  st.bind_real_or_null(16, c.timings.e2e_s);
+  st.bind(17, chunk_times);
+  st.bind(18, static_cast<std::int64_t>(c.attempts));
+  st.bind_count_or_null(19, c.http_status > 0 ? c.http_status : -1);
+  st.bind_text_or_null(20, c.ok() ? std::string_view{} : to_string(c.error_kind));
+  st.bind_text_or_null(21, c.error);
+  st.bind_real_or_null(22, record.cost_usd);
+  st.bind_text_or_null(23, record.created_at);
+  if (!st.step()) {
+    sqlite::fail(db_.get(), path_,
+                 fmt::format("storing sample {}/{}/{}#{}", record.key.model, record.key.suite,
+                             record.key.item_id, record.key.sample_index));
+  }
+  const std::int64_t id = st.int64(0);
+  st.run();
+
+  // A retry that replaces an errored (or differently scored) sample must not keep a stale score.
+  sqlite::Statement drop(db_.get(), path_, "DELETE FROM scores WHERE sample_id = ?1");
+  drop.bind(1, id);
+  drop.run();
+  if (record.score && c.ok()) insert_score(id, record.scorer, *record.score);
+  tx.commit();
+  return id;
+}
+
+void Store::insert_score(std::int64_t sample_id, const std::string& scorer, const Score& s) {
+  sqlite::Statement put(db_.get(), path_,
+                        "INSERT INTO scores (sample_id, scorer, value, correct, extracted, method, "
+                        "detail, outcome, log, duration_s, rule, answer_form, reference_form) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+  put.bind(1, sample_id);
+  put.bind(2, scorer);
+  put.bind(3, s.value);
+  put.bind(4, static_cast<std::int64_t>(s.correct ? 1 : 0));
+  put.bind(5, s.extracted);
+  put.bind(6, s.method);
+  put.bind(7, s.detail);
+  put.bind_text_or_null(8, s.outcome);
+  put.bind_text_or_null(9, s.log);
+  put.bind_real_or_null(10, s.duration_s);
+  put.bind_text_or_null(11, s.rule);
+  put.bind_text_or_null(12, s.answer_form);
+  put.bind_text_or_null(13, s.reference_form);
+  put.run();
+}
+
+void Store::put_score(std::int64_t sample_id, const std::string& scorer, const Score& score) {
+  std::lock_guard lock(mutex_);
+  sqlite::Transaction tx(db_.get(), path_);
+  sqlite::Statement drop(db_.get(), path_, "DELETE FROM scores WHERE sample_id = ?1");
+  drop.bind(1, sample_id);
+  drop.run();
+  insert_score(sample_id, scorer, score);
+  tx.commit();
+}
+
+std::vector<SampleRecord> Store::unscored(std::int64_t run_id) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement st(
+      db_.get(), path_,
+      fmt::format("{} WHERE s.run_id = ?1 AND s.error_kind IS NULL AND c.sample_id IS NULL "
+                  "ORDER BY s.model, s.suite, s.item_id, s.sample_index",
+                  kSampleSelect));
+  st.bind(1, run_id);
+  std::vector<SampleRecord> out;
+  while (st.step()) out.push_back(read_sample(st, path_));
+  return out;
+}
+
+std::vector<RunInfo> Store::runs() {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement st(db_.get(), path_,
+                       fmt::format("SELECT {} FROM runs ORDER BY started_at, id", kRunColumns));
+  std::vector<RunInfo> out;
+  while (st.step()) out.push_back(read_run(st));
+  return out;
+}
+
+std::vector<SampleRecord> Store::samples(std::optional<std::int64_t> run_id) {
+  std::lock_guard lock(mutex_);
+  const std::string sql =
+      fmt::format("{} {} ORDER BY s.run_id, s.model, s.suite, s.item_id, s.sample_index",
+                  kSampleSelect, run_id ? "WHERE s.run_id = ?1" : "");
+  sqlite::Statement st(db_.get(), path_, sql);
+  if (run_id) st.bind(1, *run_id);
+  std::vector<SampleRecord> out;
+  while (st.step()) out.push_back(read_sample(st, path_));
+  return out;
+}
+
+}  // namespace rbench

@@ -1,0 +1,359 @@
+// Reading Google Benchmark and rbench probe JSON into metrics, and comparing two such files.
+#include "reports/perf/perf_compare.h"
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <regex>
+#include <unordered_map>
+
+#include "harness/core/error.h"
+#include "harness/core/jsonl_reader.h"
+#include "reports/stats/bootstrap.h"
+
+namespace rbench::perf {
+namespace {
+
+using rapidjson::Value;
+
+// Metrics in first-seen order, found by name.
+class MetricSet {
+ public:
+  Metric& get(const std::string& name, Unit unit, bool higher_is_better) {
+    const auto [it, inserted] = index_.try_emplace(name, metrics_.size());
+    if (inserted) metrics_.push_back({name, unit, higher_is_better, {}});
+    return metrics_[it->second];
+  }
+  std::vector<Metric> take() { return std::move(metrics_); }
+
+ private:
+  std::vector<Metric> metrics_;
+  std::unordered_map<std::string, std::size_t> index_;
+};
+
+double ns_per(std::string_view unit, const std::string& where) {
+  if (unit == "ns") return 1;
+  if (unit == "us") return 1e3;
+  if (unit == "ms") return 1e6;
+  if (unit == "s") return 1e9;
+  throw DataError(fmt::format("{}: unknown time_unit \"{}\" (ns, us, ms or s)", where, unit));
+}
+
+void read_google_benchmark(const Value& benchmarks, PerfFile& file) {
+  MetricSet metrics;
+  std::map<std::string, int> errored;  // benchmark -> runs left out
+  for (rapidjson::SizeType i = 0; i < benchmarks.Size(); ++i) {
+    const std::string where = fmt::format("{}: benchmarks[{}]", file.source, i);
+    const Value& b = benchmarks[i];
+    if (!b.IsObject() || !b.HasMember("name") || !b["name"].IsString()) {
+      throw DataError(fmt::format("{}: not an object with a \"name\"", where));
+    }
+    if (b.HasMember("run_type") && b["run_type"].IsString() &&
+        std::string_view(b["run_type"].GetString()) == "aggregate") {
+      continue;  // mean/median/stddev/cv of the repetitions: the test reads the repetitions
+    }
+    const std::string name = b.HasMember("run_name") && b["run_name"].IsString()
+                                 ? b["run_name"].GetString()
+                                 : b["name"].GetString();
+    if (b.HasMember("error_occurred") && b["error_occurred"].IsBool() &&
+        b["error_occurred"].GetBool()) {
+      ++errored[name];
+      continue;
+    }
+    if (!b.HasMember("real_time") || !b["real_time"].IsNumber()) {
+      throw DataError(fmt::format("{} ({}): no numeric \"real_time\"", where, name));
+    }
+    const std::string unit =
+        b.HasMember("time_unit") && b["time_unit"].IsString() ? b["time_unit"].GetString() : "ns";
+    metrics.get(name + " real_time", Unit::ns, false)
+        .values.push_back(b["real_time"].GetDouble() * ns_per(unit, where));
+    for (const auto& member : b.GetObject()) {
+      const std::string_view key = member.name.GetString();
+      if (key.ends_with("_per_second") && member.value.IsNumber()) {
+        metrics.get(fmt::format("{} {}", name, key), Unit::per_second, true)
+            .values.push_back(member.value.GetDouble());
+      }
+    }
+  }
+  for (const auto& [name, runs] : errored) {
+    file.notes.push_back(fmt::format("{}: {} run(s) with error_occurred left out", name, runs));
+  }
+  file.metrics = metrics.take();
+}
+
+std::string step_key(const Value& step, const std::string& where) {
+  if (!step.HasMember("load") || !step["load"].IsString()) {
+    throw DataError(fmt::format("{}: no \"load\" (concurrency or rate)", where));
+  }
+  const std::string load = step["load"].GetString();
+  const Value* value = step.HasMember("load_value") ? &step["load_value"] : nullptr;
+  // A rate of null is "all at once" (an infinite request rate), as the probe writes it.
+  if (value == nullptr || value->IsNull()) return load + "=inf";
+  if (!value->IsNumber()) throw DataError(fmt::format("{}: \"load_value\" is not a number", where));
+  return fmt::format("{}={:g}", load, value->GetDouble());
+}
+
+void read_latency_probe(const rapidjson::Document& doc, PerfFile& file) {
+  if (!doc.HasMember("steps") || !doc["steps"].IsArray()) {
+    throw DataError(fmt::format("{}: latency probe without a \"steps\" array", file.source));
+  }
+  static constexpr const char* kSampleKeys[] = {"ttft_ms", "tpot_ms", "e2e_ms", "itl_ms"};
+  MetricSet metrics;
+  std::unordered_map<std::string, int> seen_keys;
+  const Value& steps = doc["steps"];
+  for (rapidjson::SizeType i = 0; i < steps.Size(); ++i) {
+    const std::string where = fmt::format("{}: steps[{}]", file.source, i);
+    const Value& step = steps[i];
+    if (!step.IsObject()) throw DataError(fmt::format("{}: not an object", where));
+    std::string key = step_key(step, where);
+    // Two steps at the same load are two measurements, not one sample: keep them apart.
+    if (seen_keys[key]++ > 0) key += fmt::format("#{}", i);
+    if (!step.HasMember("samples") || !step["samples"].IsObject()) {
+      file.notes.push_back(fmt::format("{}: no per-request \"samples\"; not compared", key));
+      continue;
+    }
+    const Value& samples = step["samples"];
+    for (const char* metric : kSampleKeys) {
+      if (!samples.HasMember(metric)) continue;
+      const Value& values = samples[metric];
+      if (!values.IsArray()) {
+        throw DataError(fmt::format("{}: samples.{} is not an array", where, metric));
+      }
+      // Created even when empty (every request failed): it then shows as inconclusive.
+      Metric& m = metrics.get(fmt::format("{} {}", key, metric), Unit::ms, false);
+      for (const Value& v : values.GetArray()) {
+        if (!v.IsNumber()) {
+          throw DataError(fmt::format("{}: samples.{} holds a non-number", where, metric));
+        }
+        m.values.push_back(v.GetDouble());
+      }
+    }
+  }
+  file.metrics = metrics.take();
+}
+
+void read_probe(const rapidjson::Document& doc, PerfFile& file) {
+  constexpr int kProbeFormat = 1;
+  if (!doc["rbench_probe"].IsInt() || doc["rbench_probe"].GetInt() > kProbeFormat) {
+    throw DataError(
+        fmt::format("{}: probe format \"rbench_probe\" is not one this rbench reads ({})",
+                    file.source, kProbeFormat));
+  }
+  if (!doc.HasMember("kind") || !doc["kind"].IsString()) {
+    throw DataError(fmt::format("{}: probe JSON without a \"kind\"", file.source));
+  }
+  file.probe_kind = doc["kind"].GetString();
+  if (file.probe_kind == "latency") {
+    read_latency_probe(doc, file);
+  } else {
+    file.notes.push_back(
+        fmt::format("probe kind \"{}\" holds single figures, not samples: skipped, not compared",
+                    file.probe_kind));
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(FileKind kind) {
+  return kind == FileKind::google_benchmark ? "Google Benchmark JSON" : "rbench probe JSON";
+}
+
+std::string_view to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::regression:
+      return "regression";
+    case Verdict::inconclusive:
+      return "inconclusive";
+    case Verdict::improvement:
+      return "improvement";
+    case Verdict::unchanged:
+      return "unchanged";
+  }
+  return "?";
+}
+
+PerfFile parse_perf_file(std::string_view text, const std::string& source) {
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError()) {
+    throw DataError(fmt::format("{}: not JSON ({} at byte {})", source,
+                                rapidjson::GetParseError_En(doc.GetParseError()),
+                                doc.GetErrorOffset()));
+  }
+  PerfFile file;
+  file.source = source;
+  if (doc.IsObject() && doc.HasMember("benchmarks") && doc["benchmarks"].IsArray()) {
+    file.kind = FileKind::google_benchmark;
+    read_google_benchmark(doc["benchmarks"], file);
+  } else if (doc.IsObject() && doc.HasMember("rbench_probe")) {
+    file.kind = FileKind::rbench_probe;
+    read_probe(doc, file);
+  } else {
+    throw DataError(fmt::format(
+        "{}: neither Google Benchmark JSON (an object with a \"benchmarks\" array, from "
+        "--benchmark_format=json) nor rbench probe JSON (an object with \"rbench_probe\")",
+        source));
+  }
+  return file;
+}
+
+PerfFile read_perf_file(const std::filesystem::path& file) {
+  return parse_perf_file(read_file_bytes(file), file.string());
+}
+
+std::size_t Comparison::count(Verdict verdict) const {
+  return static_cast<std::size_t>(std::ranges::count(metrics, verdict, &MetricComparison::verdict));
+}
+
+MetricComparison compare_metric(const Metric& baseline, const Metric& current,
+                                const CompareOptions& options) {
+  MetricComparison c;
+  c.name = baseline.name;
+  c.unit = baseline.unit;
+  c.higher_is_better = baseline.higher_is_better;
+  c.baseline_n = baseline.values.size();
+  c.current_n = current.values.size();
+  c.baseline_median = stats::quantile(baseline.values, 0.5);
+  c.current_median = stats::quantile(current.values, 0.5);
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  c.u = kNaN;
+  if (c.baseline_n == 0 || c.current_n == 0) {
+    c.change = kNaN;  // a side without values has no median
+  } else {
+    const double delta = c.current_median - c.baseline_median;
+    c.change = c.baseline_median != 0 ? delta / std::abs(c.baseline_median)
+               : delta == 0           ? 0
+                                      : std::copysign(kInf, delta);
+    // U of the current sample: large when current values tend to be larger.
+    const stats::MannWhitneyResult test = stats::mann_whitney_u(current.values, baseline.values);
+    c.u = test.u;
+    c.p = test.p;
+    c.method = test.method;
+  }
+  c.worse_by = c.higher_is_better ? -c.change : c.change;
+  c.smallest_p = stats::smallest_two_sided_p(c.baseline_n, c.current_n);
+  if (c.baseline_n < 2 || c.current_n < 2) {
+    c.verdict = Verdict::inconclusive;
+    c.reason =
+        fmt::format("{} vs {} values; the test needs at least 2 a side", c.baseline_n, c.current_n);
+  } else if (c.smallest_p >= options.alpha) {
+    c.verdict = Verdict::inconclusive;
+    c.reason = fmt::format("{} vs {} values cannot reach p < {:g} (at best p = {:.2g})",
+                           c.baseline_n, c.current_n, options.alpha, c.smallest_p);
+  } else if (c.p < options.alpha && c.worse_by > options.min_effect) {
+    c.verdict = Verdict::regression;
+  } else if (c.p < options.alpha && c.worse_by < -options.min_effect) {
+    c.verdict = Verdict::improvement;
+  } else {
+    c.verdict = Verdict::unchanged;
+  }
+  return c;
+}
+
+Comparison compare(const PerfFile& baseline, const PerfFile& current,
+                   const CompareOptions& options) {
+  if (baseline.kind != current.kind || baseline.probe_kind != current.probe_kind) {
+    const auto describe = [](const PerfFile& f) {
+      return f.probe_kind.empty()
+                 ? std::string(to_string(f.kind))
+                 : fmt::format("{} of kind \"{}\"", to_string(f.kind), f.probe_kind);
+    };
+    throw UsageError(fmt::format("{} is {} but {} is {}: compare two files of the same kind",
+                                 baseline.source, describe(baseline), current.source,
+                                 describe(current)));
+  }
+  if (!(options.alpha > 0 && options.alpha < 1)) {
+    throw UsageError(fmt::format("--alpha {:g}: must lie strictly between 0 and 1", options.alpha));
+  }
+  if (!(options.min_effect >= 0)) {
+    throw UsageError(fmt::format("--min-effect {:g}: must be 0 or more", options.min_effect));
+  }
+  std::regex filter;
+  try {
+    if (!options.filter.empty()) filter = std::regex(options.filter, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw UsageError(
+        fmt::format("--filter '{}': not a regular expression ({})", options.filter, e.what()));
+  }
+  const auto selected = [&](const Metric& m) {
+    return options.filter.empty() || std::regex_search(m.name, filter);
+  };
+
+  Comparison result;
+  result.baseline_source = baseline.source;
+  result.current_source = current.source;
+  result.kind = baseline.kind;
+  result.options = options;
+  std::unordered_map<std::string_view, const Metric*> in_current;
+  for (const Metric& m : current.metrics) in_current.emplace(m.name, &m);
+  std::unordered_map<std::string_view, bool> in_baseline;
+  for (const Metric& m : baseline.metrics) {
+    in_baseline.emplace(m.name, true);
+    if (!selected(m)) continue;
+    const auto it = in_current.find(m.name);
+    if (it == in_current.end()) {
+      result.only_in_baseline.push_back(m.name);
+    } else if (m.values.empty() && it->second->values.empty()) {
+      // E.g. itl_ms where every response came in one chunk: nothing to compare, nothing wrong.
+      result.notes.push_back(fmt::format("{}: no values in either file", m.name));
+    } else {
+      result.metrics.push_back(compare_metric(m, *it->second, options));
+    }
+  }
+  for (const Metric& m : current.metrics) {
+    if (selected(m) && !in_baseline.contains(m.name)) result.only_in_current.push_back(m.name);
+  }
+  if (!options.filter.empty() && result.metrics.empty() && result.only_in_baseline.empty() &&
+      result.only_in_current.empty()) {
+    throw UsageError(fmt::format("--filter '{}' matches no metric of {} or {}", options.filter,
+                                 baseline.source, current.source));
+  }
+  for (const PerfFile* f : {&baseline, &current}) {
+    for (const std::string& note : f->notes) result.notes.push_back(f->source + ": " + note);
+  }
+  // Regressions first, the worst first; then inconclusive, improvements (the largest first) and
+  // unchanged metrics, each in the baseline file's order.
+  std::ranges::stable_sort(result.metrics,
+                           [](const MetricComparison& a, const MetricComparison& b) {
+                             if (a.verdict != b.verdict) return a.verdict < b.verdict;
+                             if (a.verdict == Verdict::regression) return a.worse_by > b.worse_by;
+                             if (a.verdict == Verdict::improvement) return a.worse_by < b.worse_by;
+                             return false;
+                           });
+  return result;
+}
+
+PerfFile merge_perf_files(const std::vector<PerfFile>& files) {
+  if (files.empty()) throw DataError("perf: no files to merge");
+  PerfFile merged = files.front();
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < merged.metrics.size(); ++i) index[merged.metrics[i].name] = i;
+  for (std::size_t f = 1; f < files.size(); ++f) {
+    const PerfFile& file = files[f];
+    if (file.kind != merged.kind || file.probe_kind != merged.probe_kind) {
+      throw DataError(fmt::format("{}: a {} file cannot be pooled with {}, a {} file", file.source,
+                                  to_string(file.kind), merged.source, to_string(merged.kind)));
+    }
+    merged.source += "," + file.source;
+    for (const std::string& note : file.notes) merged.notes.push_back(note);
+    for (const Metric& m : file.metrics) {
+      const auto it = index.find(m.name);
+      if (it == index.end()) {
+        index[m.name] = merged.metrics.size();
+        merged.metrics.push_back(m);
+      } else {
+        std::vector<double>& values = merged.metrics[it->second].values;
+        values.insert(values.end(), m.values.begin(), m.values.end());
+      }
+    }
+  }
+  return merged;
+}
+
+}  // namespace rbench::perf

@@ -1,0 +1,54 @@
+#include "reports/stats/bootstrap.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <vector>
+
+namespace rbench::stats {
+
+double mean(std::span<const double> values) {
+  if (values.empty()) return 0;
+  return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+}
+
+double quantile(std::span<const double> values, double q) {
+  if (values.empty()) return 0;
+  std::vector<double> sorted(values.begin(), values.end());
+  std::sort(sorted.begin(), sorted.end());
+  const double pos = std::clamp(q, 0.0, 1.0) * static_cast<double>(sorted.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const auto hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+Interval bootstrap_mean_ci(std::span<const double> values, double confidence, int rounds,
+                           std::uint64_t seed) {
+  if (values.empty()) return {};
+  if (values.size() == 1 || rounds <= 0) {
+    const double m = mean(values);
+    return {m, m};
+  }
+  // mt19937_64 with uniform index draws by modulo-free rejection (uniform_int_distribution is
+  // implementation-defined, so results could differ between standard libraries; this does not).
+  std::mt19937_64 rng(seed);
+  const std::uint64_t n = values.size();
+  const std::uint64_t limit =
+      std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % n;
+  std::vector<double> means(static_cast<std::size_t>(rounds));
+  for (auto& m : means) {
+    double sum = 0;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::uint64_t r;
+      do r = rng();
+      while (r >= limit);
+      sum += values[r % n];
+    }
+    m = sum / static_cast<double>(n);
+  }
+  const double alpha = (1 - confidence) / 2;
+  return {quantile(means, alpha), quantile(means, 1 - alpha)};
+}
+
+}  // namespace rbench::stats

@@ -1,0 +1,150 @@
+// Model profiles: the bundled files load and say what the brief says; bad files fail loudly
+// with the file and field named.
+#include "engines/openai/model_profile.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "harness/core/error.h"
+
+namespace rbench {
+namespace {
+
+const std::filesystem::path kModels = std::filesystem::path(RBENCH_SOURCE_DIR) / "data" / "models";
+
+class TempProfile {
+ public:
+  explicit TempProfile(const std::string& json, const std::string& name = "p.json") {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("rbench-profile-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::filesystem::create_directories(dir_);
+    path_ = dir_ / name;
+    std::ofstream(path_) << json;
+  }
+  ~TempProfile() { std::filesystem::remove_all(dir_); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path dir_, path_;
+};
+
+std::string load_error(const std::string& json) {
+  TempProfile f(json);
+  try {
+    load_profile_file(f.path());
+  } catch (const DataError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ModelProfile, BundledProfilesAllLoad) {
+  const auto profiles = list_profiles(kModels);
+  std::vector<std::string> names;
+  for (const auto& p : profiles) names.push_back(p.name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"deepseek-r1", "gemini-2.0-flash", "granite-3.2-8b-ollama",
+                                      "granite-3.2-8b-vllm", "local", "mock", "openai-o1"}));
+  for (const auto& p : profiles) {
+    EXPECT_EQ(p.file.stem().string(), p.name);
+    // A price is either known with its date and source, or unknown with a note saying why.
+    if (p.pricing.known()) {
+      EXPECT_TRUE(!p.pricing.source.empty() || p.name == "mock") << p.name;
+    } else {
+      EXPECT_FALSE(p.pricing.note.empty()) << p.name;
+    }
+  }
+}
+
+TEST(ModelProfile, BundledProfilesSayWhatTheProviderNeeds) {
+  const auto r1 = resolve_profile("deepseek-r1", kModels);
+  EXPECT_EQ(r1.api_model, "deepseek-reasoner");
+  EXPECT_EQ(r1.api_key_env, "DEEPSEEK_API_KEY");
+  EXPECT_FALSE(r1.supports_temperature);
+  EXPECT_DOUBLE_EQ(*r1.pricing.input_per_mtok, 0.55);
+  EXPECT_DOUBLE_EQ(*r1.pricing.output_per_mtok, 2.19);
+
+  const auto o1 = resolve_profile("openai-o1", kModels);
+  EXPECT_EQ(o1.max_tokens_field, "max_completion_tokens");
+  EXPECT_EQ(o1.reasoning_effort, "medium");
+  EXPECT_FALSE(o1.supports_temperature);
+
+  const auto granite = resolve_profile("granite-3.2-8b-vllm", kModels);
+  EXPECT_EQ(granite.extra_body_json, R"({"chat_template_kwargs":{"thinking":true}})");
+  EXPECT_TRUE(granite.api_key_env.empty());
+  EXPECT_FALSE(granite.pricing.known());
+
+  EXPECT_EQ(resolve_profile("mock", kModels).base_url, "http://127.0.0.1:8088/v1");
+  EXPECT_EQ(resolve_profile("gemini-2.0-flash", kModels).api_key_env, "GEMINI_API_KEY");
+}
+
+TEST(ModelProfile, MinimalFileGetsDefaults) {
+  TempProfile f(R"({"base_url": "http://127.0.0.1:1/v1/", "api_model": "m"})", "mine.json");
+  const auto p = load_profile_file(f.path());
+  EXPECT_EQ(p.name, "mine");
+  EXPECT_EQ(p.base_url, "http://127.0.0.1:1/v1");  // trailing slash dropped
+  EXPECT_EQ(p.max_tokens_field, "max_tokens");
+  EXPECT_EQ(p.think_tags, ThinkTags::leading);
+  EXPECT_EQ(p.max_attempts, 5);
+  EXPECT_TRUE(p.stream);
+}
+
+TEST(ModelProfile, UnknownFieldNamesFileAndField) {
+  const auto error =
+      load_error(R"({"base_url": "http://x/v1", "api_model": "m", "temprature": 1})");
+  EXPECT_NE(error.find("p.json"), std::string::npos) << error;
+  EXPECT_NE(error.find("\"temprature\""), std::string::npos) << error;
+  const auto nested =
+      load_error(R"({"base_url": "http://x/v1", "api_model": "m", "pricing": {"input": 1}})");
+  EXPECT_NE(nested.find("\"pricing.input\""), std::string::npos) << nested;
+}
+
+TEST(ModelProfile, WrongTypesAndValuesAreErrors) {
+  const std::string base = R"("base_url": "http://x/v1", "api_model": "m", )";
+  EXPECT_NE(
+      load_error("{" + base + R"("stream": "yes"})").find("\"stream\": expected true or false"),
+      std::string::npos);
+  EXPECT_NE(load_error("{" + base + R"("concurrency": 0})").find("\"concurrency\""),
+            std::string::npos);
+  EXPECT_NE(load_error("{" + base + R"("max_tokens_field": "max_tok"})").find("max_tokens_field"),
+            std::string::npos);
+  EXPECT_NE(load_error("{" + base + R"("think_tags": "auto"})").find("think_tags"),
+            std::string::npos);
+  EXPECT_NE(load_error("{" + base + R"("extra_body": [1]})").find("extra_body"), std::string::npos);
+  EXPECT_NE(load_error("{" + base + R"("pricing": {"as_of": "March 2025"}})").find("YYYY-MM-DD"),
+            std::string::npos);
+  EXPECT_NE(load_error(R"({"api_model": "m"})").find("base_url"), std::string::npos);
+  EXPECT_NE(load_error(R"({"base_url": "ftp://x", "api_model": "m"})").find("http"),
+            std::string::npos);
+}
+
+TEST(ModelProfile, InvalidJsonGivesLineAndColumn) {
+  const auto error = load_error("{\n  \"base_url\": \"http://x/v1\",\n  \"api_model\": m\n}");
+  EXPECT_NE(error.find("p.json:3:"), std::string::npos) << error;
+}
+
+TEST(ModelProfile, ResolveByPathAndUnknownName) {
+  TempProfile f(R"({"name": "custom", "base_url": "http://x/v1", "api_model": "m"})");
+  EXPECT_EQ(resolve_profile(f.path().string(), kModels).name, "custom");
+  try {
+    resolve_profile("no-such-model", kModels);
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("deepseek-r1"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(resolve_profile("/nonexistent/x.json", kModels), UsageError);
+}
+
+TEST(ModelProfile, CostFromUsage) {
+  ModelProfile p;
+  EXPECT_EQ(p.cost_usd(1000, 1000), 0);  // no price known
+  p.pricing.input_per_mtok = 0.55;
+  p.pricing.output_per_mtok = 2.19;
+  EXPECT_NEAR(p.cost_usd(1'000'000, 2'000'000), 0.55 + 4.38, 1e-12);
+  EXPECT_EQ(p.cost_usd(-1, 100), 0);  // usage not reported
+}
+
+}  // namespace
+}  // namespace rbench
