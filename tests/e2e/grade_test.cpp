@@ -24,11 +24,19 @@ TEST(Grade, ExplainsAVerdictAndExitsZeroOnlyWhenCorrect) {
   EXPECT_STREQ(doc["rule"].GetString(), "symbolic");
   EXPECT_STREQ(doc["reference_form"].GetString(), "\\frac{\\sqrt{3}}{2}");
 
+  EXPECT_EQ(
+      run_rbench({"grade", "--response", "The answer is 0.3.", "--reference", "1/3", "--json"},
+                 output),
+      1)
+      << output;
+  doc.Parse(output.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << output;
+  EXPECT_FALSE(doc["correct"].GetBool());
+  EXPECT_STREQ(doc["rule"].GetString(), "rational");
+  // The same verdict as text, for people.
   EXPECT_EQ(run_rbench({"grade", "--response", "The answer is 0.3.", "--reference", "1/3"}, output),
             1)
       << output;
-  EXPECT_NE(output.find("verdict:   wrong"), std::string::npos) << output;
-  EXPECT_NE(output.find("rule:      rational"), std::string::npos) << output;
 
   EXPECT_EQ(
       run_rbench({"grade", "--scorer", "aime", "--response", "\\boxed{070}", "--reference", "70"},
