@@ -181,6 +181,68 @@ std::string relation_operator(std::string_view op) {
   return std::string(op);
 }
 
+// Terms joined by + and -: a + (-b) is printed a - b.
+void print_sum(const std::vector<Expr>& c, std::string& out) {
+  for (std::size_t k = 0; k < c.size(); ++k) {
+    if (k == 0) {
+      // A leading sum needs parentheses or the parser would flatten it into this one.
+      out += c[0].kind == Kind::add ? "(" + printed(c[0]) + ")" : printed_at(c[0], kAdditive);
+    } else if (c[k].kind == Kind::neg && c[k].children.size() == 1) {
+      out += '-';
+      put(out, printed_at(c[k].children[0], kProduct));
+    } else {
+      out += '+';
+      put(out, printed_at(c[k], kSigned));
+    }
+  }
+}
+
+// Factors, explicit or implicit as put_factor decides.
+void print_product(const std::vector<Expr>& c, std::string& out) {
+  for (std::size_t k = 0; k < c.size(); ++k) {
+    const std::string factor = printed_at(c[k], kPostfix);
+    if (k == 0 || factor.empty()) {
+      put(out, factor);
+    } else {
+      put_factor(out, c[k - 1], factor);
+    }
+  }
+}
+
+// a < b \le c: the operators are e.text, comma-separated.
+void print_relation(const Expr& e, std::string& out) {
+  const std::vector<Expr>& c = e.children;
+  std::vector<std::string_view> ops;
+  std::string_view rest = e.text;
+  for (std::size_t comma; (comma = rest.find(',')) != std::string_view::npos;) {
+    ops.push_back(rest.substr(0, comma));
+    rest.remove_prefix(comma + 1);
+  }
+  ops.push_back(rest);
+  for (std::size_t k = 0; k < c.size(); ++k) {
+    if (k > 0) {
+      out += ' ';
+      out += relation_operator(ops[std::min(k - 1, ops.size() - 1)]);
+      out += ' ';
+    }
+    put(out, printed_at(c[k], kUnion));
+  }
+}
+
+void print_matrix(const std::vector<Expr>& c, std::string& out) {
+  out += "\\begin{pmatrix}";
+  for (std::size_t k = 0; k < c.size(); ++k) {
+    if (k > 0) out += " \\\\ ";
+    if (c[k].kind == Kind::list) {
+      put_joined(out, c[k].children, " & ", kRelation);
+    } else {
+      put(out, printed_at(c[k], kRelation));
+    }
+  }
+  out += "\\end{pmatrix}";
+}
+
+// One case per kind, a table: long on purpose; the kinds with logic of their own have helpers.
 void print(const Expr& e, std::string& out) {
   const std::vector<Expr>& c = e.children;
   switch (e.kind) {
@@ -205,28 +267,10 @@ void print(const Expr& e, std::string& out) {
       out += "\\emptyset";
       return;
     case Kind::add:
-      for (std::size_t k = 0; k < c.size(); ++k) {
-        if (k == 0) {
-          // A leading sum needs parentheses or the parser would flatten it into this one.
-          out += c[0].kind == Kind::add ? "(" + printed(c[0]) + ")" : printed_at(c[0], kAdditive);
-        } else if (c[k].kind == Kind::neg && c[k].children.size() == 1) {
-          out += '-';
-          put(out, printed_at(c[k].children[0], kProduct));
-        } else {
-          out += '+';
-          put(out, printed_at(c[k], kSigned));
-        }
-      }
+      print_sum(c, out);
       return;
     case Kind::mul:
-      for (std::size_t k = 0; k < c.size(); ++k) {
-        const std::string factor = printed_at(c[k], kPostfix);
-        if (k == 0 || factor.empty()) {
-          put(out, factor);
-        } else {
-          put_factor(out, c[k - 1], factor);
-        }
-      }
+      print_product(c, out);
       return;
     case Kind::neg:
       out += '-';
@@ -267,24 +311,9 @@ void print(const Expr& e, std::string& out) {
       put(out, "\\pm");
       if (!c.empty()) put(out, printed_at(c.back(), kSigned));
       return;
-    case Kind::relation: {
-      std::vector<std::string_view> ops;
-      std::string_view rest = e.text;
-      for (std::size_t comma; (comma = rest.find(',')) != std::string_view::npos;) {
-        ops.push_back(rest.substr(0, comma));
-        rest.remove_prefix(comma + 1);
-      }
-      ops.push_back(rest);
-      for (std::size_t k = 0; k < c.size(); ++k) {
-        if (k > 0) {
-          out += ' ';
-          out += relation_operator(ops[std::min(k - 1, ops.size() - 1)]);
-          out += ' ';
-        }
-        put(out, printed_at(c[k], kUnion));
-      }
+    case Kind::relation:
+      print_relation(e, out);
       return;
-    }
     case Kind::set:
       out += "\\{";
       put_joined(out, c, ", ", kRelation);
@@ -307,16 +336,7 @@ void print(const Expr& e, std::string& out) {
       put_joined(out, c, ", ", kRelation);
       return;
     case Kind::matrix:
-      out += "\\begin{pmatrix}";
-      for (std::size_t k = 0; k < c.size(); ++k) {
-        if (k > 0) out += " \\\\ ";
-        if (c[k].kind == Kind::list) {
-          put_joined(out, c[k].children, " & ", kRelation);
-        } else {
-          put(out, printed_at(c[k], kRelation));
-        }
-      }
-      out += "\\end{pmatrix}";
+      print_matrix(c, out);
       return;
   }
   // A node of the wrong arity (never from the parser): a readable fallback.
