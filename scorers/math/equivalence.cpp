@@ -1,5 +1,9 @@
 // The rule sequence of equivalence.h on expression trees. Each step either decides (yes / no,
 // with the rule's name and a reason) or passes to the next; the budget is checked between steps.
+//
+// Over 500 lines on purpose: the rules are the methods of one class (Comparison), which call one
+// another recursively for the parts of collections, relations and intervals and share its budget;
+// the tree helpers before it (forms, literals, plus-minus expansion) are a candidate to move out.
 #include "scorers/math/equivalence.h"
 
 #include <fmt/format.h>
