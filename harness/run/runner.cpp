@@ -235,8 +235,8 @@ std::vector<std::unique_ptr<Scorer>> make_scorers(RunSpec& spec) {
 }
 
 struct WorkPlan {
-  std::vector<std::vector<WorkItem>>
-      per_model;            // the work still to do, in suite, item, sample order
+  // Per model, the work still to do, in suite, item, sample order.
+  std::vector<std::vector<WorkItem>> per_model;
   std::size_t planned = 0;  // all samples of the run
   std::size_t skipped = 0;  // already in the store
 };
