@@ -7,16 +7,15 @@
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
-#include <tbb/task_group.h>
 
 #include <algorithm>
-#include <atomic>
 #include <exception>
-#include <mutex>
+#include <set>
 #include <thread>
 
 #include "harness/core/error.h"
 #include "harness/core/version.h"
+#include "harness/run/scoring_pool.h"
 #include "harness/store/run_facts.h"
 #include "scorers/registry.h"
 #include "suites/prompts.h"
@@ -202,19 +201,25 @@ std::string default_run_name(const RunSpec& spec) {
                      fnv1a(run_fingerprint_json(spec)) & 0xffffffffULL);
 }
 
-RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
-  if (spec.samples < 1) throw UsageError("--samples must be at least 1");
+namespace {
+
+// An existing run of the same name must have been made with the same settings.
+void check_resumable(Store& store, const RunSpec& spec) {
   const std::string fingerprint = run_fingerprint_json(spec);
-  for (const auto& existing : store_.runs()) {
+  for (const auto& existing : store.runs()) {
     if (existing.name != spec.run_name) continue;
     const std::string before = stored_fingerprint(existing.config_json);
     if (!before.empty() && before != fingerprint) {
       throw UsageError(fmt::format(
           "run '{}' already exists in {} with a different configuration, so its results "
           "would not be comparable.\n  stored:  {}\n  now:     {}\nUse --run NAME for a new run.",
-          spec.run_name, store_.path().string(), before, fingerprint));
+          spec.run_name, store.path().string(), before, fingerprint));
     }
   }
+}
+
+// One scorer per suite, in suite order; their notes go into spec.scorer_notes.
+std::vector<std::unique_ptr<Scorer>> make_scorers(RunSpec& spec) {
   std::vector<std::unique_ptr<Scorer>> scorers;
   for (const auto& suite : spec.suites) {
     ScorerOptions options;
@@ -226,125 +231,125 @@ RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
     const std::string how = scorers.back()->describe();
     if (!how.empty()) spec.scorer_notes.push_back(fmt::format("{}: {}", suite.name, how));
   }
-  for (const std::string& note : spec.scorer_notes) progress_.message(note);
+  return scorers;
+}
 
-  const RunInfo info = store_.open_run(spec.run_name, run_config_json(spec), version(), git_sha());
-
-  const auto done = store_.completed(info.id);
-  RunSummary summary;
-  summary.run_id = info.id;
+struct WorkPlan {
   // Per model, the work still to do, in suite, item, sample order.
-  std::vector<std::vector<WorkItem>> work(spec.models.size());
+  std::vector<std::vector<WorkItem>> per_model;
+  std::size_t planned = 0;  // all samples of the run
+  std::size_t skipped = 0;  // already in the store
+};
+
+WorkPlan plan_work(const RunSpec& spec, const std::set<SampleKey>& done) {
+  WorkPlan plan;
+  plan.per_model.resize(spec.models.size());
   for (std::size_t m = 0; m < spec.models.size(); ++m) {
     for (const auto& suite : spec.suites) {
       const std::size_t n = std::min(suite.items.size(), spec.limit.value_or(suite.items.size()));
       for (std::size_t i = 0; i < n; ++i) {
         for (int s = 0; s < spec.samples; ++s) {
-          ++summary.planned;
+          ++plan.planned;
           const SampleKey key{spec.models[m].label, suite.name, suite.items[i].id, s};
           if (done.contains(key)) {
-            ++summary.skipped;
+            ++plan.skipped;
           } else {
-            work[m].push_back({&suite, &suite.items[i], s});
+            plan.per_model[m].push_back({&suite, &suite.items[i], s});
           }
         }
       }
     }
   }
+  return plan;
+}
+
+// Calls the engines, scores and stores each sample of one run.
+class Dispatch {
+ public:
+  Dispatch(RunSpec& spec, const RunControl& control, std::int64_t run_id, Store& store,
+           Progress& progress, const std::vector<std::unique_ptr<Scorer>>& scorers,
+           ScoringPool& pool, RunCounters& counters)
+      : spec_(spec),
+        control_(control),
+        run_id_(run_id),
+        store_(store),
+        progress_(progress),
+        scorers_(scorers),
+        pool_(pool),
+        counters_(counters) {}
+
   // Stored answers whose scoring never finished (a killed run, a sandbox that could not start):
-  // scored now from the store, without calling the model again.
-  std::vector<SampleRecord> rescore;
-  for (SampleRecord& r : store_.unscored(info.id)) rescore.push_back(std::move(r));
-  std::size_t to_do = rescore.size();
-  int threads = 1;
-  for (std::size_t m = 0; m < work.size(); ++m) {
-    to_do += work[m].size();
-    threads += std::max(1, spec.models[m].concurrency);
-  }
-  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  const int executors = spec.executors > 0 ? spec.executors : cores;
-  threads += executors;
-  progress_.start(to_do, summary.skipped);
-
-  // Requests block on the network, so allow more threads than cores.
-  tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism,
-                                  static_cast<std::size_t>(threads));
-  std::atomic<std::size_t> finished{0}, errors{0};
-
-  // Programs run in their own arena, sized to the cores: the model calls (network-bound) and the
-  // executions (CPU-bound) neither wait for nor starve each other.
-  tbb::task_arena executions(executors);
-  tbb::task_group pending_executions;
-  std::mutex failure_mutex;
-  std::exception_ptr execution_failure;
-
-  const auto find_item = [&](const std::string& suite_name,
-                             const std::string& item_id) -> std::pair<std::size_t, const Item*> {
-    for (std::size_t i = 0; i < spec.suites.size(); ++i) {
-      if (spec.suites[i].name != suite_name) continue;
-      for (const Item& item : spec.suites[i].items) {
-        if (item.id == item_id) return {i, &item};
-      }
+  // scored from the store, without calling the model again.
+  void rescore(const std::vector<SampleRecord>& stored) {
+    for (const SampleRecord& r : stored) {
+      const auto [suite_index, item] = find_item(r.key.suite, r.key.item_id);
+      if (item == nullptr) continue;  // the item left the suite: nothing to score it against
+      pool_.score_later({r.id, item, scorers_[suite_index].get(), r.completion.answer,
+                         r.completion.truncated(), r.completion.usage.completion_tokens,
+                         std::max(0.0, r.cost_usd)});
     }
-    return {0, nullptr};
-  };
-
-  // Scores a stored sample in the execution arena and stores the score.
-  auto score_later = [&](std::int64_t sample_id, const Item& item, const Scorer& scorer,
-                         std::string answer, bool truncated, std::int64_t output_tokens,
-                         double cost) {
-    executions.execute([&, sample_id, item_ptr = &item, scorer_ptr = &scorer,
-                        answer = std::move(answer), truncated, output_tokens, cost] {
-      pending_executions.run(
-          [&, sample_id, item_ptr, scorer_ptr, answer, truncated, output_tokens, cost] {
-            if (control.cancel.stop_requested()) return;  // left unscored: scored on resume
-            try {
-              const Score score = scorer_ptr->score(*item_ptr, answer);
-              store_.put_score(sample_id, scorer_ptr->name(), score);
-              ++finished;
-              progress_.sample_finished(false, score.correct, truncated, output_tokens, cost);
-            } catch (const std::exception& e) {
-              // Not the answer's fault (the sandbox could not run it): stays unscored, so a rerun
-              // scores it; the run goes on.
-              ++errors;
-              progress_.message(
-                  fmt::format("scoring failed for {} (left unscored; rerun to score "
-                              "it): {}",
-                              item_ptr->id, e.what()));
-            } catch (...) {
-              std::lock_guard lock(failure_mutex);
-              if (!execution_failure) execution_failure = std::current_exception();
-            }
-          });
-    });
-  };
-
-  for (const SampleRecord& r : rescore) {
-    const auto [suite_index, item] = find_item(r.key.suite, r.key.item_id);
-    if (item == nullptr) continue;  // the item left the suite: nothing to score it against
-    score_later(r.id, *item, *scorers[suite_index], r.completion.answer, r.completion.truncated(),
-                r.completion.usage.completion_tokens, std::max(0.0, r.cost_usd));
   }
 
-  auto run_one = [&](ModelEntry& model, const WorkItem& w, const Scorer& scorer) {
-    if (control.drain.stop_requested()) return;
-    SampleRecord record;
-    record.run_id = info.id;
-    record.key = {model.label, w.suite->name, w.item->id, w.sample_index};
-    record.suite_version = w.suite->version;
-    record.reference = w.item->reference;
+  // Each model's work on a thread of its own, in a TBB arena sized by its concurrency. A failure
+  // that is not the sample's own (the store cannot write) stops that model's work and is
+  // returned, to be rethrown once every thread has joined.
+  std::vector<std::exception_ptr> run_models(const WorkPlan& plan) {
+    std::vector<std::exception_ptr> failures(spec_.models.size());
+    std::vector<std::jthread> per_model;
+    for (std::size_t m = 0; m < spec_.models.size(); ++m) {
+      per_model.emplace_back([&, m] {
+        try {
+          run_model(spec_.models[m], plan.per_model[m]);
+        } catch (...) {
+          failures[m] = std::current_exception();
+        }
+      });
+    }
+    per_model.clear();  // joins
+    return failures;
+  }
+
+ private:
+  void run_model(ModelEntry& model, const std::vector<WorkItem>& work) {
+    tbb::task_arena arena(std::max(1, model.concurrency));
+    arena.execute([&] {
+      tbb::parallel_for(
+          tbb::blocked_range<std::size_t>(0, work.size(), 1),
+          [&](const tbb::blocked_range<std::size_t>& range) {
+            for (std::size_t i = range.begin(); i != range.end(); ++i) {
+              const WorkItem& w = work[i];
+              const auto suite_index = static_cast<std::size_t>(w.suite - spec_.suites.data());
+              run_sample(model, w, *scorers_[suite_index]);
+            }
+          },
+          tbb::simple_partitioner());
+    });
+  }
+
+  ChatRequest request_for(const WorkItem& w) const {
     ChatRequest request;
     const Prompt prompt = build_prompt(*w.suite, *w.item);
     request.messages = prompt.messages;
     request.prompt = prompt.text;
-    request.sampling = spec.sampling;
+    request.sampling = spec_.sampling;
     if (!prompt.stop.empty()) {
       request.sampling.stop.insert(request.sampling.stop.end(), prompt.stop.begin(),
                                    prompt.stop.end());
     }
-    request.sampling.seed = request_seed(spec.seed, w.suite->name, w.item->id, w.sample_index);
+    request.sampling.seed = request_seed(spec_.seed, w.suite->name, w.item->id, w.sample_index);
+    return request;
+  }
+
+  void run_sample(ModelEntry& model, const WorkItem& w, const Scorer& scorer) {
+    if (control_.drain.stop_requested()) return;
+    SampleRecord record;
+    record.run_id = run_id_;
+    record.key = {model.label, w.suite->name, w.item->id, w.sample_index};
+    record.suite_version = w.suite->version;
+    record.reference = w.item->reference;
+    const ChatRequest request = request_for(w);
     record.prompt_json = request_json(request);
-    record.completion = model.engine->complete(request, nullptr, control.cancel);
+    record.completion = model.engine->complete(request, nullptr, control_.cancel);
     if (record.completion.error_kind == ErrorKind::cancelled) return;  // redone on resume
     const auto& usage = record.completion.usage;
     // -1: no price known for this model (stored as NULL, shown as "no price").
@@ -355,8 +360,9 @@ RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
     if (ok && scorer.executes_code()) {
       // Stored first, scored in the execution arena: a killed run keeps the answer.
       const std::int64_t id = store_.put_sample(record);
-      score_later(id, *w.item, scorer, record.completion.answer, record.completion.truncated(),
-                  usage.completion_tokens, std::max(0.0, record.cost_usd));
+      pool_.score_later({id, w.item, &scorer, record.completion.answer,
+                         record.completion.truncated(), usage.completion_tokens,
+                         std::max(0.0, record.cost_usd)});
       return;
     }
     if (ok) {
@@ -364,53 +370,80 @@ RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
       record.scorer = scorer.name();
     }
     store_.put_sample(record);
-    ++finished;
+    ++counters_.finished;
     if (!ok) {
-      ++errors;
+      ++counters_.errors;
       progress_.message(fmt::format("error: {} {} #{} ({}): {}", model.label, w.item->id,
                                     w.sample_index, to_string(record.completion.error_kind),
                                     record.completion.error));
     }
     progress_.sample_finished(!ok, ok && record.score->correct, record.completion.truncated(),
                               usage.completion_tokens, std::max(0.0, record.cost_usd));
-  };
-
-  // A failure that is not the sample's own (the store cannot write) stops that model's work and
-  // is rethrown here once every thread has joined.
-  std::vector<std::exception_ptr> failures(spec.models.size());
-  {
-    std::vector<std::jthread> per_model;
-    for (std::size_t m = 0; m < spec.models.size(); ++m) {
-      per_model.emplace_back([&, m] {
-        try {
-          ModelEntry& model = spec.models[m];
-          tbb::task_arena arena(std::max(1, model.concurrency));
-          arena.execute([&] {
-            tbb::parallel_for(
-                tbb::blocked_range<std::size_t>(0, work[m].size(), 1),
-                [&](const tbb::blocked_range<std::size_t>& range) {
-                  for (std::size_t i = range.begin(); i != range.end(); ++i) {
-                    const WorkItem& w = work[m][i];
-                    const auto suite_index = static_cast<std::size_t>(w.suite - spec.suites.data());
-                    run_one(model, w, *scorers[suite_index]);
-                  }
-                },
-                tbb::simple_partitioner());
-          });
-        } catch (...) {
-          failures[m] = std::current_exception();
-        }
-      });
-    }
   }
-  executions.execute([&] { pending_executions.wait(); });
+
+  std::pair<std::size_t, const Item*> find_item(const std::string& suite_name,
+                                                const std::string& item_id) const {
+    for (std::size_t i = 0; i < spec_.suites.size(); ++i) {
+      if (spec_.suites[i].name != suite_name) continue;
+      for (const Item& item : spec_.suites[i].items) {
+        if (item.id == item_id) return {i, &item};
+      }
+    }
+    return {0, nullptr};
+  }
+
+  RunSpec& spec_;
+  const RunControl& control_;
+  std::int64_t run_id_;
+  Store& store_;
+  Progress& progress_;
+  const std::vector<std::unique_ptr<Scorer>>& scorers_;
+  ScoringPool& pool_;
+  RunCounters& counters_;
+};
+
+}  // namespace
+
+RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
+  if (spec.samples < 1) throw UsageError("--samples must be at least 1");
+  check_resumable(store_, spec);
+  const std::vector<std::unique_ptr<Scorer>> scorers = make_scorers(spec);
+  for (const std::string& note : spec.scorer_notes) progress_.message(note);
+
+  const RunInfo info = store_.open_run(spec.run_name, run_config_json(spec), version(), git_sha());
+  const WorkPlan plan = plan_work(spec, store_.completed(info.id));
+  const std::vector<SampleRecord> rescore = store_.unscored(info.id);
+  std::size_t to_do = rescore.size();
+  int threads = 1;
+  for (std::size_t m = 0; m < plan.per_model.size(); ++m) {
+    to_do += plan.per_model[m].size();
+    threads += std::max(1, spec.models[m].concurrency);
+  }
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int executors = spec.executors > 0 ? spec.executors : cores;
+  threads += executors;
+  progress_.start(to_do, plan.skipped);
+
+  // Requests block on the network, so allow more threads than cores.
+  tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism,
+                                  static_cast<std::size_t>(threads));
+  RunCounters counters;
+  ScoringPool pool(executors, store_, progress_, control, counters);
+  Dispatch dispatch(spec, control, info.id, store_, progress_, scorers, pool, counters);
+  dispatch.rescore(rescore);
+  const std::vector<std::exception_ptr> failures = dispatch.run_models(plan);
+  pool.wait();
   progress_.finish();
-  if (execution_failure) std::rethrow_exception(execution_failure);
+  pool.rethrow_failure();
   for (const auto& failure : failures) {
     if (failure) std::rethrow_exception(failure);
   }
-  summary.finished = finished;
-  summary.errors = errors;
+  RunSummary summary;
+  summary.run_id = info.id;
+  summary.planned = plan.planned;
+  summary.skipped = plan.skipped;
+  summary.finished = counters.finished;
+  summary.errors = counters.errors;
   summary.interrupted = control.drain.stop_requested() || control.cancel.stop_requested();
   if (!summary.interrupted) store_.finish_run(info.id);
   return summary;

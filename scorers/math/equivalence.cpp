@@ -1,5 +1,9 @@
 // The rule sequence of equivalence.h on expression trees. Each step either decides (yes / no,
 // with the rule's name and a reason) or passes to the next; the budget is checked between steps.
+//
+// Over 500 lines on purpose: the rules are the methods of one class (Comparison), which call one
+// another recursively for the parts of collections, relations and intervals and share its budget.
+// The tree helpers they use are in equivalence_forms.h.
 #include "scorers/math/equivalence.h"
 
 #include <fmt/format.h>
@@ -16,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "scorers/math/equivalence_forms.h"
 #include "scorers/math/latex_parser.h"
 #include "scorers/math/numeric_eval.h"
 #include "scorers/math/printer.h"
@@ -23,6 +28,8 @@
 
 namespace rbench::math {
 namespace {
+
+using namespace detail;  // the tree helpers of equivalence_forms.h
 
 using Clock = std::chrono::steady_clock;
 
@@ -45,298 +52,6 @@ Step no(std::string rule, std::string reason) {
 }
 Step unknown(std::string reason) {
   return {Tri::unknown, "unknown", std::move(reason)};
-}
-
-std::string form(const Expr& e) {
-  return to_latex(e);
-}
-
-bool is_collection(Kind k) {
-  return k == Kind::set || k == Kind::tuple || k == Kind::interval || k == Kind::union_of ||
-         k == Kind::list || k == Kind::matrix || k == Kind::empty_set;
-}
-
-bool is_unordered(Kind k) {
-  return k == Kind::set || k == Kind::list || k == Kind::union_of || k == Kind::empty_set;
-}
-
-bool is_word(Kind k) {
-  return k == Kind::text || k == Kind::choice;
-}
-
-// A single capital letter written bare ("B") may be a multiple-choice answer.
-std::optional<char> choice_letter(const Expr& e) {
-  if (e.kind == Kind::choice && e.text.size() == 1) return e.text[0];
-  if (e.kind == Kind::symbol && e.text.size() == 1 && e.text[0] >= 'A' && e.text[0] <= 'Z') {
-    return e.text[0];
-  }
-  if (e.kind == Kind::text && e.text.size() == 1 && is_alpha(e.text[0])) {
-    return static_cast<char>(std::toupper(static_cast<unsigned char>(e.text[0])));
-  }
-  return std::nullopt;
-}
-
-std::string lower_words(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (is_space(c)) {
-      if (!out.empty() && out.back() != ' ') out += ' ';
-    } else {
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
-
-// "x = 5" -> 5 and "x \in [0, 1]" -> [0, 1] when the left side is a lone variable (what a
-// reader means by giving the value of the unknown). Returns null when `e` is not such a relation.
-const Expr* assigned_value(const Expr& e) {
-  if (e.kind != Kind::relation || e.children.size() != 2) return nullptr;
-  if (e.text != "=" && e.text != "in") return nullptr;
-  if (e.children[0].kind != Kind::symbol) return nullptr;
-  return &e.children[1];
-}
-
-// A one-variable inequality ("x > 2", "2 < x \le 5") as the interval of its solutions.
-std::optional<Expr> inequality_as_interval(const Expr& e) {
-  if (e.kind != Kind::relation) return std::nullopt;
-  auto infinity = [](bool negative) {
-    Expr inf = node(Kind::constant, {}, "infty");
-    return negative ? node(Kind::neg, {std::move(inf)}) : inf;
-  };
-  std::vector<std::string> ops;
-  for (std::size_t start = 0; start <= e.text.size();) {
-    const std::size_t comma = e.text.find(',', start);
-    const std::size_t end = comma == std::string::npos ? e.text.size() : comma;
-    ops.push_back(e.text.substr(start, end - start));
-    start = end + 1;
-  }
-  if (ops.size() + 1 != e.children.size()) return std::nullopt;
-  auto strict = [](const std::string& op) { return op == "<" || op == ">"; };
-  auto less = [](const std::string& op) { return op == "<" || op == "<="; };
-  auto greater = [](const std::string& op) { return op == ">" || op == ">="; };
-  if (e.children.size() == 2) {
-    const bool var_left = e.children[0].kind == Kind::symbol;
-    const bool var_right = e.children[1].kind == Kind::symbol;
-    if (var_left == var_right) return std::nullopt;
-    const std::string& op = ops[0];
-    if (!less(op) && !greater(op)) return std::nullopt;
-    const Expr& bound = var_left ? e.children[1] : e.children[0];
-    // x < b and b > x bound from above.
-    const bool upper = var_left ? less(op) : greater(op);
-    const char closed_or_open = strict(op) ? ')' : ']';
-    if (upper) {
-      return node(Kind::interval, {infinity(true), bound}, std::string("(") + closed_or_open);
-    }
-    const char open_end = strict(op) ? '(' : '[';
-    return node(Kind::interval, {bound, infinity(false)}, std::string(1, open_end) + ")");
-  }
-  if (e.children.size() == 3 && e.children[1].kind == Kind::symbol) {
-    if (less(ops[0]) && less(ops[1])) {
-      return node(Kind::interval, {e.children[0], e.children[2]},
-                  std::string(strict(ops[0]) ? "(" : "[") + (strict(ops[1]) ? ")" : "]"));
-    }
-    if (greater(ops[0]) && greater(ops[1])) {
-      return node(Kind::interval, {e.children[2], e.children[0]},
-                  std::string(strict(ops[1]) ? "(" : "[") + (strict(ops[0]) ? ")" : "]"));
-    }
-  }
-  return std::nullopt;
-}
-
-// a \pm b as the set {a + b, a - b}; \pm b as {b, -b}.
-Expr expand_plus_minus(const Expr& e) {
-  if (e.children.size() == 1) {
-    return node(Kind::set, {e.children[0], node(Kind::neg, {e.children[0]})});
-  }
-  const Expr& a = e.children[0];
-  const Expr& b = e.children[1];
-  return node(Kind::set, {node(Kind::add, {a, b}), node(Kind::add, {a, node(Kind::neg, {b})})});
-}
-
-// Nothing in the tree but arithmetic on numbers, constants, symbols and functions.
-bool is_scalar(const Expr& e) {
-  switch (e.kind) {
-    case Kind::integer:
-    case Kind::decimal:
-    case Kind::symbol:
-    case Kind::constant:
-      return true;
-    case Kind::add:
-    case Kind::mul:
-    case Kind::neg:
-    case Kind::div:
-    case Kind::pow:
-    case Kind::root:
-    case Kind::function:
-    case Kind::percent:
-      return std::all_of(e.children.begin(), e.children.end(), is_scalar);
-    default:
-      return false;
-  }
-}
-
-bool contains_kind(const Expr& e, Kind kind) {
-  if (e.kind == kind) return true;
-  return std::any_of(e.children.begin(), e.children.end(),
-                     [kind](const Expr& c) { return contains_kind(c, kind); });
-}
-
-// A decimal literal (optionally negated) and its count of decimals and significant digits.
-struct DecimalLiteral {
-  int decimals = 0;
-  int significant = 0;
-};
-std::optional<DecimalLiteral> decimal_literal(const Expr& e) {
-  const Expr* lit = e.kind == Kind::neg && e.children.size() == 1 ? &e.children[0] : &e;
-  if (lit->kind != Kind::decimal) return std::nullopt;
-  const std::string& t = lit->text;
-  if (t.find_first_of("eE") != std::string::npos) return std::nullopt;
-  const std::size_t dot = t.find('.');
-  if (dot == std::string::npos) return std::nullopt;
-  DecimalLiteral d;
-  d.decimals = static_cast<int>(t.size() - dot - 1);
-  bool leading = true;
-  for (char c : t) {
-    if (!is_digit(c)) continue;
-    if (leading && c == '0') continue;
-    leading = false;
-    ++d.significant;
-  }
-  return d;
-}
-
-// Degrees inside an expression (\sin 30^\circ) in radians; a whole answer in degrees is handled
-// by compare_degree, which accepts either reading.
-Expr degrees_to_radians(const Expr& e) {
-  Expr out = e;
-  for (Expr& c : out.children) c = degrees_to_radians(c);
-  if (out.kind != Kind::degree || out.children.size() != 1) return out;
-  return node(Kind::div,
-              {node(Kind::mul, {std::move(out.children[0]), node(Kind::constant, {}, "pi")}),
-               node(Kind::integer, {}, "180")});
-}
-
-// Arithmetic on number literals only: exact by nature, so never compared with a tolerance.
-bool is_literal_arithmetic(const Expr& e) {
-  switch (e.kind) {
-    case Kind::integer:
-    case Kind::decimal:
-      return true;
-    case Kind::add:
-    case Kind::mul:
-    case Kind::neg:
-    case Kind::div:
-    case Kind::pow:
-    case Kind::percent:
-      return std::all_of(e.children.begin(), e.children.end(), is_literal_arithmetic);
-    default:
-      return false;
-  }
-}
-
-// Whether a value may be irrational: constants, roots, functions and fractional powers. A decimal
-// is an approximation only against such a value; against rational arithmetic it is exact.
-bool has_irrational(const Expr& e) {
-  switch (e.kind) {
-    case Kind::constant:
-    case Kind::root:
-    case Kind::function:
-      return true;
-    case Kind::pow:
-      if (e.children.size() == 2) {
-        const Expr& x = e.children[1];
-        const Expr& n = x.kind == Kind::neg && x.children.size() == 1 ? x.children[0] : x;
-        if (n.kind != Kind::integer) return true;
-      }
-      break;
-    default:
-      break;
-  }
-  return std::any_of(e.children.begin(), e.children.end(), has_irrational);
-}
-
-// Whether some quotient in `e` has a denominator that evaluates to exactly 0.
-bool has_zero_denominator(const Expr& e) {
-  if (e.kind == Kind::div && e.children.size() == 2) {
-    const auto d = numeric_value(e.children[1]);
-    if (d && *d == std::complex<double>(0, 0)) return true;
-  }
-  return std::any_of(e.children.begin(), e.children.end(), has_zero_denominator);
-}
-
-// A sign in front of a degree or percent node moves inside it.
-void hoist_sign(Expr& e) {
-  if (e.kind != Kind::neg || e.children.size() != 1) return;
-  Expr& inner = e.children[0];
-  if ((inner.kind != Kind::degree && inner.kind != Kind::percent) || inner.children.size() != 1) {
-    return;
-  }
-  Expr moved = std::move(inner);
-  moved.children[0] = node(Kind::neg, {std::move(moved.children[0])});
-  e = std::move(moved);
-}
-
-// Every value of an expression with \pm nodes below its top (at most kMaxPlusMinus of them), as
-// a set; nullopt when there are none. A \pm at the top is compare_canonical's.
-constexpr int kMaxPlusMinus = 4;
-void replace_first_pm(const Expr& e, bool plus, bool& done, Expr& out) {
-  if (!done && e.kind == Kind::plus_minus) {
-    done = true;
-    if (e.children.size() == 1) {
-      out = plus ? e.children[0] : node(Kind::neg, {e.children[0]});
-    } else {
-      out =
-          node(Kind::add, {e.children[0], plus ? e.children[1] : node(Kind::neg, {e.children[1]})});
-    }
-    return;
-  }
-  out = Expr{e.kind, e.text, {}};
-  out.children.resize(e.children.size());
-  for (std::size_t i = 0; i < e.children.size(); ++i)
-    replace_first_pm(e.children[i], plus, done, out.children[i]);
-}
-std::optional<Expr> plus_minus_values(const Expr& e) {
-  if (e.kind == Kind::plus_minus || !contains_kind(e, Kind::plus_minus)) return std::nullopt;
-  // Only scalar expressions: a \pm inside a tuple or set is compared element by element.
-  if (is_collection(e.kind) || e.kind == Kind::relation) return std::nullopt;
-  std::vector<Expr> values{e};
-  for (int round = 0; round < kMaxPlusMinus; ++round) {
-    std::vector<Expr> next;
-    bool any = false;
-    for (const Expr& v : values) {
-      if (!contains_kind(v, Kind::plus_minus)) {
-        next.push_back(v);
-        continue;
-      }
-      any = true;
-      for (bool plus : {true, false}) {
-        bool done = false;
-        Expr out;
-        replace_first_pm(v, plus, done, out);
-        next.push_back(std::move(out));
-      }
-    }
-    values = std::move(next);
-    if (!any) break;
-  }
-  for (const Expr& v : values) {
-    if (contains_kind(v, Kind::plus_minus)) return std::nullopt;
-  }
-  return node(Kind::set, std::move(values));
-}
-
-// +1 for \infty (or +\infty), -1 for -\infty, 0 for anything else.
-int infinity_sign(const Expr& e) {
-  if (e.kind == Kind::constant && e.text == "infty") return 1;
-  if (e.kind == Kind::neg && e.children.size() == 1) return -infinity_sign(e.children[0]);
-  return 0;
-}
-
-std::string describe_number(std::complex<double> v) {
-  if (v.imag() == 0) return fmt::format("{:.12g}", v.real());
-  return fmt::format("{:.12g}{:+.12g}i", v.real(), v.imag());
 }
 
 class Comparison {

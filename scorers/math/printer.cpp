@@ -1,6 +1,6 @@
-// Printing trees back to LaTeX and their structural normal form. The printer is the parser's
-// inverse: every choice here (when to write \cdot, where parentheses go, how names are spelled)
-// is made so that latex_parser.cpp reads the output back into the same tree.
+// Printing trees back to LaTeX (their structural normal form is in canonical.cpp). The printer is
+// the parser's inverse: every choice here (when to write \cdot, where parentheses go, how names are
+// spelled) is made so that latex_parser.cpp reads the output back into the same tree.
 #include "scorers/math/printer.h"
 
 #include <algorithm>
@@ -181,6 +181,68 @@ std::string relation_operator(std::string_view op) {
   return std::string(op);
 }
 
+// Terms joined by + and -: a + (-b) is printed a - b.
+void print_sum(const std::vector<Expr>& c, std::string& out) {
+  for (std::size_t k = 0; k < c.size(); ++k) {
+    if (k == 0) {
+      // A leading sum needs parentheses or the parser would flatten it into this one.
+      out += c[0].kind == Kind::add ? "(" + printed(c[0]) + ")" : printed_at(c[0], kAdditive);
+    } else if (c[k].kind == Kind::neg && c[k].children.size() == 1) {
+      out += '-';
+      put(out, printed_at(c[k].children[0], kProduct));
+    } else {
+      out += '+';
+      put(out, printed_at(c[k], kSigned));
+    }
+  }
+}
+
+// Factors, explicit or implicit as put_factor decides.
+void print_product(const std::vector<Expr>& c, std::string& out) {
+  for (std::size_t k = 0; k < c.size(); ++k) {
+    const std::string factor = printed_at(c[k], kPostfix);
+    if (k == 0 || factor.empty()) {
+      put(out, factor);
+    } else {
+      put_factor(out, c[k - 1], factor);
+    }
+  }
+}
+
+// a < b \le c: the operators are e.text, comma-separated.
+void print_relation(const Expr& e, std::string& out) {
+  const std::vector<Expr>& c = e.children;
+  std::vector<std::string_view> ops;
+  std::string_view rest = e.text;
+  for (std::size_t comma; (comma = rest.find(',')) != std::string_view::npos;) {
+    ops.push_back(rest.substr(0, comma));
+    rest.remove_prefix(comma + 1);
+  }
+  ops.push_back(rest);
+  for (std::size_t k = 0; k < c.size(); ++k) {
+    if (k > 0) {
+      out += ' ';
+      out += relation_operator(ops[std::min(k - 1, ops.size() - 1)]);
+      out += ' ';
+    }
+    put(out, printed_at(c[k], kUnion));
+  }
+}
+
+void print_matrix(const std::vector<Expr>& c, std::string& out) {
+  out += "\\begin{pmatrix}";
+  for (std::size_t k = 0; k < c.size(); ++k) {
+    if (k > 0) out += " \\\\ ";
+    if (c[k].kind == Kind::list) {
+      put_joined(out, c[k].children, " & ", kRelation);
+    } else {
+      put(out, printed_at(c[k], kRelation));
+    }
+  }
+  out += "\\end{pmatrix}";
+}
+
+// One case per kind, a table: long on purpose; the kinds with logic of their own have helpers.
 void print(const Expr& e, std::string& out) {
   const std::vector<Expr>& c = e.children;
   switch (e.kind) {
@@ -205,28 +267,10 @@ void print(const Expr& e, std::string& out) {
       out += "\\emptyset";
       return;
     case Kind::add:
-      for (std::size_t k = 0; k < c.size(); ++k) {
-        if (k == 0) {
-          // A leading sum needs parentheses or the parser would flatten it into this one.
-          out += c[0].kind == Kind::add ? "(" + printed(c[0]) + ")" : printed_at(c[0], kAdditive);
-        } else if (c[k].kind == Kind::neg && c[k].children.size() == 1) {
-          out += '-';
-          put(out, printed_at(c[k].children[0], kProduct));
-        } else {
-          out += '+';
-          put(out, printed_at(c[k], kSigned));
-        }
-      }
+      print_sum(c, out);
       return;
     case Kind::mul:
-      for (std::size_t k = 0; k < c.size(); ++k) {
-        const std::string factor = printed_at(c[k], kPostfix);
-        if (k == 0 || factor.empty()) {
-          put(out, factor);
-        } else {
-          put_factor(out, c[k - 1], factor);
-        }
-      }
+      print_product(c, out);
       return;
     case Kind::neg:
       out += '-';
@@ -267,24 +311,9 @@ void print(const Expr& e, std::string& out) {
       put(out, "\\pm");
       if (!c.empty()) put(out, printed_at(c.back(), kSigned));
       return;
-    case Kind::relation: {
-      std::vector<std::string_view> ops;
-      std::string_view rest = e.text;
-      for (std::size_t comma; (comma = rest.find(',')) != std::string_view::npos;) {
-        ops.push_back(rest.substr(0, comma));
-        rest.remove_prefix(comma + 1);
-      }
-      ops.push_back(rest);
-      for (std::size_t k = 0; k < c.size(); ++k) {
-        if (k > 0) {
-          out += ' ';
-          out += relation_operator(ops[std::min(k - 1, ops.size() - 1)]);
-          out += ' ';
-        }
-        put(out, printed_at(c[k], kUnion));
-      }
+    case Kind::relation:
+      print_relation(e, out);
       return;
-    }
     case Kind::set:
       out += "\\{";
       put_joined(out, c, ", ", kRelation);
@@ -307,16 +336,7 @@ void print(const Expr& e, std::string& out) {
       put_joined(out, c, ", ", kRelation);
       return;
     case Kind::matrix:
-      out += "\\begin{pmatrix}";
-      for (std::size_t k = 0; k < c.size(); ++k) {
-        if (k > 0) out += " \\\\ ";
-        if (c[k].kind == Kind::list) {
-          put_joined(out, c[k].children, " & ", kRelation);
-        } else {
-          put(out, printed_at(c[k], kRelation));
-        }
-      }
-      out += "\\end{pmatrix}";
+      print_matrix(c, out);
       return;
   }
   // A node of the wrong arity (never from the parser): a readable fallback.
@@ -325,171 +345,10 @@ void print(const Expr& e, std::string& out) {
   out += ')';
 }
 
-// ---- canonical form ----
-
-bool is_zero(const Expr& e) {
-  return e.kind == Kind::integer && e.text == "0";
-}
-
-// "007" -> "7".
-std::string strip_leading_zeros(std::string_view digits) {
-  const std::size_t first = digits.find_first_not_of('0');
-  return first == std::string_view::npos ? "0" : std::string(digits.substr(first));
-}
-
-// "2.50" -> 2.5, "3.0" -> the integer 3, ".5" -> 0.5, "1.50e+03" -> 1.5e3; the value is kept.
-Expr canonical_decimal(const Expr& e) {
-  std::string_view text = e.text;
-  std::string_view exponent;
-  if (const std::size_t at = text.find_first_of("eE"); at != std::string_view::npos) {
-    exponent = text.substr(at + 1);
-    text = text.substr(0, at);
-  }
-  std::string_view whole = text;
-  std::string_view fraction;
-  if (const std::size_t dot = text.find('.'); dot != std::string_view::npos) {
-    whole = text.substr(0, dot);
-    fraction = text.substr(dot + 1);
-  }
-  while (!fraction.empty() && fraction.back() == '0') fraction.remove_suffix(1);
-  std::string sign;
-  if (!exponent.empty() && (exponent.front() == '-' || exponent.front() == '+')) {
-    if (exponent.front() == '-') sign = "-";
-    exponent.remove_prefix(1);
-  }
-  const std::string power = exponent.empty() ? "0" : strip_leading_zeros(exponent);
-  // Leave anything that is not a plain literal as it was.
-  auto digits_only = [](std::string_view s) { return std::all_of(s.begin(), s.end(), is_digit); };
-  if (!digits_only(whole) || !digits_only(fraction) || !digits_only(power)) return e;
-  Expr out;
-  std::string literal = strip_leading_zeros(whole);
-  if (fraction.empty() && power == "0") {
-    out.kind = Kind::integer;
-    out.text = std::move(literal);
-    return out;
-  }
-  if (!fraction.empty()) literal += "." + std::string(fraction);
-  if (power != "0") literal += "e" + sign + power;
-  out.kind = Kind::decimal;
-  out.text = std::move(literal);
-  return out;
-}
-
-// Sorts by printed form; stable, so equal spellings keep their order and a second pass is a
-// no-op.
-void sort_by_print(std::vector<Expr>& items) {
-  std::vector<std::pair<std::string, Expr>> keyed;
-  keyed.reserve(items.size());
-  for (Expr& item : items) {
-    std::string key = printed(item);
-    keyed.emplace_back(std::move(key), std::move(item));
-  }
-  std::stable_sort(keyed.begin(), keyed.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  items.clear();
-  for (auto& [key, item] : keyed) items.push_back(std::move(item));
-}
-
-void drop_duplicates(std::vector<Expr>& items) {
-  std::vector<Expr> unique;
-  for (Expr& item : items) {
-    if (std::find(unique.begin(), unique.end(), item) == unique.end()) {
-      unique.push_back(std::move(item));
-    }
-  }
-  items = std::move(unique);
-}
-
-Expr negated(Expr e) {
-  Expr out;
-  out.kind = Kind::neg;
-  out.children.push_back(std::move(e));
-  return out;
-}
-
-// Splices the children of nested nodes of the same kind into `items`.
-void flatten_into(std::vector<Expr>& items, Expr e, Kind kind) {
-  if (e.kind == kind) {
-    for (Expr& child : e.children) items.push_back(std::move(child));
-  } else {
-    items.push_back(std::move(e));
-  }
-}
-
 }  // namespace
 
 std::string to_latex(const Expr& e) {
   return printed(e);
-}
-
-Expr canonicalize(const Expr& e) {
-  Expr out;
-  out.kind = e.kind;
-  out.text = e.text;
-  out.children.reserve(e.children.size());
-  for (const Expr& child : e.children) out.children.push_back(canonicalize(child));
-  std::vector<Expr>& c = out.children;
-  switch (out.kind) {
-    case Kind::integer:
-      out.text = strip_leading_zeros(out.text);
-      if (!std::all_of(out.text.begin(), out.text.end(), is_digit)) out.text = e.text;
-      return out;
-    case Kind::decimal:
-      return canonical_decimal(out);
-    case Kind::neg:
-      if (c.size() != 1) return out;
-      if (c[0].kind == Kind::neg && c[0].children.size() == 1) {
-        return std::move(c[0].children[0]);  // --x is x
-      }
-      if (is_zero(c[0])) return std::move(c[0]);
-      return out;
-    case Kind::add: {
-      if (c.size() < 2) return out;
-      std::vector<Expr> terms;
-      for (Expr& term : c) flatten_into(terms, std::move(term), Kind::add);
-      sort_by_print(terms);
-      c = std::move(terms);
-      return out;
-    }
-    case Kind::mul: {
-      if (c.size() < 2) return out;
-      // Signs move out of the product: (-2)x is -(2x).
-      bool negative = false;
-      std::vector<Expr> factors;
-      for (Expr& factor : c) {
-        if (factor.kind == Kind::neg && factor.children.size() == 1) {
-          negative = !negative;
-          flatten_into(factors, std::move(factor.children[0]), Kind::mul);
-        } else {
-          flatten_into(factors, std::move(factor), Kind::mul);
-        }
-      }
-      sort_by_print(factors);
-      c = std::move(factors);
-      return negative ? negated(std::move(out)) : out;
-    }
-    case Kind::div: {
-      if (c.size() != 2) return out;
-      bool negative = false;
-      for (Expr& part : c) {
-        if (part.kind == Kind::neg && part.children.size() == 1) {
-          negative = !negative;
-          Expr inner = std::move(part.children[0]);
-          part = std::move(inner);
-        }
-      }
-      return negative ? negated(std::move(out)) : out;
-    }
-    case Kind::set:
-      sort_by_print(c);
-      drop_duplicates(c);
-      return out;
-    case Kind::union_of:
-      sort_by_print(c);
-      return out;
-    default:
-      return out;
-  }
 }
 
 }  // namespace rbench::math
