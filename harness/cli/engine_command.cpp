@@ -14,11 +14,13 @@
 #include <chrono>
 #include <iostream>
 
+#include "engines/engine_factory.h"
 #include "engines/moe/engine/builtin_engine.h"
 #include "engines/moe/model/memory.h"
 #include "engines/moe/tools/quantize.h"
 #include "engines/moe/tools/random_checkpoint.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/engine_options.h"
 #include "harness/core/error.h"
 
 namespace rbench::cli {
@@ -130,21 +132,23 @@ void add_quantize(CLI::App& engine) {
 }
 
 void add_logits(CLI::App& engine) {
-  struct Options {
-    std::string model;
+  // --model and --mtp are the shared flags' (inherited: o->model, o->mtp read as before).
+  struct Options : EngineOptions {
     std::string tokens;
     bool all_positions = false;
-    bool mtp = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = engine.add_subcommand(
       "logits", "Logits of the last position (or all) for token ids, as JSON on stdout");
-  cmd->add_option("--model", o->model, "Checkpoint directory")->required();
+  // The model alone, no engine: no batch, and --mtp asks for the module's logits.
+  add_engine_flags(*cmd, *o,
+                   {.max_batch = false,
+                    .builtin_only = true,
+                    .mtp_help = "The MTP module's logits instead: row i (positions 0..n-2, from "
+                                "the hidden state of position i and token i+1) predicts token "
+                                "i+2"});
   cmd->add_option("--tokens", o->tokens, "Token ids, e.g. 1,2,3")->required();
   cmd->add_flag("--all-positions", o->all_positions, "Logits for every position");
-  cmd->add_flag("--mtp", o->mtp,
-                "The MTP module's logits instead: row i (positions 0..n-2, from the hidden state "
-                "of position i and token i+1) predicts token i+2");
   cmd->callback([o] {
     const auto tokens = parse_tokens(o->tokens);
     const auto model = Model::load(o->model);
@@ -198,13 +202,12 @@ void add_logits(CLI::App& engine) {
 }
 
 void add_generate(CLI::App& engine) {
-  struct Options {
-    std::string model;
+  // --model and --mtp are the shared flags' (inherited: o->model, o->mtp read as before).
+  struct Options : EngineOptions {
     std::string prompt;
     bool greedy = false;
     bool chat = false;
     bool json = false;
-    bool mtp = false;
     int max_tokens = 64;
     double temperature = 0.6;
     double top_p = 0.95;
@@ -213,23 +216,19 @@ void add_generate(CLI::App& engine) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = engine.add_subcommand("generate", "Generate text from a prompt on the CPU");
-  cmd->add_option("--model", o->model, "Checkpoint directory (with tokenizer.json)")->required();
+  // One sequence at a time: --max-batch would change nothing.
+  add_engine_flags(*cmd, *o, {.max_batch = false, .builtin_only = true});
   cmd->add_option("--prompt", o->prompt, "Prompt text")->required();
   cmd->add_flag("--greedy", o->greedy, "Greedy decoding (otherwise sampled)");
   cmd->add_flag("--chat", o->chat, "Wrap the prompt in the chat template as a user message");
   cmd->add_flag("--json", o->json, "Print token ids, text and timings as JSON");
-  cmd->add_flag("--mtp", o->mtp,
-                "Self-speculative decoding with the checkpoint's MTP module (greedy only; the "
-                "text is the same as without)");
   cmd->add_option("--max-tokens", o->max_tokens, "Tokens to generate")->capture_default_str();
   cmd->add_option("--temperature", o->temperature, "Sampling temperature")->capture_default_str();
   cmd->add_option("--top-p", o->top_p, "Nucleus sampling")->capture_default_str();
   cmd->add_option("--top-k", o->top_k, "Top-k sampling (0: off)")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Sampling seed")->capture_default_str();
   cmd->callback([o] {
-    BuiltinEngineOptions options;
-    options.mtp = o->mtp;
-    auto engine = BuiltinEngine::open(o->model, options);
+    auto engine = open_builtin_engine(*o);
     GenerateRequest g;
     // Without --chat, tokenised as a raw /v1/completions prompt is, so the two agree.
     g.prompt = o->chat ? engine->chat_prompt({{"user", o->prompt}}) : engine->raw_prompt(o->prompt);

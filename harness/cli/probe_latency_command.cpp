@@ -11,10 +11,10 @@
 #include <memory>
 #include <optional>
 
-#include "engines/moe/engine/builtin_engine.h"
-#include "engines/openai/model_profile.h"
-#include "engines/openai/openai_client.h"
+#include "engines/engine_factory.h"
+#include "engines/moe/tokenizer/tokenizer.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/engine_options.h"
 #include "harness/core/error.h"
 #include "harness/core/interrupts.h"
 #include "harness/core/version.h"
@@ -27,13 +27,10 @@
 namespace rbench::cli {
 namespace {
 
-struct LatencyOptions {
-  std::string model;
-  std::string engine = "openai";
-  std::string base_url;
-  std::string api_model;
+// The engine flags (--model, --engine, --base-url, --api-model, --mtp, --max-batch) are the
+// shared group's, inherited so that the probe's config names them as it always has.
+struct LatencyOptions : EngineOptions {
   std::string tokenizer;
-  int max_batch = 8;
   std::string concurrency;
   std::string rate;
   double burstiness = 1;
@@ -165,31 +162,14 @@ int probe_latency(const LatencyOptions& o) {
   options.seed = o.seed;
   options.sampling.temperature = 0.0;
 
-  std::unique_ptr<Engine> engine;
+  EngineOptions engine_options = o;
+  // A probe measures each request once: retries would hide the failure inside a slow request.
+  engine_options.max_attempts = 1;
+  MadeEngine made = make_cli_engine(engine_options, "probe latency");
+  const std::unique_ptr<Engine> engine = std::move(made.engine);
+  const std::string model_name = made.model_name;
   std::optional<moe::Tokenizer> tokenizer;
-  std::string model_name;
-  if (o.engine == "builtin") {
-    auto builtin =
-        moe::BuiltinEngine::open(o.model, moe::BuiltinEngineOptions::with_max_batch(o.max_batch));
-    const std::filesystem::path dir(o.model);
-    model_name =
-        "builtin:" + (dir.filename().empty() ? dir.parent_path() : dir).filename().string();
-    if (std::filesystem::exists(dir / "tokenizer.json")) {
-      tokenizer = moe::Tokenizer::load(dir / "tokenizer.json");
-    }
-    engine = std::move(builtin);
-  } else if (o.engine == "openai") {
-    ModelProfile profile = resolve_profile(o.model, bundled_data_dir() / "models");
-    if (!o.base_url.empty()) profile.base_url = o.base_url;
-    if (!o.api_model.empty()) profile.api_model = o.api_model;
-    // A probe measures each request once: retries would hide the failure inside a slow request.
-    profile.max_attempts = 1;
-    model_name = !o.api_model.empty() ? o.api_model : profile.name;
-    engine = std::make_unique<OpenAIClient>(profile);
-  } else {
-    throw UsageError(
-        fmt::format("probe latency: --engine '{}' is not one of openai, builtin", o.engine));
-  }
+  if (!made.tokenizer.empty()) tokenizer = moe::Tokenizer::load(made.tokenizer);
   if (!o.tokenizer.empty()) {
     std::filesystem::path t(o.tokenizer);
     if (std::filesystem::is_directory(t)) t /= "tokenizer.json";
@@ -245,17 +225,10 @@ void add_probe_latency(CLI::App& probe, int& exit_code) {
       "latency",
       "TTFT, TPOT, inter-token and end-to-end latency, throughput and goodput under a sweep of "
       "concurrency levels or arrival rates");
-  cmd->add_option("--model", o->model, "Model profile (or checkpoint dir with --engine builtin)")
-      ->required();
-  cmd->add_option("--engine", o->engine, "openai (an endpoint) or builtin (in process)")
-      ->capture_default_str();
-  cmd->add_option("--base-url", o->base_url, "Endpoint base URL (overrides the profile's)");
-  cmd->add_option("--api-model", o->api_model, "Model name sent to the endpoint");
+  add_engine_flags(*cmd, *o, {.default_max_batch = 8});
   cmd->add_option("--tokenizer", o->tokenizer,
                   "tokenizer.json (or its folder): exact prompt lengths, and output counts "
                   "where the server sends no usage");
-  cmd->add_option("--max-batch", o->max_batch, "--engine builtin: sequences decoded together")
-      ->capture_default_str();
   cmd->add_option("--concurrency", o->concurrency,
                   "Closed-loop steps: requests in flight, e.g. 1,2,4,8 (default 1,2,4)");
   cmd->add_option("--rate", o->rate,

@@ -4,10 +4,9 @@
 
 #include <memory>
 
-#include "engines/moe/engine/builtin_engine.h"
-#include "engines/openai/model_profile.h"
-#include "engines/openai/openai_client.h"
+#include "engines/engine_factory.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/engine_options.h"
 #include "harness/core/error.h"
 #include "harness/core/interrupts.h"
 #include "harness/run/judging.h"
@@ -21,12 +20,8 @@ namespace rbench::cli {
 namespace {
 
 struct RunOptions {
-  std::string engine = "openai";
-  int max_batch = 16;
-  bool mtp = false;  // --engine builtin: self-speculative decoding with the MTP module
-  std::vector<std::string> models;
-  std::string base_url;
-  std::string api_model;
+  EngineOptions engine;             // engine.model unused: one entry per --model
+  std::vector<std::string> models;  // --model, repeatable
   std::string label;
   std::vector<std::string> suites;
   std::string data_dir;
@@ -44,56 +39,24 @@ struct RunOptions {
   int executors = 0;
   bool debug = false;
   bool quiet = false;
-  // Pairwise suites: the judge's profile (or checkpoint with --judge-engine builtin).
-  std::string judge;
-  std::string judge_engine = "openai";
-  std::string judge_base_url;
+  // Pairwise suites: the judge (--judge, --judge-engine, ...); its --max-batch is the run's.
+  EngineOptions judge;
   int judge_concurrency = 0;
   int judge_attempts = 3;
 };
 
-// --engine builtin: the model is a checkpoint directory run in process. Its profile is made
-// here: no endpoint, no price (a local run costs what the machine costs), greedy by default.
-ModelEntry make_builtin_model(const RunOptions& o, const std::string& dir) {
-  ModelEntry entry;
-  std::filesystem::path path(dir);
-  std::string name = path.filename().string();
-  if (name.empty()) name = path.parent_path().filename().string();
-  // With MTP the text is the same but the timings are not: another model entry, another run.
-  const std::string mtp = o.mtp ? "+mtp" : "";
-  entry.profile.name = "builtin:" + name + mtp;
-  entry.profile.display_name =
-      name + (o.mtp ? " (built-in engine, CPU, MTP speculative)" : " (built-in engine, CPU)");
-  entry.profile.provider = "rbench built-in engine";
-  entry.profile.concurrency = o.max_batch;
-  entry.profile.pricing.note = "local engine: no per-token price";
-  entry.label = !o.label.empty() ? o.label : entry.profile.name;
-  entry.concurrency = o.concurrency.value_or(o.max_batch);
-  if (o.debug) entry.concurrency = 1;
-  moe::BuiltinEngineOptions options = moe::BuiltinEngineOptions::with_max_batch(o.max_batch);
-  options.mtp = o.mtp;
-  auto engine = moe::BuiltinEngine::open(dir, options);
-  // The fingerprint keeps api_model: the weights' digest, so other weights start a new run.
-  entry.profile.api_model = fmt::format("{}@{}{}", name, engine->checkpoint_digest(), mtp);
-  entry.engine = std::move(engine);
-  return entry;
-}
-
+// One model of the run. A checkpoint's profile (no endpoint, no price, greedy by default) is
+// made by the factory, with the engine's batch as its concurrency so that a run fills it.
 ModelEntry make_model(const RunOptions& o, const std::string& name_or_path) {
-  if (o.engine == "builtin") return make_builtin_model(o, name_or_path);
-  if (o.engine != "openai") {
-    throw UsageError(fmt::format("run: --engine '{}' is not one of openai, builtin", o.engine));
-  }
+  EngineOptions options = o.engine;
+  options.model = name_or_path;
+  MadeEngine made = make_cli_engine(options, "run");
   ModelEntry entry;
-  entry.profile = resolve_profile(name_or_path, bundled_data_dir() / "models");
-  if (!o.base_url.empty()) entry.profile.base_url = o.base_url;
-  if (!o.api_model.empty()) entry.profile.api_model = o.api_model;
-  entry.label = !o.label.empty()       ? o.label
-                : !o.api_model.empty() ? o.api_model
-                                       : entry.profile.name;
-  entry.concurrency = o.concurrency.value_or(entry.profile.concurrency);
+  entry.label = !o.label.empty() ? o.label : made.model_name;
+  entry.concurrency = o.concurrency.value_or(made.profile.concurrency);
   if (o.debug) entry.concurrency = 1;
-  entry.engine = std::make_unique<OpenAIClient>(entry.profile);
+  entry.profile = std::move(made.profile);
+  entry.engine = std::move(made.engine);
   return entry;
 }
 
@@ -101,13 +64,11 @@ ModelEntry make_model(const RunOptions& o, const std::string& name_or_path) {
 // greedy (temperature 0) with the profile's max_tokens, or 4096.
 JudgeSpec make_judge(const RunOptions& o, ModelEntry& holder) {
   RunOptions as_model = o;
-  as_model.engine = o.judge_engine;
-  as_model.base_url = o.judge_base_url;
-  as_model.api_model.clear();
+  as_model.engine = o.judge;
+  as_model.engine.max_batch = o.engine.max_batch;
   as_model.label.clear();
   as_model.concurrency.reset();
-  as_model.mtp = false;  // --mtp is the judged model's
-  holder = make_model(as_model, o.judge);
+  holder = make_model(as_model, o.judge.model);
   JudgeSpec spec;
   spec.name = holder.label;
   spec.engine = holder.engine.get();
@@ -140,11 +101,8 @@ SamplingParams merge_sampling(const RunOptions& o, const std::vector<ModelEntry>
 int run(const RunOptions& o) {
   if (o.models.empty()) throw UsageError("run: give at least one --model");
   if (o.suites.empty()) throw UsageError("run: give at least one --suite (see `rbench suites`)");
-  if (o.engine == "builtin" && (!o.base_url.empty() || !o.api_model.empty())) {
-    throw UsageError("run: --base-url and --api-model apply to endpoints, not --engine builtin");
-  }
-  if (o.mtp && o.engine != "builtin") throw UsageError("run: --mtp applies to --engine builtin");
-  if (o.models.size() > 1 && (!o.api_model.empty() || !o.label.empty())) {
+  check_engine_options(o.engine, "run");
+  if (o.models.size() > 1 && (!o.engine.api_model.empty() || !o.label.empty())) {
     throw UsageError("run: --api-model and --label apply to a single --model");
   }
   // Signals are blocked before any thread starts, so every thread inherits the mask.
@@ -205,7 +163,7 @@ int run(const RunOptions& o) {
   for (const Suite& suite : spec.suites) {
     if (suite.scorer == kPairwiseScorer) pairwise.push_back(suite);
   }
-  if (!pairwise.empty() && o.judge.empty()) {
+  if (!pairwise.empty() && o.judge.model.empty()) {
     fmt::print(stderr,
                "pairwise suites: answers stored, not judged; run the same command with "
                "--judge PROFILE to judge them\n");
@@ -238,21 +196,7 @@ int run(const RunOptions& o) {
 void add_run_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand("run", "Run models on suites into the SQLite store");
-  cmd->add_option("--model", o->models,
-                  "Model profile name (see `rbench models`) or path to a profile JSON; with "
-                  "--engine builtin, a checkpoint directory; repeatable")
-      ->required();
-  cmd->add_option("--engine", o->engine,
-                  "openai (an OpenAI-compatible endpoint, the default) | builtin (the built-in "
-                  "MoE engine on the CPU, --model DIR)")
-      ->capture_default_str();
-  cmd->add_option("--max-batch", o->max_batch, "Sequences the built-in engine decodes together")
-      ->capture_default_str();
-  cmd->add_flag("--mtp", o->mtp,
-                "--engine builtin: self-speculative greedy decoding with the checkpoint's MTP "
-                "module (same text, stored as its own run: label builtin:NAME+mtp)");
-  cmd->add_option("--base-url", o->base_url, "Override the profile's base URL (up to /v1)");
-  cmd->add_option("--api-model", o->api_model, "Override the model id sent to the endpoint");
+  add_engine_flags(*cmd, o->engine, {.default_max_batch = 16}, &o->models);
   cmd->add_option("--label", o->label, "Name of the model in the store and reports");
   cmd->add_option("--suite", o->suites, "Suite name (see `rbench suites`) or a .jsonl path")
       ->required();
@@ -271,11 +215,13 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--temperature", o->temperature, "Sampling temperature (default: profile)");
   cmd->add_option("--top-p", o->top_p, "Nucleus sampling");
   cmd->add_option("--db", o->db, "SQLite file for the results")->capture_default_str();
-  cmd->add_option("--judge", o->judge,
-                  "Pairwise suites (arena-hard, alpaca-eval): the judge's profile, or its "
-                  "checkpoint with --judge-engine builtin");
-  cmd->add_option("--judge-engine", o->judge_engine, "openai (default) or builtin");
-  cmd->add_option("--judge-base-url", o->judge_base_url, "Override the judge profile's base URL");
+  add_engine_flags(*cmd, o->judge,
+                   {.prefix = "judge-",
+                    .model_flag = "--judge",
+                    .model_help = "Pairwise suites (arena-hard, alpaca-eval): the judge's profile, "
+                                  "or its checkpoint with --judge-engine builtin",
+                    .model_required = false,
+                    .max_batch = false});
   cmd->add_option("--judge-concurrency", o->judge_concurrency,
                   "Judge calls in flight (default: the judge profile's)");
   cmd->add_option("--judge-attempts", o->judge_attempts,

@@ -1,11 +1,12 @@
 // `rbench serve`: an OpenAI-compatible server on 127.0.0.1. `--model DIR` serves a checkpoint
-// on the built-in engine; `--mock` serves the heuristic baseline with optional fault injection
-// (demo, probes, client tests).
+// on the built-in engine (`--engine openai --model PROFILE`: any endpoint, relayed); `--mock`
+// serves the heuristic baseline with optional fault injection (demo, probes, client tests).
 #include <fmt/format.h>
 #include <signal.h>
 
-#include "engines/moe/engine/builtin_engine.h"
+#include "engines/engine_factory.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/engine_options.h"
 #include "harness/core/error.h"
 #include "harness/serve/mock_openai_server.h"
 #include "harness/serve/openai_server.h"
@@ -15,8 +16,7 @@ namespace {
 
 struct ServeOptions {
   bool mock = false;
-  std::string model;
-  int max_batch = 16;
+  EngineOptions engine;  // --model and the engine flags; the engine is builtin unless told
   int port = 8088;
   int token_delay_ms = 0;
   std::string faults;
@@ -37,17 +37,20 @@ void serve_model(const ServeOptions& o) {
   if (!o.faults.empty() || o.token_delay_ms != 0) {
     throw UsageError("serve: --faults and --token-delay-ms apply to --mock only");
   }
+  check_engine_options(o.engine, "serve");
   sigset_t set = block_stop_signals();
-  auto engine =
-      moe::BuiltinEngine::open(o.model, moe::BuiltinEngineOptions::with_max_batch(o.max_batch));
+  const MadeEngine made = make_cli_engine(o.engine, "serve");
   OpenAIServerOptions options;
   options.port = o.port;
-  options.model_id = std::filesystem::path(o.model).filename().string();
-  if (options.model_id.empty())
-    options.model_id = std::filesystem::path(o.model).parent_path().filename().string();
-  OpenAIServer server(*engine, options);
+  // A checkpoint is served under its folder's name, --mtp or not: clients name the model, not
+  // how it decodes. An endpoint is relayed under its own name.
+  const std::filesystem::path dir(o.engine.model);
+  options.model_id = !made.builtin            ? made.model_name
+                     : dir.filename().empty() ? dir.parent_path().filename().string()
+                                              : dir.filename().string();
+  OpenAIServer server(*made.engine, options);
   server.start();
-  fmt::print(stderr, "rbench serving {} on {} (model id '{}')\n", engine->describe(),
+  fmt::print(stderr, "rbench serving {} on {} (model id '{}')\n", made.engine->describe(),
              server.base_url(), options.model_id);
   int sig = 0;
   sigwait(&set, &sig);
@@ -56,10 +59,10 @@ void serve_model(const ServeOptions& o) {
 }
 
 void serve(const ServeOptions& o) {
-  if (o.mock == !o.model.empty()) {
+  if (o.mock == !o.engine.model.empty()) {
     throw UsageError("serve: give --model DIR (the built-in engine) or --mock");
   }
-  if (!o.model.empty()) return serve_model(o);
+  if (!o.engine.model.empty()) return serve_model(o);
   MockServerOptions options;
   options.port = o.port;
   options.token_delay_ms = o.token_delay_ms;
@@ -83,12 +86,11 @@ void serve(const ServeOptions& o) {
 void add_serve_command(CLI::App& app) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve an OpenAI-compatible API on 127.0.0.1");
-  cmd->add_option("--model", o->model,
-                  "Checkpoint directory to serve on the built-in engine (config.json, "
-                  "*.safetensors, tokenizer.json)");
+  add_engine_flags(*cmd, o->engine,
+                   {.model_required = false,
+                    .default_engine = std::string(kBuiltinEngine),
+                    .default_max_batch = 16});
   cmd->add_flag("--mock", o->mock, "Serve the heuristic mock model (with optional faults)");
-  cmd->add_option("--max-batch", o->max_batch, "Sequences decoded together (--model)")
-      ->capture_default_str();
   cmd->add_option("--port", o->port, "Port (0: any free port)")->capture_default_str();
   cmd->add_option("--token-delay-ms", o->token_delay_ms, "Pause before each streamed token");
   cmd->add_option("--faults", o->faults,

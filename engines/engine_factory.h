@@ -1,0 +1,59 @@
+// The one place an Engine is made from the command line's choices: an OpenAI-compatible endpoint
+// described by a model profile, or a checkpoint run in process on the built-in MoE engine. Every
+// command that runs a model (run, its judge, serve, probe latency, engine generate) goes through
+// here, so they accept the same options and refuse the same mistakes with the same words.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engines/api/engine.h"
+#include "engines/moe/engine/builtin_engine.h"
+#include "engines/openai/model_profile.h"
+
+namespace rbench {
+
+inline constexpr std::string_view kOpenAIEngine = "openai";
+inline constexpr std::string_view kBuiltinEngine = "builtin";
+
+struct EngineOptions {
+  std::string engine = std::string(kOpenAIEngine);  // "openai" | "builtin"
+  std::string model;      // a profile name or file; with "builtin", a checkpoint directory
+  std::string base_url;   // endpoints: overrides the profile's
+  std::string api_model;  // endpoints: overrides the profile's
+  bool mtp = false;       // builtin: self-speculative greedy decoding with the MTP module
+  int max_batch = 16;     // builtin: sequences decoded together
+  // Endpoints: overrides the profile's retries (a probe measures each request once).
+  std::optional<int> max_attempts;
+};
+
+struct MadeEngine {
+  std::unique_ptr<Engine> engine;
+  // The endpoint's profile with the overrides applied, or one made for the checkpoint: name
+  // builtin:NAME[+mtp], api_model NAME@DIGEST[+mtp] (the weights' digest: a run's fingerprint
+  // keeps it, so other weights start another run), no price, concurrency = max_batch.
+  ModelProfile profile;
+  // The model as probes and default labels name it: --api-model when given, else the profile's.
+  std::string model_name;
+  // builtin: the checkpoint's tokenizer.json when it has one; empty otherwise.
+  std::filesystem::path tokenizer;
+  bool builtin = false;
+};
+
+// Throws UsageError, prefixed with `command` ("run", "probe latency"), for an unknown engine or
+// an option that does not apply to the chosen one. make_engine() checks too; commands call this
+// first to refuse bad flags before any slow work.
+void check_engine_options(const EngineOptions& options, std::string_view command);
+
+// Opens the checkpoint options.model on the built-in engine (mtp, max_batch); for commands that
+// need the engine's own token-level API (`engine generate`).
+std::unique_ptr<moe::BuiltinEngine> open_builtin_engine(const EngineOptions& options);
+
+// Profiles are resolved in `profiles_dir` (name.json) unless options.model is a file path.
+MadeEngine make_engine(const EngineOptions& options, const std::filesystem::path& profiles_dir,
+                       std::string_view command);
+
+}  // namespace rbench

@@ -1,0 +1,65 @@
+// The shared engine flags (engine_options.h). The help texts live here only: a command that
+// runs a model shows the same line for each flag, with its own default.
+#include "harness/cli/engine_options.h"
+
+#include <fmt/format.h>
+
+#include "harness/cli/commands.h"
+
+namespace rbench::cli {
+namespace {
+
+std::string model_help(const EngineFlags& f, const std::string& engine_flag, bool repeatable) {
+  if (!f.model_help.empty()) return f.model_help;
+  if (f.builtin_only) return "Checkpoint directory (config.json, *.safetensors, tokenizer.json)";
+  return fmt::format(
+      "Model profile name (see `rbench models`) or path to a profile JSON; with {} builtin, a "
+      "checkpoint directory{}",
+      engine_flag, repeatable ? "; repeatable" : "");
+}
+
+std::string mtp_help(const EngineFlags& f, const std::string& engine_flag) {
+  if (!f.mtp_help.empty()) return f.mtp_help;
+  const std::string what =
+      "self-speculative decoding with the checkpoint's MTP module (greedy requests: the same "
+      "text, sooner; runs and probes name the model builtin:NAME+mtp)";
+  if (f.builtin_only) return "S" + what.substr(1);
+  return fmt::format("{} builtin: {}", engine_flag, what);
+}
+
+}  // namespace
+
+void add_engine_flags(CLI::App& cmd, EngineOptions& o, const EngineFlags& f,
+                      std::vector<std::string>* models) {
+  const std::string engine_flag = "--" + f.prefix + "engine";
+  o.engine = f.builtin_only ? std::string(kBuiltinEngine) : f.default_engine;
+  o.max_batch = f.default_max_batch;
+  CLI::Option* model =
+      models ? cmd.add_option(f.model_flag, *models, model_help(f, engine_flag, true))
+             : cmd.add_option(f.model_flag, o.model, model_help(f, engine_flag, false));
+  if (f.model_required) model->required();
+  if (!f.builtin_only) {
+    cmd.add_option(engine_flag, o.engine,
+                   fmt::format("openai (an OpenAI-compatible endpoint, {0} PROFILE) | builtin "
+                               "(the built-in MoE engine on the CPU, {0} DIR)",
+                               f.model_flag))
+        ->capture_default_str();
+    cmd.add_option("--" + f.prefix + "base-url", o.base_url,
+                   "Endpoints: the base URL, up to /v1 (overrides the profile's)");
+    cmd.add_option("--" + f.prefix + "api-model", o.api_model,
+                   "Endpoints: the model id sent (overrides the profile's)");
+  }
+  if (f.mtp) cmd.add_flag("--" + f.prefix + "mtp", o.mtp, mtp_help(f, engine_flag));
+  if (f.max_batch) {
+    cmd.add_option("--" + f.prefix + "max-batch", o.max_batch,
+                   f.builtin_only ? "Sequences decoded together"
+                                  : engine_flag + " builtin: sequences decoded together")
+        ->capture_default_str();
+  }
+}
+
+MadeEngine make_cli_engine(const EngineOptions& options, std::string_view command) {
+  return make_engine(options, bundled_data_dir() / "models", command);
+}
+
+}  // namespace rbench::cli
