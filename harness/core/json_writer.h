@@ -13,8 +13,10 @@
 //             {"extra", [&](json::Writer& w) { ... }}});  // any value, written by hand
 //   std::string text = w.str();
 //
-// A Value refers to the strings, callables and documents it was made from (an rvalue
-// std::string is moved in): write it while they live, as one `w.object({...})` expression does.
+// A Value refers to the strings, ranges, callables and documents it was made from (an rvalue
+// std::string is moved in, json::object's fields are copied): write it while they live, as one
+// `w.object({...})` expression does. A function may return one made of its arguments' members
+// (passed by reference), never one made of its own locals or by-value parameters.
 #pragma once
 
 #include <rapidjson/document.h>
@@ -187,6 +189,11 @@ inline Value object(std::vector<Field> fields) {
 template <class T>
 Value nullable(const std::optional<T>& v) {
   return v ? Value(*v) : Value(null);
+}
+
+// A string, left out when empty.
+inline Value unless_empty(std::string_view s) {
+  return s.empty() ? Value(std::nullopt) : Value(s);
 }
 
 // [e, ...]: each element as a Value (numbers, strings, optionals, ...).
