@@ -4,12 +4,10 @@
 // textContent, never as HTML).
 #include <fmt/format.h>
 #include <rapidjson/document.h>
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <unordered_map>
 
+#include "harness/core/json_writer.h"
 #include "reports/html_assets.h"
 #include "reports/report_probes.h"
 #include "reports/reporters.h"
@@ -73,11 +71,9 @@ std::string pretty_config(const std::string& config_json) {
   rapidjson::Document doc;
   doc.Parse(config_json.c_str(), config_json.size());
   if (doc.HasParseError()) return config_json;
-  rapidjson::StringBuffer buffer;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
-  w.SetIndent(' ', 2);
-  doc.Accept(w);
-  return buffer.GetString();
+  json::Writer w(json::Pretty{});
+  w.value(doc);
+  return w.str();
 }
 
 std::string runs_section(const ReportData& data) {
@@ -99,8 +95,6 @@ std::string runs_section(const ReportData& data) {
   return out;
 }
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
 // Prompts and references repeat across models and samples: each is stored once in "strings".
 class StringTable {
  public:
@@ -109,10 +103,8 @@ class StringTable {
     if (inserted) strings_.push_back(&it->first);
     return it->second;
   }
-  void write(Writer& w) const {
-    w.StartArray();
-    for (const std::string* s : strings_) write_json_string(w, *s);
-    w.EndArray();
+  void write(json::Writer& w) const {
+    w.value(json::array(strings_, [](json::Writer& w, const std::string* s) { w.value(*s); }));
   }
 
  private:
@@ -120,117 +112,97 @@ class StringTable {
   std::vector<const std::string*> strings_;  // node-based map: pointers stay valid
 };
 
-void write_text(Writer& w, const char* key, const std::string& value) {
-  if (value.empty()) return;
-  w.Key(key);
-  write_json_string(w, value);
+// Unknown fields are left out: empty strings, negative counts and times.
+json::Value count(std::int64_t value) {
+  return value < 0 ? json::Value(std::nullopt) : value;
+}
+json::Value real(double value) {
+  return value < 0 ? json::Value(std::nullopt) : value;
 }
 
-void write_count(Writer& w, const char* key, std::int64_t value) {
-  if (value < 0) return;
-  w.Key(key);
-  w.Int64(value);
-}
-
-void write_real(Writer& w, const char* key, double value) {
-  if (value < 0) return;
-  w.Key(key);
-  w.Double(value);
-}
-
-// One sample with short keys (the JavaScript's field names); unknown fields are left out.
-void write_sample(Writer& w, const SampleRecord& s, StringTable& strings) {
+// One sample with short keys (the JavaScript's field names).
+void write_sample(json::Writer& w, const SampleRecord& s, StringTable& strings) {
   const Completion& c = s.completion;
-  w.StartObject();
-  write_text(w, "id", s.key.item_id);
-  write_count(w, "k", s.key.sample_index);
-  write_count(w, "p", strings.intern(s.prompt_json));
-  write_count(w, "r", strings.intern(s.reference));
+  const int prompt = strings.intern(s.prompt_json);
+  const int reference = strings.intern(s.reference);
   // A pairwise answer has no verdict of its own: its games are in the suite's pairwise table.
   const char* verdict = !c.ok()                       ? "error"
                         : !s.score                    ? "unscored"
                         : s.scorer == kPairwiseScorer ? "pairwise"
                         : s.score->correct            ? "correct"
                                                       : "wrong";
-  write_text(w, "v", verdict);
-  if (s.score) {
-    write_text(w, "x", s.score->extracted);
-    write_text(w, "m", s.score->method);
-    write_text(w, "d", s.score->detail);
-    write_text(w, "sc", s.scorer);
-    write_text(w, "o", s.score->outcome);
-    write_text(w, "ru", s.score->rule);
-    write_text(w, "fa", s.score->answer_form);
-    write_text(w, "fr", s.score->reference_form);
-    write_text(w, "lg", s.score->log);
-    write_real(w, "du", s.score->duration_s);
-    w.Key("val");
-    w.Double(s.score->value);
-  }
-  write_text(w, "rs", c.reasoning);
-  write_text(w, "a", c.answer);
-  write_text(w, "f", c.finish_reason);
-  write_count(w, "tp", c.usage.prompt_tokens);
-  write_count(w, "tc", c.usage.completion_tokens);
-  write_count(w, "tr", c.usage.reasoning_tokens);
-  write_real(w, "t1", c.timings.ttft_s);
-  write_real(w, "te", c.timings.e2e_s);
-  if (!c.ok()) write_text(w, "ek", std::string(to_string(c.error_kind)));
-  write_text(w, "e", c.error);
-  write_real(w, "c", s.cost_usd);
-  write_count(w, "at", c.attempts);
-  if (c.http_status > 0) write_count(w, "hs", c.http_status);
-  w.EndObject();
+  w.object([&](json::Writer& w) {
+    w.fields({{"id", json::unless_empty(s.key.item_id)},
+              {"k", count(s.key.sample_index)},
+              {"p", count(prompt)},
+              {"r", count(reference)},
+              {"v", verdict}});
+    if (s.score) {
+      w.fields({{"x", json::unless_empty(s.score->extracted)},
+                {"m", json::unless_empty(s.score->method)},
+                {"d", json::unless_empty(s.score->detail)},
+                {"sc", json::unless_empty(s.scorer)},
+                {"o", json::unless_empty(s.score->outcome)},
+                {"ru", json::unless_empty(s.score->rule)},
+                {"fa", json::unless_empty(s.score->answer_form)},
+                {"fr", json::unless_empty(s.score->reference_form)},
+                {"lg", json::unless_empty(s.score->log)},
+                {"du", real(s.score->duration_s)},
+                {"val", s.score->value}});
+    }
+    w.fields(
+        {{"rs", json::unless_empty(c.reasoning)},
+         {"a", json::unless_empty(c.answer)},
+         {"f", json::unless_empty(c.finish_reason)},
+         {"tp", count(c.usage.prompt_tokens)},
+         {"tc", count(c.usage.completion_tokens)},
+         {"tr", count(c.usage.reasoning_tokens)},
+         {"t1", real(c.timings.ttft_s)},
+         {"te", real(c.timings.e2e_s)},
+         {"ek", c.ok() ? json::Value(std::nullopt) : json::unless_empty(to_string(c.error_kind))},
+         {"e", json::unless_empty(c.error)},
+         {"c", real(s.cost_usd)},
+         {"at", count(c.attempts)},
+         {"hs", c.http_status > 0 ? count(c.http_status) : json::Value(std::nullopt)}});
+  });
 }
 
 std::string embedded_data(const ReportData& data) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
   StringTable strings;
-  w.StartObject();
-  w.Key("confidence");
-  w.Double(data.confidence);
-  w.Key("multi_run");
-  w.Bool(data.runs.size() > 1);
-  w.Key("results");
-  w.StartArray();
-  for (const ResultSummary& r : data.results) write_result_json(w, r);
-  w.EndArray();
-  w.Key("suites");
-  w.StartArray();
-  for (const auto& [suite, ranked] : rank_by_suite(data.results)) {
-    w.StartObject();
-    w.Key("name");
-    write_json_string(w, suite);
-    w.Key("ranked");  // indices into "results", best first
-    w.StartArray();
-    for (const ResultSummary* r : ranked) w.Int64(r - data.results.data());
-    w.EndArray();
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("pairwise");  // pairwise suites' leaderboards, one per (suite, judge)
-  w.StartArray();
-  for (const PairwiseSummary& p : data.pairwise) write_pairwise_json(w, p);
-  w.EndArray();
-  w.Key("samples");  // parallel to "results"
-  w.StartArray();
-  for (const ResultSummary& r : data.results) {
-    w.StartArray();
-    for (std::size_t i : r.samples) write_sample(w, data.samples[i], strings);
-    w.EndArray();
-  }
-  w.EndArray();
-  w.Key("probes");
-  w.StartArray();
-  for (const ReportProbe& p : data.probes) {
-    write_report_probe(w, p, {.itl_samples = false, .figure_rows = true});
-  }
-  w.EndArray();
-  w.Key("strings");
-  strings.write(w);
-  w.EndObject();
-  return script_safe_json({buffer.GetString(), buffer.GetSize()});
+  json::Writer w;
+  w.object({{"confidence", data.confidence},
+            {"multi_run", data.runs.size() > 1},
+            {"results", json::array(data.results, write_result_json)},
+            {"suites",
+             [&](json::Writer& w) {
+               w.array([&](json::Writer& w) {
+                 for (const auto& [suite, ranked] : rank_by_suite(data.results)) {
+                   // "ranked": indices into "results", best first.
+                   w.object({{"name", suite},
+                             {"ranked",
+                              json::array(ranked, [&](json::Writer& w, const ResultSummary* r) {
+                                w.value(static_cast<std::int64_t>(r - data.results.data()));
+                              })}});
+                 }
+               });
+             }},
+            // Pairwise suites' leaderboards, one per (suite, judge).
+            {"pairwise", json::array(data.pairwise, write_pairwise_json)},
+            // Parallel to "results".
+            {"samples", json::array(data.results,
+                                    [&](json::Writer& w, const ResultSummary& r) {
+                                      w.value(json::array(
+                                          r.samples, [&](json::Writer& w, std::size_t i) {
+                                            write_sample(w, data.samples[i], strings);
+                                          }));
+                                    })},
+            {"probes", json::array(data.probes,
+                                   [](json::Writer& w, const ReportProbe& p) {
+                                     write_report_probe(
+                                         w, p, {.itl_samples = false, .figure_rows = true});
+                                   })},
+            {"strings", [&](json::Writer& w) { strings.write(w); }}});
+  return script_safe_json(w.str());
 }
 
 }  // namespace

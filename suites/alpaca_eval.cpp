@@ -2,12 +2,10 @@
 // and annotations.json (published judgements) for import.
 #include <fmt/core.h>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <unordered_map>
 
 #include "harness/core/error.h"
+#include "harness/core/json_writer.h"
 #include "harness/core/jsonl_reader.h"
 #include "suites/load_common.h"
 #include "suites/loaders.h"
@@ -36,10 +34,7 @@ std::string raw_completion(const JsonRecord& record) {
   const auto it = record.object.FindMember("raw_completion");
   if (it == record.object.MemberEnd() || it->value.IsNull()) return "";
   if (it->value.IsString()) return std::string(it->value.GetString(), it->value.GetStringLength());
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  it->value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return json::to_string(it->value);
 }
 
 double price_per_example(const JsonRecord& record) {

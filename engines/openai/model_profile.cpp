@@ -24,8 +24,6 @@
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <fstream>
@@ -34,6 +32,7 @@
 #include <sstream>
 
 #include "harness/core/error.h"
+#include "harness/core/json_writer.h"
 
 namespace rbench {
 namespace {
@@ -186,10 +185,7 @@ void read_fields(ObjectReader& r, const std::string& file, ModelProfile& p) {
   }
   if (const auto* extra = r.get("extra_body")) {
     if (!extra->IsObject()) r.fail("extra_body", "expected an object");
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    extra->Accept(writer);
-    p.extra_body_json = buffer.GetString();
+    p.extra_body_json = json::to_string(*extra);
   }
   r.boolean("stream", p.stream);
   r.boolean("stream_include_usage", p.stream_include_usage);

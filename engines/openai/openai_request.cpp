@@ -2,12 +2,11 @@
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 
 #include "harness/core/error.h"
+#include "harness/core/json_writer.h"
 
 namespace rbench {
 namespace {
@@ -110,10 +109,7 @@ std::string build_request_body(const ModelProfile& profile, const ChatRequest& r
     rapidjson::Document extra = parse_extra_body(profile);
     merge_object(body, extra, a);
   }
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  body.Accept(writer);
-  return {buffer.GetString(), buffer.GetSize()};
+  return json::to_string(body);
 }
 
 }  // namespace rbench

@@ -7,12 +7,12 @@
 //   tokenize     token ids of a text
 //   memory       parameters, weight bytes and KV cache per token (MLA latent vs multi-head)
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <charconv>
 #include <chrono>
 #include <iostream>
+#include <map>
+#include <span>
 
 #include "engines/engine_factory.h"
 #include "engines/moe/engine/builtin_engine.h"
@@ -22,6 +22,7 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/engine_options.h"
 #include "harness/core/error.h"
+#include "harness/core/json_writer.h"
 
 namespace rbench::cli {
 namespace {
@@ -176,28 +177,18 @@ void add_logits(CLI::App& engine) {
       logits = model->mtp_forward(std::span(&rows_in, 1)).front();
     }
     const int vocab = model->config().vocab_size;
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartObject();
-    w.Key("tokens");
-    w.StartArray();
-    for (std::int32_t t : tokens) w.Int(t);
-    w.EndArray();
-    w.Key("logits");
-    auto row = [&](std::size_t r) {
-      w.StartArray();
-      for (int v = 0; v < vocab; ++v) w.Double(logits[r * vocab + v]);
-      w.EndArray();
+    const auto row = [&](json::Writer& w, std::size_t r) {
+      w.value(json::array(std::span(logits).subspan(r * vocab, vocab)));
     };
-    if (o->all_positions) {
-      w.StartArray();
-      for (std::size_t r = 0; r < rows; ++r) row(r);
-      w.EndArray();
-    } else {
-      row(0);
-    }
-    w.EndObject();
-    fmt::print("{}\n", buf.GetString());
+    json::Writer w;
+    w.object({{"tokens", json::array(tokens)}, {"logits", [&](json::Writer& w) {
+                                                  if (!o->all_positions) return row(w, 0);
+                                                  w.array([&](json::Writer& w) {
+                                                    for (std::size_t r = 0; r < rows; ++r)
+                                                      row(w, r);
+                                                  });
+                                                }}});
+    fmt::print("{}\n", w.str());
   });
 }
 
@@ -260,36 +251,19 @@ void add_generate(CLI::App& engine) {
     const double acceptance =
         r.draft_tokens > 0 ? static_cast<double>(r.accepted_draft_tokens) / r.draft_tokens : 0;
     if (o->json) {
-      rapidjson::StringBuffer buf;
-      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
       const std::string out = engine->tokenizer().decode(r.tokens);
-      w.StartObject();
-      w.Key("prompt_tokens");
-      w.StartArray();
-      for (std::int32_t t : g.prompt) w.Int(t);
-      w.EndArray();
-      w.Key("tokens");
-      w.StartArray();
-      for (std::int32_t t : r.tokens) w.Int(t);
-      w.EndArray();
-      w.Key("text");
-      w.String(out.c_str(), static_cast<rapidjson::SizeType>(out.size()));
-      w.Key("finish_reason");
-      w.String(r.finish_reason.c_str());
-      w.Key("ttft_s");
-      w.Double(ttft);
-      w.Key("tpot_s");
-      w.Double(tpot);
-      w.Key("tokens_per_s");
-      w.Double(tokens_per_s);
-      if (o->mtp) {
-        w.Key("draft_tokens");
-        w.Int(r.draft_tokens);
-        w.Key("accepted_draft_tokens");
-        w.Int(r.accepted_draft_tokens);
-      }
-      w.EndObject();
-      fmt::print("{}\n", buf.GetString());
+      const auto if_mtp = [&](int v) { return o->mtp ? json::Value(v) : std::nullopt; };
+      json::Writer w;
+      w.object({{"prompt_tokens", json::array(g.prompt)},
+                {"tokens", json::array(r.tokens)},
+                {"text", out},
+                {"finish_reason", r.finish_reason},
+                {"ttft_s", ttft},
+                {"tpot_s", tpot},
+                {"tokens_per_s", tokens_per_s},
+                {"draft_tokens", if_mtp(r.draft_tokens)},
+                {"accepted_draft_tokens", if_mtp(r.accepted_draft_tokens)}});
+      fmt::print("{}\n", w.str());
     } else {
       fmt::print("{}\n", text.finish());
       const std::string mtp =
@@ -342,50 +316,31 @@ void add_memory(CLI::App& engine) {
     const ParameterCounts p = count_parameters(c);
     const KvCacheFigures kv = kv_cache_figures(c, 2);
     const WeightBytes wb = weight_bytes(c);
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartObject();
-    w.Key("architecture");
-    w.String(c.architecture.c_str());
-    w.Key("parameters_total");
-    w.Int64(p.total);
-    w.Key("parameters_active_per_token");
-    w.Int64(p.active_per_token);
-    w.Key("parameters_mtp");
-    w.Int64(p.mtp);
-    w.Key("weight_bytes_bf16");
-    w.Int64(wb.bf16);
-    w.Key("weight_bytes_fp8");
-    w.Int64(wb.fp8);
-    w.Key("kv_bytes_per_token_latent_bf16");
-    w.Int64(kv.latent_per_token);
-    w.Key("kv_bytes_per_token_mha_bf16");
-    w.Int64(kv.mha_per_token);
-    w.Key("kv_reduction");
-    w.Double(kv.reduction());
+    std::vector<json::Field> fields = {{"architecture", c.architecture},
+                                       {"parameters_total", p.total},
+                                       {"parameters_active_per_token", p.active_per_token},
+                                       {"parameters_mtp", p.mtp},
+                                       {"weight_bytes_bf16", wb.bf16},
+                                       {"weight_bytes_fp8", wb.fp8},
+                                       {"kv_bytes_per_token_latent_bf16", kv.latent_per_token},
+                                       {"kv_bytes_per_token_mha_bf16", kv.mha_per_token},
+                                       {"kv_reduction", kv.reduction()}};
+    // Measured in this order: the peak RSS after loading and after one cache.
+    std::map<std::string, std::size_t> loaded, loaded_mtp;
     if (!o->model.empty()) {
       const auto model = Model::load(o->model);
-      w.Key("loaded_weight_bytes");
-      w.StartObject();
-      for (const auto& [dtype, bytes] : model->weights().bytes_by_dtype()) {
-        w.Key(dtype.c_str());
-        w.Int64(static_cast<std::int64_t>(bytes));
-      }
-      w.EndObject();
-      w.Key("loaded_mtp_weight_bytes");  // included in loaded_weight_bytes
-      w.StartObject();
-      for (const auto& [dtype, bytes] : model->weights().mtp_bytes_by_dtype()) {
-        w.Key(dtype.c_str());
-        w.Int64(static_cast<std::int64_t>(bytes));
-      }
-      w.EndObject();
-      w.Key("kv_bytes_per_token_held_f32");
-      w.Int64(static_cast<std::int64_t>(model->new_cache().bytes_per_token()));
-      w.Key("peak_rss_bytes");
-      w.Int64(peak_rss_bytes());
+      loaded = model->weights().bytes_by_dtype();
+      loaded_mtp = model->weights().mtp_bytes_by_dtype();
+      const auto held = static_cast<std::int64_t>(model->new_cache().bytes_per_token());
+      fields.insert(fields.end(), {{"loaded_weight_bytes", json::map(loaded)},
+                                   // Included in loaded_weight_bytes.
+                                   {"loaded_mtp_weight_bytes", json::map(loaded_mtp)},
+                                   {"kv_bytes_per_token_held_f32", held},
+                                   {"peak_rss_bytes", peak_rss_bytes()}});
     }
-    w.EndObject();
-    fmt::print("{}\n", buf.GetString());
+    json::Writer w;
+    w.object(fields);
+    fmt::print("{}\n", w.str());
     fmt::print(stderr,
                "{}: {:.2f}B parameters, {:.2f}B active per token ({:.1f}%); weights {:.1f} GB in "
                "bf16, {:.1f} GB in fp8 ({:.1f}% less); KV cache per token {} B latent vs {} B "

@@ -2,13 +2,12 @@
 // grades it, with everything the verdict rests on (the extracted answer and its rule, the
 // canonical forms, the deciding equivalence rule and why), for checking a verdict by hand.
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <memory>
 
 #include "harness/cli/commands.h"
 #include "harness/core/error.h"
+#include "harness/core/json_writer.h"
 #include "harness/core/jsonl_reader.h"
 #include "scorers/registry.h"
 
@@ -22,11 +21,6 @@ struct GradeOptions {
   std::string scorer = "math";
   bool json = false;
 };
-
-void field(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* key, const std::string& v) {
-  w.Key(key);
-  w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
-}
 
 int grade(const GradeOptions& o) {
   if (o.scorer == "code") {
@@ -43,20 +37,16 @@ int grade(const GradeOptions& o) {
   item.reference = o.reference;
   const Score s = scorer->score(item, response);
   if (o.json) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-    w.StartObject();
-    w.Key("correct");
-    w.Bool(s.correct);
-    field(w, "scorer", scorer->name());
-    field(w, "extracted", s.extracted);
-    field(w, "method", s.method);
-    field(w, "rule", s.rule);
-    field(w, "answer_form", s.answer_form);
-    field(w, "reference_form", s.reference_form);
-    field(w, "detail", s.detail);
-    w.EndObject();
-    fmt::print("{}\n", buffer.GetString());
+    json::Writer w;
+    w.object({{"correct", s.correct},
+              {"scorer", scorer->name()},
+              {"extracted", s.extracted},
+              {"method", s.method},
+              {"rule", s.rule},
+              {"answer_form", s.answer_form},
+              {"reference_form", s.reference_form},
+              {"detail", s.detail}});
+    fmt::print("{}\n", w.str());
   } else {
     fmt::print("verdict:   {}\n", s.correct ? "correct" : "wrong");
     fmt::print("extracted: {} (by {})\n", s.extracted.empty() ? "-" : s.extracted, s.method);

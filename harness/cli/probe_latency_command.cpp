@@ -1,8 +1,6 @@
 // `rbench probe latency`: TTFT, TPOT, ITL, end-to-end latency, throughput and goodput of a model
 // under a sweep of concurrency levels or arrival rates (harness/probe/latency_probe.h).
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,6 +15,7 @@
 #include "harness/cli/engine_options.h"
 #include "harness/core/error.h"
 #include "harness/core/interrupts.h"
+#include "harness/core/json_writer.h"
 #include "harness/core/version.h"
 #include "harness/probe/latency_probe.h"
 #include "harness/probe/probe_header.h"
@@ -51,45 +50,25 @@ struct LatencyOptions : EngineOptions {
 };
 
 std::string config_json(const LatencyOptions& o) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartObject();
-  const auto text = [&](const char* k, const std::string& v) {
-    if (v.empty()) return;
-    w.Key(k);
-    w.String(v.c_str());
-  };
-  text("model", o.model);
-  text("engine", o.engine);
-  text("base_url", o.base_url);
-  text("api_model", o.api_model);
-  text("tokenizer", o.tokenizer);
-  text("concurrency", o.concurrency);
-  text("rate", o.rate);
-  w.Key("burstiness");
-  w.Double(o.burstiness);
-  w.Key("requests_per_step");
-  w.Int(o.requests);
-  w.Key("max_step_s");
-  w.Double(o.max_step_s);
-  w.Key("input_tokens");
-  w.Int(o.input_tokens);
-  w.Key("output_tokens");
-  w.Int(o.output_tokens);
-  w.Key("length_spread");
-  w.Double(o.spread);
-  w.Key("ignore_eos");
-  w.Bool(o.ignore_eos);
-  w.Key("min_tokens");
-  w.Bool(o.min_tokens);
-  w.Key("seed");
-  w.Uint64(o.seed);
-  if (o.engine == "builtin") {
-    w.Key("max_batch");
-    w.Int(o.max_batch);
-  }
-  w.EndObject();
-  return buffer.GetString();
+  json::Writer w;
+  w.object({{"model", json::unless_empty(o.model)},
+            {"engine", json::unless_empty(o.engine)},
+            {"base_url", json::unless_empty(o.base_url)},
+            {"api_model", json::unless_empty(o.api_model)},
+            {"tokenizer", json::unless_empty(o.tokenizer)},
+            {"concurrency", json::unless_empty(o.concurrency)},
+            {"rate", json::unless_empty(o.rate)},
+            {"burstiness", o.burstiness},
+            {"requests_per_step", o.requests},
+            {"max_step_s", o.max_step_s},
+            {"input_tokens", o.input_tokens},
+            {"output_tokens", o.output_tokens},
+            {"length_spread", o.spread},
+            {"ignore_eos", o.ignore_eos},
+            {"min_tokens", o.min_tokens},
+            {"seed", o.seed},
+            {"max_batch", o.engine == "builtin" ? json::Value(o.max_batch) : std::nullopt}});
+  return w.str();
 }
 
 std::string ms(const probe::Distribution& d, double v) {

@@ -2,12 +2,11 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <chrono>
 
 #include "harness/core/error.h"
+#include "harness/core/json_writer.h"
 
 namespace rbench::http {
 
@@ -16,20 +15,9 @@ constexpr std::size_t kServerThreads = 128;  // connections served at once
 }  // namespace
 
 std::string openai_error_json(std::string_view message, std::string_view type, int code) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.StartObject();
-  w.Key("error");
-  w.StartObject();
-  w.Key("message");
-  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
-  w.Key("type");
-  w.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
-  w.Key("code");
-  w.Int(code);
-  w.EndObject();
-  w.EndObject();
-  return buf.GetString();
+  json::Writer w;
+  w.object({{"error", json::object({{"message", message}, {"type", type}, {"code", code}})}});
+  return w.str();
 }
 
 int start_local_server(httplib::Server& server, const std::string& host, int port,

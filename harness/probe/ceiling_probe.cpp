@@ -200,90 +200,50 @@ std::string ceiling_report_table(const CeilingReport& r) {
 }
 
 std::string ceiling_probe_json(const ProbeHeader& header, const CeilingReport& r) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  write_probe_header(w, header);
-  w.Key("figures");
-  w.StartObject();
-  w.Key("endpoint");
-  w.String(r.endpoint.c_str());
-  w.Key("body");
-  w.String(r.body.c_str());
-  w.Key("duration_s");
-  w.Int(r.duration_s);
-  w.Key("connections");
-  w.Int(r.connections);
-  w.Key("ours");
-  w.StartObject();
-  w.Key("requests_per_s");
-  w.Double(r.ours.requests_per_s);
-  w.Key("ok");
-  w.Int64(r.ours.ok);
-  w.Key("failed");
-  w.Int64(r.ours.failed);
-  w.Key("first_error");
-  w.String(r.ours.first_error.c_str());
-  w.Key("elapsed_s");
-  w.Double(r.ours.elapsed_s);
-  w.Key("latency_median_ms");
-  w.Double(r.ours.latency_median_ms);
-  w.Key("latency_p99_ms");
-  w.Double(r.ours.latency_p99_ms);
-  w.Key("chunks_per_request");
-  w.Int64(r.ours.chunks_per_request);
-  w.EndObject();
-  w.Key("wrk");
+  const ClientCeiling& ours = r.ours;
+  json::Value wrk = json::null;
   if (r.wrk) {
-    w.StartObject();
-    w.Key("path");
-    w.String(r.wrk_path.c_str());
-    w.Key("version");
-    w.String(r.wrk_version.c_str());
-    w.Key("threads");
-    w.Int(r.wrk_threads);
-    w.Key("requests_per_s");
-    w.Double(r.wrk->requests_per_s);
-    w.Key("requests");
-    w.Int64(r.wrk->requests);
-    w.Key("duration_s");
-    w.Double(r.wrk->duration_s);
-    w.Key("non_2xx");
-    w.Int64(r.wrk->non_2xx);
-    w.Key("socket_errors");
-    w.Int64(r.wrk->socket_errors);
-    w.Key("latency_avg_ms");
-    w.Double(r.wrk->latency_avg_ms);
-    w.EndObject();
-  } else {
-    w.Null();
+    wrk = json::object({{"path", r.wrk_path},
+                        {"version", r.wrk_version},
+                        {"threads", r.wrk_threads},
+                        {"requests_per_s", r.wrk->requests_per_s},
+                        {"requests", r.wrk->requests},
+                        {"duration_s", r.wrk->duration_s},
+                        {"non_2xx", r.wrk->non_2xx},
+                        {"socket_errors", r.wrk->socket_errors},
+                        {"latency_avg_ms", r.wrk->latency_avg_ms}});
   }
-  w.Key("wrk_found");
-  w.Bool(r.wrk_found);
-  w.Key("wrk_error");
-  w.String(r.wrk_error.c_str());
-  w.Key("ratio_ours_to_wrk");
-  r.ratio ? w.Double(*r.ratio) : w.Null();
-  w.Key("server_requests");
-  w.Int64(r.server_requests);
-  w.EndObject();
-  write_assumptions(w, r.notes);
-  w.EndObject();
-  return buffer.GetString();
+  json::Writer w;
+  w.object([&](json::Writer& w) {
+    write_probe_header(w, header);
+    w.field("figures", json::object({{"endpoint", r.endpoint},
+                                     {"body", r.body},
+                                     {"duration_s", r.duration_s},
+                                     {"connections", r.connections},
+                                     {"ours", json::object({
+                                                  {"requests_per_s", ours.requests_per_s},
+                                                  {"ok", ours.ok},
+                                                  {"failed", ours.failed},
+                                                  {"first_error", ours.first_error},
+                                                  {"elapsed_s", ours.elapsed_s},
+                                                  {"latency_median_ms", ours.latency_median_ms},
+                                                  {"latency_p99_ms", ours.latency_p99_ms},
+                                                  {"chunks_per_request", ours.chunks_per_request},
+                                              })},
+                                     {"wrk", wrk},
+                                     {"wrk_found", r.wrk_found},
+                                     {"wrk_error", r.wrk_error},
+                                     {"ratio_ours_to_wrk", json::nullable(r.ratio)},
+                                     {"server_requests", r.server_requests}}));
+    write_assumptions(w, r.notes);
+  });
+  return w.str();
 }
 
 std::string ceiling_probe_config_json(const CeilingOptions& o) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  w.Key("duration_s");
-  w.Int(o.duration_s);
-  w.Key("connections");
-  w.Int(o.connections);
-  w.Key("wrk");
-  w.String(o.wrk.string().c_str());
-  w.EndObject();
-  return buffer.GetString();
+  json::Writer w;
+  w.object({{"duration_s", o.duration_s}, {"connections", o.connections}, {"wrk", o.wrk.string()}});
+  return w.str();
 }
 
 }  // namespace rbench::probe

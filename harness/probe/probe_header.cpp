@@ -9,33 +9,20 @@
 
 namespace rbench::probe {
 
-void write_probe_header(JsonWriter& w, const ProbeHeader& h) {
-  w.Key("rbench_probe");
-  w.Int(kProbeFormatVersion);
-  w.Key("kind");
-  w.String(h.kind.c_str());
-  w.Key("model");
-  w.String(h.model.c_str());
-  w.Key("engine");
-  w.String(h.engine.c_str());
-  w.Key("rbench_version");
-  w.String(version().c_str());
-  w.Key("git_sha");
-  w.String(git_sha().c_str());
-  w.Key("started_at");
-  w.String(h.started_at.c_str());
-  w.Key("finished_at");
-  w.String(h.finished_at.c_str());
-  w.Key("config");
-  const std::string& config = h.config_json.empty() ? std::string("{}") : h.config_json;
-  w.RawValue(config.c_str(), config.size(), rapidjson::kObjectType);
+void write_probe_header(json::Writer& w, const ProbeHeader& h) {
+  w.fields({{"rbench_probe", kProbeFormatVersion},
+            {"kind", h.kind},
+            {"model", h.model},
+            {"engine", h.engine},
+            {"rbench_version", version()},
+            {"git_sha", git_sha()},
+            {"started_at", h.started_at},
+            {"finished_at", h.finished_at},
+            {"config", json::raw(h.config_json.empty() ? std::string_view("{}") : h.config_json)}});
 }
 
-void write_assumptions(JsonWriter& w, const std::vector<std::string>& lines) {
-  w.Key("assumptions");
-  w.StartArray();
-  for (const std::string& line : lines) w.String(line.c_str());
-  w.EndArray();
+void write_assumptions(json::Writer& w, const std::vector<std::string>& lines) {
+  w.field("assumptions", json::array(lines));
 }
 
 std::string utc_now_iso8601() {

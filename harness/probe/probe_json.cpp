@@ -1,9 +1,6 @@
 // Writing the probe JSON document (format in probe_json.h).
 #include "harness/probe/probe_json.h"
 
-#include <rapidjson/writer.h>
-#include <rapidjson/stringbuffer.h>
-
 #include <cmath>
 
 #include "harness/probe/probe_header.h"
@@ -11,127 +8,67 @@
 namespace rbench::probe {
 namespace {
 
-using Writer = JsonWriter;
-
-void string(Writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
 // JSON has no NaN or infinity: those become null.
-void number(Writer& w, double v) {
-  if (std::isfinite(v)) {
-    w.Double(v);
-  } else {
-    w.Null();
-  }
+json::Value number(double v) {
+  return std::isfinite(v) ? json::Value(v) : json::null;
 }
 
-void distribution(Writer& w, const char* key, const Distribution& d) {
-  w.Key(key);
-  w.StartObject();
-  w.Key("count");
-  w.Uint64(d.count);
-  for (const auto& [name, value] : {std::pair{"mean", d.mean},
-                                    {"median", d.median},
-                                    {"p90", d.p90},
-                                    {"p95", d.p95},
-                                    {"p99", d.p99},
-                                    {"min", d.min},
-                                    {"max", d.max},
-                                    {"stdev", d.stdev}}) {
-    w.Key(name);
-    number(w, value);
-  }
-  w.EndObject();
+json::Value distribution(const Distribution& d) {
+  return json::object({{"count", d.count},
+                       {"mean", number(d.mean)},
+                       {"median", number(d.median)},
+                       {"p90", number(d.p90)},
+                       {"p95", number(d.p95)},
+                       {"p99", number(d.p99)},
+                       {"min", number(d.min)},
+                       {"max", number(d.max)},
+                       {"stdev", number(d.stdev)}});
 }
 
-void samples(Writer& w, const char* key, const std::vector<double>& values) {
-  w.Key(key);
-  w.StartArray();
-  for (double v : values) number(w, v);
-  w.EndArray();
+json::Value samples(const std::vector<double>& values) {
+  return json::array(values, [](json::Writer& w, double v) { w.value(number(v)); });
+}
+
+void write_step(json::Writer& w, const StepSummary& s) {
+  w.object({{"step", s.step},
+            {"load", s.load},
+            {"load_value", number(s.load_value)},
+            {"requests", s.requests},
+            {"ok", s.ok},
+            {"failed", s.failed},
+            {"failures", json::map(s.failures)},
+            {"duration_s", number(s.duration_s)},
+            {"input_tokens", s.input_tokens},
+            {"output_tokens", s.output_tokens},
+            {"tokens_from_usage", s.tokens_from_usage},
+            {"request_throughput", number(s.request_throughput)},
+            {"output_throughput", number(s.output_throughput)},
+            {"total_throughput", number(s.total_throughput)},
+            {"good", s.good},
+            {"goodput", number(s.goodput)},
+            {"ttft_ms", distribution(s.ttft_ms)},
+            {"tpot_ms", distribution(s.tpot_ms)},
+            {"itl_ms", distribution(s.itl_ms)},
+            {"e2e_ms", distribution(s.e2e_ms)},
+            {"samples", json::object({{"ttft_ms", samples(s.ttft_samples)},
+                                      {"tpot_ms", samples(s.tpot_samples)},
+                                      {"e2e_ms", samples(s.e2e_samples)},
+                                      {"itl_ms", samples(s.itl_samples)}})}});
 }
 
 }  // namespace
 
 std::string latency_probe_json(const ProbeHeader& h, const Slo& slo,
                                const std::vector<StepSummary>& steps) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  write_probe_header(w, h);
-  w.Key("slo");
-  w.StartObject();
-  if (slo.ttft_ms) {
-    w.Key("ttft_ms");
-    w.Double(*slo.ttft_ms);
-  }
-  if (slo.tpot_ms) {
-    w.Key("tpot_ms");
-    w.Double(*slo.tpot_ms);
-  }
-  if (slo.e2e_ms) {
-    w.Key("e2e_ms");
-    w.Double(*slo.e2e_ms);
-  }
-  w.EndObject();
-  w.Key("steps");
-  w.StartArray();
-  for (const StepSummary& s : steps) {
-    w.StartObject();
-    w.Key("step");
-    w.Int(s.step);
-    w.Key("load");
-    string(w, s.load);
-    w.Key("load_value");
-    number(w, s.load_value);
-    w.Key("requests");
-    w.Uint64(s.requests);
-    w.Key("ok");
-    w.Uint64(s.ok);
-    w.Key("failed");
-    w.Uint64(s.failed);
-    w.Key("failures");
-    w.StartObject();
-    for (const auto& [kind, count] : s.failures) {
-      string(w, kind);
-      w.Uint64(count);
-    }
-    w.EndObject();
-    w.Key("duration_s");
-    number(w, s.duration_s);
-    w.Key("input_tokens");
-    w.Int64(s.input_tokens);
-    w.Key("output_tokens");
-    w.Int64(s.output_tokens);
-    w.Key("tokens_from_usage");
-    w.Bool(s.tokens_from_usage);
-    w.Key("request_throughput");
-    number(w, s.request_throughput);
-    w.Key("output_throughput");
-    number(w, s.output_throughput);
-    w.Key("total_throughput");
-    number(w, s.total_throughput);
-    w.Key("good");
-    w.Uint64(s.good);
-    w.Key("goodput");
-    number(w, s.goodput);
-    distribution(w, "ttft_ms", s.ttft_ms);
-    distribution(w, "tpot_ms", s.tpot_ms);
-    distribution(w, "itl_ms", s.itl_ms);
-    distribution(w, "e2e_ms", s.e2e_ms);
-    w.Key("samples");
-    w.StartObject();
-    samples(w, "ttft_ms", s.ttft_samples);
-    samples(w, "tpot_ms", s.tpot_samples);
-    samples(w, "e2e_ms", s.e2e_samples);
-    samples(w, "itl_ms", s.itl_samples);
-    w.EndObject();
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return {buffer.GetString(), buffer.GetSize()};
+  json::Writer w;
+  w.object([&](json::Writer& w) {
+    write_probe_header(w, h);
+    w.fields(
+        {{"slo", json::object(
+                     {{"ttft_ms", slo.ttft_ms}, {"tpot_ms", slo.tpot_ms}, {"e2e_ms", slo.e2e_ms}})},
+         {"steps", json::array(steps, write_step)}});
+  });
+  return w.str();
 }
 
 }  // namespace rbench::probe

@@ -2,8 +2,6 @@
 #include "harness/run/importer.h"
 
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <cmath>
 #include <optional>
@@ -11,6 +9,7 @@
 #include <unordered_map>
 
 #include "harness/core/error.h"
+#include "harness/core/json_writer.h"
 #include "harness/core/sha256.h"
 #include "harness/core/version.h"
 #include "scorers/judge/verdict.h"
@@ -19,12 +18,6 @@
 
 namespace rbench {
 namespace {
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void write_string(JsonWriter& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
 
 // One imported answer: the sample it becomes, and where it was read.
 struct PendingAnswer {
@@ -232,76 +225,33 @@ class ImportReader {
 };
 
 std::string messages_json(const std::string& question) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartArray();
-  w.StartObject();
-  w.Key("role");
-  w.String("user");
-  w.Key("content");
-  write_string(w, question);
-  w.EndObject();
-  w.EndArray();
-  return buffer.GetString();
+  json::Writer w;
+  w.value(json::array({json::object({{"role", "user"}, {"content", question}})}));
+  return w.str();
 }
 
 // The run's stored configuration: the files (with their sha256) and the suite in the form
 // rescore and the reports read ("fingerprint".suites, "suites").
 std::string import_config_json(const Suite& suite, const ImportOptions& options) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  w.Key("import");
-  w.StartObject();
-  w.Key("format");
-  w.String(options.format == ImportFormat::arena_hard ? "arena-hard" : "alpaca-eval");
-  w.Key("files");
-  w.StartArray();
-  for (const std::filesystem::path& file : options.files) {
-    w.StartObject();
-    w.Key("path");
-    write_string(w, std::filesystem::absolute(file).string());
-    w.Key("sha256");
-    write_string(w, sha256_file_hex(file));
-    w.EndObject();
-  }
-  w.EndArray();
-  if (!options.model.empty()) {
-    w.Key("model");
-    write_string(w, options.model);
-  }
-  if (!options.judge.empty()) {
-    w.Key("judge");
-    write_string(w, options.judge);
-  }
-  w.EndObject();
-  w.Key("fingerprint");
-  w.StartObject();
-  w.Key("suites");
-  w.StartArray();
-  w.StartObject();
-  w.Key("name");
-  write_string(w, suite.name);
-  w.Key("version");
-  write_string(w, suite.version);
-  w.Key("prompt_template");
-  write_string(w, suite.prompt_template);
-  w.Key("scorer");
-  write_string(w, suite.scorer);
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  w.Key("suites");
-  w.StartArray();
-  w.StartObject();
-  w.Key("name");
-  write_string(w, suite.name);
-  w.Key("path");
-  write_string(w, suite.path);
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  return buffer.GetString();
+  const auto write_file = [](json::Writer& w, const std::filesystem::path& file) {
+    w.object(
+        {{"path", std::filesystem::absolute(file).string()}, {"sha256", sha256_file_hex(file)}});
+  };
+  json::Writer w;
+  w.object({{"import",
+             json::object({{"format", options.format == ImportFormat::arena_hard ? "arena-hard"
+                                                                                 : "alpaca-eval"},
+                           {"files", json::array(options.files, write_file)},
+                           {"model", json::unless_empty(options.model)},
+                           {"judge", json::unless_empty(options.judge)}})},
+            {"fingerprint", json::object({{"suites", json::array({json::object({
+                                                         {"name", suite.name},
+                                                         {"version", suite.version},
+                                                         {"prompt_template", suite.prompt_template},
+                                                         {"scorer", suite.scorer},
+                                                     })})}})},
+            {"suites", json::array({json::object({{"name", suite.name}, {"path", suite.path}})})}});
+  return w.str();
 }
 
 }  // namespace

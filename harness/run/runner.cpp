@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -14,6 +12,7 @@
 #include <thread>
 
 #include "harness/core/error.h"
+#include "harness/core/json_writer.h"
 #include "harness/core/version.h"
 #include "harness/run/scoring_pool.h"
 #include "harness/store/run_facts.h"
@@ -22,8 +21,6 @@
 
 namespace rbench {
 namespace {
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 struct WorkItem {
   const Suite* suite;
@@ -46,61 +43,43 @@ std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-void write_sampling(JsonWriter& w, const SamplingParams& s) {
-  w.StartObject();
-  if (s.max_tokens) w.Key("max_tokens"), w.Int(*s.max_tokens);
-  if (s.temperature) w.Key("temperature"), w.Double(*s.temperature);
-  if (s.top_p) w.Key("top_p"), w.Double(*s.top_p);
-  if (s.reasoning_effort) w.Key("reasoning_effort"), w.String(s.reasoning_effort->c_str());
-  w.EndObject();
+json::Value sampling(const SamplingParams& s) {
+  return json::object({{"max_tokens", s.max_tokens},
+                       {"temperature", s.temperature},
+                       {"top_p", s.top_p},
+                       {"reasoning_effort", s.reasoning_effort}});
 }
 
-void write_fingerprint(JsonWriter& w, const RunSpec& spec) {
-  w.StartObject();
-  w.Key("models");
-  w.StartArray();
-  for (const auto& m : spec.models) {
-    w.StartObject();
-    w.Key("label"), w.String(m.label.c_str());
-    // The endpoint's URL is left out on purpose: a server restarted on another port still
-    // serves the same model, and its run should resume.
-    w.Key("api_model"), w.String(m.profile.api_model.c_str());
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("suites");
-  w.StartArray();
-  for (const auto& s : spec.suites) {
-    w.StartObject();
-    w.Key("name"), w.String(s.name.c_str());
-    w.Key("version"), w.String(s.version.c_str());
-    w.Key("prompt_template"), w.String(s.prompt_template.c_str());
-    w.Key("scorer"), w.String(s.scorer.c_str());
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("samples"), w.Int(spec.samples);
-  w.Key("seed"), w.Uint64(spec.seed);
-  // Only when set, so that runs stored before the option existed still resume.
-  if (spec.code_timeout_s > 0) w.Key("code_timeout_s"), w.Double(spec.code_timeout_s);
-  w.Key("sampling");
-  write_sampling(w, spec.sampling);
-  w.EndObject();
+void write_fingerprint(json::Writer& w, const RunSpec& spec) {
+  w.object(
+      {{"models", json::array(spec.models,
+                              [](json::Writer& w, const auto& m) {
+                                // The endpoint's URL is left out on purpose: a server
+                                // restarted on another port still serves the same model,
+                                // and its run should resume.
+                                w.object({{"label", m.label}, {"api_model", m.profile.api_model}});
+                              })},
+       {"suites", json::array(spec.suites,
+                              [](json::Writer& w, const auto& s) {
+                                w.object({{"name", s.name},
+                                          {"version", s.version},
+                                          {"prompt_template", s.prompt_template},
+                                          {"scorer", s.scorer}});
+                              })},
+       {"samples", spec.samples},
+       {"seed", spec.seed},
+       // Only when set, so that runs stored before the option existed still resume.
+       {"code_timeout_s",
+        spec.code_timeout_s > 0 ? json::Value(spec.code_timeout_s) : std::nullopt},
+       {"sampling", sampling(spec.sampling)}});
 }
 
 std::string messages_json(const std::vector<ChatMessage>& messages) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartArray();
-  for (const auto& m : messages) {
-    w.StartObject();
-    w.Key("role"), w.String(m.role.c_str(), static_cast<rapidjson::SizeType>(m.role.size()));
-    w.Key("content"),
-        w.String(m.content.c_str(), static_cast<rapidjson::SizeType>(m.content.size()));
-    w.EndObject();
-  }
-  w.EndArray();
-  return buffer.GetString();
+  json::Writer w;
+  w.value(json::array(messages, [](json::Writer& w, const ChatMessage& m) {
+    w.object({{"role", m.role}, {"content", m.content}});
+  }));
+  return w.str();
 }
 
 // What was sent, as stored in samples.prompt_json: the chat messages, or for a raw completion
@@ -114,10 +93,7 @@ std::string stored_fingerprint(const std::string& config_json) {
   rapidjson::Document doc;
   doc.Parse(config_json.c_str());
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("fingerprint")) return "";
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  doc["fingerprint"].Accept(w);
-  return buffer.GetString();
+  return json::to_string(doc["fingerprint"]);
 }
 
 }  // namespace
@@ -133,63 +109,44 @@ std::uint64_t request_seed(std::uint64_t seed, const std::string& suite, const s
 }
 
 std::string run_fingerprint_json(const RunSpec& spec) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
+  json::Writer w;
   write_fingerprint(w, spec);
-  return buffer.GetString();
+  return w.str();
 }
 
+namespace {
+
+void write_model_config(json::Writer& w, const ModelEntry& m) {
+  const auto& p = m.profile;
+  // What the engine knows of its model (weights, KV cache per token, parameters), for the
+  // reports. Not in the fingerprint: a resumed run rewrites it and still resumes.
+  const EngineFacts facts = m.engine ? m.engine->facts() : EngineFacts{};
+  w.object({{"label", m.label},
+            {"profile", p.name},
+            {"profile_file", p.file.string()},
+            {"base_url", p.base_url},
+            {"api_model", p.api_model},
+            {"concurrency", m.concurrency},
+            {"price_input_per_mtok", json::nullable(p.pricing.input_per_mtok)},
+            {"price_output_per_mtok", json::nullable(p.pricing.output_per_mtok)},
+            {"price_as_of", p.pricing.as_of},
+            {"facts", facts.empty() ? json::Value(std::nullopt)
+                                    : [&](json::Writer& w) { write_engine_facts(w, facts); }}});
+}
+
+}  // namespace
+
 std::string run_config_json(const RunSpec& spec) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  w.Key("fingerprint");
-  write_fingerprint(w, spec);
-  w.Key("limit");
-  spec.limit ? w.Uint64(*spec.limit) : w.Null();
-  w.Key("sampling_source"), w.String(spec.sampling_source.c_str());
-  w.Key("models");
-  w.StartArray();
-  for (const auto& m : spec.models) {
-    const auto& p = m.profile;
-    w.StartObject();
-    w.Key("label"), w.String(m.label.c_str());
-    w.Key("profile"), w.String(p.name.c_str());
-    w.Key("profile_file"), w.String(p.file.string().c_str());
-    w.Key("base_url"), w.String(p.base_url.c_str());
-    w.Key("api_model"), w.String(p.api_model.c_str());
-    w.Key("concurrency"), w.Int(m.concurrency);
-    w.Key("price_input_per_mtok");
-    p.pricing.input_per_mtok ? w.Double(*p.pricing.input_per_mtok) : w.Null();
-    w.Key("price_output_per_mtok");
-    p.pricing.output_per_mtok ? w.Double(*p.pricing.output_per_mtok) : w.Null();
-    w.Key("price_as_of"), w.String(p.pricing.as_of.c_str());
-    // What the engine knows of its model (weights, KV cache per token, parameters), for the
-    // reports. Not in the fingerprint: a resumed run rewrites it and still resumes.
-    const EngineFacts facts = m.engine ? m.engine->facts() : EngineFacts{};
-    if (!facts.empty()) {
-      w.Key("facts");
-      write_engine_facts(w, facts);
-    }
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("scorer_notes");
-  w.StartArray();
-  for (const auto& note : spec.scorer_notes) w.String(note.c_str());
-  w.EndArray();
-  w.Key("suites");
-  w.StartArray();
-  for (const auto& s : spec.suites) {
-    w.StartObject();
-    w.Key("name"), w.String(s.name.c_str());
-    w.Key("path"), w.String(s.path.c_str());
-    w.Key("items"), w.Uint64(s.items.size());
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return buffer.GetString();
+  json::Writer w;
+  w.object({{"fingerprint", [&](json::Writer& w) { write_fingerprint(w, spec); }},
+            {"limit", json::nullable(spec.limit)},
+            {"sampling_source", spec.sampling_source},
+            {"models", json::array(spec.models, write_model_config)},
+            {"scorer_notes", json::array(spec.scorer_notes)},
+            {"suites", json::array(spec.suites, [](json::Writer& w, const auto& s) {
+               w.object({{"name", s.name}, {"path", s.path}, {"items", s.items.size()}});
+             })}});
+  return w.str();
 }
 
 std::string default_run_name(const RunSpec& spec) {

@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 #include <httplib.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <chrono>
 #include <ctime>
@@ -14,13 +12,12 @@
 #include <thread>
 
 #include "harness/core/error.h"
+#include "harness/core/json_writer.h"
 #include "harness/net/local_server.h"
 #include "harness/serve/openai_wire.h"
 
 namespace rbench {
 namespace {
-
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 struct ParsedRequest {
   ChatRequest chat;
@@ -295,26 +292,14 @@ void OpenAIServer::start() {
     impl.handle(req, res, true);
   });
   impl.server.Get("/v1/models", [&impl](const httplib::Request&, httplib::Response& res) {
-    rapidjson::StringBuffer buf;
-    Writer w(buf);
-    w.StartObject();
-    w.Key("object");
-    w.String("list");
-    w.Key("data");
-    w.StartArray();
-    w.StartObject();
-    w.Key("id");
-    w.String(impl.options.model_id.c_str());
-    w.Key("object");
-    w.String("model");
-    w.Key("created");
-    w.Int64(static_cast<long long>(std::time(nullptr)));
-    w.Key("owned_by");
-    w.String("rbench");
-    w.EndObject();
-    w.EndArray();
-    w.EndObject();
-    res.set_content(buf.GetString(), "application/json");
+    json::Writer w;
+    w.object({{"object", "list"},
+              {"data",
+               json::array({json::object({{"id", impl.options.model_id},
+                                          {"object", "model"},
+                                          {"created", static_cast<long long>(std::time(nullptr))},
+                                          {"owned_by", "rbench"}})})}});
+    res.set_content(w.str(), "application/json");
   });
   impl.port = http::start_local_server(impl.server, impl.options.host, impl.options.port,
                                        impl.thread, "serve");

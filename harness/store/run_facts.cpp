@@ -23,15 +23,10 @@ constexpr Member kMembers[] = {
 
 }  // namespace
 
-void write_engine_facts(rapidjson::Writer<rapidjson::StringBuffer>& w, const EngineFacts& facts) {
-  w.StartObject();
-  for (const Member& m : kMembers) {
-    const std::optional<std::int64_t>& value = facts.*m.field;
-    if (!value) continue;
-    w.Key(m.name);
-    w.Int64(*value);
-  }
-  w.EndObject();
+void write_engine_facts(json::Writer& w, const EngineFacts& facts) {
+  w.object([&](json::Writer& w) {
+    for (const Member& m : kMembers) w.field(m.name, facts.*m.field);
+  });
 }
 
 EngineFacts stored_engine_facts(std::string_view config_json, std::string_view label) {

@@ -3,18 +3,16 @@
 // resumes), and the reports read them back for the model they summarise.
 #pragma once
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <string_view>
 
 #include "engines/api/engine.h"
+#include "harness/core/json_writer.h"
 
 namespace rbench {
 
 // {"weight_bytes": N, "kv_bytes_per_token": N, "kv_bytes_per_token_mha": N,
 //  "parameters_total": N, "parameters_active": N}, the unknown ones left out.
-void write_engine_facts(rapidjson::Writer<rapidjson::StringBuffer>& w, const EngineFacts& facts);
+void write_engine_facts(json::Writer& w, const EngineFacts& facts);
 
 // The facts stored for the model labelled `label` in a run's config JSON (models[].facts).
 // Empty when the config does not parse, has no such model, or predates the facts.

@@ -4,13 +4,12 @@
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <sqlite3.h>
 
 #include <array>
 
 #include "harness/core/error.h"
+#include "harness/core/json_writer.h"
 #include "harness/store/sqlite_db.h"
 #include "harness/store/store_schema.h"
 
@@ -21,12 +20,9 @@ constexpr int kBusyTimeoutMs = 10'000;
 constexpr const char* kNowUtc = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 std::string chunk_times_to_json(const std::vector<double>& times) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  writer.StartArray();
-  for (double t : times) writer.Double(t);
-  writer.EndArray();
-  return buffer.GetString();
+  json::Writer w;
+  w.value(json::array(times));
+  return w.str();
 }
 
 std::vector<double> chunk_times_from_json(const std::string& json,

@@ -1,12 +1,11 @@
 // Store's probes: latency sweeps, memory measurements and the harness ceiling (schema v5).
 #include <fmt/format.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <sqlite3.h>
 
 #include <cmath>
 
+#include "harness/core/json_writer.h"
 #include "harness/store/sqlite_db.h"
 #include "harness/store/store.h"
 
@@ -14,12 +13,9 @@ namespace rbench {
 namespace {
 
 std::string itl_json(const std::vector<double>& itl) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartArray();
-  for (double v : itl) w.Double(v);
-  w.EndArray();
-  return buffer.GetString();
+  json::Writer w;
+  w.value(json::array(itl));
+  return w.str();
 }
 
 std::vector<double> parse_itl(const std::string& json) {

@@ -2,15 +2,12 @@
 #include "reports/perf/perf_report.h"
 
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <cmath>
+
+#include "harness/core/json_writer.h"
 
 namespace rbench::perf {
 namespace {
-
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 struct Scale {
   double divisor;
@@ -80,33 +77,31 @@ std::size_t repetitions_needed(double alpha) {
   return n;
 }
 
-void number(Writer& w, double v) {
-  if (std::isfinite(v)) {
-    w.Double(v);
-  } else {
-    w.Null();  // JSON has no NaN or infinity
-  }
+// JSON has no NaN or infinity: those become null.
+json::Value number(double v) {
+  return std::isfinite(v) ? json::Value(v) : json::null;
 }
 
-void text(Writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+json::Value side(std::size_t n, double median) {
+  return json::object({{"n", n}, {"median", number(n > 0 ? median : NAN)}});
 }
 
-void strings(Writer& w, const char* key, const std::vector<std::string>& values) {
-  w.Key(key);
-  w.StartArray();
-  for (const std::string& v : values) text(w, v);
-  w.EndArray();
-}
-
-void side(Writer& w, const char* key, std::size_t n, double median) {
-  w.Key(key);
-  w.StartObject();
-  w.Key("n");
-  w.Uint64(n);
-  w.Key("median");
-  number(w, n > 0 ? median : NAN);
-  w.EndObject();
+void write_metric(json::Writer& w, const MetricComparison& m) {
+  w.object({{"name", m.name},
+            {"unit", m.unit == Unit::ns   ? "ns"
+                     : m.unit == Unit::ms ? "ms"
+                                          : "per_second"},
+            {"higher_is_better", m.higher_is_better},
+            {"baseline", side(m.baseline_n, m.baseline_median)},
+            {"current", side(m.current_n, m.current_median)},
+            {"change", number(m.change)},
+            {"worse_by", number(m.worse_by)},
+            {"u", number(m.u)},
+            {"p", number(m.p)},
+            {"method", m.method == stats::MannWhitneyMethod::exact ? "exact" : "normal"},
+            {"smallest_p", number(m.smallest_p)},
+            {"verdict", to_string(m.verdict)},
+            {"reason", m.reason}});
 }
 
 }  // namespace
@@ -162,66 +157,26 @@ std::string to_markdown(const Comparison& c) {
 }
 
 std::string to_json(const Comparison& c) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  w.Key("baseline");
-  text(w, c.baseline_source);
-  w.Key("current");
-  text(w, c.current_source);
-  w.Key("kind");
-  text(w, c.kind == FileKind::google_benchmark ? "google-benchmark" : "rbench-probe");
-  w.Key("alpha");
-  w.Double(c.options.alpha);
-  w.Key("min_effect");
-  w.Double(c.options.min_effect);
-  w.Key("filter");
-  text(w, c.options.filter);
-  w.Key("metrics");
-  w.StartArray();
-  for (const MetricComparison& m : c.metrics) {
-    w.StartObject();
-    w.Key("name");
-    text(w, m.name);
-    w.Key("unit");
-    text(w, m.unit == Unit::ns ? "ns" : m.unit == Unit::ms ? "ms" : "per_second");
-    w.Key("higher_is_better");
-    w.Bool(m.higher_is_better);
-    side(w, "baseline", m.baseline_n, m.baseline_median);
-    side(w, "current", m.current_n, m.current_median);
-    w.Key("change");
-    number(w, m.change);
-    w.Key("worse_by");
-    number(w, m.worse_by);
-    w.Key("u");
-    number(w, m.u);
-    w.Key("p");
-    number(w, m.p);
-    w.Key("method");
-    text(w, m.method == stats::MannWhitneyMethod::exact ? "exact" : "normal");
-    w.Key("smallest_p");
-    number(w, m.smallest_p);
-    w.Key("verdict");
-    text(w, to_string(m.verdict));
-    w.Key("reason");
-    text(w, m.reason);
-    w.EndObject();
-  }
-  w.EndArray();
-  strings(w, "only_in_baseline", c.only_in_baseline);
-  strings(w, "only_in_current", c.only_in_current);
-  strings(w, "notes", c.notes);
-  w.Key("summary");
-  w.StartObject();
-  for (const Verdict v :
-       {Verdict::regression, Verdict::improvement, Verdict::unchanged, Verdict::inconclusive}) {
-    const std::string_view name = to_string(v);
-    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-    w.Uint64(c.count(v));
-  }
-  w.EndObject();
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+  json::Writer w;
+  w.object({{"baseline", c.baseline_source},
+            {"current", c.current_source},
+            {"kind", c.kind == FileKind::google_benchmark ? "google-benchmark" : "rbench-probe"},
+            {"alpha", c.options.alpha},
+            {"min_effect", c.options.min_effect},
+            {"filter", c.options.filter},
+            {"metrics", json::array(c.metrics, write_metric)},
+            {"only_in_baseline", json::array(c.only_in_baseline)},
+            {"only_in_current", json::array(c.only_in_current)},
+            {"notes", json::array(c.notes)},
+            {"summary", [&](json::Writer& w) {
+               w.object([&](json::Writer& w) {
+                 for (const Verdict v : {Verdict::regression, Verdict::improvement,
+                                         Verdict::unchanged, Verdict::inconclusive}) {
+                   w.field(to_string(v), c.count(v));
+                 }
+               });
+             }}});
+  return w.str() + "\n";
 }
 
 }  // namespace rbench::perf

@@ -1,8 +1,6 @@
 // cons@k (majority vote) in the summary, on samples built in memory with hand-computed votes.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "reports/result_json.h"
 #include "reports/summary.h"
@@ -110,11 +108,10 @@ TEST(Consensus, WrittenToTheResultJson) {
                                           vote("two", "b", 1, "7")});
   ASSERT_EQ(results.size(), 2u);
   for (const ResultSummary& r : results) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    json::Writer writer;
     write_result_json(writer, r);
     rapidjson::Document doc;
-    doc.Parse(buffer.GetString());
+    doc.Parse(writer.str().c_str());
     ASSERT_FALSE(doc.HasParseError());
     ASSERT_TRUE(doc.HasMember("cons_at_k"));
     const auto& cons = doc["cons_at_k"];

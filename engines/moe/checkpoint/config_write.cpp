@@ -7,127 +7,85 @@
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
 
 #include "harness/core/error.h"
+#include "harness/core/json_writer.h"
 
 namespace rbench::moe {
 namespace {
 
 constexpr std::string_view kQuantizationKey = "quantization_config";
 
-template <typename Writer>
-void write_quantization(Writer& w, const Fp8Quantization& q) {
-  const auto put_string = [&w](std::string_view k, std::string_view v) {
-    w.Key(k.data(), static_cast<unsigned>(k.size()));
-    w.String(v.data(), static_cast<unsigned>(v.size()));
-  };
-  w.StartObject();
-  put_string("activation_scheme", q.activation_scheme);
-  put_string("fmt", q.fmt);
-  put_string("quant_method", "fp8");
-  w.Key("weight_block_size");
-  w.StartArray();
-  w.Int(q.block_rows);
-  w.Int(q.block_cols);
-  w.EndArray();
-  w.EndObject();
+// config.json's layout: two-space indent, arrays on one line.
+constexpr json::Pretty kLayout{.single_line_arrays = true};
+
+json::Value quantization(const Fp8Quantization& q) {
+  return json::object({{"activation_scheme", q.activation_scheme},
+                       {"fmt", q.fmt},
+                       {"quant_method", "fp8"},
+                       {"weight_block_size", json::array({q.block_rows, q.block_cols})}});
+}
+
+// 0 is how ModelConfig says "dense"; the published configs say null.
+json::Value count(int v) {
+  return v != 0 ? json::Value(v) : json::null;
 }
 
 }  // namespace
 
 std::string to_json(const ModelConfig& c) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
-  w.SetIndent(' ', 2);
-  w.SetFormatOptions(rapidjson::kFormatSingleLineArray);
-  const auto key = [&w](std::string_view k) { w.Key(k.data(), static_cast<unsigned>(k.size())); };
-  const auto put_string = [&](std::string_view k, std::string_view v) {
-    key(k);
-    w.String(v.data(), static_cast<unsigned>(v.size()));
-  };
-  const auto put_int = [&](std::string_view k, int v) {
-    key(k);
-    w.Int(v);
-  };
-  const auto put_double = [&](std::string_view k, double v) {
-    key(k);
-    w.Double(v);
-  };
-  const auto put_bool = [&](std::string_view k, bool v) {
-    key(k);
-    w.Bool(v);
-  };
-  const auto put_optional = [&](std::string_view k, std::optional<int> v) {
-    key(k);
-    v ? w.Int(*v) : w.Null();
-  };
-  // 0 is how ModelConfig says "dense"; the published configs say null.
-  const auto put_count = [&](std::string_view k, int v) {
-    put_optional(k, v != 0 ? std::optional<int>(v) : std::nullopt);
-  };
-
-  // Keys in alphabetical order, as the published files have them.
-  w.StartObject();
-  key("architectures");
-  w.StartArray();
-  w.String(c.architecture.c_str(), static_cast<unsigned>(c.architecture.size()));
-  w.EndArray();
-  put_optional("bos_token_id", c.bos_token_id);
-  put_optional("eos_token_id", c.eos_token_id);
-  put_int("first_k_dense_replace", c.first_k_dense_replace);
-  put_string("hidden_act", c.hidden_act);
-  put_int("hidden_size", c.hidden_size);
-  put_int("intermediate_size", c.intermediate_size);
-  put_int("kv_lora_rank", c.kv_lora_rank);
-  put_int("max_position_embeddings", c.max_position_embeddings);
-  put_string("model_type", c.model_type);
-  put_int("moe_intermediate_size", c.moe_intermediate_size);
-  put_int("moe_layer_freq", c.moe_layer_freq);
-  put_int("n_group", c.n_group);
-  put_count("n_routed_experts", c.n_routed_experts);
-  put_count("n_shared_experts", c.n_shared_experts);
-  put_bool("norm_topk_prob", c.norm_topk_prob);
-  put_int("num_attention_heads", c.num_attention_heads);
-  put_count("num_experts_per_tok", c.num_experts_per_tok);
-  put_int("num_hidden_layers", c.num_hidden_layers);
-  put_int("num_key_value_heads", c.num_key_value_heads);
-  put_int("num_nextn_predict_layers", c.num_nextn_predict_layers);
-  put_optional("q_lora_rank", c.q_lora_rank);
-  put_int("qk_nope_head_dim", c.qk_nope_head_dim);
-  put_int("qk_rope_head_dim", c.qk_rope_head_dim);
-  if (c.quantization) {
-    key(kQuantizationKey);
-    write_quantization(w, *c.quantization);
-  }
-  put_double("rms_norm_eps", c.rms_norm_eps);
-  key("rope_scaling");
+  json::Value rope_scaling = json::null;
   if (c.rope_scaling) {
     const YarnScaling& y = *c.rope_scaling;
-    w.StartObject();
-    put_double("beta_fast", y.beta_fast);
-    put_double("beta_slow", y.beta_slow);
-    put_double("factor", y.factor);
-    put_double("mscale", y.mscale);
-    put_double("mscale_all_dim", y.mscale_all_dim);
-    put_int("original_max_position_embeddings", y.original_max_position_embeddings);
-    put_string("type", "yarn");
-    w.EndObject();
-  } else {
-    w.Null();
+    rope_scaling =
+        json::object({{"beta_fast", y.beta_fast},
+                      {"beta_slow", y.beta_slow},
+                      {"factor", y.factor},
+                      {"mscale", y.mscale},
+                      {"mscale_all_dim", y.mscale_all_dim},
+                      {"original_max_position_embeddings", y.original_max_position_embeddings},
+                      {"type", "yarn"}});
   }
-  put_double("rope_theta", c.rope_theta);
-  put_double("routed_scaling_factor", c.routed_scaling_factor);
-  put_string("scoring_func", to_string(c.scoring_func));
-  put_bool("tie_word_embeddings", c.tie_word_embeddings);
-  put_int("topk_group", c.topk_group);
-  put_string("topk_method", to_string(c.topk_method));
-  put_string("torch_dtype", "bfloat16");
-  put_int("v_head_dim", c.v_head_dim);
-  put_int("vocab_size", c.vocab_size);
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+  json::Writer w(kLayout);
+  // Keys in alphabetical order, as the published files have them.
+  w.object({{"architectures", json::array({c.architecture})},
+            {"bos_token_id", json::nullable(c.bos_token_id)},
+            {"eos_token_id", json::nullable(c.eos_token_id)},
+            {"first_k_dense_replace", c.first_k_dense_replace},
+            {"hidden_act", c.hidden_act},
+            {"hidden_size", c.hidden_size},
+            {"intermediate_size", c.intermediate_size},
+            {"kv_lora_rank", c.kv_lora_rank},
+            {"max_position_embeddings", c.max_position_embeddings},
+            {"model_type", c.model_type},
+            {"moe_intermediate_size", c.moe_intermediate_size},
+            {"moe_layer_freq", c.moe_layer_freq},
+            {"n_group", c.n_group},
+            {"n_routed_experts", count(c.n_routed_experts)},
+            {"n_shared_experts", count(c.n_shared_experts)},
+            {"norm_topk_prob", c.norm_topk_prob},
+            {"num_attention_heads", c.num_attention_heads},
+            {"num_experts_per_tok", count(c.num_experts_per_tok)},
+            {"num_hidden_layers", c.num_hidden_layers},
+            {"num_key_value_heads", c.num_key_value_heads},
+            {"num_nextn_predict_layers", c.num_nextn_predict_layers},
+            {"q_lora_rank", json::nullable(c.q_lora_rank)},
+            {"qk_nope_head_dim", c.qk_nope_head_dim},
+            {"qk_rope_head_dim", c.qk_rope_head_dim},
+            {kQuantizationKey,
+             c.quantization ? quantization(*c.quantization) : json::Value(std::nullopt)},
+            {"rms_norm_eps", c.rms_norm_eps},
+            {"rope_scaling", rope_scaling},
+            {"rope_theta", c.rope_theta},
+            {"routed_scaling_factor", c.routed_scaling_factor},
+            {"scoring_func", to_string(c.scoring_func)},
+            {"tie_word_embeddings", c.tie_word_embeddings},
+            {"topk_group", c.topk_group},
+            {"topk_method", to_string(c.topk_method)},
+            {"torch_dtype", "bfloat16"},
+            {"v_head_dim", c.v_head_dim},
+            {"vocab_size", c.vocab_size}});
+  return w.str() + "\n";
 }
 
 std::string with_quantization_config(std::string_view json, const Fp8Quantization& q,
@@ -139,28 +97,22 @@ std::string with_quantization_config(std::string_view json, const Fp8Quantizatio
                                 rapidjson::GetParseError_En(doc.GetParseError())));
   }
   if (!doc.IsObject()) throw DataError(fmt::format("{}: expected a JSON object", where));
-  rapidjson::StringBuffer buffer;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
-  w.SetIndent(' ', 2);
-  w.SetFormatOptions(rapidjson::kFormatSingleLineArray);
-  // Where the sorted published files have it: before the first key that sorts after it.
-  bool written = false;
-  const auto write_it = [&] {
-    w.Key(kQuantizationKey.data(), static_cast<unsigned>(kQuantizationKey.size()));
-    write_quantization(w, q);
-    written = true;
-  };
-  w.StartObject();
-  for (const auto& m : doc.GetObject()) {
-    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-    if (name == kQuantizationKey) continue;  // replaced
-    if (!written && name > kQuantizationKey) write_it();
-    w.Key(name.data(), static_cast<unsigned>(name.size()));
-    m.value.Accept(w);
-  }
-  if (!written) write_it();
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+  json::Writer w(kLayout);
+  w.object([&](json::Writer& w) {
+    // Where the sorted published files have it: before the first key that sorts after it.
+    bool written = false;
+    for (const auto& m : doc.GetObject()) {
+      const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+      if (name == kQuantizationKey) continue;  // replaced
+      if (!written && name > kQuantizationKey) {
+        w.field(kQuantizationKey, quantization(q));
+        written = true;
+      }
+      w.field(name, m.value);
+    }
+    if (!written) w.field(kQuantizationKey, quantization(q));
+  });
+  return w.str() + "\n";
 }
 
 }  // namespace rbench::moe

@@ -4,8 +4,6 @@
 #include "engines/moe/checkpoint/safetensors.h"
 
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <array>
 #include <fstream>
@@ -14,6 +12,7 @@
 #include <system_error>
 
 #include "harness/core/error.h"
+#include "harness/core/json_writer.h"
 
 namespace rbench::moe {
 namespace {
@@ -54,41 +53,19 @@ std::uint64_t byte_count(const TensorToWrite& t) {
 
 std::string header_json(std::span<const TensorToWrite> tensors,
                         const std::map<std::string, std::string>& metadata) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  const auto str = [&w](std::string_view s) {
-    w.String(s.data(), static_cast<unsigned>(s.size()));
-  };
-  w.StartObject();
-  if (!metadata.empty()) {
-    w.Key("__metadata__");
-    w.StartObject();
-    for (const auto& [k, v] : metadata) {
-      str(k);
-      str(v);
+  json::Writer w;
+  w.object([&](json::Writer& w) {
+    if (!metadata.empty()) w.field("__metadata__", json::map(metadata));
+    std::uint64_t offset = 0;
+    for (const auto& t : tensors) {
+      const std::uint64_t begin = offset;
+      offset += t.data.size();
+      w.field(t.name, json::object({{"dtype", to_string(t.dtype)},
+                                    {"shape", json::array(t.shape)},
+                                    {"data_offsets", json::array({begin, offset})}}));
     }
-    w.EndObject();
-  }
-  std::uint64_t offset = 0;
-  for (const auto& t : tensors) {
-    str(t.name);
-    w.StartObject();
-    w.Key("dtype");
-    str(to_string(t.dtype));
-    w.Key("shape");
-    w.StartArray();
-    for (const std::int64_t d : t.shape) w.Int64(d);
-    w.EndArray();
-    w.Key("data_offsets");
-    w.StartArray();
-    w.Uint64(offset);
-    offset += t.data.size();
-    w.Uint64(offset);
-    w.EndArray();
-    w.EndObject();
-  }
-  w.EndObject();
-  return {buffer.GetString(), buffer.GetSize()};
+  });
+  return w.str();
 }
 
 }  // namespace

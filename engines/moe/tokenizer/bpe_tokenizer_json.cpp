@@ -1,19 +1,15 @@
 #include "engines/moe/tokenizer/bpe_tokenizer_json.h"
 
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
-
 #include <string_view>
 #include <vector>
 
 #include "engines/moe/tokenizer/chat_template.h"
 #include "engines/moe/tokenizer/tokenizer_unicode.h"
+#include "harness/core/json_writer.h"
 
 namespace rbench::moe {
 
 namespace {
-
-using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
 
 // DeepSeek-V3's pre-tokenizer Splits, as its published tokenizer.json has them (CR and LF stand
 // in the file as the characters themselves, not as \r and \n regex escapes).
@@ -40,127 +36,86 @@ constexpr SpecialToken kSpecialTokens[] = {
     {"<think>", false}, {"</think>", false}, {"<｜▁pad▁｜>", true},
 };
 
-void key(Writer& w, std::string_view name) {
-  w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-}
-void string(Writer& w, std::string_view text) {
-  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-}
-void put_string(Writer& w, std::string_view name, std::string_view value) {
-  key(w, name);
-  string(w, value);
-}
-void put_bool(Writer& w, std::string_view name, bool value) {
-  key(w, name);
-  w.Bool(value);
-}
-void put_null(Writer& w, std::string_view name) {
-  key(w, name);
-  w.Null();
+json::Value byte_level(bool add_prefix_space, bool use_regex) {
+  return json::object({{"type", "ByteLevel"},
+                       {"add_prefix_space", add_prefix_space},
+                       {"trim_offsets", true},
+                       {"use_regex", use_regex}});
 }
 
-void write_byte_level(Writer& w, bool add_prefix_space, bool use_regex) {
-  w.StartObject();
-  put_string(w, "type", "ByteLevel");
-  put_bool(w, "add_prefix_space", add_prefix_space);
-  put_bool(w, "trim_offsets", true);
-  put_bool(w, "use_regex", use_regex);
-  w.EndObject();
+void write_split(json::Writer& w, const std::string& pattern) {
+  w.object({{"type", "Split"},
+            {"pattern", json::object({{"Regex", pattern}})},
+            {"behavior", "Isolated"},
+            {"invert", false}});
 }
 
-void write_pre_tokenizer(Writer& w) {
-  w.StartObject();
-  put_string(w, "type", "Sequence");
-  key(w, "pretokenizers");
-  w.StartArray();
-  for (const std::string& pattern : deepseek_split_patterns()) {
-    w.StartObject();
-    put_string(w, "type", "Split");
-    key(w, "pattern");
-    w.StartObject();
-    put_string(w, "Regex", pattern);
-    w.EndObject();
-    put_string(w, "behavior", "Isolated");
-    put_bool(w, "invert", false);
-    w.EndObject();
-  }
-  write_byte_level(w, false, false);
-  w.EndArray();
-  w.EndObject();
+json::Value pre_tokenizer() {
+  return json::object({{"type", "Sequence"}, {"pretokenizers", [](json::Writer& w) {
+                                                w.array([](json::Writer& w) {
+                                                  for (const std::string& p :
+                                                       deepseek_split_patterns())
+                                                    write_split(w, p);
+                                                  w.value(byte_level(false, false));
+                                                });
+                                              }}});
 }
 
 // TemplateProcessing as DeepSeek-V3 has it: BOS before each sequence.
-void write_post_processor(Writer& w, std::int32_t bos_id) {
-  const auto item = [&](std::string_view kind, std::string_view id, int type_id) {
-    w.StartObject();
-    key(w, kind);
-    w.StartObject();
-    put_string(w, "id", id);
-    key(w, "type_id");
-    w.Int(type_id);
-    w.EndObject();
-    w.EndObject();
+json::Value post_processor(std::int32_t bos_id) {
+  const auto item = [](std::string_view kind, std::string_view id, int type_id) {
+    return json::object({{kind, json::object({{"id", id}, {"type_id", type_id}})}});
   };
-  w.StartObject();
-  put_string(w, "type", "TemplateProcessing");
-  key(w, "single");
-  w.StartArray();
-  item("SpecialToken", kBosToken, 0);
-  item("Sequence", "A", 0);
-  w.EndArray();
-  key(w, "pair");
-  w.StartArray();
-  item("SpecialToken", kBosToken, 0);
-  item("Sequence", "A", 0);
-  item("SpecialToken", kBosToken, 1);
-  item("Sequence", "B", 1);
-  w.EndArray();
-  key(w, "special_tokens");
-  w.StartObject();
-  key(w, kBosToken);
-  w.StartObject();
-  put_string(w, "id", kBosToken);
-  key(w, "ids");
-  w.StartArray();
-  w.Int(bos_id);
-  w.EndArray();
-  key(w, "tokens");
-  w.StartArray();
-  string(w, kBosToken);
-  w.EndArray();
-  w.EndObject();
-  w.EndObject();
-  w.EndObject();
+  return json::object(
+      {{"type", "TemplateProcessing"},
+       {"single", json::array({item("SpecialToken", kBosToken, 0), item("Sequence", "A", 0)})},
+       {"pair", json::array({item("SpecialToken", kBosToken, 0), item("Sequence", "A", 0),
+                             item("SpecialToken", kBosToken, 1), item("Sequence", "B", 1)})},
+       {"special_tokens",
+        json::object({{kBosToken, json::object({{"id", kBosToken},
+                                                {"ids", json::array({bos_id})},
+                                                {"tokens", json::array({kBosToken})}})}})}});
 }
 
-void write_model(Writer& w, std::span<const std::string> tokens,
+void write_model(json::Writer& w, std::span<const std::string> tokens,
                  std::span<const std::pair<std::int32_t, std::int32_t>> merges) {
   const ByteLevelAlphabet& alphabet = ByteLevelAlphabet::get();
-  w.StartObject();
-  put_string(w, "type", "BPE");
-  put_null(w, "dropout");
-  put_null(w, "unk_token");
-  put_null(w, "continuing_subword_prefix");
-  put_null(w, "end_of_word_suffix");
-  put_bool(w, "fuse_unk", false);
-  put_bool(w, "byte_fallback", false);
-  put_bool(w, "ignore_merges", false);
-  key(w, "vocab");
-  w.StartObject();
-  for (std::size_t id = 0; id < tokens.size(); ++id) {
-    key(w, alphabet.encode(tokens[id]));
-    w.Int(static_cast<int>(id));
-  }
-  w.EndObject();
-  key(w, "merges");
-  w.StartArray();
-  // "a b" strings, as DeepSeek-V3's file has them; byte-level tokens never contain a space.
-  for (const auto& [left, right] : merges) {
-    string(w, alphabet.encode(tokens[static_cast<std::size_t>(left)]) + " " +
-                  alphabet.encode(tokens[static_cast<std::size_t>(right)]));
-  }
-  w.EndArray();
-  w.EndObject();
+  w.object(
+      {{"type", "BPE"},
+       {"dropout", json::null},
+       {"unk_token", json::null},
+       {"continuing_subword_prefix", json::null},
+       {"end_of_word_suffix", json::null},
+       {"fuse_unk", false},
+       {"byte_fallback", false},
+       {"ignore_merges", false},
+       {"vocab",
+        [&](json::Writer& w) {
+          w.object([&](json::Writer& w) {
+            for (std::size_t id = 0; id < tokens.size(); ++id) {
+              w.field(alphabet.encode(tokens[id]), static_cast<int>(id));
+            }
+          });
+        }},
+       // "a b" strings, as DeepSeek-V3's file has them; byte-level tokens never contain a space.
+       {"merges", json::array(merges, [&](json::Writer& w, const auto& merge) {
+          w.value(alphabet.encode(tokens[static_cast<std::size_t>(merge.first)]) + " " +
+                  alphabet.encode(tokens[static_cast<std::size_t>(merge.second)]));
+        })}});
+}
+
+void write_added_tokens(json::Writer& w, std::int32_t first_special) {
+  w.array([&](json::Writer& w) {
+    for (std::int32_t i = 0; const SpecialToken& special : kSpecialTokens) {
+      w.object({{"id", first_special + i++},
+                {"content", special.content},
+                {"single_word", false},
+                {"lstrip", false},
+                {"rstrip", false},
+                {"normalized", false},
+                {"special", special.special}});
+    }
+  });
 }
 
 }  // namespace
@@ -169,40 +124,17 @@ std::string deepseek_bpe_tokenizer_json(
     std::span<const std::string> tokens,
     std::span<const std::pair<std::int32_t, std::int32_t>> merges) {
   const auto first_special = static_cast<std::int32_t>(tokens.size());
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.SetIndent(' ', 2);
-  w.SetFormatOptions(rapidjson::kFormatSingleLineArray);
-  w.StartObject();
-  put_string(w, "version", "1.0");
-  put_null(w, "truncation");
-  put_null(w, "padding");
-  key(w, "added_tokens");
-  w.StartArray();
-  for (std::int32_t i = 0; const SpecialToken& special : kSpecialTokens) {
-    w.StartObject();
-    key(w, "id");
-    w.Int(first_special + i++);
-    put_string(w, "content", special.content);
-    put_bool(w, "single_word", false);
-    put_bool(w, "lstrip", false);
-    put_bool(w, "rstrip", false);
-    put_bool(w, "normalized", false);
-    put_bool(w, "special", special.special);
-    w.EndObject();
-  }
-  w.EndArray();
-  put_null(w, "normalizer");
-  key(w, "pre_tokenizer");
-  write_pre_tokenizer(w);
-  key(w, "post_processor");
-  write_post_processor(w, first_special);
-  key(w, "decoder");
-  write_byte_level(w, true, true);
-  key(w, "model");
-  write_model(w, tokens, merges);
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  json::Writer w(json::Pretty{.single_line_arrays = true});
+  w.object({{"version", "1.0"},
+            {"truncation", json::null},
+            {"padding", json::null},
+            {"added_tokens", [&](json::Writer& w) { write_added_tokens(w, first_special); }},
+            {"normalizer", json::null},
+            {"pre_tokenizer", pre_tokenizer()},
+            {"post_processor", post_processor(first_special)},
+            {"decoder", byte_level(true, true)},
+            {"model", [&](json::Writer& w) { write_model(w, tokens, merges); }}});
+  return w.str();
 }
 
 }  // namespace rbench::moe

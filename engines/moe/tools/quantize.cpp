@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -18,6 +16,7 @@
 #include "engines/moe/checkpoint/config.h"
 #include "engines/moe/checkpoint/safetensors.h"
 #include "harness/core/error.h"
+#include "harness/core/json_writer.h"
 
 namespace rbench::moe {
 namespace {
@@ -278,24 +277,10 @@ void push_kept(const Checkpoint& checkpoint, const std::string& name,
 
 void write_index(const fs::path& path, std::uint64_t total_size,
                  const std::map<std::string, std::string>& weight_map) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
-  w.SetIndent(' ', 2);
-  w.StartObject();
-  w.Key("metadata");
-  w.StartObject();
-  w.Key("total_size");
-  w.Uint64(total_size);
-  w.EndObject();
-  w.Key("weight_map");
-  w.StartObject();
-  for (const auto& [tensor, file] : weight_map) {
-    w.Key(tensor.c_str(), static_cast<unsigned>(tensor.size()));
-    w.String(file.c_str(), static_cast<unsigned>(file.size()));
-  }
-  w.EndObject();
-  w.EndObject();
-  write_text(path, std::string(buffer.GetString(), buffer.GetSize()) + "\n");
+  json::Writer w(json::Pretty{});
+  w.object({{"metadata", json::object({{"total_size", total_size}})},
+            {"weight_map", json::map(weight_map)}});
+  write_text(path, w.str() + "\n");
 }
 
 // Every file of IN but the weights and config.json, byte for byte, subfolders included.

@@ -5,10 +5,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "harness/core/error.h"
+#include "harness/core/json_writer.h"
 #include "harness/net/sse_parser.h"
 #include "harness/serve/mock_reply.h"
 
@@ -212,10 +211,7 @@ TEST(MockServer, RawCompletionStreamHasTextCompletionShape) {
   rapidjson::Value options(rapidjson::kObjectType);
   options.AddMember("include_usage", true, a);
   request.AddMember("stream_options", options, a);
-  rapidjson::StringBuffer body;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(body);
-  request.Accept(writer);
-  const auto res = client.Post("/v1/completions", body.GetString(), "application/json");
+  const auto res = client.Post("/v1/completions", json::to_string(request), "application/json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->get_header_value("Content-Type"), "text/event-stream");

@@ -98,23 +98,14 @@ RunSummary run(Store& store, RunSpec& spec) {
 }
 
 TEST(RunFacts, KnownFactsAreWrittenAndReadBackByLabel) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   EngineFacts partial;
   partial.kv_bytes_per_token = 576;
   partial.parameters_total = 1'000'000'000'000LL;  // past 32 bits
-  w.StartObject();
-  w.Key("models");
-  w.StartArray();
-  w.StartObject();
-  w.Key("label");
-  w.String("a");
-  w.Key("facts");
-  write_engine_facts(w, partial);
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  const std::string json = buffer.GetString();
+  json::Writer w;
+  w.object({{"models", json::array({json::object({{"label", "a"}, {"facts", [&](json::Writer& w) {
+                                                                     write_engine_facts(w, partial);
+                                                                   }}})})}});
+  const std::string json = w.str();
   EXPECT_EQ(json, R"({"models":[{"label":"a","facts":{"kv_bytes_per_token":576,)"
                   R"("parameters_total":1000000000000}}]})");
   const EngineFacts back = stored_engine_facts(json, "a");

@@ -7,14 +7,13 @@
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <fstream>
 #include <sstream>
 #include <vector>
 
 #include "harness/core/error.h"
+#include "harness/core/json_writer.h"
 
 namespace rbench::moe {
 namespace {
@@ -55,10 +54,7 @@ std::string edited(const std::filesystem::path& fixture, const std::vector<Edit>
     rapidjson::Value v(parsed, doc.GetAllocator());
     object->AddMember(rapidjson::Value(name.c_str(), doc.GetAllocator()), v, doc.GetAllocator());
   }
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  doc.Accept(writer);
-  return buffer.GetString();
+  return json::to_string(doc);
 }
 
 TEST(MoeConfig, DeepSeekV3AsPublished) {
