@@ -1,5 +1,6 @@
-// The inline CSS and JavaScript of the HTML report, kept as C++ raw strings so the report stays
-// one self-contained file with no external requests.
+// The inline CSS and JavaScript of the HTML report, written in reports/web/ (README.md there) and
+// compiled in by the build (scripts/embed.cmake), so the report stays one self-contained file
+// with no external requests and rbench needs no files beside it.
 #pragma once
 
 #include <string_view>

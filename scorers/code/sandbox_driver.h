@@ -1,5 +1,6 @@
 // The trusted Python driver the sandbox runs as `python3 -s -B -c <driver>`. Internal to the
-// sandbox (sandbox.cpp); its protocol is described in sandbox_driver.cpp.
+// sandbox (sandbox.cpp). The driver is scorers/code/driver.py, which describes its protocol and
+// what it stops; the build compiles it in as kDriverSource (scripts/embed.cmake).
 #pragma once
 
 #include <string_view>
@@ -11,7 +12,7 @@ inline constexpr int kProgramFd =
     3;  // JSON {nonce, setup, candidate, tests, entry_point}; read once
 inline constexpr int kResultFd = 4;  // the completion record, one JSON line
 
-// The driver's source (Python 3.8+).
+// The driver's source (Python 3.8+): driver.py's bytes, defined by the generated source.
 extern const std::string_view kDriverSource;
 
 }  // namespace rbench::sandbox::detail

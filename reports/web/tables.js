@@ -1,13 +1,4 @@
-// Report JavaScript, part 1: DOM helpers, number formats, the sortable leaderboards, the
-// accuracy-vs-cost plot with its Pareto front, and main(), which draws the suites, then the
-// probes (part 3). Every string from the data goes through textContent or setAttribute, never
-// innerHTML.
-#include "reports/html_assets.h"
 
-namespace rbench {
-
-std::string_view html_report_script_tables() {
-  return R"js(
 const data = JSON.parse(document.getElementById('rbench-data').textContent);
 const NONE = '\u2014';
 const SVGNS = 'http://www.w3.org/2000/svg';
@@ -348,7 +339,3 @@ function main() {
     root.append(probes);
   }
 }
-)js";
-}
-
-}  // namespace rbench

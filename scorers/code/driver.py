@@ -1,44 +1,43 @@
-// The trusted Python driver. It runs as `python3 -s -B -c <driver>` inside the sandbox, with
-//  - fd 3: the nonce and the program, five fields (nonce, setup, candidate, tests, entry point),
-//    each "<byte length>\n<UTF-8 bytes>"; read and closed before any untrusted code runs;
-//  - fd 4: the result pipe, where it writes one completion record, a JSON line
-//    {"nonce": ..., "status": "passed" | "failed" | "error", "message": ...}, then calls
-//    os._exit(0) itself so that the candidate's atexit handlers and threads cannot interfere.
-//
-// Order: compile everything (a candidate syntax error is a failure, a tests syntax error an
-// "error"), run the setup, snapshot builtins and the loaded modules, run the candidate (an early
-// sys.exit is a failure), restore the snapshot, run the tests and then check(entry_point) in a
-// copy of the candidate's namespace that has a private copy of the builtins and no global
-// shadowing a builtin name (a candidate's own `def abs` or `isinstance` cannot judge the tests)
-// except the function under test (the entry point, or what MBPP's top-level asserts call, which
-// may be named `sum`), and report.
-//
-// What it stops. The nonce never sits in the driver's own frame: a generator (the "vault") reads
-// the input, keeps the nonce in its suspended frame and writes the record only when resumed from
-// the driver's frame, in the driver's process (not a fork), with an exact (str, str) tuple. A
-// PEP 578 audit hook, installed before the candidate runs and impossible to remove, denies the
-// routes to that frame: gc.get_objects/get_referrers/get_referents, sys._current_frames, tracing
-// and profiling hooks, further audit hooks, ctypes' raw memory access (calling C functions,
-// from_address, string_at; importing ctypes stays allowed, numpy needs it), opening .../mem, and
-// sys._getframe, tb_frame, gi_frame/gi_code or __code__ when they would yield a driver frame,
-// the vault or a driver function. Frames that are not the driver's stay reachable, so
-// collections.namedtuple, typing, inspect.currentframe and traceback.print_stack keep working.
-// Before resuming the vault the driver flushes the output, resets Python signal handlers and
-// disables gc callbacks, so no candidate code runs on top of the vault's frame.
-//
-// What it cannot stop, being in the candidate's own process: frame.f_back is not audited, so a
-// candidate can walk up to the driver's frames and read (not write, before Python 3.13) their
-// locals; ctypes objects built on a raw address without an audit event (c_char_p(address).value)
-// still read memory, which a scan could use to find the nonce; a candidate function can patch
-// what the tests use while the tests call it (their builtins through the caller's frame, a
-// module's attribute); on Python 3.13+, frame.f_locals writes through, so code written against
-// this driver could redirect it. All of these are written specifically against rbench's driver;
-// none is a generic way to fake a pass, and none gets past the kernel layers (sandbox.h).
-#include "scorers/code/sandbox_driver.h"
+# The trusted Python driver. It runs as `python3 -s -B -c <driver>` inside the sandbox, with
+#  - fd 3: the nonce and the program, five fields (nonce, setup, candidate, tests, entry point),
+#    each "<byte length>\n<UTF-8 bytes>"; read and closed before any untrusted code runs;
+#  - fd 4: the result pipe, where it writes one completion record, a JSON line
+#    {"nonce": ..., "status": "passed" | "failed" | "error", "message": ...}, then calls
+#    os._exit(0) itself so that the candidate's atexit handlers and threads cannot interfere.
+#
+# Order: compile everything (a candidate syntax error is a failure, a tests syntax error an
+# "error"), run the setup, snapshot builtins and the loaded modules, run the candidate (an early
+# sys.exit is a failure), restore the snapshot, run the tests and then check(entry_point) in a
+# copy of the candidate's namespace that has a private copy of the builtins and no global
+# shadowing a builtin name (a candidate's own `def abs` or `isinstance` cannot judge the tests)
+# except the function under test (the entry point, or what MBPP's top-level asserts call, which
+# may be named `sum`), and report.
+#
+# What it stops. The nonce never sits in the driver's own frame: a generator (the "vault") reads
+# the input, keeps the nonce in its suspended frame and writes the record only when resumed from
+# the driver's frame, in the driver's process (not a fork), with an exact (str, str) tuple. A
+# PEP 578 audit hook, installed before the candidate runs and impossible to remove, denies the
+# routes to that frame: gc.get_objects/get_referrers/get_referents, sys._current_frames, tracing
+# and profiling hooks, further audit hooks, ctypes' raw memory access (calling C functions,
+# from_address, string_at; importing ctypes stays allowed, numpy needs it), opening .../mem, and
+# sys._getframe, tb_frame, gi_frame/gi_code or __code__ when they would yield a driver frame,
+# the vault or a driver function. Frames that are not the driver's stay reachable, so
+# collections.namedtuple, typing, inspect.currentframe and traceback.print_stack keep working.
+# Before resuming the vault the driver flushes the output, resets Python signal handlers and
+# disables gc callbacks, so no candidate code runs on top of the vault's frame.
+#
+# What it cannot stop, being in the candidate's own process: frame.f_back is not audited, so a
+# candidate can walk up to the driver's frames and read (not write, before Python 3.13) their
+# locals; ctypes objects built on a raw address without an audit event (c_char_p(address).value)
+# still read memory, which a scan could use to find the nonce; a candidate function can patch
+# what the tests use while the tests call it (their builtins through the caller's frame, a
+# module's attribute); on Python 3.13+, frame.f_locals writes through, so code written against
+# this driver could redirect it. All of these are written specifically against rbench's driver;
+# none is a generic way to fake a pass, and none gets past the kernel layers (sandbox.h).
+#
+# The build compiles this file into rbench as kDriverSource (sandbox_driver.h, scripts/embed.cmake);
+# ctest's assets_py_driver compiles it with py_compile.
 
-namespace rbench::sandbox::detail {
-
-const std::string_view kDriverSource = R"PY(
 import sys
 
 
@@ -399,6 +398,3 @@ def _rbench():
 
 
 _rbench()
-)PY";
-
-}  // namespace rbench::sandbox::detail

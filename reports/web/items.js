@@ -1,11 +1,4 @@
-// Report JavaScript, part 2: the per-item drill-down of one suite. Rows are drawn a page at a
-// time and an item's details only when it is opened, so thousands of items stay fast.
-#include "reports/html_assets.h"
 
-namespace rbench {
-
-std::string_view html_report_script_items() {
-  return R"js(
 const PAGE = 100;
 const PREVIEW = 160;
 const FILTERS = [
@@ -163,7 +156,3 @@ function itemsView(ranked) {
   return el('div', {class: 'items'}, el('h3', null, 'Items'),
             el('div', {class: 'controls'}, select, seg, search), list, more);
 }
-)js";
-}
-
-}  // namespace rbench

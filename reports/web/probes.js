@@ -1,14 +1,4 @@
-// Report JavaScript, part 3: the probes (`rbench probe ... --db`). Latency probes as a
-// latency-against-throughput chart (every latency probe on it, one line per probe and load kind),
-// a TPOT chart beside it, CDFs of one probe's requests (one line per load step) and a steps
-// table each; memory and ceiling probes as the figure rows the Markdown report prints; unfinished
-// probes listed with what they stored. Uses el(), svg() and niceTicks() from part 1.
-#include "reports/html_assets.h"
 
-namespace rbench {
-
-std::string_view html_report_script_probes() {
-  return R"js(
 const PROBE_COLORS = ['#0969da', '#cf222e', '#1a7f37', '#8250df', '#bc4c00', '#1b7c83', '#bf3989', '#6e7781'];
 // A CDF chart spans orders of magnitude (a queue behind a saturated server) beyond this max / min.
 const LOG_RATIO = 50;
@@ -294,7 +284,3 @@ function probesSection(probes) {
   if (unfinished.length) section.append(unfinishedProbes(unfinished));
   return section;
 }
-)js";
-}
-
-}  // namespace rbench

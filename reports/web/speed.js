@@ -1,12 +1,4 @@
-// Report JavaScript, part 4: the leaderboard's speed and memory columns (decode tokens/s, the
-// engine's weights, its KV cache per token with the multi-head equivalent as a tooltip), shown
-// only where some row of the table has the value. Formats match the Markdown report's.
-#include "reports/html_assets.h"
 
-namespace rbench {
-
-std::string_view html_report_script_speed() {
-  return R"js(
 function rate(x) { return x == null ? NONE : (x < 100 ? x.toFixed(1) : x.toFixed(0)); }
 function bytes(x) {
   if (x == null) return NONE;
@@ -74,7 +66,3 @@ function speedColumns(ranked) {
   }
   return cols;
 }
-)js";
-}
-
-}  // namespace rbench
