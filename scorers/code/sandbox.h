@@ -29,7 +29,7 @@
 // stdout nor stderr. An early sys.exit(0) or os._exit(0), a printed fake marker, a fake record
 // written to every file descriptor, or builtins patched (or shadowed by a global `def abs`) in the
 // candidate's module code do not pass. The driver's protection is best effort inside one Python
-// process: sandbox_driver.cpp says what its audit hook stops and what it cannot stop (code
+// process: driver.py says what its audit hook stops and what it cannot stop (code
 // written specifically against this driver: it walks frame.f_back up to the driver, or patches
 // what the tests use while the tests call it). The kernel layers above do not depend on it.
 //
