@@ -11,7 +11,13 @@ namespace {
 
 std::string model_help(const EngineFlags& f, const std::string& engine_flag, bool repeatable) {
   if (!f.model_help.empty()) return f.model_help;
-  if (f.builtin_only) return "Checkpoint directory (config.json, *.safetensors, tokenizer.json)";
+  const std::string checkpoint =
+      "Checkpoint directory (config.json, *.safetensors, tokenizer.json)";
+  if (f.builtin_only) return checkpoint;
+  if (f.default_engine == kBuiltinEngine) {
+    return fmt::format("{}; with {} openai, a model profile name or path to a profile JSON{}",
+                       checkpoint, engine_flag, repeatable ? "; repeatable" : "");
+  }
   return fmt::format(
       "Model profile name (see `rbench models`) or path to a profile JSON; with {} builtin, a "
       "checkpoint directory{}",
@@ -22,9 +28,10 @@ std::string mtp_help(const EngineFlags& f, const std::string& engine_flag) {
   if (!f.mtp_help.empty()) return f.mtp_help;
   const std::string what =
       "self-speculative decoding with the checkpoint's MTP module (greedy requests: the same "
-      "text, sooner; runs and probes name the model builtin:NAME+mtp)";
-  if (f.builtin_only) return "S" + what.substr(1);
-  return fmt::format("{} builtin: {}", engine_flag, what);
+      "text, sooner";
+  if (f.builtin_only) return "S" + what.substr(1) + ")";
+  return fmt::format("{} builtin: {}; runs and probes name the model builtin:NAME+mtp)",
+                     engine_flag, what);
 }
 
 }  // namespace
