@@ -12,9 +12,10 @@ std::vector<json::Field> rate_at_k(int k, double value, const stats::Interval& c
 }
 
 void write_pass_at_k(json::Writer& w, const stats::PassAtK& p) {
-  std::vector<json::Field> fields = rate_at_k(p.k, p.value, p.ci, p.items);
-  fields.push_back({"skipped_items", p.skipped});
-  w.object(fields);
+  w.object([&](json::Writer& w) {
+    w.fields(rate_at_k(p.k, p.value, p.ci, p.items));
+    w.field("skipped_items", p.skipped);
+  });
 }
 
 json::Value interval(const stats::Interval& ci) {

@@ -126,7 +126,7 @@ TEST(JsonWriter, PrettyIndentsByTwo) {
 
 TEST(JsonWriter, FieldListsCanBeBuiltBeforeWriting) {
   std::vector<json::Field> fields = {{"first", 1}};
-  fields.push_back({"second", std::string("owned")});
+  fields.insert(fields.end(), {{"second", std::string("owned")}});
   json::Writer w;
   w.object(fields);
   EXPECT_EQ(w.str(), R"({"first":1,"second":"owned"})");
