@@ -36,6 +36,8 @@ void write_engine_facts(rapidjson::Writer<rapidjson::StringBuffer>& w, const Eng
 
 EngineFacts stored_engine_facts(std::string_view config_json, std::string_view label) {
   EngineFacts facts;
+  // Best effort by design (stores from before the facts existed have none): anything missing or
+  // odd reads as "unknown", so raw RapidJSON rather than the checked reader.
   rapidjson::Document doc;
   doc.Parse(config_json.data(), config_json.size());
   if (doc.HasParseError() || !doc.IsObject()) return facts;
