@@ -94,7 +94,7 @@ std::string error_for(const std::string& answer_json) {
 
 TEST(AimeLoader, RejectsAnswersThatAreNotIntegers0To999) {
   EXPECT_THAT(error_for("\"1000\""),
-              HasSubstr(".jsonl:1: $.answer: \"1000\" is not an integer 0..999"));
+              HasSubstr(".jsonl:2: $.answer: \"1000\" is not an integer 0..999"));
   EXPECT_THAT(error_for("1000"), HasSubstr("$.answer: 1000 is not an integer 0..999"));
   EXPECT_THAT(error_for("\"-1\""), HasSubstr("$.answer: \"-1\" is not an integer 0..999"));
   EXPECT_THAT(error_for("-1"), HasSubstr("$.answer: -1 is not an integer 0..999"));
@@ -140,7 +140,7 @@ TEST(AimeLoader, RejectsDuplicateAndMissingIds) {
     load_aime(wrong_type);
     FAIL() << "expected DataError";
   } catch (const DataError& error) {
-    EXPECT_THAT(error.what(), HasSubstr("\"answer_type\" is \"expr\""));
+    EXPECT_THAT(error.what(), HasSubstr("type.jsonl:1: $.answer_type: is \"expr\""));
   }
 }
 

@@ -351,12 +351,12 @@ TEST(RbenchCodeJsonl, MalformedFilesNameFileAndLine) {
               HasSubstr("a.jsonl:2: $.tests: missing"));
   EXPECT_THAT(error_of(load_rbench_code_jsonl,
                        dir.write("b.jsonl", good + R"({"id": "b", "tests": "assert True"})")),
-              HasSubstr("b.jsonl:2: the task is not stated"));
+              HasSubstr("b.jsonl:2: $: the task is not stated"));
   EXPECT_THAT(error_of(load_rbench_code_jsonl,
                        dir.write("c.jsonl", R"({"id": "c", "prompt": "def f():\n", )"
                                             R"("tests": "def check(candidate):\n  pass"})")),
-              HasSubstr("c.jsonl:1: \"tests\" defines check(candidate) but \"entry_point\" is "
-                        "missing"));
+              HasSubstr("c.jsonl:1: $.entry_point: missing, and \"tests\" defines "
+                        "check(candidate)"));
   EXPECT_THAT(
       error_of(load_rbench_code_jsonl,
                dir.write("d.jsonl", R"({"id": "d", "prompt": "def f():\n", )"

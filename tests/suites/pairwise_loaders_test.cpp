@@ -455,7 +455,7 @@ TEST(AlpacaEvalLoader, AnnotationsParseAndRejections) {
 
   EXPECT_EQ(load("{" + pair + "}"), f + ": $: expected an array of records, got an object");
   EXPECT_EQ(load("[{" + pair + R"(, "preference": "2"}])"),
-            f + ": element 0: field \"preference\" is a string, not a number or null");
+            f + ": $[0].preference: expected a number or null, got a string");
   EXPECT_EQ(load("[{" + pair + "}]"), f + ": $[0].preference: missing");
   EXPECT_EQ(load(R"([{"instruction": "Hi?", "output_1": "a", "generator_1": "base", )"
                  R"("generator_2": "model", "preference": 1}])"),
