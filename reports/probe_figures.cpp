@@ -14,6 +14,8 @@ using rapidjson::Value;
 
 constexpr const char* kNone = "—";
 
+// Probe documents are read leniently through JSON pointers: an older or partial document shows
+// "—" for what it lacks instead of failing the report, so this stays raw RapidJSON.
 const Value* at(const Value& doc, const std::string& pointer) {
   return rapidjson::Pointer(pointer.c_str()).Get(doc);
 }

@@ -17,29 +17,26 @@ namespace {
 constexpr int kIdDigits = 3;
 
 std::optional<double> preference(const JsonRecord& record) {
-  const auto it = record.object.FindMember("preference");
-  if (it == record.object.MemberEnd()) {
-    throw DataError(fmt::format("{}: missing field \"preference\"", record.where));
+  const json::Value value = record.value.member("preference");
+  if (value.is_null()) return std::nullopt;
+  if (!value.is_number()) {
+    value.fail(fmt::format("expected a number or null, got {}", json::type_name(value.raw())));
   }
-  if (it->value.IsNull()) return std::nullopt;
-  if (!it->value.IsNumber()) {
-    throw DataError(fmt::format("{}: field \"preference\" is {}, not a number or null",
-                                record.where, json_type_name(it->value)));
-  }
-  return it->value.GetDouble();
+  return value.number();
 }
 
 // alpaca_eval keeps the judge's raw completion as an object (an OpenAI choice) or a string.
 std::string raw_completion(const JsonRecord& record) {
-  const auto it = record.object.FindMember("raw_completion");
-  if (it == record.object.MemberEnd() || it->value.IsNull()) return "";
-  if (it->value.IsString()) return std::string(it->value.GetString(), it->value.GetStringLength());
-  return json::to_string(it->value);
+  const auto value = record.value.find("raw_completion");
+  if (!value) return "";
+  if (value->is_string()) return value->string();
+  return json::to_string(value->raw());
 }
 
+// Optional and informative only: anything but a number reads as unknown (-1).
 double price_per_example(const JsonRecord& record) {
-  const auto it = record.object.FindMember("price_per_example");
-  return it != record.object.MemberEnd() && it->value.IsNumber() ? it->value.GetDouble() : -1;
+  const auto value = record.value.find("price_per_example");
+  return value && value->is_number() ? value->number() : -1;
 }
 
 }  // namespace
@@ -53,21 +50,22 @@ Suite load_alpaca_eval(const std::filesystem::path& reference_outputs_json) {
     // alpaca_eval pairs outputs and annotations by instruction text, so it must be a key.
     const auto [it, inserted] = first_seen.emplace(instruction, record.index);
     if (!inserted) {
-      throw DataError(fmt::format("{}: duplicate instruction, first seen at element {}",
-                                  record.where, it->second));
+      record.value.fail_at(
+          "instruction",
+          fmt::format("duplicate instruction, first seen at element {}", it->second));
     }
     // The output may be empty: AlpacaEval 1.0's text_davinci_003 reference has two empty
     // outputs, and alpaca_eval judges against them as they are.
     // The reference is the baseline's answer too: stored with every sample, so reports can
     // measure its length and style.
-    std::string output = required_string(record, "output");
+    std::string output = record.value.member("output").string();
     suite.items.push_back(Item{.id = fmt::format("alpaca-eval/{:0{}}", record.index, kIdDigits),
                                .question = std::move(instruction),
                                .reference = output,
                                .source = record.where,
                                .baseline_answer = std::move(output),
                                .baseline_model = detail::required_nonblank(record, "generator"),
-                               .category = optional_string(record, "dataset").value_or("")});
+                               .category = record.value.optional_string("dataset").value_or("")});
   });
   return suite;
 }
@@ -77,14 +75,14 @@ std::vector<AlpacaAnnotation> load_alpaca_annotations(const std::filesystem::pat
   std::vector<AlpacaAnnotation> annotations;
   for_each_json_array_record(file, bytes, [&](const JsonRecord& record) {
     annotations.push_back(
-        AlpacaAnnotation{.instruction = required_string(record, "instruction"),
-                         .output_1 = required_string(record, "output_1"),
-                         .generator_1 = required_string(record, "generator_1"),
-                         .output_2 = required_string(record, "output_2"),
-                         .generator_2 = required_string(record, "generator_2"),
+        AlpacaAnnotation{.instruction = record.value.member("instruction").string(),
+                         .output_1 = record.value.member("output_1").string(),
+                         .generator_1 = record.value.member("generator_1").string(),
+                         .output_2 = record.value.member("output_2").string(),
+                         .generator_2 = record.value.member("generator_2").string(),
                          .preference = preference(record),
-                         .annotator = optional_string(record, "annotator").value_or(""),
-                         .dataset = optional_string(record, "dataset").value_or(""),
+                         .annotator = record.value.optional_string("annotator").value_or(""),
+                         .dataset = record.value.optional_string("dataset").value_or(""),
                          .raw_completion = raw_completion(record),
                          .price_per_example = price_per_example(record),
                          .source = record.where});
@@ -96,12 +94,11 @@ std::vector<AlpacaOutput> load_alpaca_outputs(const std::filesystem::path& file)
   const std::string bytes = read_file_bytes(file);
   std::vector<AlpacaOutput> outputs;
   for_each_json_array_record(file, bytes, [&](const JsonRecord& record) {
-    if (record.object.HasMember("preference")) {
-      throw DataError(fmt::format(
-          "{}: this is an annotation (it has \"preference\"), not a model output", record.where));
+    if (record.value.has("preference")) {
+      record.value.fail("this is an annotation (it has \"preference\"), not a model output");
     }
-    outputs.push_back(AlpacaOutput{.instruction = required_string(record, "instruction"),
-                                   .output = required_string(record, "output"),
+    outputs.push_back(AlpacaOutput{.instruction = record.value.member("instruction").string(),
+                                   .output = record.value.member("output").string(),
                                    .generator = detail::required_nonblank(record, "generator"),
                                    .source = record.where});
   });
@@ -113,7 +110,7 @@ bool is_alpaca_annotation_file(const std::filesystem::path& file) {
   bool annotation = false;
   bool first = true;
   for_each_json_array_record(file, bytes, [&](const JsonRecord& record) {
-    if (first) annotation = record.object.HasMember("preference");
+    if (first) annotation = record.value.has("preference");
     first = false;
   });
   return annotation;

@@ -3,6 +3,7 @@
 // record.
 #include <fmt/core.h>
 
+#include <optional>
 #include <unordered_map>
 
 #include "harness/core/error.h"
@@ -13,70 +14,48 @@
 namespace rbench {
 namespace {
 
-const rapidjson::Value* member(const rapidjson::Value& object, std::string_view field) {
-  const auto it =
-      object.FindMember(rapidjson::Value(rapidjson::StringRef(field.data(), field.size())));
-  return it == object.MemberEnd() ? nullptr : &it->value;
+[[noreturn]] void fail_type(const json::Value& value, std::string_view expected) {
+  value.fail(fmt::format("expected {}, got {}", expected, json::type_name(value.raw())));
 }
 
 // The current layout calls the id "uid", the original one "question_id" (in questions and
 // answers alike).
+std::string_view id_field(const JsonRecord& record) {
+  if (record.value.has("uid")) return "uid";
+  if (!record.value.has("question_id")) record.value.fail_at("uid", "missing (or \"question_id\")");
+  return "question_id";
+}
+
 std::string record_id(const JsonRecord& record) {
-  const bool current = record.object.HasMember("uid");
-  if (!current && !record.object.HasMember("question_id")) {
-    throw DataError(fmt::format("{}: missing field \"uid\" (or \"question_id\")", record.where));
-  }
-  const std::string_view field = current ? "uid" : "question_id";
-  const std::optional<std::string> id = optional_string_or_integer(record, field);
-  if (!id || detail::trim(*id).empty()) {
-    throw DataError(fmt::format("{}: field \"{}\" is empty", record.where, field));
-  }
+  const std::string_view field = id_field(record);
+  const std::optional<std::string> id = detail::optional_string_or_integer(record, field);
+  if (!id || detail::trim(*id).empty()) record.value.fail_at(field, "is empty");
   return *id;
 }
 
 // The one element of a single-turn array ("turns" of a question or of an answer's choice).
-const rapidjson::Value& single_turn(const JsonRecord& record, const rapidjson::Value& turns,
-                                    std::string_view what) {
-  if (!turns.IsArray()) {
-    throw DataError(
-        fmt::format("{}: {} is {}, not an array", record.where, what, json_type_name(turns)));
+json::Value single_turn(const json::Value& turns) {
+  if (!turns.is_array()) fail_type(turns, "an array");
+  if (turns.size() == 0) turns.fail("is empty");
+  if (turns.size() > 1) {
+    turns.fail(fmt::format("has {} turns; Arena-Hard is single-turn", turns.size()));
   }
-  if (turns.Empty()) throw DataError(fmt::format("{}: {} is empty", record.where, what));
-  if (turns.Size() > 1) {
-    throw DataError(fmt::format("{}: {} has {} turns; Arena-Hard is single-turn", record.where,
-                                what, turns.Size()));
-  }
-  return turns[0];
+  return turns.at(0);
 }
 
-// The string at `value`, named `what` in errors. Only prompts must be non-blank: a published
-// baseline answer may be empty, and is then judged as it is.
-std::string string_at(const JsonRecord& record, const rapidjson::Value* value,
-                      std::string_view what, bool nonblank) {
-  if (value == nullptr) throw DataError(fmt::format("{}: missing {}", record.where, what));
-  if (!value->IsString()) {
-    throw DataError(
-        fmt::format("{}: {} is {}, not a string", record.where, what, json_type_name(*value)));
-  }
-  std::string text(value->GetString(), value->GetStringLength());
-  if (nonblank && detail::trim(text).empty()) {
-    throw DataError(fmt::format("{}: {} is empty", record.where, what));
-  }
+// The string `key` of `object`. Only prompts must be non-blank: a published baseline answer may
+// be empty, and is then judged as it is.
+std::string string_at(const json::Value& object, std::string_view key, bool nonblank) {
+  const json::Value value = object.member(key);
+  std::string text = value.string();
+  if (nonblank && detail::trim(text).empty()) value.fail("is empty");
   return text;
 }
 
 std::string question_prompt(const JsonRecord& record) {
-  if (record.object.HasMember("prompt")) return detail::required_nonblank(record, "prompt");
-  const rapidjson::Value* turns = member(record.object, "turns");
-  if (turns == nullptr) {
-    throw DataError(fmt::format("{}: missing field \"prompt\" (or \"turns\")", record.where));
-  }
-  const rapidjson::Value& turn = single_turn(record, *turns, "field \"turns\"");
-  if (!turn.IsObject()) {
-    throw DataError(
-        fmt::format("{}: \"turns\"[0] is {}, not an object", record.where, json_type_name(turn)));
-  }
-  return string_at(record, member(turn, "content"), "\"turns\"[0].\"content\"", true);
+  if (record.value.has("prompt")) return detail::required_nonblank(record, "prompt");
+  if (!record.value.has("turns")) record.value.fail_at("prompt", "missing (or \"turns\")");
+  return string_at(single_turn(record.value.member("turns")), "content", true);
 }
 
 struct Answer {
@@ -88,82 +67,54 @@ struct Answer {
 // The answer text of the current layout: the one assistant message, whose content is the text
 // or, in files written by arena-hard-auto since v2.0, an object holding it under "answer" (and
 // a reasoning model's reasoning under "reasoning").
-Answer messages_answer(const JsonRecord& record, const rapidjson::Value& messages) {
-  if (!messages.IsArray()) {
-    throw DataError(fmt::format("{}: field \"messages\" is {}, not an array", record.where,
-                                json_type_name(messages)));
-  }
-  const rapidjson::Value* answer = nullptr;
+Answer messages_answer(const json::Value& messages) {
+  if (!messages.is_array()) fail_type(messages, "an array");
+  std::optional<json::Value> assistant;
   std::size_t assistant_messages = 0;
-  for (const rapidjson::Value& message : messages.GetArray()) {
-    if (!message.IsObject()) {
-      throw DataError(fmt::format("{}: \"messages\" has an element that is {}, not an object",
-                                  record.where, json_type_name(message)));
-    }
-    const rapidjson::Value* role = member(message, "role");
-    if (role == nullptr || !role->IsString()) {
-      throw DataError(
-          fmt::format("{}: \"messages\" has an element without a string \"role\"", record.where));
-    }
-    if (std::string_view(role->GetString(), role->GetStringLength()) != "assistant") continue;
+  for (const json::Value message : messages.elements()) {
+    if (!message.is_object()) fail_type(message, "an object");
+    if (message.member("role").string_view() != "assistant") continue;
     ++assistant_messages;
-    answer = member(message, "content");
+    assistant = message;
   }
-  if (assistant_messages == 0) {
-    throw DataError(fmt::format("{}: \"messages\" has no assistant message", record.where));
-  }
+  if (assistant_messages == 0) messages.fail("has no assistant message");
   if (assistant_messages > 1) {
-    throw DataError(
-        fmt::format("{}: \"messages\" has {} assistant messages; Arena-Hard is "
-                    "single-turn",
-                    record.where, assistant_messages));
+    messages.fail(
+        fmt::format("has {} assistant messages; Arena-Hard is single-turn", assistant_messages));
   }
-  if (answer != nullptr && answer->IsObject()) {
-    Answer out{.text = string_at(record, member(*answer, "answer"),
-                                 "the assistant's \"content\".\"answer\"", false)};
-    const rapidjson::Value* reasoning = member(*answer, "reasoning");
-    if (reasoning != nullptr && reasoning->IsString()) {
-      out.reasoning.assign(reasoning->GetString(), reasoning->GetStringLength());
+  const json::Value content = assistant->member("content");
+  if (content.is_object()) {
+    Answer out{.text = string_at(content, "answer", false)};
+    if (const auto reasoning = content.find("reasoning"); reasoning && reasoning->is_string()) {
+      out.reasoning = reasoning->string();
     }
     return out;
   }
-  return Answer{.text = string_at(record, answer, "the assistant's \"content\"", false)};
+  return Answer{.text = content.string()};
 }
 
 // The answer text of the original layout: the first choice's only turn.
-std::string choices_answer(const JsonRecord& record, const rapidjson::Value& choices) {
-  if (!choices.IsArray()) {
-    throw DataError(fmt::format("{}: field \"choices\" is {}, not an array", record.where,
-                                json_type_name(choices)));
-  }
-  if (choices.Empty()) throw DataError(fmt::format("{}: field \"choices\" is empty", record.where));
-  const rapidjson::Value& choice = choices[0];
-  const rapidjson::Value* turns = choice.IsObject() ? member(choice, "turns") : nullptr;
-  if (turns == nullptr) {
-    throw DataError(fmt::format("{}: \"choices\"[0] has no \"turns\"", record.where));
-  }
-  const rapidjson::Value& turn = single_turn(record, *turns, "\"choices\"[0].\"turns\"");
-  if (!turn.IsObject()) {
-    throw DataError(fmt::format("{}: \"choices\"[0].\"turns\"[0] is {}, not an object",
-                                record.where, json_type_name(turn)));
-  }
-  return string_at(record, member(turn, "content"), "\"choices\"[0].\"turns\"[0].\"content\"",
-                   false);
+std::string choices_answer(const json::Value& choices) {
+  if (!choices.is_array()) fail_type(choices, "an array");
+  if (choices.size() == 0) choices.fail("is empty");
+  const json::Value choice = choices.at(0);
+  if (!choice.is_object()) fail_type(choice, "an object");
+  return string_at(single_turn(choice.member("turns")), "content", false);
 }
 
 // The model name must be there: Item::has_baseline goes by it.
 Answer read_answer(const JsonRecord& record) {
-  if (const rapidjson::Value* messages = member(record.object, "messages")) {
+  if (record.value.has("messages")) {
     std::string model = detail::required_nonblank(record, "model");
-    Answer answer = messages_answer(record, *messages);
+    Answer answer = messages_answer(record.value.member("messages"));
     answer.model = std::move(model);
     return answer;
   }
-  if (const rapidjson::Value* choices = member(record.object, "choices")) {
+  if (record.value.has("choices")) {
     return Answer{.model = detail::required_nonblank(record, "model_id"),
-                  .text = choices_answer(record, *choices)};
+                  .text = choices_answer(record.value.member("choices"))};
   }
-  throw DataError(fmt::format("{}: missing field \"messages\" (or \"choices\")", record.where));
+  record.value.fail_at("messages", "missing (or \"choices\")");
 }
 
 }  // namespace
@@ -177,10 +128,10 @@ Suite load_arena_hard(const std::filesystem::path& question_file,
   UniqueIds ids;
   for_each_jsonl_record(question_file, bytes, [&](const JsonRecord& record) {
     std::string id = record_id(record);
-    ids.insert(id, record);
+    ids.insert(id, record, id_field(record));
     Item item{.id = id, .question = question_prompt(record), .source = record.where};
-    const std::string category = optional_string(record, "category").value_or("");
-    const std::optional<std::string> subcategory = optional_string(record, "subcategory");
+    const std::string category = record.value.optional_string("category").value_or("");
+    const std::optional<std::string> subcategory = record.value.optional_string("subcategory");
     item.category = subcategory ? fmt::format("{}/{}", category, *subcategory) : category;
     index_of.emplace(std::move(id), suite.items.size());
     top_categories.push_back(category);
@@ -194,18 +145,21 @@ Suite load_arena_hard(const std::filesystem::path& question_file,
     UniqueIds answered;
     for_each_jsonl_record(baseline.answer_file, answers, [&](const JsonRecord& record) {
       const std::string id = record_id(record);
-      answered.insert(id, record);
+      answered.insert(id, record, id_field(record));
       Answer answer = read_answer(record);  // checked even when outside the category
       const auto it = index_of.find(id);
       if (it == index_of.end()) {
-        throw DataError(fmt::format("{}: answer for question id \"{}\", which is not in {}",
-                                    record.where, id, question_file.string()));
+        record.value.fail_at(id_field(record),
+                             fmt::format("answer for question id \"{}\", which is not in {}", id,
+                                         question_file.string()));
       }
       const std::size_t index = it->second;
       if (!baseline.category.empty() && top_categories[index] != baseline.category) return;
       if (!baseline_source[index].empty()) {
-        throw DataError(fmt::format("{}: question id \"{}\" already has a baseline answer, from {}",
-                                    record.where, id, baseline_source[index]));
+        record.value.fail_at(
+            id_field(record),
+            fmt::format("question id \"{}\" already has a baseline answer, from {}", id,
+                        baseline_source[index]));
       }
       baseline_source[index] = record.where;
       Item& item = suite.items[index];
@@ -235,7 +189,7 @@ std::vector<ArenaHardAnswer> load_arena_hard_answers(const std::filesystem::path
   UniqueIds ids;
   for_each_jsonl_record(file, bytes, [&](const JsonRecord& record) {
     std::string id = record_id(record);
-    ids.insert(id, record);
+    ids.insert(id, record, id_field(record));
     Answer answer = read_answer(record);
     answers.push_back(ArenaHardAnswer{.id = std::move(id),
                                       .model = std::move(answer.model),
@@ -249,27 +203,34 @@ std::vector<ArenaHardAnswer> load_arena_hard_answers(const std::filesystem::path
 namespace {
 
 // The judge's text of one game: a string (v0.1) or {"answer": text, "reasoning": ...}.
-void read_judgment_text(const JsonRecord& record, const rapidjson::Value& game, std::size_t g,
-                        ArenaHardGame& out) {
-  const rapidjson::Value* judgment = member(game, "judgment");
-  if (judgment == nullptr || judgment->IsNull()) return;
-  if (judgment->IsString()) {
-    out.judgment.assign(judgment->GetString(), judgment->GetStringLength());
+void read_judgment_text(const json::Value& game, ArenaHardGame& out) {
+  const auto judgment = game.find("judgment");
+  if (!judgment) return;
+  if (judgment->is_string()) {
+    out.judgment = judgment->string();
     return;
   }
-  if (judgment->IsObject()) {
-    const rapidjson::Value* answer = member(*judgment, "answer");
-    if (answer != nullptr && answer->IsString()) {
-      out.judgment.assign(answer->GetString(), answer->GetStringLength());
-    }
-    const rapidjson::Value* reasoning = member(*judgment, "reasoning");
-    if (reasoning != nullptr && reasoning->IsString()) {
-      out.reasoning.assign(reasoning->GetString(), reasoning->GetStringLength());
-    }
-    return;
+  if (!judgment->is_object()) fail_type(*judgment, "a string or an object");
+  if (const auto answer = judgment->find("answer"); answer && answer->is_string()) {
+    out.judgment = answer->string();
   }
-  throw DataError(fmt::format("{}: \"games\"[{}].\"judgment\" is {}, not a string or an object",
-                              record.where, g, json_type_name(*judgment)));
+  if (const auto reasoning = judgment->find("reasoning"); reasoning && reasoning->is_string()) {
+    out.reasoning = reasoning->string();
+  }
+}
+
+ArenaHardGame read_game(const json::Value& game) {
+  ArenaHardGame out;
+  if (game.is_null()) return out;
+  if (!game.is_object()) fail_type(game, "an object or null");
+  out.present = true;
+  if (const auto score = game.find("score")) {
+    if (!score->is_string()) fail_type(*score, "a string or null");
+    out.has_score = true;
+    out.score = score->string();
+  }
+  read_judgment_text(game, out);
+  return out;
 }
 
 }  // namespace
@@ -278,47 +239,22 @@ std::vector<ArenaHardJudgment> load_arena_hard_judgments(const std::filesystem::
   const std::string bytes = read_file_bytes(file);
   std::vector<ArenaHardJudgment> judgments;
   for_each_jsonl_record(file, bytes, [&](const JsonRecord& record) {
-    const rapidjson::Value* games = member(record.object, "games");
-    if (games == nullptr) {
-      if (record.object.HasMember("messages") || record.object.HasMember("choices")) {
-        throw DataError(
-            fmt::format("{}: this is a model answer, not a judgment record (it has no \"games\")",
-                        record.where));
+    if (!record.value.has("games")) {
+      if (record.value.has("messages") || record.value.has("choices")) {
+        record.value.fail("this is a model answer, not a judgment record (it has no \"games\")");
       }
-      throw DataError(fmt::format("{}: missing field \"games\"", record.where));
+      record.value.fail_at("games", "missing");
     }
-    if (!games->IsArray() || games->Empty() || games->Size() > 2) {
-      throw DataError(
-          fmt::format("{}: field \"games\" must be an array of one or two games", record.where));
+    const json::Value games = record.value.member("games");
+    if (!games.is_array() || games.size() == 0 || games.size() > 2) {
+      games.fail("must be an array of one or two games");
     }
     ArenaHardJudgment j{.id = record_id(record),
                         .model = detail::required_nonblank(record, "model"),
                         .judge = detail::required_nonblank(record, "judge"),
-                        .baseline = optional_string(record, "baseline").value_or(""),
+                        .baseline = record.value.optional_string("baseline").value_or(""),
                         .source = record.where};
-    for (std::size_t g = 0; g < games->Size(); ++g) {
-      const rapidjson::Value& game = (*games)[static_cast<rapidjson::SizeType>(g)];
-      ArenaHardGame out;
-      if (game.IsNull()) {
-        j.games.push_back(out);
-        continue;
-      }
-      if (!game.IsObject()) {
-        throw DataError(fmt::format("{}: \"games\"[{}] is {}, not an object or null", record.where,
-                                    g, json_type_name(game)));
-      }
-      out.present = true;
-      const rapidjson::Value* score = member(game, "score");
-      if (score != nullptr && score->IsString()) {
-        out.has_score = true;
-        out.score.assign(score->GetString(), score->GetStringLength());
-      } else if (score != nullptr && !score->IsNull()) {
-        throw DataError(fmt::format("{}: \"games\"[{}].\"score\" is {}, not a string or null",
-                                    record.where, g, json_type_name(*score)));
-      }
-      read_judgment_text(record, game, g, out);
-      j.games.push_back(std::move(out));
-    }
+    for (const json::Value game : games.elements()) j.games.push_back(read_game(game));
     judgments.push_back(std::move(j));
   });
   return judgments;
@@ -335,8 +271,8 @@ bool is_arena_hard_judgment_file(const std::filesystem::path& file) {
     rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
   }
   bool judgment = false;
-  for_each_jsonl_record(
-      file, first, [&](const JsonRecord& record) { judgment = record.object.HasMember("games"); });
+  for_each_jsonl_record(file, first,
+                        [&](const JsonRecord& record) { judgment = record.value.has("games"); });
   return judgment;
 }
 

@@ -2,45 +2,18 @@
 #include "suites/dataset_catalogue.h"
 
 #include <fmt/core.h>
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include <algorithm>
 #include <set>
 
 #include "harness/core/error.h"
+#include "harness/core/json_reader.h"
 #include "harness/core/jsonl_reader.h"
 
 namespace rbench {
 namespace {
 
 constexpr std::size_t kSha256HexDigits = 64;
-
-// Errors in the catalogue are located by dataset name and file index, since the DOM has no lines.
-struct Context {
-  const std::filesystem::path& file;
-  std::string entry;
-
-  [[noreturn]] void fail(std::string_view what) const {
-    throw DataError(fmt::format("{}: {}: {}", file.string(), entry, what));
-  }
-};
-
-const rapidjson::Value& member(const rapidjson::Value& object, const char* field,
-                               const Context& context) {
-  const auto it = object.FindMember(field);
-  if (it == object.MemberEnd()) context.fail(fmt::format("missing field \"{}\"", field));
-  return it->value;
-}
-
-std::string string_member(const rapidjson::Value& object, const char* field, const Context& context,
-                          bool required = true) {
-  const auto it = object.FindMember(field);
-  if (it == object.MemberEnd() && !required) return "";
-  const rapidjson::Value& value = member(object, field, context);
-  if (!value.IsString()) context.fail(fmt::format("field \"{}\" is not a string", field));
-  return std::string(value.GetString(), value.GetStringLength());
-}
 
 bool is_safe_relative_path(const std::string& path) {
   const std::filesystem::path p(path);
@@ -56,68 +29,61 @@ bool is_lower_hex_sha256(const std::string& text) {
          });
 }
 
-DatasetFile parse_file(const rapidjson::Value& value, const Context& context) {
-  if (!value.IsObject()) context.fail("is not an object");
+DatasetFile parse_file(const json::Value& value) {
   DatasetFile file;
-  file.path = string_member(value, "path", context);
+  const json::Value path = value.member("path");
+  file.path = path.string();
   if (!is_safe_relative_path(file.path)) {
-    context.fail(fmt::format("path \"{}\" must be relative, without \".\" or \"..\"", file.path));
+    path.fail(fmt::format("\"{}\" must be relative, without \".\" or \"..\"", file.path));
   }
-  file.sha256 = string_member(value, "sha256", context);
+  const json::Value sha256 = value.member("sha256");
+  file.sha256 = sha256.string();
   if (!is_lower_hex_sha256(file.sha256)) {
-    context.fail(fmt::format("sha256 \"{}\" is not 64 lower-case hex digits", file.sha256));
+    sha256.fail(fmt::format("\"{}\" is not 64 lower-case hex digits", file.sha256));
   }
-  const rapidjson::Value& bytes = member(value, "bytes", context);
-  if (!bytes.IsUint64() || bytes.GetUint64() == 0) context.fail("bytes must be a positive integer");
-  file.bytes = bytes.GetUint64();
-  const rapidjson::Value& urls = member(value, "urls", context);
-  if (!urls.IsArray() || urls.Empty()) context.fail("urls must be a non-empty array");
-  for (const rapidjson::Value& url : urls.GetArray()) {
-    if (!url.IsString()) context.fail("urls must hold strings");
-    const std::string_view text(url.GetString(), url.GetStringLength());
+  const json::Value bytes = value.member("bytes");
+  if (!bytes.raw().IsUint64() || bytes.raw().GetUint64() == 0) {
+    bytes.fail("must be a positive integer");
+  }
+  file.bytes = bytes.raw().GetUint64();
+  const json::Value urls = value.member("urls");
+  if (!urls.is_array() || urls.size() == 0) urls.fail("must be a non-empty array");
+  for (const json::Value url : urls.elements()) {
+    const std::string_view text = url.string_view();
     if (!text.starts_with("https://") && !text.starts_with("http://")) {
-      context.fail(fmt::format("url \"{}\" is not http(s)", text));
+      url.fail(fmt::format("\"{}\" is not http(s)", text));
     }
     file.urls.emplace_back(text);
   }
   return file;
 }
 
+// Absent is "", present must be a string (null included, as before).
+std::string optional_member(const json::Value& object, std::string_view key) {
+  return object.has(key) ? object.member(key).string() : "";
+}
+
 }  // namespace
 
+// Errors are located by JSON path ($.datasets[3].files[0].sha256), since the DOM has no lines.
 std::vector<Dataset> load_dataset_catalogue(const std::filesystem::path& file) {
-  const std::string bytes = read_file_bytes(file);
-  rapidjson::Document document;
-  document.Parse(bytes.data(), bytes.size());
-  if (document.HasParseError()) {
-    throw DataError(fmt::format("{}: bad JSON at byte {}: {}", file.string(),
-                                document.GetErrorOffset(),
-                                rapidjson::GetParseError_En(document.GetParseError())));
-  }
-  const Context top{file, "top level"};
-  if (!document.IsObject()) top.fail("expected an object");
-  const rapidjson::Value& datasets = member(document, "datasets", top);
-  if (!datasets.IsArray()) top.fail("\"datasets\" is not an array");
-
+  const json::Document document = json::Document::parse(read_file_bytes(file), file.string());
+  const json::Value datasets = document.root().member("datasets");
   std::vector<Dataset> catalogue;
   std::set<std::string> names;
-  for (rapidjson::SizeType i = 0; i < datasets.Size(); ++i) {
-    const rapidjson::Value& entry = datasets[i];
-    Context context{file, fmt::format("dataset {}", i)};
-    if (!entry.IsObject()) context.fail("is not an object");
+  for (const json::Value entry : datasets.elements()) {
     Dataset dataset;
-    dataset.name = string_member(entry, "name", context);
-    context.entry = fmt::format("dataset \"{}\"", dataset.name);
-    if (!names.insert(dataset.name).second) context.fail("duplicate dataset name");
-    dataset.description = string_member(entry, "description", context, false);
-    dataset.source = string_member(entry, "source", context, false);
-    dataset.license = string_member(entry, "license", context, false);
-    const rapidjson::Value& files = member(entry, "files", context);
-    if (!files.IsArray() || files.Empty()) context.fail("files must be a non-empty array");
-    for (rapidjson::SizeType j = 0; j < files.Size(); ++j) {
-      const Context file_context{file, fmt::format("dataset \"{}\" file {}", dataset.name, j)};
-      dataset.files.push_back(parse_file(files[j], file_context));
+    const json::Value name = entry.member("name");
+    dataset.name = name.string();
+    if (!names.insert(dataset.name).second) {
+      name.fail(fmt::format("duplicate dataset name \"{}\"", dataset.name));
     }
+    dataset.description = optional_member(entry, "description");
+    dataset.source = optional_member(entry, "source");
+    dataset.license = optional_member(entry, "license");
+    const json::Value files = entry.member("files");
+    if (!files.is_array() || files.size() == 0) files.fail("must be a non-empty array");
+    for (const json::Value f : files.elements()) dataset.files.push_back(parse_file(f));
     catalogue.push_back(std::move(dataset));
   }
   return catalogue;

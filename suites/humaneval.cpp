@@ -21,15 +21,15 @@ Suite load_humaneval(const std::filesystem::path& file) {
   UniqueIds ids;
   for_each_jsonl_record(file, text, [&](const JsonRecord& record) {
     std::string id = detail::required_nonblank(record, "task_id");
-    ids.insert(id, record);
+    ids.insert(id, record, "task_id");
     std::string prompt = detail::required_nonblank(record, "prompt");
     std::string tests = detail::required_nonblank(record, "test");
     if (!detail::defines_check_function(tests)) {
-      throw DataError(fmt::format("{}: field \"test\" defines no check(candidate)", record.where));
+      record.value.fail_at("test", "defines no check(candidate)");
     }
     Item item{.id = std::move(id),
               .question = prompt,
-              .reference = required_string(record, "canonical_solution"),
+              .reference = record.value.member("canonical_solution").string(),
               .source = record.where};
     item.code = CodeTask{.prompt = std::move(prompt),
                          .entry_point = detail::required_nonblank(record, "entry_point"),

@@ -20,11 +20,17 @@ std::string_view trim(std::string_view text) {
 }
 
 std::string required_nonblank(const JsonRecord& record, std::string_view field) {
-  std::string value = required_string(record, field);
-  if (trim(value).empty()) {
-    throw DataError(fmt::format("{}: field \"{}\" is empty", record.where, field));
-  }
-  return value;
+  const json::Value value = record.value.member(field);
+  std::string text = value.string();
+  if (trim(text).empty()) value.fail("is empty");
+  return text;
+}
+
+std::optional<std::string> optional_string_or_integer(const JsonRecord& record,
+                                                      std::string_view field) {
+  const auto value = record.value.find(field);
+  if (value && value->raw().IsInt64()) return std::to_string(value->integer());
+  return record.value.optional_string(field);
 }
 
 bool defines_check_function(std::string_view tests) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,11 @@ std::string_view trim(std::string_view text);
 // A required string field that must also be non-blank after trimming: blank questions, answers
 // and ids are data errors, not items that silently score zero.
 std::string required_nonblank(const JsonRecord& record, std::string_view field);
+
+// A string field, or an integer field written as its decimal digits (MATH's "level": 5); absent
+// or null gives nullopt.
+std::optional<std::string> optional_string_or_integer(const JsonRecord& record,
+                                                      std::string_view field);
 
 // Whether Python test code defines a top-level `def check(`: HumanEval-style tests do, and the
 // sandbox then calls check(entry_point).

@@ -12,15 +12,15 @@ Suite load_math500(const std::filesystem::path& file) {
   UniqueIds ids;
   for_each_jsonl_record(file, bytes, [&](const JsonRecord& record) {
     std::string id = detail::required_nonblank(record, "unique_id");
-    ids.insert(id, record);
+    ids.insert(id, record, "unique_id");
     // subject and level are checked for type so a malformed file is caught here, but Item has no
     // place for them yet.
-    optional_string(record, "subject");
-    optional_string_or_integer(record, "level");
+    record.value.optional_string("subject");
+    detail::optional_string_or_integer(record, "level");
     suite.items.push_back(Item{.id = std::move(id),
                                .question = detail::required_nonblank(record, "problem"),
                                .reference = detail::required_nonblank(record, "answer"),
-                               .solution = required_string(record, "solution"),
+                               .solution = record.value.member("solution").string(),
                                .source = record.where});
   });
   return suite;

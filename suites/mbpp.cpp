@@ -21,40 +21,20 @@ namespace {
 constexpr long kFirstTestTask = 11;
 constexpr long kLastTestTask = 510;
 
-const rapidjson::Value* member(const JsonRecord& record, std::string_view field) {
-  const auto it =
-      record.object.FindMember(rapidjson::Value(rapidjson::StringRef(field.data(), field.size())));
-  return it == record.object.MemberEnd() ? nullptr : &it->value;
-}
-
 long required_task_id(const JsonRecord& record) {
-  const rapidjson::Value* value = member(record, "task_id");
-  if (value == nullptr) throw DataError(fmt::format("{}: missing field \"task_id\"", record.where));
-  if (!value->IsInt64()) {
-    throw DataError(fmt::format("{}: field \"task_id\" is not an integer", record.where));
-  }
-  return static_cast<long>(value->GetInt64());
+  return static_cast<long>(record.value.member("task_id").integer());
 }
 
 // An array of strings; absent or null is an empty list unless `required`.
 std::vector<std::string> string_list(const JsonRecord& record, std::string_view field,
                                      bool required) {
-  const rapidjson::Value* value = member(record, field);
-  if (value == nullptr || value->IsNull()) {
-    if (required) throw DataError(fmt::format("{}: missing field \"{}\"", record.where, field));
+  const auto value = record.value.find(field);
+  if (!value) {
+    if (required) record.value.fail_at(field, "missing");
     return {};
   }
-  if (!value->IsArray()) {
-    throw DataError(fmt::format("{}: field \"{}\" is not an array", record.where, field));
-  }
   std::vector<std::string> out;
-  for (const rapidjson::Value& element : value->GetArray()) {
-    if (!element.IsString()) {
-      throw DataError(
-          fmt::format("{}: field \"{}\" has an element that is not a string", record.where, field));
-    }
-    out.emplace_back(element.GetString(), element.GetStringLength());
-  }
+  for (const json::Value element : value->elements()) out.push_back(element.string());
   return out;
 }
 
@@ -76,7 +56,7 @@ struct MbppTask {
 
 Item make_item(const JsonRecord& record, long task_id, MbppTask task) {
   const std::vector<std::string> tests = string_list(record, "test_list", true);
-  if (tests.empty()) throw DataError(fmt::format("{}: field \"test_list\" is empty", record.where));
+  if (tests.empty()) record.value.fail_at("test_list", "is empty");
   const std::string asserts = join_lines(tests);
   // The question is the task followed by its tests, the form of the MBPP paper's prompt that
   // most evaluations use ("... here is your task: {text} Your code should pass these tests:\n\n
@@ -84,7 +64,7 @@ Item make_item(const JsonRecord& record, long task_id, MbppTask task) {
   Item item{.id = fmt::format("mbpp/{}", task_id),
             .question = fmt::format("{} Your code should pass these tests:\n\n{}",
                                     detail::trim(task.text), asserts),
-            .reference = required_string(record, "code"),
+            .reference = record.value.member("code").string(),
             .source = record.where};
   item.code = CodeTask{.prompt = "",
                        .entry_point = "",
@@ -111,7 +91,7 @@ Suite load_mbpp(const std::filesystem::path& file) {
   Suite suite = detail::empty_suite(file, bytes);
   UniqueIds ids;
   const auto keep = [&](const JsonRecord& record, long task_id) {
-    ids.insert(std::to_string(task_id), record);
+    ids.insert(std::to_string(task_id), record, "task_id");
     return task_id >= kFirstTestTask && task_id <= kLastTestTask;
   };
   const char first = first_non_space(bytes);
@@ -136,7 +116,7 @@ Suite load_mbpp(const std::filesystem::path& file) {
       suite.items.push_back(
           make_item(record, task_id,
                     MbppTask{detail::required_nonblank(record, "text"), "",
-                             optional_string(record, "test_setup_code").value_or("")}));
+                             record.value.optional_string("test_setup_code").value_or("")}));
     });
   }
   if (suite.items.empty()) {

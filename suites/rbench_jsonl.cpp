@@ -19,11 +19,11 @@ Suite load_rbench_jsonl(const std::filesystem::path& file) {
   UniqueIds ids;
   for_each_jsonl_record(file, bytes, [&](const JsonRecord& record) {
     std::string id = detail::required_nonblank(record, "id");
-    ids.insert(id, record);
+    ids.insert(id, record, "id");
     suite.items.push_back(Item{.id = std::move(id),
                                .question = detail::required_nonblank(record, "question"),
                                .reference = detail::required_nonblank(record, "answer"),
-                               .solution = optional_string(record, "solution").value_or(""),
+                               .solution = record.value.optional_string("solution").value_or(""),
                                .source = record.where});
   });
   return suite;
@@ -35,32 +35,29 @@ Suite load_rbench_code_jsonl(const std::filesystem::path& file) {
   UniqueIds ids;
   for_each_jsonl_record(file, bytes, [&](const JsonRecord& record) {
     std::string id = detail::required_nonblank(record, "id");
-    ids.insert(id, record);
-    CodeTask code{.prompt = optional_string(record, "prompt").value_or(""),
+    ids.insert(id, record, "id");
+    CodeTask code{.prompt = record.value.optional_string("prompt").value_or(""),
                   .entry_point = std::string(
-                      detail::trim(optional_string(record, "entry_point").value_or(""))),
+                      detail::trim(record.value.optional_string("entry_point").value_or(""))),
                   .tests = detail::required_nonblank(record, "tests"),
-                  .setup = optional_string(record, "setup").value_or("")};
-    std::string question = optional_string(record, "question").value_or(code.prompt);
+                  .setup = record.value.optional_string("setup").value_or("")};
+    std::string question = record.value.optional_string("question").value_or(code.prompt);
     if (detail::trim(question).empty()) {
-      throw DataError(fmt::format(
-          "{}: the task is not stated: give \"prompt\" (a function header with its docstring) "
-          "or \"question\"",
-          record.where));
+      record.value.fail(
+          "the task is not stated: give \"prompt\" (a function header with its docstring) or "
+          "\"question\"");
     }
     // The sandbox calls check(entry_point) exactly when entry_point is set, so the two must come
     // together or every answer would fail for a reason that is the suite's, not the model's.
     const bool defines_check = detail::defines_check_function(code.tests);
     if (defines_check && code.entry_point.empty()) {
-      throw DataError(fmt::format(
-          "{}: \"tests\" defines check(candidate) but \"entry_point\" is missing", record.where));
+      record.value.fail_at("entry_point", "missing, and \"tests\" defines check(candidate)");
     }
     if (!defines_check && !code.entry_point.empty()) {
-      throw DataError(fmt::format(
-          "{}: \"entry_point\" is set but \"tests\" defines no check(candidate) to call it with",
-          record.where));
+      record.value.fail_at("entry_point",
+                           "is set but \"tests\" defines no check(candidate) to call it with");
     }
-    std::string solution = optional_string(record, "solution").value_or("");
+    std::string solution = record.value.optional_string("solution").value_or("");
     Item item{.id = std::move(id),
               .question = std::move(question),
               .reference = std::move(solution),
@@ -83,6 +80,7 @@ RbenchJsonlKind rbench_jsonl_kind(const std::filesystem::path& file) {
     const std::string_view line = rest.substr(0, end);
     rest.remove_prefix(std::min(end + 1, rest.size()));
     if (detail::trim(line).empty()) continue;
+    // A sniff, not a check: raw RapidJSON, and anything odd falls to the loaders that check.
     rapidjson::Document document;
     document.Parse(line.data(), line.size());
     // A broken first line is left to the math loader, which reports it with file and line.

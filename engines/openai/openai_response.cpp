@@ -82,6 +82,8 @@ bool ResponseAccumulator::on_stream_data(std::string_view data, double t_s) {
     done_ = true;
     return true;
   }
+  // Raw RapidJSON, not json::Value: this runs once per streamed token, and a bad chunk is a
+  // protocol error recorded with the sample (a value), not a DataError about a file.
   rapidjson::Document doc;
   doc.Parse(data.data(), data.size());
   if (doc.HasParseError() || !doc.IsObject()) {
@@ -105,6 +107,7 @@ bool ResponseAccumulator::on_stream_data(std::string_view data, double t_s) {
 }
 
 bool ResponseAccumulator::on_json_body(std::string_view body, double t_s) {
+  // A server's reply: a malformed one is a protocol error stored with the sample, so raw RapidJSON.
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) {

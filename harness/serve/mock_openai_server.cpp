@@ -125,6 +125,7 @@ void read_prompt(const rapidjson::Document& doc, Call& call) {
 
 Call read_call(const std::string& body, bool text) {
   Call call;
+  // A client's request: errors go back as a 400 body, not a DataError, so raw RapidJSON.
   rapidjson::Document doc;
   doc.Parse(body.c_str(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) {

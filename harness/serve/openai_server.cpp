@@ -80,6 +80,8 @@ void read_prompt(const rapidjson::Document& doc, ParsedRequest& r) {
 
 ParsedRequest parse_request(const std::string& body, int max_tokens_cap, bool text) {
   ParsedRequest r;
+  // A client's request: what is wrong goes back as a 400 body (r.error), not as a DataError about
+  // one of our files, so this reads raw RapidJSON.
   rapidjson::Document doc;
   doc.Parse(body.c_str(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) {

@@ -31,6 +31,8 @@ void write_engine_facts(json::Writer& w, const EngineFacts& facts) {
 
 EngineFacts stored_engine_facts(std::string_view config_json, std::string_view label) {
   EngineFacts facts;
+  // Best effort by design (stores from before the facts existed have none): anything missing or
+  // odd reads as "unknown", so raw RapidJSON rather than the checked reader.
   rapidjson::Document doc;
   doc.Parse(config_json.data(), config_json.size());
   if (doc.HasParseError() || !doc.IsObject()) return facts;

@@ -2,24 +2,24 @@
 #include "reports/perf/perf_compare.h"
 
 #include <fmt/format.h>
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <regex>
 #include <unordered_map>
 
 #include "harness/core/error.h"
+#include "harness/core/json_reader.h"
 #include "harness/core/jsonl_reader.h"
 #include "reports/stats/bootstrap.h"
 
 namespace rbench::perf {
 namespace {
 
-using rapidjson::Value;
+using json::Value;
 
 // Metrics in first-seen order, found by name.
 class MetricSet {
@@ -36,47 +36,42 @@ class MetricSet {
   std::unordered_map<std::string, std::size_t> index_;
 };
 
-double ns_per(std::string_view unit, const std::string& where) {
+double ns_per(std::string_view unit, const Value& benchmark) {
   if (unit == "ns") return 1;
   if (unit == "us") return 1e3;
   if (unit == "ms") return 1e6;
   if (unit == "s") return 1e9;
-  throw DataError(fmt::format("{}: unknown time_unit \"{}\" (ns, us, ms or s)", where, unit));
+  benchmark.member("time_unit").fail(fmt::format("unknown unit \"{}\" (ns, us, ms or s)", unit));
+}
+
+// Google Benchmark writes optional keys with several types across versions: they are read only
+// when of the expected type, and otherwise ignored, as Google Benchmark's own tools do.
+std::optional<std::string> string_if(const Value& object, std::string_view key) {
+  const auto v = object.find(key);
+  return v && v->is_string() ? v->string() : std::optional<std::string>();
 }
 
 void read_google_benchmark(const Value& benchmarks, PerfFile& file) {
   MetricSet metrics;
   std::map<std::string, int> errored;  // benchmark -> runs left out
-  for (rapidjson::SizeType i = 0; i < benchmarks.Size(); ++i) {
-    const std::string where = fmt::format("{}: benchmarks[{}]", file.source, i);
-    const Value& b = benchmarks[i];
-    if (!b.IsObject() || !b.HasMember("name") || !b["name"].IsString()) {
-      throw DataError(fmt::format("{}: not an object with a \"name\"", where));
-    }
-    if (b.HasMember("run_type") && b["run_type"].IsString() &&
-        std::string_view(b["run_type"].GetString()) == "aggregate") {
+  for (const Value b : benchmarks.elements()) {
+    if (!b.is_object()) b.fail("expected an object with a \"name\"");
+    const std::string run_name = b.member("name").string();
+    if (string_if(b, "run_type") == "aggregate") {
       continue;  // mean/median/stddev/cv of the repetitions: the test reads the repetitions
     }
-    const std::string name = b.HasMember("run_name") && b["run_name"].IsString()
-                                 ? b["run_name"].GetString()
-                                 : b["name"].GetString();
-    if (b.HasMember("error_occurred") && b["error_occurred"].IsBool() &&
-        b["error_occurred"].GetBool()) {
+    const std::string name = string_if(b, "run_name").value_or(run_name);
+    if (const auto e = b.find("error_occurred"); e && e->raw().IsBool() && e->boolean()) {
       ++errored[name];
       continue;
     }
-    if (!b.HasMember("real_time") || !b["real_time"].IsNumber()) {
-      throw DataError(fmt::format("{} ({}): no numeric \"real_time\"", where, name));
-    }
-    const std::string unit =
-        b.HasMember("time_unit") && b["time_unit"].IsString() ? b["time_unit"].GetString() : "ns";
-    metrics.get(name + " real_time", Unit::ns, false)
-        .values.push_back(b["real_time"].GetDouble() * ns_per(unit, where));
-    for (const auto& member : b.GetObject()) {
-      const std::string_view key = member.name.GetString();
-      if (key.ends_with("_per_second") && member.value.IsNumber()) {
+    const double real_time = b.member("real_time").number();
+    const std::string unit = string_if(b, "time_unit").value_or("ns");
+    metrics.get(name + " real_time", Unit::ns, false).values.push_back(real_time * ns_per(unit, b));
+    for (const auto& [key, value] : b.members()) {
+      if (key.ends_with("_per_second") && value.is_number()) {
         metrics.get(fmt::format("{} {}", name, key), Unit::per_second, true)
-            .values.push_back(member.value.GetDouble());
+            .values.push_back(value.number());
       }
     }
   }
@@ -86,68 +81,47 @@ void read_google_benchmark(const Value& benchmarks, PerfFile& file) {
   file.metrics = metrics.take();
 }
 
-std::string step_key(const Value& step, const std::string& where) {
-  if (!step.HasMember("load") || !step["load"].IsString()) {
-    throw DataError(fmt::format("{}: no \"load\" (concurrency or rate)", where));
-  }
-  const std::string load = step["load"].GetString();
-  const Value* value = step.HasMember("load_value") ? &step["load_value"] : nullptr;
+std::string step_key(const Value& step) {
+  const std::string load = step.member("load").string();
+  const auto value = step.find("load_value");
   // A rate of null is "all at once" (an infinite request rate), as the probe writes it.
-  if (value == nullptr || value->IsNull()) return load + "=inf";
-  if (!value->IsNumber()) throw DataError(fmt::format("{}: \"load_value\" is not a number", where));
-  return fmt::format("{}={:g}", load, value->GetDouble());
+  if (!value) return load + "=inf";
+  return fmt::format("{}={:g}", load, value->number());
 }
 
-void read_latency_probe(const rapidjson::Document& doc, PerfFile& file) {
-  if (!doc.HasMember("steps") || !doc["steps"].IsArray()) {
-    throw DataError(fmt::format("{}: latency probe without a \"steps\" array", file.source));
-  }
+void read_latency_probe(const Value& doc, PerfFile& file) {
   static constexpr const char* kSampleKeys[] = {"ttft_ms", "tpot_ms", "e2e_ms", "itl_ms"};
   MetricSet metrics;
   std::unordered_map<std::string, int> seen_keys;
-  const Value& steps = doc["steps"];
-  for (rapidjson::SizeType i = 0; i < steps.Size(); ++i) {
-    const std::string where = fmt::format("{}: steps[{}]", file.source, i);
-    const Value& step = steps[i];
-    if (!step.IsObject()) throw DataError(fmt::format("{}: not an object", where));
-    std::string key = step_key(step, where);
+  const Value steps = doc.member("steps");
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const Value step = steps.at(i);
+    std::string key = step_key(step);
     // Two steps at the same load are two measurements, not one sample: keep them apart.
     if (seen_keys[key]++ > 0) key += fmt::format("#{}", i);
-    if (!step.HasMember("samples") || !step["samples"].IsObject()) {
+    const auto samples = step.find("samples");
+    if (!samples || !samples->is_object()) {
       file.notes.push_back(fmt::format("{}: no per-request \"samples\"; not compared", key));
       continue;
     }
-    const Value& samples = step["samples"];
     for (const char* metric : kSampleKeys) {
-      if (!samples.HasMember(metric)) continue;
-      const Value& values = samples[metric];
-      if (!values.IsArray()) {
-        throw DataError(fmt::format("{}: samples.{} is not an array", where, metric));
-      }
+      if (!samples->has(metric)) continue;
+      const Value values = samples->member(metric);
       // Created even when empty (every request failed): it then shows as inconclusive.
       Metric& m = metrics.get(fmt::format("{} {}", key, metric), Unit::ms, false);
-      for (const Value& v : values.GetArray()) {
-        if (!v.IsNumber()) {
-          throw DataError(fmt::format("{}: samples.{} holds a non-number", where, metric));
-        }
-        m.values.push_back(v.GetDouble());
-      }
+      for (const Value v : values.elements()) m.values.push_back(v.number());
     }
   }
   file.metrics = metrics.take();
 }
 
-void read_probe(const rapidjson::Document& doc, PerfFile& file) {
+void read_probe(const Value& doc, PerfFile& file) {
   constexpr int kProbeFormat = 1;
-  if (!doc["rbench_probe"].IsInt() || doc["rbench_probe"].GetInt() > kProbeFormat) {
-    throw DataError(
-        fmt::format("{}: probe format \"rbench_probe\" is not one this rbench reads ({})",
-                    file.source, kProbeFormat));
+  const Value format = doc.member("rbench_probe");
+  if (!format.raw().IsInt() || format.raw().GetInt() > kProbeFormat) {
+    format.fail(fmt::format("probe format is not one this rbench reads ({})", kProbeFormat));
   }
-  if (!doc.HasMember("kind") || !doc["kind"].IsString()) {
-    throw DataError(fmt::format("{}: probe JSON without a \"kind\"", file.source));
-  }
-  file.probe_kind = doc["kind"].GetString();
+  file.probe_kind = doc.member("kind").string();
   if (file.probe_kind == "latency") {
     read_latency_probe(doc, file);
   } else {
@@ -178,19 +152,14 @@ std::string_view to_string(Verdict verdict) {
 }
 
 PerfFile parse_perf_file(std::string_view text, const std::string& source) {
-  rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError()) {
-    throw DataError(fmt::format("{}: not JSON ({} at byte {})", source,
-                                rapidjson::GetParseError_En(doc.GetParseError()),
-                                doc.GetErrorOffset()));
-  }
+  const json::Document document = json::Document::parse(text, source);
+  const Value doc = document.root();
   PerfFile file;
   file.source = source;
-  if (doc.IsObject() && doc.HasMember("benchmarks") && doc["benchmarks"].IsArray()) {
+  if (doc.is_object() && doc.has("benchmarks") && doc.member("benchmarks").is_array()) {
     file.kind = FileKind::google_benchmark;
-    read_google_benchmark(doc["benchmarks"], file);
-  } else if (doc.IsObject() && doc.HasMember("rbench_probe")) {
+    read_google_benchmark(doc.member("benchmarks"), file);
+  } else if (doc.is_object() && doc.has("rbench_probe")) {
     file.kind = FileKind::rbench_probe;
     read_probe(doc, file);
   } else {

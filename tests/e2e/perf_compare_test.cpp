@@ -87,7 +87,7 @@ TEST(PerfCompareCli, BadFilesExitTwoNamingTheFile) {
       "probe.json", R"({"rbench_probe": 1, "kind": "memory", "figures": {"weights_bytes": 1}})");
   std::string output;
   EXPECT_EQ(run_rbench({"perf", "compare", bench.string(), text.string()}, output), 2) << output;
-  EXPECT_NE(output.find("notes.txt: not JSON"), std::string::npos) << output;
+  EXPECT_NE(output.find("notes.txt: bad JSON at line 1"), std::string::npos) << output;
   EXPECT_EQ(run_rbench({"perf", "compare", other.string(), bench.string()}, output), 2) << output;
   EXPECT_NE(output.find("other.json: neither"), std::string::npos) << output;
   EXPECT_EQ(run_rbench({"perf", "compare", bench.string(), probe.string()}, output), 2) << output;

@@ -93,16 +93,18 @@ std::string error_for(const std::string& answer_json) {
 }
 
 TEST(AimeLoader, RejectsAnswersThatAreNotIntegers0To999) {
-  EXPECT_THAT(error_for("\"1000\""), HasSubstr("\"answer\" is \"1000\", not an integer 0..999"));
-  EXPECT_THAT(error_for("1000"), HasSubstr("\"answer\" is 1000, not an integer 0..999"));
-  EXPECT_THAT(error_for("\"-1\""), HasSubstr("\"answer\" is \"-1\", not an integer 0..999"));
-  EXPECT_THAT(error_for("-1"), HasSubstr("\"answer\" is -1, not an integer 0..999"));
-  EXPECT_THAT(error_for("\"12.5\""), HasSubstr("\"answer\" is \"12.5\", not an integer"));
-  EXPECT_THAT(error_for("12.5"), HasSubstr("\"answer\" is 12.5, not an integer"));
-  EXPECT_THAT(error_for("\"abc\""), HasSubstr("\"answer\" is \"abc\", not an integer"));
-  EXPECT_THAT(error_for("\"\""), HasSubstr("\"answer\" is \"\", not an integer"));
-  EXPECT_THAT(error_for("\"0001000\""), HasSubstr("\"0001000\", not an integer 0..999"));
-  EXPECT_THAT(error_for("null"), HasSubstr("not an integer"));
+  EXPECT_THAT(error_for("\"1000\""),
+              HasSubstr(".jsonl:2: $.answer: \"1000\" is not an integer 0..999"));
+  EXPECT_THAT(error_for("1000"), HasSubstr("$.answer: 1000 is not an integer 0..999"));
+  EXPECT_THAT(error_for("\"-1\""), HasSubstr("$.answer: \"-1\" is not an integer 0..999"));
+  EXPECT_THAT(error_for("-1"), HasSubstr("$.answer: -1 is not an integer 0..999"));
+  EXPECT_THAT(error_for("\"12.5\""), HasSubstr("$.answer: \"12.5\" is not an integer"));
+  EXPECT_THAT(error_for("12.5"), HasSubstr("$.answer: 12.5 is not an integer"));
+  EXPECT_THAT(error_for("\"abc\""), HasSubstr("$.answer: \"abc\" is not an integer"));
+  EXPECT_THAT(error_for("\"\""), HasSubstr("$.answer: \"\" is not an integer"));
+  EXPECT_THAT(error_for("\"0001000\""),
+              HasSubstr("$.answer: \"0001000\" is not an integer 0..999"));
+  EXPECT_THAT(error_for("null"), HasSubstr("$.answer: null is not an integer"));
 }
 
 TEST(AimeLoader, RejectsDuplicateAndMissingIds) {
@@ -116,21 +118,21 @@ TEST(AimeLoader, RejectsDuplicateAndMissingIds) {
     FAIL() << "expected DataError";
   } catch (const DataError& error) {
     EXPECT_THAT(error.what(),
-                HasSubstr(dup.string() + ":2: duplicate id \"7\" first seen on line 1"));
+                HasSubstr(dup.string() + ":2: $.id: duplicate id \"7\" first seen on line 1"));
   }
   const auto missing = dir.write("missing.jsonl", "{\"problem\": \"p\", \"answer\": 1}\n");
   try {
     load_aime(missing);
     FAIL() << "expected DataError";
   } catch (const DataError& error) {
-    EXPECT_THAT(error.what(), HasSubstr(missing.string() + ":1: missing field \"id\""));
+    EXPECT_THAT(error.what(), HasSubstr(missing.string() + ":1: $.id: missing"));
   }
   const auto no_text = dir.write("no_text.jsonl", "{\"id\": 1, \"answer\": 1}\n");
   try {
     load_aime(no_text);
     FAIL() << "expected DataError";
   } catch (const DataError& error) {
-    EXPECT_THAT(error.what(), HasSubstr(":1: missing field \"problem\" (or \"question\")"));
+    EXPECT_THAT(error.what(), HasSubstr(":1: $.problem: missing (or \"question\")"));
   }
   const auto wrong_type = dir.write(
       "type.jsonl", "{\"id\": 1, \"question\": \"q\", \"answer\": 1, \"answer_type\": \"expr\"}\n");
@@ -138,7 +140,7 @@ TEST(AimeLoader, RejectsDuplicateAndMissingIds) {
     load_aime(wrong_type);
     FAIL() << "expected DataError";
   } catch (const DataError& error) {
-    EXPECT_THAT(error.what(), HasSubstr("\"answer_type\" is \"expr\""));
+    EXPECT_THAT(error.what(), HasSubstr("type.jsonl:1: $.answer_type: is \"expr\""));
   }
 }
 

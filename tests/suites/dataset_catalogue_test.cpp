@@ -71,11 +71,14 @@ TEST(DatasetCatalogue, MalformedEntriesAreNamed) {
   };
   EXPECT_EQ(error_of(entry("d/x.jsonl", sha, "https://h/x")), "no error");
   EXPECT_THAT(error_of(entry("../x.jsonl", sha, "https://h/x")),
-              HasSubstr("dataset \"d\" file 0: path \"../x.jsonl\" must be relative"));
+              HasSubstr("c.json: $.datasets[0].files[0].path: \"../x.jsonl\" must be relative"));
   EXPECT_THAT(error_of(entry("/etc/x", sha, "https://h/x")), HasSubstr("must be relative"));
-  EXPECT_THAT(error_of(entry("d/x", "ABC", "https://h/x")), HasSubstr("not 64 lower-case hex"));
-  EXPECT_THAT(error_of(entry("d/x", sha, "file:///etc/passwd")), HasSubstr("is not http(s)"));
-  EXPECT_THAT(error_of("{\"path\":\"d/x\"}"), HasSubstr("missing field \"sha256\""));
+  EXPECT_THAT(error_of(entry("d/x", "ABC", "https://h/x")),
+              HasSubstr("$.datasets[0].files[0].sha256: \"ABC\" is not 64 lower-case hex"));
+  EXPECT_THAT(error_of(entry("d/x", sha, "file:///etc/passwd")),
+              HasSubstr("$.datasets[0].files[0].urls[0]: \"file:///etc/passwd\" is not http(s)"));
+  EXPECT_THAT(error_of("{\"path\":\"d/x\"}"),
+              HasSubstr("c.json: $.datasets[0].files[0].sha256: missing"));
 }
 
 }  // namespace

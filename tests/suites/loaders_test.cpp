@@ -79,7 +79,7 @@ TEST(Gsm8kLoader, MissingMarkerNamesTheLine) {
                               "{\"question\":\"q\",\"answer\":\"a\\n#### 1\"}\n"
                               "{\"question\":\"q\",\"answer\":\"no final answer\"}\n");
   EXPECT_THAT(error_of(load_gsm8k, file),
-              HasSubstr(file.string() + ":2: field \"answer\" has no final answer"));
+              HasSubstr(file.string() + ":2: $.answer: has no final answer"));
 }
 
 TEST(Gsm8kLoader, IdsCountRecordsNotLines) {
@@ -100,7 +100,7 @@ TEST(Math500Loader, DuplicateUniqueIdNamesBothLines) {
       "\"level\":1,\"unique_id\":\"test/a/1.json\"}\n";
   const auto file = dir.write("m.jsonl", record + record);
   EXPECT_THAT(error_of(load_math500, file),
-              HasSubstr(":2: duplicate id \"test/a/1.json\" first seen on line 1"));
+              HasSubstr(":2: $.unique_id: duplicate id \"test/a/1.json\" first seen on line 1"));
 }
 
 TEST(RbenchJsonlLoader, LoadsItemsWithOptionalSolution) {
@@ -126,16 +126,16 @@ TEST(RbenchJsonlLoader, MalformedFilesNameFileAndLine) {
               HasSubstr("bad.jsonl:3: bad JSON at column 8: Invalid value"));
   EXPECT_THAT(error_of(load_rbench_jsonl,
                        dir.write("missing.jsonl", good + "{\"id\":\"b\",\"question\":\"q\"}\n")),
-              HasSubstr("missing.jsonl:2: missing field \"answer\""));
+              HasSubstr("missing.jsonl:2: $.answer: missing"));
   EXPECT_THAT(error_of(load_rbench_jsonl, dir.write("dup.jsonl", good + "\n" + good)),
-              HasSubstr("dup.jsonl:3: duplicate id \"a\" first seen on line 1"));
+              HasSubstr("dup.jsonl:3: $.id: duplicate id \"a\" first seen on line 1"));
   EXPECT_THAT(error_of(load_rbench_jsonl,
                        dir.write("num.jsonl", "{\"id\":\"a\",\"question\":\"q\",\"answer\":2}\n")),
-              HasSubstr("num.jsonl:1: field \"answer\" is a number, not a string"));
+              HasSubstr("num.jsonl:1: $.answer: expected a string, got a number"));
   EXPECT_THAT(
       error_of(load_rbench_jsonl,
                dir.write("blank.jsonl", "{\"id\":\" \",\"question\":\"q\",\"answer\":\"1\"}\n")),
-      HasSubstr("blank.jsonl:1: field \"id\" is empty"));
+      HasSubstr("blank.jsonl:1: $.id: is empty"));
   EXPECT_THAT(error_of(load_rbench_jsonl, dir.write("empty.jsonl", "")), HasSubstr("empty file"));
   EXPECT_THAT(error_of(load_rbench_jsonl, dir.path() / "absent.jsonl"), HasSubstr("cannot open"));
 }

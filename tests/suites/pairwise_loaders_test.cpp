@@ -286,22 +286,22 @@ TEST(ArenaHardLoader, RejectsBadQuestions) {
   };
   const std::string q = (dir.path() / "q.jsonl").string();
   EXPECT_EQ(load("{\"uid\": \"a\", \"prompt\": \"x\"}\n{\"uid\": \"a\", \"prompt\": \"y\"}\n"),
-            q + ":2: duplicate id \"a\" first seen on line 1");
+            q + ":2: $.uid: duplicate id \"a\" first seen on line 1");
   EXPECT_EQ(load("{\"question_id\": \"a\", \"turns\": [{\"content\": \"x\"}, {\"content\": "
                  "\"y\"}]}\n"),
-            q + ":1: field \"turns\" has 2 turns; Arena-Hard is single-turn");
-  EXPECT_EQ(load("{\"question_id\": \"a\", \"turns\": []}\n"), q + ":1: field \"turns\" is empty");
+            q + ":1: $.turns: has 2 turns; Arena-Hard is single-turn");
+  EXPECT_EQ(load("{\"question_id\": \"a\", \"turns\": []}\n"), q + ":1: $.turns: is empty");
   EXPECT_EQ(load("{\"uid\": \"a\", \"category\": \"c\"}\n"),
-            q + ":1: missing field \"prompt\" (or \"turns\")");
-  EXPECT_EQ(load("{\"prompt\": \"x\"}\n"), q + ":1: missing field \"uid\" (or \"question_id\")");
+            q + ":1: $.prompt: missing (or \"turns\")");
+  EXPECT_EQ(load("{\"prompt\": \"x\"}\n"), q + ":1: $.uid: missing (or \"question_id\")");
   EXPECT_EQ(load("{\"uid\": \"a\", \"prompt\": 5}\n"),
-            q + ":1: field \"prompt\" is a number, not a string");
-  EXPECT_EQ(load("{\"uid\": \"a\", \"prompt\": \"  \"}\n"), q + ":1: field \"prompt\" is empty");
+            q + ":1: $.prompt: expected a string, got a number");
+  EXPECT_EQ(load("{\"uid\": \"a\", \"prompt\": \"  \"}\n"), q + ":1: $.prompt: is empty");
   EXPECT_EQ(load("{\"uid\": \"a\", \"prompt\": \"x\", \"category\": [1]}\n"),
-            q + ":1: field \"category\" is an array, not a string");
+            q + ":1: $.category: expected a string, got an array");
   EXPECT_EQ(load("{\"question_id\": \"a\", \"turns\": [{\"content\": 3}]}\n"),
-            q + ":1: \"turns\"[0].\"content\" is a number, not a string");
-  EXPECT_EQ(load("[1]\n"), q + ":1: expected a JSON object, found an array");
+            q + ":1: $.turns[0].content: expected a string, got a number");
+  EXPECT_EQ(load("[1]\n"), q + ":1: $: expected an object, got an array");
 }
 
 TEST(ArenaHardLoader, RejectsBadAnswers) {
@@ -321,36 +321,36 @@ TEST(ArenaHardLoader, RejectsBadAnswers) {
            std::string(content) + "}]}\n";
   };
   EXPECT_EQ(load(answer("a", "\"1\"") + answer("a", "\"2\"")),
-            a + ":2: duplicate id \"a\" first seen on line 1");
+            a + ":2: $.uid: duplicate id \"a\" first seen on line 1");
   EXPECT_EQ(load(answer("zz", "\"1\"")),
-            a + ":1: answer for question id \"zz\", which is not in " + questions.string());
+            a + ":1: $.uid: answer for question id \"zz\", which is not in " + questions.string());
   EXPECT_EQ(load(answer("a", "7")),
-            a + ":1: the assistant's \"content\" is a number, not a string");
+            a + ":1: $.messages[1].content: expected a string, got a number");
   EXPECT_EQ(load(answer("a", "{\"answer\": null}")),
-            a + ":1: the assistant's \"content\".\"answer\" is null, not a string");
+            a + ":1: $.messages[1].content.answer: expected a string, got null");
   EXPECT_EQ(load(answer("a", "{\"reasoning\": \"r\"}")),
-            a + ":1: missing the assistant's \"content\".\"answer\"");
+            a + ":1: $.messages[1].content.answer: missing");
   EXPECT_EQ(load("{\"uid\": \"a\", \"model\": \" \", \"messages\": []}\n"),
-            a + ":1: field \"model\" is empty");
+            a + ":1: $.model: is empty");
   EXPECT_EQ(load("{\"uid\": \"a\", \"model\": \"m\", \"messages\": [{\"role\": \"assistant\", "
                  "\"content\": \"1\"}, {\"role\": \"user\", \"content\": \"more\"}, {\"role\": "
                  "\"assistant\", \"content\": \"2\"}]}\n"),
-            a + ":1: \"messages\" has 2 assistant messages; Arena-Hard is single-turn");
+            a + ":1: $.messages: has 2 assistant messages; Arena-Hard is single-turn");
   EXPECT_EQ(load("{\"uid\": \"a\", \"model\": \"m\", \"messages\": [{\"role\": \"user\", "
                  "\"content\": \"x\"}]}\n"),
-            a + ":1: \"messages\" has no assistant message");
+            a + ":1: $.messages: has no assistant message");
   EXPECT_EQ(load("{\"uid\": \"a\", \"model\": \"m\", \"messages\": {}}\n"),
-            a + ":1: field \"messages\" is an object, not an array");
+            a + ":1: $.messages: expected an array, got an object");
   EXPECT_EQ(load("{\"uid\": \"a\", \"messages\": [{\"role\": \"assistant\", \"content\": "
                  "\"1\"}]}\n"),
-            a + ":1: missing field \"model\"");
+            a + ":1: $.model: missing");
   EXPECT_EQ(load("{\"uid\": \"a\", \"model\": \"m\"}\n"),
-            a + ":1: missing field \"messages\" (or \"choices\")");
+            a + ":1: $.messages: missing (or \"choices\")");
   EXPECT_EQ(load("{\"question_id\": \"a\", \"model_id\": \"m\", \"choices\": [{\"turns\": "
                  "[{\"content\": \"1\"}, {\"content\": \"2\"}]}]}\n"),
-            a + ":1: \"choices\"[0].\"turns\" has 2 turns; Arena-Hard is single-turn");
+            a + ":1: $.choices[0].turns: has 2 turns; Arena-Hard is single-turn");
   EXPECT_EQ(load("{\"question_id\": \"a\", \"model_id\": \"m\", \"choices\": []}\n"),
-            a + ":1: field \"choices\" is empty");
+            a + ":1: $.choices: is empty");
   EXPECT_THAT(load("{\"uid\": \"a\", "), StartsWith(a + ":1: bad JSON at column "));
 }
 
@@ -365,7 +365,7 @@ TEST(ArenaHardLoader, RejectsTwoBaselinesForOneQuestion) {
   EXPECT_EQ(data_error([&] {
               load_arena_hard(questions, std::vector<std::filesystem::path>{first, second});
             }),
-            second.string() + ":1: question id \"a\" already has a baseline answer, from " +
+            second.string() + ":1: $.uid: question id \"a\" already has a baseline answer, from " +
                 first.string() + ":1");
   // Disjoint categories make the same two files fine.
   const Suite suite =
@@ -400,17 +400,17 @@ TEST(AlpacaEvalLoader, RejectsBadOutputs) {
   };
   const std::string good =
       R"({"instruction": "Hi?", "output": "Hello.", "generator": "g", "dataset": "d"})";
-  EXPECT_EQ(load(good), f + ":1: expected a JSON array at the top level, found an object");
+  EXPECT_EQ(load(good), f + ": $: expected an array of records, got an object");
   EXPECT_EQ(load("[]"), f + ": empty file: the JSON array has no records");
   EXPECT_EQ(load("[" + good + ", {\"instruction\": \"Bye?\", \"generator\": \"g\"}]"),
-            f + ": element 1: missing field \"output\"");
+            f + ": $[1].output: missing");
   EXPECT_EQ(load("[" + good + ", {\"instruction\": 3, \"output\": \"o\", \"generator\": \"g\"}]"),
-            f + ": element 1: field \"instruction\" is a number, not a string");
+            f + ": $[1].instruction: expected a string, got a number");
   EXPECT_EQ(load("[" + good + ", " + good + "]"),
-            f + ": element 1: duplicate instruction, first seen at element 0");
+            f + ": $[1].instruction: duplicate instruction, first seen at element 0");
   EXPECT_EQ(load("[{\"instruction\": \"Hi?\", \"output\": \"o\", \"generator\": \" \"}]"),
-            f + ": element 0: field \"generator\" is empty");
-  EXPECT_EQ(load("[" + good + ", 5]"), f + ": element 1: expected a JSON object, found a number");
+            f + ": $[0].generator: is empty");
+  EXPECT_EQ(load("[" + good + ", 5]"), f + ": $[1]: expected an object, got a number");
 
   const auto ok = dir.write("ok.json", "[" + good +
                                            R"(, {"instruction": "Bye?", "output": "Bye.", )"
@@ -453,17 +453,16 @@ TEST(AlpacaEvalLoader, AnnotationsParseAndRejections) {
   EXPECT_EQ(annotations[1].annotator, "");
   EXPECT_EQ(annotations[2].preference, 2.0);
 
-  EXPECT_EQ(load("{" + pair + "}"),
-            f + ":1: expected a JSON array at the top level, found an object");
+  EXPECT_EQ(load("{" + pair + "}"), f + ": $: expected an array of records, got an object");
   EXPECT_EQ(load("[{" + pair + R"(, "preference": "2"}])"),
-            f + ": element 0: field \"preference\" is a string, not a number or null");
-  EXPECT_EQ(load("[{" + pair + "}]"), f + ": element 0: missing field \"preference\"");
+            f + ": $[0].preference: expected a number or null, got a string");
+  EXPECT_EQ(load("[{" + pair + "}]"), f + ": $[0].preference: missing");
   EXPECT_EQ(load(R"([{"instruction": "Hi?", "output_1": "a", "generator_1": "base", )"
                  R"("generator_2": "model", "preference": 1}])"),
-            f + ": element 0: missing field \"output_2\"");
+            f + ": $[0].output_2: missing");
   EXPECT_EQ(load(R"([{"instruction": "Hi?", "output_1": "a", "generator_1": 1, "output_2": "b", )"
                  R"("generator_2": "model", "preference": 1}])"),
-            f + ": element 0: field \"generator_1\" is a number, not a string");
+            f + ": $[0].generator_1: expected a string, got a number");
 }
 
 TEST(ArenaHardJudgments, BothLayoutsAndTheirGames) {
@@ -501,13 +500,12 @@ TEST(ArenaHardJudgments, BothLayoutsAndTheirGames) {
     return data_error([&] { load_arena_hard_judgments(bad); });
   };
   EXPECT_EQ(load(R"({"uid": "a", "judge": "j", "model": "m", "games": []})"),
-            f + ":1: field \"games\" must be an array of one or two games");
+            f + ":1: $.games: must be an array of one or two games");
   EXPECT_EQ(load(R"({"uid": "a", "judge": "j", "model": "m", "games": [{"score": 3}]})"),
-            f + ":1: \"games\"[0].\"score\" is a number, not a string or null");
-  EXPECT_EQ(load(R"({"uid": "a", "model": "m", "games": [null]})"),
-            f + ":1: missing field \"judge\"");
+            f + ":1: $.games[0].score: expected a string or null, got a number");
+  EXPECT_EQ(load(R"({"uid": "a", "model": "m", "games": [null]})"), f + ":1: $.judge: missing");
   EXPECT_EQ(load(R"({"uid": "a", "model": "m", "messages": []})"),
-            f + ":1: this is a model answer, not a judgment record (it has no \"games\")");
+            f + ":1: $: this is a model answer, not a judgment record (it has no \"games\")");
   const auto answers =
       dir.write("answers.jsonl",
                 R"({"uid": "a", "model": "m", "messages": [{"role": "assistant", "content": "x"}]})"

@@ -23,6 +23,7 @@
 #include <stdexcept>
 
 #include "harness/core/error.h"
+#include "harness/core/json_reader.h"
 
 namespace rbench::moe {
 namespace {
@@ -165,6 +166,8 @@ void check_no_overlap(const fs::path& file, const std::vector<TensorInfo>& tenso
   }
 }
 
+// The header of a .safetensors file: raw RapidJSON, because its errors are about tensors
+// ("tensor 'x': ...", tensor_error) rather than JSON paths, and it can list thousands of them.
 rapidjson::Document parse_json(std::string_view text, const fs::path& where,
                                std::string_view what) {
   rapidjson::Document doc;
@@ -182,36 +185,17 @@ rapidjson::Document parse_json(std::string_view text, const fs::path& where,
 
 // model.safetensors.index.json's weight_map as (tensor, shard file name) pairs.
 std::vector<std::pair<std::string, std::string>> read_weight_map(const fs::path& index_path) {
-  std::ifstream in(index_path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in) throw DataError(fmt::format("{}: cannot read the index", index_path.string()));
-  const rapidjson::Document doc = parse_json(text.str(), index_path, "the index");
-  const auto map = doc.FindMember("weight_map");
-  if (map == doc.MemberEnd() || !map->value.IsObject()) {
-    throw DataError(fmt::format("{}: missing \"weight_map\" object", index_path.string()));
-  }
+  const json::Document doc = json::Document::read_file(index_path);
   std::vector<std::pair<std::string, std::string>> entries;
   std::set<std::string, std::less<>> seen;
-  for (const auto& m : map->value.GetObject()) {
-    std::string tensor(m.name.GetString(), m.name.GetStringLength());
-    if (!m.value.IsString()) {
-      throw DataError(
-          fmt::format("{}: weight_map entry '{}' is not a file name", index_path.string(), tensor));
-    }
-    std::string file(m.value.GetString(), m.value.GetStringLength());
+  for (const auto& [tensor, value] : doc.root().member("weight_map").members()) {
+    std::string file = value.string();
     // Shards sit next to the index; a path elsewhere is not something we should open.
     if (file.empty() || file.find('/') != std::string::npos || file == "." || file == "..") {
-      throw DataError(
-          fmt::format("{}: weight_map entry '{}': \"{}\" is not a file name in the "
-                      "checkpoint directory",
-                      index_path.string(), tensor, file));
+      value.fail(fmt::format("\"{}\" is not a file name in the checkpoint directory", file));
     }
-    if (!seen.insert(tensor).second) {
-      throw DataError(
-          fmt::format("{}: weight_map lists tensor '{}' twice", index_path.string(), tensor));
-    }
-    entries.emplace_back(std::move(tensor), std::move(file));
+    if (!seen.emplace(tensor).second) value.fail("the tensor is listed twice");
+    entries.emplace_back(std::string(tensor), std::move(file));
   }
   return entries;
 }

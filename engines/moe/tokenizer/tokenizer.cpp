@@ -4,10 +4,6 @@
 #include "engines/moe/tokenizer/tokenizer.h"
 
 #include <fmt/format.h>
-#include <rapidjson/error/en.h>
-
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -16,6 +12,7 @@
 #include "engines/moe/tokenizer/tokenizer_json.h"
 #include "engines/moe/tokenizer/tokenizer_pretokenizer.h"
 #include "engines/moe/tokenizer/tokenizer_unicode.h"
+#include "harness/core/jsonl_reader.h"
 
 namespace rbench::moe {
 
@@ -33,19 +30,19 @@ struct Template {
   std::vector<std::int32_t> after;
 };
 
-std::vector<std::int32_t> special_token_ids(const JsonAt& processor, std::string_view name) {
-  const JsonAt entry = processor.member("special_tokens").member(name);
-  const JsonAt ids = entry.member("ids");
+std::vector<std::int32_t> special_token_ids(const json::Value& processor, std::string_view name) {
+  const json::Value entry = processor.member("special_tokens").member(name);
+  const json::Value ids = entry.member("ids");
   std::vector<std::int32_t> out;
-  for (rapidjson::SizeType i = 0; i < ids.size(); ++i) out.push_back(ids.at(i).token_id());
+  for (rapidjson::SizeType i = 0; i < ids.size(); ++i) out.push_back(token_id(ids.at(i)));
   return out;
 }
 
-void parse_template(const JsonAt& processor, Template& out) {
-  const JsonAt single = processor.member("single");
+void parse_template(const json::Value& processor, Template& out) {
+  const json::Value single = processor.member("single");
   bool seen_sequence = false;
   for (rapidjson::SizeType i = 0; i < single.size(); ++i) {
-    const JsonAt item = single.at(i);
+    const json::Value item = single.at(i);
     if (const auto special = item.find("SpecialToken")) {
       auto ids = special_token_ids(processor, special->member("id").string());
       auto& side = seen_sequence ? out.after : out.before;
@@ -62,12 +59,12 @@ void parse_template(const JsonAt& processor, Template& out) {
   if (!seen_sequence) single.fail("the single template has no $A");
 }
 
-void parse_post_processor(const JsonAt& processor, Template& out) {
-  const std::string type = processor.type();
+void parse_post_processor(const json::Value& processor, Template& out) {
+  const std::string type = component_type(processor);
   if (type == "TemplateProcessing") {
     parse_template(processor, out);
   } else if (type == "Sequence") {
-    const JsonAt list = processor.member("processors");
+    const json::Value list = processor.member("processors");
     for (rapidjson::SizeType i = 0; i < list.size(); ++i) parse_post_processor(list.at(i), out);
   } else if (type != "ByteLevel") {  // ByteLevel only trims offsets, which we do not report
     processor.fail(
@@ -77,20 +74,12 @@ void parse_post_processor(const JsonAt& processor, Template& out) {
   }
 }
 
-void check_decoder(const JsonAt& root) {
+void check_decoder(const json::Value& root) {
   const auto decoder = root.find("decoder");
   if (!decoder) root.fail("decoder is null: a byte-level BPE needs the ByteLevel decoder");
-  if (const std::string type = decoder->type(); type != "ByteLevel") {
+  if (const std::string type = component_type(*decoder); type != "ByteLevel") {
     decoder->fail(fmt::format("unsupported decoder type \"{}\" (supported: ByteLevel)", type));
   }
-}
-
-std::string read_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw DataError(fmt::format("{}: cannot open tokenizer file", file.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return std::move(text).str();
 }
 
 }  // namespace
@@ -126,18 +115,13 @@ Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
 Tokenizer Tokenizer::load(const std::filesystem::path& tokenizer_json) {
-  return from_json(read_file(tokenizer_json), tokenizer_json.string());
+  return from_json(read_file_bytes(tokenizer_json), tokenizer_json.string());
 }
 
-Tokenizer Tokenizer::from_json(std::string_view json, std::string_view where) {
-  rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError()) {
-    throw DataError(fmt::format("{}: invalid JSON at byte {}: {}", where, doc.GetErrorOffset(),
-                                rapidjson::GetParseError_En(doc.GetParseError())));
-  }
-  const JsonAt root(doc, where, "");
-  if (!doc.IsObject()) root.fail("a tokenizer.json is a JSON object");
+Tokenizer Tokenizer::from_json(std::string_view text, std::string_view where) {
+  const json::Document document = json::Document::parse(text, std::string(where));
+  const json::Value root = document.root();
+  if (!root.is_object()) root.fail("a tokenizer.json is a JSON object");
 
   // The model is checked first: a file without one is not a tokenizer at all.
   BpeModel model = BpeModel::parse(root);

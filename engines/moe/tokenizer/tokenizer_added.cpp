@@ -57,20 +57,20 @@ std::size_t whitespace_end_after(std::string_view text, std::size_t at) {
 
 }  // namespace
 
-AddedVocabulary AddedVocabulary::parse(const JsonAt& root, const Normalizer& normalizer) {
+AddedVocabulary AddedVocabulary::parse(const json::Value& root, const Normalizer& normalizer) {
   AddedVocabulary vocabulary;
   if (const auto list = root.find("added_tokens")) {
     for (rapidjson::SizeType i = 0; i < list->size(); ++i) {
-      const JsonAt entry = list->at(i);
+      const json::Value entry = list->at(i);
       AddedToken token;
-      token.id = entry.member("id").token_id();
+      token.id = token_id(entry.member("id"));
       token.content = std::string(entry.member("content").string());
       if (token.content.empty()) entry.fail("an added token must not be empty");
-      token.special = entry.boolean_or("special", false);
-      token.lstrip = entry.boolean_or("lstrip", false);
-      token.rstrip = entry.boolean_or("rstrip", false);
-      token.normalized = entry.boolean_or("normalized", !token.special);
-      token.single_word = entry.boolean_or("single_word", false);
+      token.special = boolean_or(entry, "special", false);
+      token.lstrip = boolean_or(entry, "lstrip", false);
+      token.rstrip = boolean_or(entry, "rstrip", false);
+      token.normalized = boolean_or(entry, "normalized", !token.special);
+      token.single_word = boolean_or(entry, "single_word", false);
       vocabulary.tokens_.push_back(std::move(token));
     }
   }

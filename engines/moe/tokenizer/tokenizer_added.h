@@ -35,7 +35,7 @@ struct Segment {
 class AddedVocabulary {
  public:
   // The root's "added_tokens" (absent or null: none).
-  static AddedVocabulary parse(const JsonAt& root, const Normalizer& normalizer);
+  static AddedVocabulary parse(const json::Value& root, const Normalizer& normalizer);
 
   // parse_special=false leaves special tokens as text, as tokenizers' encode_special_tokens does;
   // added tokens that are not special (DeepSeek's <think>) are still found.

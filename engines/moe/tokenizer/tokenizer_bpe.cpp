@@ -17,8 +17,8 @@ std::uint64_t pair_key(std::int32_t left, std::int32_t right) {
          static_cast<std::uint32_t>(right);
 }
 
-std::int32_t lookup(const std::unordered_map<std::string, std::int32_t>& vocab, const JsonAt& where,
-                    const std::string& token, std::string_view role) {
+std::int32_t lookup(const std::unordered_map<std::string, std::int32_t>& vocab,
+                    const json::Value& where, const std::string& token, std::string_view role) {
   const auto it = vocab.find(token);
   if (it == vocab.end()) where.fail(fmt::format("{} \"{}\" is not in the vocab", role, token));
   return it->second;
@@ -36,19 +36,19 @@ BpeModel::BpeModel(BpeModel&&) noexcept = default;
 BpeModel& BpeModel::operator=(BpeModel&&) noexcept = default;
 BpeModel::~BpeModel() = default;
 
-BpeModel BpeModel::parse(const JsonAt& root) {
-  const JsonAt model = root.member("model");
+BpeModel BpeModel::parse(const json::Value& root) {
+  const json::Value model = root.member("model");
   if (const auto type = model.find("type");
       type ? type->string() != "BPE" : !model.find("merges")) {
     model.fail(
         fmt::format("unsupported model type \"{}\" (supported: BPE)", type ? type->string() : "?"));
   }
   if (const auto dropout = model.find("dropout")) {
-    if (!dropout->value().IsNumber() || dropout->value().GetDouble() > 0) {
+    if (!dropout->raw().IsNumber() || dropout->raw().GetDouble() > 0) {
       dropout->fail("BPE dropout is not supported (encoding must be deterministic)");
     }
   }
-  if (model.boolean_or("byte_fallback", false)) {
+  if (boolean_or(model, "byte_fallback", false)) {
     model.member("byte_fallback")
         .fail("byte_fallback is not supported (byte-level BPE has all bytes)");
   }
@@ -59,26 +59,24 @@ BpeModel BpeModel::parse(const JsonAt& root) {
   }
 
   BpeModel bpe;
-  const JsonAt vocab = model.member("vocab");
-  if (!vocab.value().IsObject()) vocab.fail("expected an object of token -> id");
+  const json::Value vocab = model.member("vocab");
+  if (!vocab.is_object()) vocab.fail("expected an object of token -> id");
   std::unordered_map<std::int32_t, std::string_view> seen_ids;
-  for (const auto& member : vocab.value().GetObject()) {
-    std::string token(member.name.GetString(), member.name.GetStringLength());
-    const JsonAt id_at(member.value, vocab.file(), fmt::format("{}[\"{}\"]", vocab.path(), token));
-    const std::int32_t id = id_at.token_id();
-    if (const auto [it, inserted] = seen_ids.emplace(id, member.name.GetString()); !inserted) {
+  for (const auto& [token, id_at] : vocab.members()) {
+    const std::int32_t id = token_id(id_at);
+    if (const auto [it, inserted] = seen_ids.emplace(id, token); !inserted) {
       id_at.fail(fmt::format("id {} is also the id of \"{}\"", id, it->second));
     }
-    bpe.vocab_.emplace(std::move(token), id);
+    bpe.vocab_.emplace(std::string(token), id);
   }
 
-  const JsonAt merges = model.member("merges");
+  const json::Value merges = model.member("merges");
   for (rapidjson::SizeType rank = 0; rank < merges.size(); ++rank) {
-    const JsonAt entry = merges.at(rank);
+    const json::Value entry = merges.at(rank);
     std::string left, right;
-    if (entry.value().IsString()) {
+    if (entry.raw().IsString()) {
       // "a b": byte-level tokens never contain a space, so one space separates the two.
-      const std::string_view text = entry.string();
+      const std::string_view text = entry.string_view();
       const std::size_t space = text.find(' ');
       if (space == std::string_view::npos || text.find(' ', space + 1) != std::string_view::npos) {
         entry.fail(fmt::format("merge \"{}\" is not two tokens separated by one space", text));
@@ -100,8 +98,8 @@ BpeModel BpeModel::parse(const JsonAt& root) {
   if (const auto unk = model.find("unk_token")) {
     bpe.unk_ = lookup(bpe.vocab_, *unk, std::string(unk->string()), "unk_token");
   }
-  bpe.fuse_unk_ = model.boolean_or("fuse_unk", false);
-  bpe.ignore_merges_ = model.boolean_or("ignore_merges", false);
+  bpe.fuse_unk_ = boolean_or(model, "fuse_unk", false);
+  bpe.ignore_merges_ = boolean_or(model, "ignore_merges", false);
   const ByteLevelAlphabet& alphabet = ByteLevelAlphabet::get();
   for (int b = 0; b < 256; ++b) {
     const auto it = bpe.vocab_.find(alphabet.char_of(static_cast<unsigned char>(b)));

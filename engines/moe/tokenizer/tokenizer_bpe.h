@@ -19,7 +19,7 @@ class BpeModel {
  public:
   // The root's "model"; DataError for other model types, byte_fallback, dropout, subword
   // prefixes/suffixes, and merges naming tokens that are not in the vocab.
-  static BpeModel parse(const JsonAt& root);
+  static BpeModel parse(const json::Value& root);
 
   BpeModel(BpeModel&&) noexcept;
   BpeModel& operator=(BpeModel&&) noexcept;

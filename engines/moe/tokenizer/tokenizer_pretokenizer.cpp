@@ -114,41 +114,41 @@ void cut(std::string_view piece, std::vector<Span> spans, SplitBehavior behavior
   }
 }
 
-SplitBehavior parse_behavior(const JsonAt& json) {
-  const std::string_view name = json.string();
+SplitBehavior parse_behavior(const json::Value& node) {
+  const std::string_view name = node.string_view();
   if (name == "Removed") return SplitBehavior::removed;
   if (name == "Isolated") return SplitBehavior::isolated;
   if (name == "MergedWithPrevious") return SplitBehavior::merged_with_previous;
   if (name == "MergedWithNext") return SplitBehavior::merged_with_next;
   if (name == "Contiguous") return SplitBehavior::contiguous;
-  json.fail(fmt::format("unknown split behavior \"{}\"", name));
+  node.fail(fmt::format("unknown split behavior \"{}\"", name));
 }
 
-Regex compile(const JsonAt& json, std::string_view pattern) {
+Regex compile(const json::Value& node, std::string_view pattern) {
   try {
     return Regex(pattern);
   } catch (const std::invalid_argument& e) {
-    json.fail(e.what());
+    node.fail(e.what());
   }
 }
 
 }  // namespace
 
-Normalizer Normalizer::parse(const JsonAt& root) {
+Normalizer Normalizer::parse(const json::Value& root) {
   Normalizer normalizer;
-  if (const auto json = root.find("normalizer")) collect(*json, normalizer.nfc_);
+  if (const auto node = root.find("normalizer")) collect(*node, normalizer.nfc_);
   return normalizer;
 }
 
-void Normalizer::collect(const JsonAt& json, bool& nfc) {
-  const std::string type = json.type();
+void Normalizer::collect(const json::Value& node, bool& nfc) {
+  const std::string type = component_type(node);
   if (type == "NFC") {
     nfc = true;
   } else if (type == "Sequence") {
-    const JsonAt list = json.member("normalizers");
+    const json::Value list = node.member("normalizers");
     for (rapidjson::SizeType i = 0; i < list.size(); ++i) collect(list.at(i), nfc);
   } else {
-    json.fail(fmt::format("unsupported normalizer type \"{}\" (supported: NFC, Sequence)", type));
+    node.fail(fmt::format("unsupported normalizer type \"{}\" (supported: NFC, Sequence)", type));
   }
 }
 
@@ -167,31 +167,31 @@ std::string Normalizer::apply(std::string_view text) const {
   return out;
 }
 
-PreTokenizer PreTokenizer::parse(const JsonAt& root) {
+PreTokenizer PreTokenizer::parse(const json::Value& root) {
   PreTokenizer pre_tokenizer;
-  const auto json = root.find("pre_tokenizer");
-  if (!json) root.fail("pre_tokenizer is null: a byte-level BPE needs a ByteLevel pre-tokenizer");
-  collect(*json, pre_tokenizer.steps_);
+  const auto node = root.find("pre_tokenizer");
+  if (!node) root.fail("pre_tokenizer is null: a byte-level BPE needs a ByteLevel pre-tokenizer");
+  collect(*node, pre_tokenizer.steps_);
   if (pre_tokenizer.steps_.empty() ||
       !std::holds_alternative<ByteLevel>(pre_tokenizer.steps_.back())) {
-    json->fail("a byte-level BPE needs ByteLevel as the last pre-tokenizer");
+    node->fail("a byte-level BPE needs ByteLevel as the last pre-tokenizer");
   }
   for (std::size_t i = 0; i + 1 < pre_tokenizer.steps_.size(); ++i) {
     if (std::holds_alternative<ByteLevel>(pre_tokenizer.steps_[i])) {
-      json->fail("ByteLevel must be the last pre-tokenizer (later steps would see mapped bytes)");
+      node->fail("ByteLevel must be the last pre-tokenizer (later steps would see mapped bytes)");
     }
   }
   return pre_tokenizer;
 }
 
-void PreTokenizer::collect(const JsonAt& json, std::vector<Step>& steps) {
-  const std::string type = json.type();
+void PreTokenizer::collect(const json::Value& node, std::vector<Step>& steps) {
+  const std::string type = component_type(node);
   if (type == "Sequence") {
-    const JsonAt list = json.member("pretokenizers");
+    const json::Value list = node.member("pretokenizers");
     for (rapidjson::SizeType i = 0; i < list.size(); ++i) collect(list.at(i), steps);
   } else if (type == "Split") {
     Split split;
-    const JsonAt pattern = json.member("pattern");
+    const json::Value pattern = node.member("pattern");
     if (const auto regex = pattern.find("Regex")) {
       split.regex = compile(*regex, regex->string());
     } else if (const auto literal = pattern.find("String")) {
@@ -199,18 +199,18 @@ void PreTokenizer::collect(const JsonAt& json, std::vector<Step>& steps) {
     } else {
       pattern.fail("expected {\"Regex\": ...} or {\"String\": ...}");
     }
-    split.behavior = parse_behavior(json.member("behavior"));
-    split.invert = json.boolean_or("invert", false);
+    split.behavior = parse_behavior(node.member("behavior"));
+    split.invert = boolean_or(node, "invert", false);
     steps.emplace_back(std::move(split));
   } else if (type == "Digits") {
-    steps.emplace_back(Digits{json.boolean_or("individual_digits", false)});
+    steps.emplace_back(Digits{boolean_or(node, "individual_digits", false)});
   } else if (type == "ByteLevel") {
     ByteLevel byte_level;
-    byte_level.add_prefix_space = json.boolean_or("add_prefix_space", true);
-    if (json.boolean_or("use_regex", true)) byte_level.gpt2_regex = compile(json, kGpt2Pattern);
+    byte_level.add_prefix_space = boolean_or(node, "add_prefix_space", true);
+    if (boolean_or(node, "use_regex", true)) byte_level.gpt2_regex = compile(node, kGpt2Pattern);
     steps.emplace_back(std::move(byte_level));
   } else {
-    json.fail(fmt::format(
+    node.fail(fmt::format(
         "unsupported pre-tokenizer type \"{}\" (supported: Sequence, Split, Digits, ByteLevel)",
         type));
   }

@@ -22,13 +22,13 @@ class Normalizer {
  public:
   // The root's "normalizer" (absent or null: none); DataError for types other than NFC and
   // Sequence.
-  static Normalizer parse(const JsonAt& root);
+  static Normalizer parse(const json::Value& root);
 
   // Valid UTF-8 runs normalized, invalid bytes kept as they are.
   std::string apply(std::string_view text) const;
 
  private:
-  static void collect(const JsonAt& json, bool& nfc);
+  static void collect(const json::Value& node, bool& nfc);
   bool nfc_ = false;
 };
 
@@ -38,7 +38,7 @@ enum class SplitBehavior { removed, isolated, merged_with_previous, merged_with_
 class PreTokenizer {
  public:
   // The root's "pre_tokenizer". It must end with ByteLevel: this is a byte-level BPE.
-  static PreTokenizer parse(const JsonAt& root);
+  static PreTokenizer parse(const json::Value& root);
 
   std::vector<std::string> apply(std::string_view text) const;
 
@@ -58,7 +58,7 @@ class PreTokenizer {
   };
   using Step = std::variant<Split, Digits, ByteLevel>;
 
-  static void collect(const JsonAt& json, std::vector<Step>& steps);
+  static void collect(const json::Value& node, std::vector<Step>& steps);
   static void apply_step(const Step& step, std::string_view piece, std::vector<std::string>& out);
 
   std::vector<Step> steps_;

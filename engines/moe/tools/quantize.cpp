@@ -16,6 +16,7 @@
 #include "engines/moe/checkpoint/config.h"
 #include "engines/moe/checkpoint/safetensors.h"
 #include "harness/core/error.h"
+#include "harness/core/json_reader.h"
 #include "harness/core/json_writer.h"
 
 namespace rbench::moe {
@@ -141,15 +142,10 @@ std::string read_input_config(const fs::path& in) {
         path.string()));
   }
   std::string text = read_text(path);
-  rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (!doc.HasParseError() && doc.IsObject()) {
-    const auto q = doc.FindMember("quantization_config");
-    if (q != doc.MemberEnd() && !q->value.IsNull()) {
-      throw DataError(fmt::format(
-          "{}: the checkpoint is quantised already (it has a quantization_config); quantize "
-          "reads f32, bf16 or f16 weights",
-          path.string()));
+  const json::Document doc = json::Document::parse(text, path.string());
+  if (doc.root().is_object()) {
+    if (const auto q = doc.root().find("quantization_config")) {
+      q->fail("the checkpoint is quantised already; quantize reads f32, bf16 or f16 weights");
     }
   }
   parse_config(text, path.string());  // DataError naming the key when it is not ours

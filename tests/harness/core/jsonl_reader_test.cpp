@@ -1,4 +1,4 @@
-// JSONL and JSON-array reading: records in order, and errors that name file and line.
+// JSONL and JSON-array reading: records in order, and errors that name file, line and field.
 #include "harness/core/jsonl_reader.h"
 
 #include <gmock/gmock.h>
@@ -24,7 +24,7 @@ struct Seen {
 std::vector<Seen> read_jsonl(const std::filesystem::path& file, std::string_view contents) {
   std::vector<Seen> seen;
   for_each_jsonl_record(file, contents, [&](const JsonRecord& record) {
-    seen.push_back({record.line, record.index, required_string(record, "name")});
+    seen.push_back({record.line, record.index, record.value.member("name").string()});
   });
   return seen;
 }
@@ -63,13 +63,13 @@ TEST(JsonlReader, BadJsonNamesFileLineAndColumn) {
 
 TEST(JsonlReader, NonObjectLineIsAnError) {
   EXPECT_THAT(jsonl_error("{\"name\":\"a\"}\n[1, 2]\n"),
-              HasSubstr("f.jsonl:2: expected a JSON object, found an array"));
+              HasSubstr("f.jsonl:2: $: expected an object, got an array"));
 }
 
 TEST(JsonlReader, MissingAndMistypedFieldsNameTheField) {
-  EXPECT_THAT(jsonl_error("{\"other\":1}\n"), HasSubstr("f.jsonl:1: missing field \"name\""));
+  EXPECT_THAT(jsonl_error("{\"other\":1}\n"), HasSubstr("f.jsonl:1: $.name: missing"));
   EXPECT_THAT(jsonl_error("\n{\"name\":42}\n"),
-              HasSubstr("f.jsonl:2: field \"name\" is a number, not a string"));
+              HasSubstr("f.jsonl:2: $.name: expected a string, got a number"));
 }
 
 TEST(JsonlReader, EmptyFileIsAnError) {
@@ -81,23 +81,23 @@ TEST(JsonlReader, DuplicateIdsNameBothLines) {
   UniqueIds ids;
   std::string error;
   try {
-    for_each_jsonl_record(
-        "f.jsonl", "{\"id\":\"x\"}\n{\"id\":\"y\"}\n\n{\"id\":\"x\"}\n",
-        [&](const JsonRecord& record) { ids.insert(required_string(record, "id"), record); });
+    for_each_jsonl_record("f.jsonl", "{\"id\":\"x\"}\n{\"id\":\"y\"}\n\n{\"id\":\"x\"}\n",
+                          [&](const JsonRecord& record) {
+                            ids.insert(record.value.member("id").string(), record, "id");
+                          });
   } catch (const DataError& e) {
     error = e.what();
   }
-  EXPECT_EQ(error, "f.jsonl:4: duplicate id \"x\" first seen on line 1");
+  EXPECT_EQ(error, "f.jsonl:4: $.id: duplicate id \"x\" first seen on line 1");
 }
 
 TEST(JsonlReader, OptionalFields) {
   for_each_jsonl_record("f.jsonl", "{\"a\":\"s\",\"n\":null,\"level\":5}",
                         [](const JsonRecord& record) {
-                          EXPECT_EQ(optional_string(record, "a"), "s");
-                          EXPECT_EQ(optional_string(record, "n"), std::nullopt);
-                          EXPECT_EQ(optional_string(record, "absent"), std::nullopt);
-                          EXPECT_EQ(optional_string_or_integer(record, "level"), "5");
-                          EXPECT_THROW(optional_string(record, "level"), DataError);
+                          EXPECT_EQ(record.value.optional_string("a"), "s");
+                          EXPECT_EQ(record.value.optional_string("n"), std::nullopt);
+                          EXPECT_EQ(record.value.optional_string("absent"), std::nullopt);
+                          EXPECT_THROW(record.value.optional_string("level"), DataError);
                         });
 }
 
@@ -115,7 +115,7 @@ TEST(JsonArrayReader, ReadsElementsByIndex) {
   for_each_json_array_record("f.json", "\xEF\xBB\xBF[{\"name\":\"a\"},\n {\"name\":\"b\"}]",
                              [&](const JsonRecord& record) {
                                EXPECT_EQ(record.index, names.size());
-                               names.push_back(required_string(record, "name"));
+                               names.push_back(record.value.member("name").string());
                              });
   EXPECT_EQ(names, (std::vector<std::string>{"a", "b"}));
 }
@@ -123,21 +123,22 @@ TEST(JsonArrayReader, ReadsElementsByIndex) {
 TEST(JsonArrayReader, ErrorsNameLineOrElement) {
   const auto error_of = [](std::string_view contents) -> std::string {
     try {
-      for_each_json_array_record("f.json", contents,
-                                 [](const JsonRecord& record) { required_string(record, "name"); });
+      for_each_json_array_record("f.json", contents, [](const JsonRecord& record) {
+        record.value.member("name").string();
+      });
     } catch (const DataError& error) {
       return error.what();
     }
     return "no error";
   };
   EXPECT_THAT(error_of("[\n{\"name\":\"a\"},\n{\"name\" \"b\"}]"),
-              HasSubstr("f.json:3: bad JSON at column 9"));
-  EXPECT_THAT(error_of("{\"name\":\"a\"}"), HasSubstr("expected a JSON array"));
+              HasSubstr("f.json: bad JSON at line 3, column 9"));
+  EXPECT_THAT(error_of("{\"name\":\"a\"}"),
+              HasSubstr("f.json: $: expected an array of records, got an object"));
   EXPECT_THAT(error_of("[]"), HasSubstr("f.json: empty file"));
   EXPECT_THAT(error_of("[{\"name\":\"a\"}, 3]"),
-              HasSubstr("f.json: element 1: expected a JSON object"));
-  EXPECT_THAT(error_of("[{\"name\":\"a\"}, {}]"),
-              HasSubstr("f.json: element 1: missing field \"name\""));
+              HasSubstr("f.json: $[1]: expected an object, got a number"));
+  EXPECT_THAT(error_of("[{\"name\":\"a\"}, {}]"), HasSubstr("f.json: $[1].name: missing"));
 }
 
 TEST(JsonArrayReader, DuplicateIdsNameTheElement) {
@@ -145,12 +146,12 @@ TEST(JsonArrayReader, DuplicateIdsNameTheElement) {
   EXPECT_THROW(
       {
         try {
-          for_each_json_array_record(
-              "f.json", "[{\"id\":\"x\"},{\"id\":\"x\"}]",
-              [&](const JsonRecord& record) { ids.insert(required_string(record, "id"), record); });
+          for_each_json_array_record("f.json", "[{\"id\":\"x\"},{\"id\":\"x\"}]",
+                                     [&](const JsonRecord& record) {
+                                       ids.insert(record.value.member("id").string(), record, "id");
+                                     });
         } catch (const DataError& error) {
-          EXPECT_STREQ(error.what(),
-                       "f.json: element 1: duplicate id \"x\" first seen at element 0");
+          EXPECT_STREQ(error.what(), "f.json: $[1].id: duplicate id \"x\" first seen at element 0");
           throw;
         }
       },
