@@ -113,11 +113,11 @@ class StringTable {
 };
 
 // Unknown fields are left out: empty strings, negative counts and times.
-json::Value count(std::int64_t value) {
-  return value < 0 ? json::Value(std::nullopt) : value;
+json::OutValue count(std::int64_t value) {
+  return value < 0 ? json::OutValue(std::nullopt) : value;
 }
-json::Value real(double value) {
-  return value < 0 ? json::Value(std::nullopt) : value;
+json::OutValue real(double value) {
+  return value < 0 ? json::OutValue(std::nullopt) : value;
 }
 
 // One sample with short keys (the JavaScript's field names).
@@ -159,11 +159,11 @@ void write_sample(json::Writer& w, const SampleRecord& s, StringTable& strings) 
          {"tr", count(c.usage.reasoning_tokens)},
          {"t1", real(c.timings.ttft_s)},
          {"te", real(c.timings.e2e_s)},
-         {"ek", c.ok() ? json::Value(std::nullopt) : json::unless_empty(to_string(c.error_kind))},
+         {"ek", c.ok() ? json::OutValue(std::nullopt) : json::unless_empty(to_string(c.error_kind))},
          {"e", json::unless_empty(c.error)},
          {"c", real(s.cost_usd)},
          {"at", count(c.attempts)},
-         {"hs", c.http_status > 0 ? count(c.http_status) : json::Value(std::nullopt)}});
+         {"hs", c.http_status > 0 ? count(c.http_status) : json::OutValue(std::nullopt)}});
   });
 }
 

@@ -19,8 +19,8 @@ void write_run(json::Writer& w, const RunInfo& run) {
             {"git_sha", run.git_sha},
             {"started_at", run.started_at},
             {"finished_at", string_or_null(run.finished_at)},
-            {"config_json", parsed ? json::Value(std::nullopt) : json::Value(run.config_json)},
-            {"config", parsed ? json::Value(config) : std::nullopt}});
+            {"config_json", parsed ? json::OutValue(std::nullopt) : json::OutValue(run.config_json)},
+            {"config", parsed ? json::OutValue(config) : std::nullopt}});
 }
 
 }  // namespace

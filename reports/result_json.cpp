@@ -18,7 +18,7 @@ void write_pass_at_k(json::Writer& w, const stats::PassAtK& p) {
   });
 }
 
-json::Value interval(const stats::Interval& ci) {
+json::OutValue interval(const stats::Interval& ci) {
   return json::array({ci.lo, ci.hi});
 }
 
@@ -48,8 +48,8 @@ void write_pairwise_model(json::Writer& w, const PairwiseModelResult& m) {
 }  // namespace
 
 void write_result_json(json::Writer& w, const ResultSummary& r) {
-  const auto if_accuracy = [&](double v) { return r.accuracy ? json::Value(v) : json::null; };
-  const json::Value consensus = r.consensus
+  const auto if_accuracy = [&](double v) { return r.accuracy ? json::OutValue(v) : json::null; };
+  const json::OutValue consensus = r.consensus
                                     ? json::object(rate_at_k(r.consensus->k, r.consensus->value,
                                                              r.consensus->ci, r.consensus->items))
                                     : json::null;

@@ -11,8 +11,8 @@
 namespace rbench {
 
 // The string, or null when it is empty (a time not reached yet).
-inline json::Value string_or_null(const std::string& s) {
-  return s.empty() ? json::Value(json::null) : json::Value(s);
+inline json::OutValue string_or_null(const std::string& s) {
+  return s.empty() ? json::OutValue(json::null) : json::OutValue(s);
 }
 
 void write_result_json(json::Writer& w, const ResultSummary& r);

@@ -252,7 +252,7 @@ void add_generate(CLI::App& engine) {
         r.draft_tokens > 0 ? static_cast<double>(r.accepted_draft_tokens) / r.draft_tokens : 0;
     if (o->json) {
       const std::string out = engine->tokenizer().decode(r.tokens);
-      const auto if_mtp = [&](int v) { return o->mtp ? json::Value(v) : std::nullopt; };
+      const auto if_mtp = [&](int v) { return o->mtp ? json::OutValue(v) : std::nullopt; };
       json::Writer w;
       w.object({{"prompt_tokens", json::array(g.prompt)},
                 {"tokens", json::array(r.tokens)},

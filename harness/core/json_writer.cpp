@@ -57,16 +57,16 @@ void Writer::object_of(const Field* begin, const Field* end) {
   end_object();
 }
 
-void Writer::field(std::string_view key, const Value& value) {
+void Writer::field(std::string_view key, const OutValue& value) {
   if (value.absent()) return;
   with([&](auto& w) { w.Key(key.data(), size_of(key)); });
   this->value(value);
 }
 
-void Writer::value(const Value& value) {
+void Writer::value(const OutValue& value) {
   struct Visit {
     Writer& self;
-    void operator()(const Value::Absent&) const {}
+    void operator()(const OutValue::Absent&) const {}
     void operator()(const Null&) const {
       self.with([](auto& w) { w.Null(); });
     }
@@ -92,7 +92,7 @@ void Writer::value(const Value& value) {
     void operator()(const rapidjson::Value* doc) const {
       self.with([&](auto& w) { doc->Accept(w); });
     }
-    void operator()(const Value::Write& write) const { write(self); }
+    void operator()(const OutValue::Write& write) const { write(self); }
   };
   std::visit(Visit{*this}, value.v_);
 }

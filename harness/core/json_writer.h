@@ -13,7 +13,7 @@
 //             {"extra", [&](json::Writer& w) { ... }}});  // any value, written by hand
 //   std::string text = w.str();
 //
-// A Value refers to the strings, ranges, callables and documents it was made from (an rvalue
+// An OutValue refers to the strings, ranges, callables and documents it was made from (an rvalue
 // std::string is moved in, json::object's fields are copied): write it while they live, as one
 // `w.object({...})` expression does. A function may return one made of its arguments' members
 // (passed by reference), never one made of its own locals or by-value parameters.
@@ -61,16 +61,16 @@ concept Number = std::is_arithmetic_v<T> && !std::same_as<T, bool> && !std::same
 // One value: null, bool, integer (Int64 / Uint64), double, string, raw JSON, a RapidJSON
 // document, or a callable that writes the value itself. A nullopt optional is "absent": the field
 // that holds it is left out, and an array skips it.
-class Value {
+class OutValue {
  public:
   using Write = std::function<void(Writer&)>;
 
-  Value(Null) : v_(Null{}) {}
-  Value(std::nullopt_t) : v_(Absent{}) {}
-  Value(bool b) : v_(b) {}
+  OutValue(Null) : v_(Null{}) {}
+  OutValue(std::nullopt_t) : v_(Absent{}) {}
+  OutValue(bool b) : v_(b) {}
   // Integers stay integers and floating point stays floating point: Double(5) prints 5.0.
   template <Number T>
-  Value(T n) {
+  OutValue(T n) {
     if constexpr (std::is_floating_point_v<T>) {
       v_ = static_cast<double>(n);
     } else if constexpr (std::is_signed_v<T>) {
@@ -79,17 +79,17 @@ class Value {
       v_ = static_cast<std::uint64_t>(n);
     }
   }
-  Value(const char* s) : v_(std::string_view(s)) {}
-  Value(std::string_view s) : v_(s) {}
-  Value(const std::string& s) : v_(std::string_view(s)) {}
-  Value(std::string&& s) : v_(std::move(s)) {}
-  Value(Raw r) : v_(r) {}
-  Value(const rapidjson::Value& doc) : v_(&doc) {}
+  OutValue(const char* s) : v_(std::string_view(s)) {}
+  OutValue(std::string_view s) : v_(s) {}
+  OutValue(const std::string& s) : v_(std::string_view(s)) {}
+  OutValue(std::string&& s) : v_(std::move(s)) {}
+  OutValue(Raw r) : v_(r) {}
+  OutValue(const rapidjson::Value& doc) : v_(&doc) {}
   template <class T>
-  Value(const std::optional<T>& v) : Value(v ? Value(*v) : Value(std::nullopt)) {}
+  OutValue(const std::optional<T>& v) : OutValue(v ? OutValue(*v) : OutValue(std::nullopt)) {}
   template <class F>
   requires std::invocable<F&, Writer&> &&
-      (!std::same_as<std::remove_cvref_t<F>, Value>)Value(F&& write)
+      (!std::same_as<std::remove_cvref_t<F>, OutValue>)OutValue(F&& write)
       : v_(Write(std::forward<F>(write))) {}
 
   bool absent() const { return std::holds_alternative<Absent>(v_); }
@@ -105,7 +105,7 @@ class Value {
 // One member of an object. The key is not copied: a literal, or a string that outlives the write.
 struct Field {
   std::string_view key;
-  Value value;
+  OutValue value;
 };
 
 // PrettyWriter's layout: two-space indent; single_line_arrays keeps arrays on one line.
@@ -139,7 +139,7 @@ class Writer {
   }
 
   // Members inside an object being written (shared groups of members, maps' entries).
-  void field(std::string_view key, const Value& value);
+  void field(std::string_view key, const OutValue& value);
   void fields(std::initializer_list<Field> fields) {
     for (const Field& f : fields) field(f.key, f.value);
   }
@@ -157,7 +157,7 @@ class Writer {
   }
 
   // One value where a value goes: at the top, as an array element; absent writes nothing.
-  void value(const Value& v);
+  void value(const OutValue& v);
   void raw(std::string_view json) { value(Raw{json}); }
 
  private:
@@ -181,24 +181,24 @@ class Writer {
 };
 
 // A nested field list as a value.
-inline Value object(std::vector<Field> fields) {
+inline OutValue object(std::vector<Field> fields) {
   return [fields = std::move(fields)](Writer& w) { w.object(fields); };
 }
 
 // nullopt as null rather than as a field left out.
 template <class T>
-Value nullable(const std::optional<T>& v) {
-  return v ? Value(*v) : Value(null);
+OutValue nullable(const std::optional<T>& v) {
+  return v ? OutValue(*v) : OutValue(null);
 }
 
 // A string, left out when empty.
-inline Value unless_empty(std::string_view s) {
-  return s.empty() ? Value(std::nullopt) : Value(s);
+inline OutValue unless_empty(std::string_view s) {
+  return s.empty() ? OutValue(std::nullopt) : OutValue(s);
 }
 
-// [e, ...]: each element as a Value (numbers, strings, optionals, ...).
+// [e, ...]: each element as an OutValue (numbers, strings, optionals, ...).
 template <class Range>
-Value array(const Range& elements) {
+OutValue array(const Range& elements) {
   return [&elements](Writer& w) {
     w.array([&](Writer& w) {
       for (const auto& e : elements) w.value(e);
@@ -206,7 +206,7 @@ Value array(const Range& elements) {
   };
 }
 template <class T>
-Value array(std::initializer_list<T> elements) {
+OutValue array(std::initializer_list<T> elements) {
   return [copy = std::vector<T>(elements)](Writer& w) {
     w.array([&](Writer& w) {
       for (const T& e : copy) w.value(e);
@@ -217,7 +217,7 @@ Value array(std::initializer_list<T> elements) {
 // [...] with `write(w, element)` writing each element.
 template <class Range, class F>
 requires std::invocable < F&, Writer&, const std::ranges::range_value_t<Range>
-& > Value array(const Range& elements, F write) {
+& > OutValue array(const Range& elements, F write) {
   return [&elements, write = std::move(write)](Writer& w) mutable {
     w.array([&](Writer& w) {
       for (const auto& e : elements) write(w, e);
@@ -227,7 +227,7 @@ requires std::invocable < F&, Writer&, const std::ranges::range_value_t<Range>
 
 // {"name": value, ...} of a map's entries, in the map's order.
 template <class Map>
-Value map(const Map& entries) {
+OutValue map(const Map& entries) {
   return [&entries](Writer& w) {
     w.object([&](Writer& w) {
       for (const auto& [k, v] : entries) w.field(k, v);

@@ -201,7 +201,7 @@ std::string ceiling_report_table(const CeilingReport& r) {
 
 std::string ceiling_probe_json(const ProbeHeader& header, const CeilingReport& r) {
   const ClientCeiling& ours = r.ours;
-  json::Value wrk = json::null;
+  json::OutValue wrk = json::null;
   if (r.wrk) {
     wrk = json::object({{"path", r.wrk_path},
                         {"version", r.wrk_version},

@@ -7,11 +7,11 @@
 namespace rbench::probe {
 namespace {
 
-json::Value process_memory(const ProcessMemory& m) {
+json::OutValue process_memory(const ProcessMemory& m) {
   return json::object({{"rss_bytes", m.rss_bytes}, {"peak_rss_bytes", m.peak_rss_bytes}});
 }
 
-json::Value measured(const MeasuredMemory& m) {
+json::OutValue measured(const MeasuredMemory& m) {
   return json::object({{"checkpoint_bytes_by_dtype", json::map(m.checkpoint_bytes_by_dtype)},
                        {"checkpoint_bytes_not_loaded", m.checkpoint_bytes_not_loaded},
                        {"held_bytes_by_dtype", json::map(m.held_bytes_by_dtype)},
@@ -30,7 +30,7 @@ json::Value measured(const MeasuredMemory& m) {
                        {"peak_rss_process_bytes", m.peak_rss_process}});
 }
 
-json::Value claims(const MemoryReport& r) {
+json::OutValue claims(const MemoryReport& r) {
   const ClaimChecks& k = r.claims;
   return json::object(
       {{"mla_kv_saving",
@@ -54,7 +54,7 @@ json::Value claims(const MemoryReport& r) {
                                            {"config_vs_bf16", k.config_fp8_saving_vs_bf16}})}});
 }
 
-json::Value fit(const MemoryFit& f) {
+json::OutValue fit(const MemoryFit& f) {
   return json::object(
       {{"budget_bytes", f.budget_bytes},
        {"budget_source", f.budget_source},
@@ -94,7 +94,7 @@ std::vector<json::Field> analytic(const MemoryReport& r) {
           {"workspace_bytes_estimate", a.workspace_bytes}};
 }
 
-json::Value device(const DeviceMemory& d) {
+json::OutValue device(const DeviceMemory& d) {
   return json::object({{"name", d.device},
                        {"free_bytes", json::nullable(d.free_bytes)},
                        {"total_bytes", json::nullable(d.total_bytes)},

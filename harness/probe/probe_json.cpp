@@ -9,11 +9,11 @@ namespace rbench::probe {
 namespace {
 
 // JSON has no NaN or infinity: those become null.
-json::Value number(double v) {
-  return std::isfinite(v) ? json::Value(v) : json::null;
+json::OutValue number(double v) {
+  return std::isfinite(v) ? json::OutValue(v) : json::null;
 }
 
-json::Value distribution(const Distribution& d) {
+json::OutValue distribution(const Distribution& d) {
   return json::object({{"count", d.count},
                        {"mean", number(d.mean)},
                        {"median", number(d.median)},
@@ -25,7 +25,7 @@ json::Value distribution(const Distribution& d) {
                        {"stdev", number(d.stdev)}});
 }
 
-json::Value samples(const std::vector<double>& values) {
+json::OutValue samples(const std::vector<double>& values) {
   return json::array(values, [](json::Writer& w, double v) { w.value(number(v)); });
 }
 

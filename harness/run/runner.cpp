@@ -43,7 +43,7 @@ std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-json::Value sampling(const SamplingParams& s) {
+json::OutValue sampling(const SamplingParams& s) {
   return json::object({{"max_tokens", s.max_tokens},
                        {"temperature", s.temperature},
                        {"top_p", s.top_p},
@@ -70,7 +70,7 @@ void write_fingerprint(json::Writer& w, const RunSpec& spec) {
        {"seed", spec.seed},
        // Only when set, so that runs stored before the option existed still resume.
        {"code_timeout_s",
-        spec.code_timeout_s > 0 ? json::Value(spec.code_timeout_s) : std::nullopt},
+        spec.code_timeout_s > 0 ? json::OutValue(spec.code_timeout_s) : std::nullopt},
        {"sampling", sampling(spec.sampling)}});
 }
 
@@ -130,7 +130,7 @@ void write_model_config(json::Writer& w, const ModelEntry& m) {
             {"price_input_per_mtok", json::nullable(p.pricing.input_per_mtok)},
             {"price_output_per_mtok", json::nullable(p.pricing.output_per_mtok)},
             {"price_as_of", p.pricing.as_of},
-            {"facts", facts.empty() ? json::Value(std::nullopt)
+            {"facts", facts.empty() ? json::OutValue(std::nullopt)
                                     : [&](json::Writer& w) { write_engine_facts(w, facts); }}});
 }
 

@@ -16,14 +16,14 @@ std::string shape(const Ids& ids, std::string_view object, Fill fill) {
   return w.str();
 }
 
-json::Value usage(const Usage& u) {
+json::OutValue usage(const Usage& u) {
   return json::object(
       {{"prompt_tokens", u.prompt_tokens},
        {"completion_tokens", u.completion_tokens},
        {"total_tokens", u.prompt_tokens + u.completion_tokens},
        {"completion_tokens_details", u.reasoning_tokens
                                          ? json::object({{"reasoning_tokens", *u.reasoning_tokens}})
-                                         : json::Value(std::nullopt)}});
+                                         : json::OutValue(std::nullopt)}});
 }
 
 // The "choices" array of one choice at index 0, whose members after "index" `fill` writes.

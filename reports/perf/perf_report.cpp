@@ -78,11 +78,11 @@ std::size_t repetitions_needed(double alpha) {
 }
 
 // JSON has no NaN or infinity: those become null.
-json::Value number(double v) {
-  return std::isfinite(v) ? json::Value(v) : json::null;
+json::OutValue number(double v) {
+  return std::isfinite(v) ? json::OutValue(v) : json::null;
 }
 
-json::Value side(std::size_t n, double median) {
+json::OutValue side(std::size_t n, double median) {
   return json::object({{"n", n}, {"median", number(n > 0 ? median : NAN)}});
 }
 

@@ -19,7 +19,7 @@ constexpr std::string_view kQuantizationKey = "quantization_config";
 // config.json's layout: two-space indent, arrays on one line.
 constexpr json::Pretty kLayout{.single_line_arrays = true};
 
-json::Value quantization(const Fp8Quantization& q) {
+json::OutValue quantization(const Fp8Quantization& q) {
   return json::object({{"activation_scheme", q.activation_scheme},
                        {"fmt", q.fmt},
                        {"quant_method", "fp8"},
@@ -27,14 +27,14 @@ json::Value quantization(const Fp8Quantization& q) {
 }
 
 // 0 is how ModelConfig says "dense"; the published configs say null.
-json::Value count(int v) {
-  return v != 0 ? json::Value(v) : json::null;
+json::OutValue count(int v) {
+  return v != 0 ? json::OutValue(v) : json::null;
 }
 
 }  // namespace
 
 std::string to_json(const ModelConfig& c) {
-  json::Value rope_scaling = json::null;
+  json::OutValue rope_scaling = json::null;
   if (c.rope_scaling) {
     const YarnScaling& y = *c.rope_scaling;
     rope_scaling =
@@ -73,7 +73,7 @@ std::string to_json(const ModelConfig& c) {
             {"qk_nope_head_dim", c.qk_nope_head_dim},
             {"qk_rope_head_dim", c.qk_rope_head_dim},
             {kQuantizationKey,
-             c.quantization ? quantization(*c.quantization) : json::Value(std::nullopt)},
+             c.quantization ? quantization(*c.quantization) : json::OutValue(std::nullopt)},
             {"rms_norm_eps", c.rms_norm_eps},
             {"rope_scaling", rope_scaling},
             {"rope_theta", c.rope_theta},

@@ -36,7 +36,7 @@ constexpr SpecialToken kSpecialTokens[] = {
     {"<think>", false}, {"</think>", false}, {"<｜▁pad▁｜>", true},
 };
 
-json::Value byte_level(bool add_prefix_space, bool use_regex) {
+json::OutValue byte_level(bool add_prefix_space, bool use_regex) {
   return json::object({{"type", "ByteLevel"},
                        {"add_prefix_space", add_prefix_space},
                        {"trim_offsets", true},
@@ -50,7 +50,7 @@ void write_split(json::Writer& w, const std::string& pattern) {
             {"invert", false}});
 }
 
-json::Value pre_tokenizer() {
+json::OutValue pre_tokenizer() {
   return json::object({{"type", "Sequence"}, {"pretokenizers", [](json::Writer& w) {
                                                 w.array([](json::Writer& w) {
                                                   for (const std::string& p :
@@ -62,7 +62,7 @@ json::Value pre_tokenizer() {
 }
 
 // TemplateProcessing as DeepSeek-V3 has it: BOS before each sequence.
-json::Value post_processor(std::int32_t bos_id) {
+json::OutValue post_processor(std::int32_t bos_id) {
   const auto item = [](std::string_view kind, std::string_view id, int type_id) {
     return json::object({{kind, json::object({{"id", id}, {"type_id", type_id}})}});
   };
