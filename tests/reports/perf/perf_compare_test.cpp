@@ -273,7 +273,7 @@ TEST(PerfCompare, BadInputsNameTheFile) {
   EXPECT_THROW(parse_perf_file("not json", "x.json"), DataError);
   EXPECT_NE(message([] {
               parse_perf_file("not json", "x.json");
-            }).find("x.json: bad JSON at line 1, column 1"),
+            }).find("x.json: bad JSON at line 1, column 2: Invalid value."),
             std::string::npos);
   EXPECT_NE(message([] {
               parse_perf_file(R"({"results": []})", "y.json");
