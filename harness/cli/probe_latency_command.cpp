@@ -67,7 +67,8 @@ std::string config_json(const LatencyOptions& o) {
             {"ignore_eos", o.ignore_eos},
             {"min_tokens", o.min_tokens},
             {"seed", o.seed},
-            {"max_batch", o.engine == "builtin" ? json::OutValue(o.max_batch) : std::nullopt}});
+            {"max_batch", o.engine == "builtin" ? json::OutValue(o.max_batch) : std::nullopt},
+            {"mtp", o.mtp ? json::OutValue(true) : std::nullopt}});
   return w.str();
 }
 

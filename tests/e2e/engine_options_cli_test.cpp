@@ -126,6 +126,8 @@ TEST(EngineOptionsCli, ProbeLatencyOnTheBuiltinEngineWithMtp) {
   ASSERT_TRUE(doc["config"].IsObject()) << text;
   EXPECT_EQ(std::string(doc["config"]["model"].GetString()), kModel);
   EXPECT_EQ(std::string(doc["config"]["engine"].GetString()), "builtin");
+  ASSERT_TRUE(doc["config"].HasMember("mtp")) << text;
+  EXPECT_TRUE(doc["config"]["mtp"].GetBool());
   ASSERT_EQ(doc["steps"].Size(), 1u) << text;
   EXPECT_EQ(doc["steps"][0]["ok"].GetInt(), 2) << text;
 
