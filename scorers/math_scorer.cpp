@@ -26,13 +26,10 @@ std::string MathScorer::describe() const {
 }
 
 std::string reference_answer(const std::string& reference) {
-  if (std::string boxed = math::last_boxed(reference); !boxed.empty()) return boxed;
-  if (const auto pos = reference.rfind("####"); pos != std::string::npos) {
-    const auto end = reference.find('\n', pos);
-    const auto rest = reference.substr(pos + 4, end == std::string::npos ? end : end - pos - 4);
-    if (!math::trim(rest).empty()) return std::string(math::trim(rest));
-  }
-  return reference;
+  // A worked solution is read like a response, but only by the rules that mark a final answer
+  // on purpose; a bare reference ("$9$", "x = 5", "1, 2") is the answer as a whole.
+  math::Extraction e = math::extract_marked_answer(reference);
+  return e.rule == math::ExtractionRule::none ? reference : std::move(e.text);
 }
 
 Score MathScorer::score(const std::string& answer, const std::string& reference) const {

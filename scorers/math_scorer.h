@@ -29,8 +29,9 @@ class MathScorer final : public Scorer {
   math::Equivalence equivalence_;
 };
 
-// The final answer a reference string stands for: the last \boxed{} of a worked solution, the
-// number after "####" of a GSM8K solution, else the whole string.
+// The final answer a reference string stands for: the final box(es) of a worked solution
+// (two final boxes are a list of both), the number after "####" of a GSM8K solution, the answer
+// after "The answer is" / "Final Answer:", else the whole string.
 std::string reference_answer(const std::string& reference);
 
 }  // namespace rbench

@@ -1,6 +1,9 @@
-// Answer extraction: think-block removal, then boxed > "####" > "the answer is" > last number.
+// Answer extraction: think-block removal, then boxed > "####" > a JSON "answer" field > "the
+// answer is" > the last math environment > the last number.
 #include "scorers/math/answer_extraction.h"
 
+#include <fmt/format.h>
+#include <rapidjson/document.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -8,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "scorers/math/latex_parser.h"
 #include "scorers/math/text_util.h"
 
 namespace rbench::math {
@@ -39,6 +43,154 @@ std::size_t matching_brace(std::string_view text, std::size_t open, std::size_t 
   return npos;
 }
 
+std::string last_number(std::string_view text);
+
+bool parses(std::string_view candidate) {
+  return parse_answer(candidate).ok;
+}
+
+// Parses to a value rather than words: "the answer is correct" after a box is commentary.
+bool parses_as_math(std::string_view candidate) {
+  const Parsed p = parse_answer(candidate);
+  return p.ok && p.expr.kind != Kind::text && p.expr.kind != Kind::choice;
+}
+
+// A math environment of the text: its content and where it ends.
+struct MathEnvironment {
+  std::string content;
+  std::size_t start = 0;  // of the opening delimiter
+  std::size_t end = 0;    // one past the closing delimiter
+};
+
+bool only_separators(std::string_view gap);
+// At most this many trailing boxes (or math environments) are joined into one answer.
+constexpr int kMaxJoinedBoxes = 16;
+
+// "$5 and $7": a '$' before a digit whose partner follows a space is a price, not math.
+bool looks_like_currency(std::string_view content) {
+  return !content.empty() && is_digit(content.front()) && is_space(content.back());
+}
+
+// The math environments of `text` in order: $$..$$ and \[..\] (may span lines), $..$ and
+// \(..\) (one line), and a bare \begin{pmatrix}..\end{pmatrix}-style matrix outside them.
+// An escaped \$ is a dollar sign. Linear: each delimiter is searched for once from the cursor.
+std::vector<MathEnvironment> math_environments(std::string_view text) {
+  std::vector<MathEnvironment> out;
+  static constexpr std::string_view kMatrices[] = {"pmatrix", "bmatrix", "Bmatrix", "matrix",
+                                                   "array"};
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    std::string_view close;
+    std::size_t open_len = 0;
+    bool one_line = false;
+    if (c == '$' && (i == 0 || text[i - 1] != '\\')) {
+      if (i + 1 < text.size() && text[i + 1] == '$') {
+        close = "$$";
+        open_len = 2;
+      } else {
+        close = "$";
+        open_len = 1;
+        one_line = true;
+      }
+    } else if (c == '\\' && i + 1 < text.size() && (text[i + 1] == '[' || text[i + 1] == '(')) {
+      close = text[i + 1] == '[' ? "\\]" : "\\)";
+      open_len = 2;
+      one_line = text[i + 1] == '(';
+    } else if (c == '\\' && text.substr(i).starts_with("\\begin{")) {
+      const std::size_t name_end = text.find('}', i + 7);
+      const std::string_view name =
+          name_end == npos ? std::string_view() : text.substr(i + 7, name_end - i - 7);
+      if (std::find(std::begin(kMatrices), std::end(kMatrices), name) != std::end(kMatrices)) {
+        const std::string end_tag = "\\end{" + std::string(name) + "}";
+        if (const std::size_t end = text.find(end_tag, name_end); end != npos) {
+          const std::size_t stop = end + end_tag.size();
+          out.push_back({std::string(text.substr(i, stop - i)), i, stop});
+          i = stop;
+          continue;
+        }
+      }
+      ++i;
+      continue;
+    } else {
+      ++i;
+      continue;
+    }
+    const std::size_t start = i + open_len;
+    std::size_t end = text.find(close, start);
+    // Inline dollars: skip escaped \$ inside ("\$ = \frac{10}{9}").
+    while (end != npos && close == "$" && text[end - 1] == '\\') end = text.find(close, end + 1);
+    if (end == npos) {
+      i = start;
+      continue;
+    }
+    const std::string_view content = text.substr(start, end - start);
+    if (one_line && content.find('\n') != npos) {
+      i = start;  // not a pair: the next '$' may open a real one
+      continue;
+    }
+    if (close == "$" && looks_like_currency(content)) {
+      i = start;  // "$5 and $x$": the second '$' may open math
+      continue;
+    }
+    out.push_back({std::string(trim(content)), i, end + close.size()});
+    i = end + close.size();
+  }
+  return out;
+}
+
+// The last environment whose content reads as math (a few tried, from the end), with the
+// environments just before it that only separators part from it ("$x = 2$ or $x = -2$"), joined
+// with ", " as one answer in parts.
+std::optional<MathEnvironment> last_math_environment(std::string_view text) {
+  auto envs = math_environments(text);
+  constexpr int kTried = 8;
+  auto usable = [&](const MathEnvironment& e) { return !e.content.empty() && parses(e.content); };
+  std::size_t last = envs.size();
+  for (std::size_t k = envs.size(); k > 0 && envs.size() - k < kTried; --k) {
+    if (usable(envs[k - 1])) {
+      last = k - 1;
+      break;
+    }
+  }
+  if (last == envs.size()) return std::nullopt;
+  std::size_t first = last;
+  while (
+      first > 0 && last - first + 1 < kMaxJoinedBoxes &&
+      only_separators(text.substr(envs[first - 1].end, envs[first].start - envs[first - 1].end)) &&
+      usable(envs[first - 1])) {
+    --first;
+  }
+  MathEnvironment out = std::move(envs[last]);
+  for (std::size_t k = last; k-- > first;) out.content = envs[k].content + ", " + out.content;
+  out.start = envs[first].start;
+  return out;
+}
+
+// {"reasoning": ..., "answer": ...} in a fenced ```json block (the last one), or as the whole
+// visible text: the answer field, a string or a number.
+std::string json_answer(std::string_view text) {
+  std::string_view body;
+  if (const std::size_t fence = text.rfind("```json"); fence != npos) {
+    const std::size_t start = fence + 7;
+    const std::size_t end = text.find("```", start);
+    body = text.substr(start, end == npos ? npos : end - start);
+  } else {
+    body = trim(text);
+    if (!body.starts_with('{') || !body.ends_with('}')) return {};
+  }
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return {};
+  const auto it = doc.FindMember("answer");
+  if (it == doc.MemberEnd()) return {};
+  const rapidjson::Value& v = it->value;
+  if (v.IsString()) return std::string(trim(std::string_view(v.GetString(), v.GetStringLength())));
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  if (v.IsNumber()) return fmt::format("{}", v.GetDouble());
+  return {};
+}
+
 // What follows "the answer is": a $...$ / \(...\) / \[...\] group when the answer starts with
 // one, else the rest of the line up to the end of the sentence.
 std::string_view answer_after_phrase(std::string_view rest) {
@@ -66,14 +218,14 @@ std::string clean_phrase_answer(std::string_view s) {
   s = trim(s);
   for (bool changed = true; changed && !s.empty();) {
     changed = false;
-    for (std::string_view tail : {".", "**", "*", "$", "\\)", "\\]"}) {
+    for (std::string_view tail : {".", "**", "*", "$", "\\)", "\\]", "\\\"", "\""}) {
       if (s.ends_with(tail)) {
         s.remove_suffix(tail.size());
         s = trim(s);
         changed = true;
       }
     }
-    for (std::string_view head : {"**", "*", "$"}) {
+    for (std::string_view head : {"**", "*", "$", "\\\"", "\""}) {
       if (s.starts_with(head)) {
         s.remove_prefix(head.size());
         s = trim(s);
@@ -91,7 +243,8 @@ std::string hashes_answer(std::string_view text) {
   return clean_phrase_answer(rest.substr(0, rest.find('\n')));
 }
 
-std::string answer_is_answer(std::string_view text) {
+// The answer after the last final-answer phrase, and where that phrase ends (npos if none).
+std::string answer_is_answer(std::string_view text, std::size_t* phrase_end = nullptr) {
   // "the answer is", "final answer is", "Final Answer:", "**Answer:**", "**Answer**:", "Answer:".
   static const RE2 kPhrase(
       R"((?i)\b(?:final\s+)?answer(?:\s*\*\*)?\s*(?:\bis\b\s*:?|:)(?:\s*\*\*)?)");
@@ -100,14 +253,29 @@ std::string answer_is_answer(std::string_view text) {
   while (RE2::FindAndConsume(&input, kPhrase)) {
     last_end = static_cast<std::size_t>(input.data() - text.data());
   }
+  if (phrase_end) *phrase_end = last_end;
   if (last_end == npos) return {};
-  return clean_phrase_answer(answer_after_phrase(text.substr(last_end)));
+  const std::string phrase = clean_phrase_answer(answer_after_phrase(text.substr(last_end)));
+  if (phrase.empty() || parses(phrase)) return phrase;
+  // "Final Answer: The largest $n$ is 34.": the sentence is not math; its answer is what
+  // follows its last " is ", else its last $..$, else its last number.
+  if (const std::size_t is = phrase.rfind(" is "); is != npos) {
+    std::string after = clean_phrase_answer(std::string_view(phrase).substr(is + 4));
+    if (!after.empty() && parses(after)) return after;
+  }
+  if (auto env = last_math_environment(phrase); env && !env->content.empty()) {
+    return env->content;
+  }
+  if (std::string n = last_number(phrase); !n.empty()) return n;
+  return phrase;
 }
 
 std::string last_number(std::string_view text) {
-  // Fractions, numbers with thousands separators, decimals, integers, ".5"; leftmost-first
-  // alternation so "1,234" is one number and "1,2" two.
-  static const RE2 kNumber(R"((\d+/\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+))");
+  // Mixed numbers ("4 4/9"), fractions, numbers with thousands separators (commas, or spaces:
+  // "1 000"), "1,22" (a decimal comma to the equivalence, a list otherwise), decimals, integers,
+  // ".5"; leftmost-first alternation so "1,234" is one number.
+  static const RE2 kNumber(
+      R"((\d+ \d+/\d+|\d+/\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,(?:\d{1,2}|\d{4,})\b|\d{1,3}(?: \d{3})+\b(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+))");
   re2::StringPiece input(text.data(), text.size());
   re2::StringPiece match;
   std::size_t start = npos;
@@ -136,8 +304,14 @@ std::string_view to_string(ExtractionRule rule) {
       return "several boxed";
     case ExtractionRule::hashes:
       return "####";
+    case ExtractionRule::json_answer:
+      return "json answer";
     case ExtractionRule::answer_is:
       return "answer is";
+    case ExtractionRule::math_env:
+      return "math env";
+    case ExtractionRule::whole_text:
+      return "whole text";
     case ExtractionRule::last_number:
       return "last number";
     case ExtractionRule::none:
@@ -221,13 +395,12 @@ std::optional<Box> last_box(std::string_view text) {
 // Boxes of one final answer given in parts ("$\boxed{2}$ and $\boxed{-2}$"): nothing but
 // math delimiters, punctuation, spacing and "and"/"or" between them.
 bool only_separators(std::string_view gap) {
+  // Connectives of a multi-part answer ("\boxed{(3,3)} \text{ for part (a) and } \boxed{(1,1)}"),
+  // never a sentence: "\boxed{1} is wrong, so \boxed{2}" is one answer, the last.
   static const RE2 kSeparators(
-      R"((?:\s|[$,;]|\\[(),;\[\]]|\\quad|\\qquad|\\text\{\s*(?:and|or)\s*\}|\band\b|\bor\b)*)");
+      R"((?:\s|[$,;]|\\[(),;\[\]]|\\quad|\\qquad|\\text\{(?:\s|[,;.:]|\band\b|\bor\b|\bfor\b|\bparts?\b|\brespectively\b|\([a-z0-9]\))*\}|\band\b|\bor\b|\bfor\b|\bparts?\b|\([a-z0-9]\))*)");
   return RE2::FullMatch(re2::StringPiece(gap.data(), gap.size()), kSeparators);
 }
-
-// At most this many trailing boxes are joined into one answer.
-constexpr int kMaxJoinedBoxes = 16;
 
 }  // namespace
 
@@ -254,19 +427,65 @@ std::vector<std::string> final_boxes(std::string_view text) {
   return out;
 }
 
+namespace {
+
+Extraction boxed_answer(std::string_view visible) {
+  using Rule = ExtractionRule;
+  auto boxes = final_boxes(visible);
+  if (boxes.size() == 1) return {std::move(boxes[0]), Rule::boxed};
+  if (boxes.empty()) return {};
+  std::string joined;
+  for (const auto& b : boxes) joined += (joined.empty() ? "" : ", ") + b;
+  return {std::move(joined), Rule::several_boxed, std::move(boxes)};
+}
+
+}  // namespace
+
+// Longest response read as a whole answer: past that it is prose, not one expression.
+constexpr std::size_t kMaxWholeAnswer = 400;
+
+Extraction extract_marked_answer(std::string_view text) {
+  using Rule = ExtractionRule;
+  if (Extraction e = boxed_answer(text); e.rule != Rule::none) return e;
+  if (std::string s = hashes_answer(text); !s.empty()) return {std::move(s), Rule::hashes};
+  if (std::string s = answer_is_answer(text); !s.empty()) return {std::move(s), Rule::answer_is};
+  return {};
+}
+
 Extraction extract_answer(std::string_view response) {
   const std::string visible = strip_think(response);
   using Rule = ExtractionRule;
-  if (auto boxes = final_boxes(visible); boxes.size() == 1) {
-    return {std::move(boxes[0]), Rule::boxed};
-  } else if (boxes.size() > 1) {
-    std::string joined;
-    for (const auto& b : boxes) joined += (joined.empty() ? "" : ", ") + b;
-    return {std::move(joined), Rule::several_boxed, std::move(boxes)};
+  if (Extraction e = boxed_answer(visible); e.rule != Rule::none) {
+    // "... = \boxed{255}. ... Final Answer: The final answer is $10,455$.": a final-answer
+    // phrase after the last box is the later, final word.
+    std::size_t phrase_end = npos;
+    std::string phrase = answer_is_answer(visible, &phrase_end);
+    const auto box = last_box(visible);
+    if (!phrase.empty() && box && phrase_end > box->end && parses_as_math(phrase)) {
+      return {std::move(phrase), Rule::answer_is};
+    }
+    return e;
   }
   if (std::string s = hashes_answer(visible); !s.empty()) return {std::move(s), Rule::hashes};
+  if (std::string s = json_answer(visible); !s.empty()) return {std::move(s), Rule::json_answer};
   if (std::string s = answer_is_answer(visible); !s.empty()) return {std::move(s), Rule::answer_is};
-  if (std::string s = last_number(visible); !s.empty()) return {std::move(s), Rule::last_number};
+  // The last math environment, unless a plain number is written after it ("we get $y = 2$,
+  // so there are 12 marbles in all"): whichever comes last is the final answer.
+  std::string number = last_number(visible);
+  if (auto env = last_math_environment(visible)) {
+    const std::size_t number_at = number.empty() ? npos : visible.rfind(number);
+    if (number_at == npos || number_at < env->end) {
+      return {std::move(env->content), Rule::math_env};
+    }
+  }
+  // A response that is nothing but math ("\frac{10}{9}", "x^2 + 1") is its own answer; a plain
+  // number or a sentence is left to the last-number rule.
+  if (const std::string_view whole = trim(visible);
+      whole.find_first_of("\\^_{+*/=()[]<>%") != npos && whole.size() <= kMaxWholeAnswer &&
+      parses(whole)) {
+    return {std::string(whole), Rule::whole_text};
+  }
+  if (!number.empty()) return {std::move(number), Rule::last_number};
   return {};
 }
 

@@ -13,6 +13,7 @@
 #include <complex>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <random>
@@ -35,6 +36,11 @@ using Clock = std::chrono::steady_clock;
 
 // Collections are matched pairwise (quadratic); past this many parts only "structural" decides.
 constexpr std::size_t kMaxParts = 64;
+// Significant digits from which a decimal may stand for a rational it rounds to: 0.0833333333
+// is 1/12 written out by a calculator, 0.083333 a different, shorter number.
+constexpr int kMinRationalDigits = 10;
+// Significant digits from which a decimal is a double printed in full (Python's repr, JSON).
+constexpr int kFloatPrintDigits = 15;
 // Random points that must evaluate on both sides before a "numeric" verdict with variables.
 constexpr int kMinValidPoints = 3;
 
@@ -102,6 +108,8 @@ class Comparison {
     }
     // Relations.
     if (a.kind == Kind::relation || b.kind == Kind::relation) return compare_relations(a, b);
+    // 1112112_3: the subscript names the base; the digits and the value are both the answer.
+    if (base_numeral(a) || base_numeral(b)) return compare_base(a, b);
     // Percent and degrees: either reading of the bare side.
     if (a.kind == Kind::percent || b.kind == Kind::percent) return compare_percent(a, b);
     if (a.kind == Kind::degree || b.kind == Kind::degree) return compare_degree(a, b);
@@ -146,6 +154,15 @@ class Comparison {
         Step s = ra ? compare(*value, other) : compare(other, *value);
         return relabel(std::move(s), "relation", "the value given to the variable on the left");
       }
+      // An answer's chain of equalities counts by its last side; a reference's only when its
+      // other sides are labels ("(p,q) = (3,2)"): a reference equation such as x + y = 5 asks
+      // for the equation, not for 5.
+      if (const Expr* value = chain_value(rel); value && (ra || labelled_value(rel))) {
+        Step s = ra ? compare(*value, other) : compare(other, *value);
+        return relabel(std::move(s), "relation",
+                       ra ? "the last side of the answer's chain of equalities"
+                          : "the value the reference's label is given");
+      }
       if (auto interval = inequality_as_interval(rel)) {
         Step s = ra ? compare(*interval, other) : compare(other, *interval);
         return relabel(std::move(s), "relation", "the inequality as an interval");
@@ -158,6 +175,15 @@ class Comparison {
     auto ib = inequality_as_interval(b);
     if (ia && ib) {
       return relabel(compare(*ia, *ib), "relation", "the inequalities as intervals");
+    }
+    // x = 5 + 5 + 1 = 11 against x = 11: a chain of equalities is its first and last sides.
+    if (a.children.size() > 2 || b.children.size() > 2) {
+      const Expr ca = shorten_chain(a);
+      const Expr cb = shorten_chain(b);
+      if (ca.children.size() == 2 && cb.children.size() == 2 && (ca != a || cb != b)) {
+        return relabel(compare_relations(ca, cb), "relation",
+                       "chains by their first and last sides");
+      }
     }
     if (a.text != b.text || a.children.size() != b.children.size()) {
       return no("relation", fmt::format("relations '{}' vs '{}'", form(a), form(b)));
@@ -178,6 +204,11 @@ class Comparison {
       }
     }
     return relabel(std::move(in_order), "relation", "side by side");
+  }
+
+  static Expr shorten_chain(const Expr& e) {
+    if (e.children.size() <= 2 || !chain_value(e)) return e;
+    return node(Kind::relation, {e.children.front(), e.children.back()}, "=");
   }
 
   // The constant c with f = c g at every random point (both sides with free variables), if any.
@@ -224,6 +255,53 @@ class Comparison {
     }
     if (undecided) return *undecided;
     return no(rule, fmt::format("'{}' is neither {}", form(other), tried));
+  }
+
+  static bool base_numeral(const Expr& e) {
+    return e.kind == Kind::function && e.text == "base" && e.children.size() == 2 &&
+           e.children[0].kind == Kind::integer;
+  }
+
+  // A numeral in a base against a plain number: equal when its digits are that number as
+  // written (1112112_3 and 1112112) or its value is (204_5 and 54).
+  Step compare_base(const Expr& a, const Expr& b) {
+    if (base_numeral(a) && base_numeral(b)) {
+      const auto va = numeral_value(a);
+      const auto vb = numeral_value(b);
+      if (!va || !vb)
+        return no("base", fmt::format("'{}' is not a numeral in its base", form(!va ? a : b)));
+      return relabel(compare(*va, *vb), "base", "the numerals' values");
+    }
+    const bool in_a = base_numeral(a);
+    const Expr& digits = (in_a ? a : b).children[0];
+    const Expr& other = in_a ? b : a;
+    if (other.kind == Kind::integer) {
+      Step s = in_a ? compare(digits, other) : compare(other, digits);
+      if (s.equal == Tri::yes) return relabel(std::move(s), "base", "the numeral's digits");
+    }
+    const std::optional<Expr> value = numeral_value(in_a ? a : b);
+    if (!value) {
+      return no("base", fmt::format("'{}' is not a numeral in its base", form(in_a ? a : b)));
+    }
+    Step s = in_a ? compare(*value, other) : compare(other, *value);
+    return relabel(std::move(s), "base", "the numeral's value");
+  }
+
+  // 204_5 as 54; nullopt for a digit not below the base or a base outside 2..36.
+  static std::optional<Expr> numeral_value(const Expr& numeral) {
+    const std::string& digits = numeral.children[0].text;
+    const Expr& base_expr = numeral.children[1];
+    if (base_expr.kind != Kind::integer || base_expr.text.size() > 2) return std::nullopt;
+    const int base = std::stoi(base_expr.text);
+    if (base < 2 || base > 36 || digits.size() > 40) return std::nullopt;
+    unsigned __int128 value = 0;
+    for (char c : digits) {
+      const int d = c - '0';
+      if (d >= base) return std::nullopt;
+      value = value * base + d;
+      if (value > std::numeric_limits<std::uint64_t>::max()) return std::nullopt;
+    }
+    return leaf(Kind::integer, std::to_string(static_cast<std::uint64_t>(value)));
   }
 
   Step compare_percent(const Expr& a, const Expr& b) {
@@ -309,13 +387,31 @@ class Comparison {
     // is not a list: "(1, 2)" asks for an ordered pair, "1, 2" gives two solutions.
     if (is_unordered(a.kind) && is_unordered(b.kind)) {
       const char* rule = a.kind == Kind::set || b.kind == Kind::set ? "set" : "list";
-      return relabel(compare_unordered(a.children, b.children), rule, "elements in any order");
+      // In a set an element written twice is one element; a bare list keeps its count
+      // ("1, 1, 2" lists a double root).
+      auto elements = [](const Expr& e) {
+        return e.kind == Kind::set ? distinct(e.children) : e.children;
+      };
+      return relabel(compare_unordered(elements(a), elements(b)), rule, "elements in any order");
     }
     if (a.kind == Kind::tuple && b.kind == Kind::tuple) {
       return relabel(compare_in_order(a.children, b.children, "items"), "tuple", "items in order");
     }
     return no("shape", fmt::format("{} '{}' vs {} '{}'", kind_name(a.kind), form(a),
                                    kind_name(b.kind), form(b)));
+  }
+
+  // The elements without repeats of the same canonical form, in first-seen order.
+  static std::vector<Expr> distinct(const std::vector<Expr>& items) {
+    std::vector<Expr> out;
+    std::vector<Expr> seen;
+    for (const Expr& e : items) {
+      Expr c = canonicalize(e);
+      if (std::find(seen.begin(), seen.end(), c) != seen.end()) continue;
+      seen.push_back(std::move(c));
+      out.push_back(e);
+    }
+    return out;
   }
 
   Step compare_intervals(const Expr& a, const Expr& b) {
@@ -429,8 +525,10 @@ class Comparison {
   // a decimal is taken at its word.
   Step rounded(const Expr& answer, const Expr& reference, bool reference_rational) {
     const auto lit = decimal_literal(answer);
-    if (!lit || lit->significant < 3 || reference_rational || !free_symbols(reference).empty()) {
-      return unknown("");
+    if (!lit || lit->significant < 3 || !free_symbols(reference).empty()) return unknown("");
+    if (reference_rational) {
+      if (lit->significant < kMinRationalDigits) return unknown("");
+      return rounded_rational(answer, reference, *lit);
     }
     const auto x = numeric_value(answer);
     const auto y = numeric_value(reference);
@@ -446,6 +544,37 @@ class Comparison {
                                         form(answer)));
     }
     return unknown("");
+  }
+
+  // A long decimal (0.0833333333333333) against a rational (\frac{1}{12}) it rounds or
+  // truncates to, exactly: p/q scaled by 10^decimals against the literal's digits.
+  Step rounded_rational(const Expr& answer, const Expr& reference, const DecimalLiteral& lit) {
+    const auto r = rational_value(reference);
+    if (!r || !r->exact() || lit.decimals > 18) return unknown("");
+    const bool negative = answer.kind == Kind::neg;
+    const std::string& text = (negative ? answer.children[0] : answer).text;
+    __int128 digits = 0;
+    for (char c : text) {
+      if (is_digit(c)) digits = digits * 10 + (c - '0');
+    }
+    __int128 p = r->num();
+    const __int128 q = r->den();
+    if (digits != 0 && (p < 0) != negative) return unknown("");
+    if (p < 0) p = -p;
+    __int128 scale = 1;
+    for (int k = 0; k < lit.decimals; ++k) scale *= 10;
+    const __int128 scaled = p * scale;
+    const __int128 truncated = scaled / q;
+    const __int128 nearest = (2 * scaled + q) / (2 * q);
+    // 15+ significant digits are a binary double printed in full (8/3 prints as
+    // 2.6666666666666665): its last digits are rounding noise, so a relative 1e-15 is allowed.
+    const bool float_print =
+        lit.significant >= kFloatPrintDigits && p != 0 &&
+        std::fabs(static_cast<long double>(digits) * q - static_cast<long double>(scaled)) <=
+            1e-15L * static_cast<long double>(scaled);
+    if (digits != truncated && digits != nearest && !float_print) return unknown("");
+    return yes("rounded", fmt::format("{} rounded to {} decimals is {}", r->to_string(),
+                                      lit.decimals, form(answer)));
   }
 
   // \infty against -\infty or a finite value; unknown (undecided) when neither side is a bare
@@ -555,6 +684,23 @@ Verdict finish(Step s, const Expr* a, const Expr* b) {
   return v;
 }
 
+// "1,22" as 1.22, for a reference that is one number: digits, one comma with no space after
+// it, and not exactly three digits after it (1,222 is one thousand two hundred twenty-two).
+std::optional<std::string> decimal_comma(std::string_view answer, const Expr& reference) {
+  if (!is_scalar(reference) || !free_symbols(reference).empty()) return std::nullopt;
+  std::size_t k = answer.starts_with('-') ? 1 : 0;
+  const std::size_t whole = k;
+  while (k < answer.size() && is_digit(answer[k])) ++k;
+  if (k == whole || k >= answer.size() || answer[k] != ',') return std::nullopt;
+  const std::size_t comma = k++;
+  while (k < answer.size() && is_digit(answer[k])) ++k;
+  const std::size_t fraction = k - comma - 1;
+  if (k != answer.size() || fraction == 0 || fraction == 3) return std::nullopt;
+  std::string dotted(answer);
+  dotted[comma] = '.';
+  return dotted;
+}
+
 }  // namespace
 
 Equivalence::Equivalence(EquivalenceOptions options)
@@ -588,7 +734,18 @@ Verdict Equivalence::compare(std::string_view answer, std::string_view reference
     if (pb.ok) v.reference_form = to_latex(canonicalize(pb.expr));
     return v;
   }
-  return compare(pa.expr, pb.expr);
+  Verdict v = compare(pa.expr, pb.expr);
+  if (v.equal != Tri::yes) {
+    if (auto dotted = decimal_comma(ta, pb.expr)) {
+      if (Verdict d = compare(*dotted, tb); d.equal == Tri::yes) {
+        d.rule = "decimal comma";
+        d.reason = fmt::format("'{}' read with a decimal comma as {}: {}", ta, *dotted, d.reason);
+        d.answer_form = to_latex(canonicalize(pa.expr));
+        return d;
+      }
+    }
+  }
+  return v;
 }
 
 }  // namespace rbench::math

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "scorers/math/number.h"
 #include "scorers/math/numeric_eval.h"
 #include "scorers/math/printer.h"
 #include "scorers/math/text_util.h"
@@ -65,9 +66,152 @@ const Expr* assigned_value(const Expr& e) {
   return &e.children[1];
 }
 
-// A one-variable inequality ("x > 2", "2 < x \le 5") as the interval of its solutions.
+bool is_label(const Expr& e) {
+  switch (e.kind) {
+    case Kind::symbol:
+      return true;
+    case Kind::mul:
+    case Kind::div:
+    case Kind::tuple:
+      return std::all_of(e.children.begin(), e.children.end(), is_label);
+    case Kind::function:
+      return e.text == "abs" && e.children.size() == 1 && is_label(e.children[0]);
+    default:
+      return false;
+  }
+}
+
+bool labelled_value(const Expr& e) {
+  const Expr* value = chain_value(e);
+  if (!value) return false;
+  return std::all_of(e.children.begin(), e.children.end(),
+                     [&](const Expr& side) { return &side == value || is_label(side); });
+}
+
+const Expr* chain_value(const Expr& e) {
+  if (e.kind != Kind::relation || e.children.size() < 2) return nullptr;
+  for (std::size_t start = 0; start < e.text.size();) {
+    const std::size_t comma = e.text.find(',', start);
+    const std::size_t end = comma == std::string::npos ? e.text.size() : comma;
+    if (e.text.compare(start, end - start, "=") != 0) return nullptr;
+    start = end + 1;
+  }
+  const Expr& last = e.children.back();
+  return last.kind == Kind::symbol ? &e.children.front() : &last;
+}
+
+namespace {
+
+// c x + d with c an exact nonzero rational and d free of symbols: enough to solve the
+// inequalities answers are written in ("-x > -1", "2x + 1 \le 7", "\frac{x}{3} < 1").
+struct Linear {
+  std::string symbol;
+  Number coefficient = Number::fraction(1);
+  std::vector<Expr> offset;  // terms of d; empty for 0
+};
+
+// An exact rational as a tree: integer leaves hold no sign, so -3/2 is neg(div(3, 2)).
+Expr rational_expr(const Number& r) {
+  const std::int64_t n = r.num();
+  // |INT64_MIN| has no int64; a coefficient that large is no answer's.
+  Expr magnitude = leaf(Kind::integer, std::to_string(n < 0 ? -(n + 1) + 1ULL : n + 0ULL));
+  if (r.den() != 1) {
+    magnitude =
+        node(Kind::div, {std::move(magnitude), leaf(Kind::integer, std::to_string(r.den()))});
+  }
+  return n < 0 ? node(Kind::neg, {std::move(magnitude)}) : magnitude;
+}
+
+std::optional<Linear> linear_in_one_symbol(const Expr& e) {
+  switch (e.kind) {
+    case Kind::symbol:
+      return Linear{e.text, Number::fraction(1), {}};
+    case Kind::neg: {
+      auto l = linear_in_one_symbol(e.children[0]);
+      if (!l) return std::nullopt;
+      l->coefficient = negate(l->coefficient);
+      for (Expr& t : l->offset) t = node(Kind::neg, {std::move(t)});
+      return l;
+    }
+    case Kind::mul:
+    case Kind::div: {
+      // One factor holds the symbol; the others (or the divisor) are exact rationals.
+      std::optional<Linear> l;
+      Number factor = Number::fraction(1);
+      for (std::size_t k = 0; k < e.children.size(); ++k) {
+        const Expr& c = e.children[k];
+        const bool divisor = e.kind == Kind::div && k == 1;
+        if (!divisor && !l && !free_symbols(c).empty()) {
+          l = linear_in_one_symbol(c);
+          if (!l) return std::nullopt;
+          continue;
+        }
+        const auto v = rational_value(c);
+        if (!v || !v->exact()) return std::nullopt;
+        const auto next = divisor ? divide(factor, *v) : multiply(factor, *v);
+        if (!next || !next->exact()) return std::nullopt;
+        factor = *next;
+      }
+      if (!l || factor.num() == 0) return std::nullopt;
+      const auto c = multiply(l->coefficient, factor);
+      if (!c || !c->exact()) return std::nullopt;
+      l->coefficient = *c;
+      for (Expr& t : l->offset) t = node(Kind::mul, {rational_expr(factor), std::move(t)});
+      return l;
+    }
+    case Kind::add: {
+      std::optional<Linear> l;
+      std::vector<Expr> constants;
+      for (const Expr& t : e.children) {
+        if (free_symbols(t).empty()) {
+          constants.push_back(t);
+        } else if (!l) {
+          l = linear_in_one_symbol(t);
+          if (!l) return std::nullopt;
+        } else {
+          return std::nullopt;
+        }
+      }
+      if (!l) return std::nullopt;
+      l->offset.insert(l->offset.end(), constants.begin(), constants.end());
+      return l;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+// The bound of `l op value`, solved for the symbol: (value - d) / c.
+Expr solve_for_symbol(const Linear& l, const Expr& value) {
+  Expr rest = value;
+  if (!l.offset.empty()) {
+    std::vector<Expr> terms = {value};
+    for (const Expr& t : l.offset) terms.push_back(node(Kind::neg, {t}));
+    rest = node(Kind::add, std::move(terms));
+  }
+  if (l.coefficient.num() == 1 && l.coefficient.den() == 1) return rest;
+  const Number inverse = Number::fraction(l.coefficient.den(), l.coefficient.num());
+  return node(Kind::mul, {rational_expr(inverse), std::move(rest)});
+}
+
+std::string mirrored(const std::string& op) {
+  if (op == "<") return ">";
+  if (op == ">") return "<";
+  if (op == "<=") return ">=";
+  if (op == ">=") return "<=";
+  return op;
+}
+
+}  // namespace
+
+// A one-variable inequality ("x > 2", "2 < x \le 5", "-x > -1") as the interval of its
+// solutions; "x \in [0, 1]" as its interval.
 std::optional<Expr> inequality_as_interval(const Expr& e) {
   if (e.kind != Kind::relation) return std::nullopt;
+  if (e.text == "in" && e.children.size() == 2 && e.children[0].kind == Kind::symbol &&
+      (e.children[1].kind == Kind::interval || e.children[1].kind == Kind::union_of)) {
+    return e.children[1];
+  }
   auto infinity = [](bool negative) {
     Expr inf = node(Kind::constant, {}, "infty");
     return negative ? node(Kind::neg, {std::move(inf)}) : inf;
@@ -84,22 +228,33 @@ std::optional<Expr> inequality_as_interval(const Expr& e) {
   auto less = [](const std::string& op) { return op == "<" || op == "<="; };
   auto greater = [](const std::string& op) { return op == ">" || op == ">="; };
   if (e.children.size() == 2) {
-    const bool var_left = e.children[0].kind == Kind::symbol;
-    const bool var_right = e.children[1].kind == Kind::symbol;
-    if (var_left == var_right) return std::nullopt;
-    const std::string& op = ops[0];
+    std::string op = ops[0];
     if (!less(op) && !greater(op)) return std::nullopt;
-    const Expr& bound = var_left ? e.children[1] : e.children[0];
-    // x < b and b > x bound from above.
-    const bool upper = var_left ? less(op) : greater(op);
+    const bool var_left = is_label(e.children[0]);
+    const bool var_right = is_label(e.children[1]);
+    Expr bound;
+    if (var_left != var_right) {
+      bound = var_left ? e.children[1] : e.children[0];
+      if (!var_left) op = mirrored(op);  // b > x is x < b
+    } else {
+      // Solve c x + d op b: the side with the one symbol against a side without any.
+      const bool free_left = free_symbols(e.children[0]).empty();
+      const bool free_right = free_symbols(e.children[1]).empty();
+      if (free_left == free_right) return std::nullopt;
+      const auto l = linear_in_one_symbol(free_right ? e.children[0] : e.children[1]);
+      if (!l) return std::nullopt;
+      if (free_left) op = mirrored(op);
+      bound = solve_for_symbol(*l, free_right ? e.children[1] : e.children[0]);
+      if (l->coefficient.num() < 0) op = mirrored(op);  // dividing by c < 0 turns it round
+    }
     const char closed_or_open = strict(op) ? ')' : ']';
-    if (upper) {
+    if (less(op)) {
       return node(Kind::interval, {infinity(true), bound}, std::string("(") + closed_or_open);
     }
     const char open_end = strict(op) ? '(' : '[';
     return node(Kind::interval, {bound, infinity(false)}, std::string(1, open_end) + ")");
   }
-  if (e.children.size() == 3 && e.children[1].kind == Kind::symbol) {
+  if (e.children.size() == 3 && is_label(e.children[1])) {
     if (less(ops[0]) && less(ops[1])) {
       return node(Kind::interval, {e.children[0], e.children[2]},
                   std::string(strict(ops[0]) ? "(" : "[") + (strict(ops[1]) ? ")" : "]"));

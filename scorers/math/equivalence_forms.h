@@ -28,7 +28,23 @@ std::string lower_words(const std::string& s);
 // reader means by giving the value of the unknown). Returns null when `e` is not such a relation.
 const Expr* assigned_value(const Expr& e);
 
-// A one-variable inequality ("x > 2", "2 < x \le 5") as the interval of its solutions.
+// What an answer written as a chain of equalities says: its last side ("x = 5+5+1 = 11" is 11,
+// "(p,q) = (3,2)" is (3,2), "|AB| = 1" is 1), or its first when the last is a lone variable
+// ("11 = x"). Null when `e` is not a relation of '=' only.
+const Expr* chain_value(const Expr& e);
+
+// A name rather than a value: a variable, or variables combined as names are (AB, f(x) read as
+// f x, |AB|, S_1:S_2, (p, q)); no numbers, sums or powers.
+bool is_label(const Expr& e);
+
+// A chain of equalities whose other sides are all labels ("(p,q) = (3,2)", "|AB| = 1",
+// "V_1:V_2 = 11:21"): the value is what the reference asks for, whichever side writes it.
+bool labelled_value(const Expr& e);
+
+// A one-variable inequality ("x > 2", "2 < x \le 5", "0 < f(x) < 1": a label stands for the
+// variable) as the interval of its solutions; a
+// linear side is solved ("-x > -1" is x < 1, "2x + 1 \le 7" is x \le 3); "x \in [0, 1]" is
+// its interval.
 std::optional<Expr> inequality_as_interval(const Expr& e);
 
 // a \pm b as the set {a + b, a - b}; \pm b as {b, -b}.

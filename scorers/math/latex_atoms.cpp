@@ -91,6 +91,10 @@ Expr Parser::number() {
   const Token t = advance();
   if (at(Tok::subscript)) {
     const Token sub = advance();
+    // 100100_b: a base named by a letter is notation; the digits are the answer.
+    if (!t.decimal && sub.text.size() == 1 && is_alpha(sub.text[0])) {
+      return leaf(Kind::integer, t.text);
+    }
     if (t.decimal || !all_digits(sub.text)) {
       fail(fmt::format("unsupported subscript '{}' at {}", sub.text, sub.pos));
     }
@@ -101,6 +105,15 @@ Expr Parser::number() {
   if (!t.decimal) {
     if (std::optional<Expr> part = mixed_fraction()) {
       return binary(Kind::add, std::move(value), std::move(*part));
+    }
+    // "4 4/9" in plain text: a whole number, then a proper fraction.
+    if (at(Tok::number) && peek(1).kind == Tok::slash && peek(2).kind == Tok::number &&
+        !peek().decimal && !peek(2).decimal && peek().text.size() <= 9 &&
+        peek(2).text.size() <= 9 && std::stoll(peek().text) < std::stoll(peek(2).text)) {
+      Expr num = leaf(Kind::integer, advance().text);
+      advance();
+      Expr den = leaf(Kind::integer, advance().text);
+      return binary(Kind::add, std::move(value), binary(Kind::div, std::move(num), std::move(den)));
     }
   }
   if (t.text.find('e') == std::string::npos) {
@@ -277,7 +290,16 @@ Expr Parser::macro_argument() {
 }
 
 Expr Parser::square_root() {
-  advance();
+  const Token t = advance();
+  if (t.decimal) {  // √34, ∛8: Unicode roots take the whole number after them
+    Expr degree = leaf(Kind::integer, t.text.empty() ? "2" : t.text);
+    if (at(Tok::number)) {
+      const Token n = advance();
+      return binary(Kind::root, leaf(n.decimal ? Kind::decimal : Kind::integer, n.text),
+                    std::move(degree));
+    }
+    return binary(Kind::root, macro_argument(), std::move(degree));
+  }
   Expr degree = leaf(Kind::integer, "2");
   if (accept(Tok::lbrack)) {
     BarScope scope(bar_depth_, 0);
@@ -293,8 +315,16 @@ Expr Parser::braced() {
   BarScope scope(bar_depth_, 0);
   if (at(Tok::rbrace)) fail(fmt::format("empty group at {}", peek().pos));
   Expr e = relation_level();
+  if (!at(Tok::comma)) {
+    expect(Tok::rbrace, "'}'");
+    return e;
+  }
+  // {1, 3} with unescaped braces: a set, as \{1, 3\} would be.
+  std::vector<Expr> items;
+  items.push_back(std::move(e));
+  while (accept(Tok::comma)) items.push_back(relation_level());
   expect(Tok::rbrace, "'}'");
-  return e;
+  return node(Kind::set, std::move(items));
 }
 
 // (x) is x; (a, b) a tuple; [a, b], [a, b), (a, b] and any pair with an infinite end are
@@ -304,7 +334,8 @@ Expr Parser::bracketed() {
   BarScope scope(bar_depth_, 0);
   std::vector<Expr> items;
   items.push_back(relation_level());
-  while (accept(Tok::comma)) items.push_back(relation_level());
+  // (0; -2; 6): semicolons separate coordinates where the comma is the decimal sign.
+  while (accept(Tok::comma) || accept(Tok::semicolon)) items.push_back(relation_level());
   if (!at(Tok::rparen) && !at(Tok::rbrack)) {
     fail(fmt::format("expected ')' or ']' but found {}", describe(peek())));
   }
@@ -336,13 +367,18 @@ Expr Parser::set() {
   return node(Kind::set, std::move(items));
 }
 
-// pmatrix, bmatrix, matrix: rows split by \\, cells by &.
+// pmatrix, bmatrix, matrix, array: rows split by \\, cells by &.
 Expr Parser::matrix() {
   const Token begin = advance();
-  if (!one_of(begin.text, {"pmatrix", "bmatrix", "matrix"})) {
+  if (!one_of(begin.text, {"pmatrix", "bmatrix", "Bmatrix", "matrix", "smallmatrix", "array"})) {
     fail(fmt::format("unsupported environment '{}' at {}", begin.text, begin.pos));
   }
   BarScope scope(bar_depth_, 0);
+  // \begin{array}{cc}: the column layout says nothing about the entries.
+  if (begin.text == "array" && at(Tok::lbrace)) {
+    while (!at(Tok::rbrace) && !at(Tok::end)) advance();
+    expect(Tok::rbrace, "'}' after the array's columns");
+  }
   std::vector<Expr> rows;
   std::vector<Expr> row;
   while (!at(Tok::end_env)) {

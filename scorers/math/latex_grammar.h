@@ -88,6 +88,9 @@ class Parser {
 
   Expr relation_level();
 
+  // a:b as the value a/b.
+  Expr ratio_level();
+
   // Operands of \cup; a pair in parentheses there is an open interval.
   Expr union_level();
 

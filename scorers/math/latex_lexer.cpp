@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <tuple>
 #include <utility>
 
 #include "scorers/math/latex_names.h"
@@ -50,6 +51,81 @@ bool is_unit(std::string_view word) {
                  "kg",          "gram",       "grams",       "pound",  "pounds",      "lb",
                  "lbs",         "ounce",      "ounces",      "liter",  "liters",      "litre",
                  "litres"});
+}
+
+// What a command name means to the lexer: one table, so that "is this a command we know" (for
+// double-escaped text, "\\\\frac") and lexing it agree.
+struct Command {
+  enum What {
+    token,
+    invisible,
+    text_wrapper,
+    math_wrapper,
+    box,
+    sized_delimiter,
+    operator_name,
+    environment,
+    unknown
+  } what = unknown;
+  Tok kind = Tok::end;
+  std::string_view text;
+};
+
+Command classify_command(std::string_view name) {
+  auto token = [](Tok kind, std::string_view text = {}) {
+    return Command{Command::token, kind, text};
+  };
+  if (one_of(name, {"frac", "dfrac", "tfrac", "cfrac"})) return token(Tok::frac);
+  if (name == "sqrt") return token(Tok::sqrt);
+  if (one_of(name, {"binom", "dbinom", "tbinom"})) return token(Tok::binom);
+  if (name == "pi") return token(Tok::constant, "pi");
+  if (name == "infty") return token(Tok::constant, "infty");
+  if (is_greek(name)) return token(Tok::greek, name);
+  if (is_function_command(name)) return token(Tok::func, name);
+  if (name == "cdot" || name == "ast") return token(Tok::cdot);
+  if (name == "times") return token(Tok::times);
+  if (name == "div") return token(Tok::divide);
+  if (name == "pm") return token(Tok::pm);
+  if (name == "mp") return token(Tok::mp);
+  if (name == "cup") return token(Tok::cup);
+  if (name == "emptyset" || name == "varnothing") return token(Tok::empty_set);
+  if (name == "circ" || name == "degree") return token(Tok::degree);
+  if (one_of(name, {"le", "leq", "leqslant"})) return token(Tok::relop, "<=");
+  if (one_of(name, {"ge", "geq", "geqslant"})) return token(Tok::relop, ">=");
+  if (name == "ne" || name == "neq") return token(Tok::relop, "!=");
+  if (name == "lt") return token(Tok::relop, "<");
+  if (name == "gt") return token(Tok::relop, ">");
+  if (name == "in") return token(Tok::relop, "in");
+  if (one_of(name, {"approx", "simeq", "thickapprox"})) return token(Tok::relop, "approx");
+  if (name == "colon") return token(Tok::colon);
+  if (name == "lfloor") return token(Tok::lfloor);
+  if (name == "rfloor") return token(Tok::rfloor);
+  if (name == "lceil") return token(Tok::lceil);
+  if (name == "rceil") return token(Tok::rceil);
+  if (name == "lvert") return token(Tok::abs_open);
+  if (name == "rvert") return token(Tok::abs_close);
+  if (name == "vert") return token(Tok::bar);
+  if (name == "left" || name == "right") return {Command::sized_delimiter};
+  if (one_of(name,
+             {"big",      "Big",          "bigg",      "Bigg",         "bigl",         "bigr",
+              "Bigl",     "Bigr",         "biggl",     "biggr",        "Biggl",        "Biggr",
+              "middle",   "displaystyle", "textstyle", "scriptstyle",  "quad",         "qquad",
+              "enspace",  "thinspace",    "medspace",  "thickspace",   "negthinspace", "limits",
+              "nolimits", "hline",        "angle",     "measuredangle"})) {
+    return {Command::invisible};
+  }
+  if (one_of(name, {"text", "textbf", "textit", "textrm", "textsf", "texttt", "textnormal",
+                    "textup", "textmd", "mbox", "hbox", "emph"})) {
+    return {Command::text_wrapper};
+  }
+  if (one_of(name, {"mathrm", "mathbf", "mathit", "mathsf", "mathtt", "mathbb", "mathcal",
+                    "mathfrak", "mathnormal", "boldsymbol", "bm"})) {
+    return {Command::math_wrapper};
+  }
+  if (name == "boxed" || name == "fbox") return {Command::box};
+  if (name == "operatorname") return {Command::operator_name};
+  if (name == "begin" || name == "end") return {Command::environment};
+  return {};
 }
 
 class Lexer {
@@ -143,6 +219,8 @@ class Lexer {
         return emit(Tok::amp, start, 1);
       case '=':
         return emit(Tok::relop, start, 1, "=");
+      case ':':
+        return emit(Tok::colon, start, 1);
       case '!':
         if (at(i_) == '=') {
           ++i_;
@@ -211,16 +289,87 @@ class Lexer {
         {"\xE2\x88\xAA", Tok::cup, ""},
         {"\xC2\xB1", Tok::pm, ""},
         {"\xE2\x88\x85", Tok::empty_set, ""},
-        {"\xC2\xA0", Tok::end, ""},  // no-break space
+        {"\xE2\x81\x84", Tok::slash, ""},        // U+2044 fraction slash: 35⁄6
+        {"\xE2\x88\x95", Tok::slash, ""},        // U+2215 division slash
+        {"\xE2\x8B\x85", Tok::cdot, ""},         // U+22C5 dot operator
+        {"\xE2\x88\x99", Tok::cdot, ""},         // U+2219 bullet operator
+        {"\xE2\x88\x97", Tok::cdot, ""},         // U+2217 asterisk operator
+        {"\xE2\x88\x93", Tok::mp, ""},           // U+2213 minus-or-plus
+        {"\xE2\x89\x88", Tok::relop, "approx"},  // U+2248 almost equal
+        {"\xE2\x88\x9B", Tok::sqrt, "3"},        // U+221B cube root
+        {"\xE2\x88\x9C", Tok::sqrt, "4"},        // U+221C fourth root
+        {"\xC2\xA0", Tok::end, ""},              // no-break space
+        {"\xE2\x80\x89", Tok::end, ""},          // thin space
+        {"\xE2\x80\xAF", Tok::end, ""},          // narrow no-break space
+        {"\xE2\x80\x8B", Tok::end, ""},          // zero-width space
     };
     for (const Symbol& sym : kSymbols) {
       if (!starts(i_, sym.utf8)) continue;
       const std::size_t start = i_;
       i_ += sym.utf8.size();
       if (sym.kind != Tok::end) emit(sym.kind, start, sym.utf8.size(), std::string(sym.text));
+      // A Unicode root takes the whole number after it (√34), not TeX's one digit.
+      if (sym.kind == Tok::sqrt) out_.back().decimal = true;
       return;
     }
+    if (lex_superscript() || lex_vulgar_fraction()) return;
     fail(fmt::format("unsupported character at {}", i_));
+  }
+
+  // The digit (0-9), '-' or '+' a Unicode superscript character stands for; '\0' if none.
+  char superscript_at(std::size_t k, std::size_t& len) const {
+    static constexpr std::pair<std::string_view, char> kSuper[] = {
+        {"\xE2\x81\xB0", '0'}, {"\xC2\xB9", '1'},     {"\xC2\xB2", '2'},     {"\xC2\xB3", '3'},
+        {"\xE2\x81\xB4", '4'}, {"\xE2\x81\xB5", '5'}, {"\xE2\x81\xB6", '6'}, {"\xE2\x81\xB7", '7'},
+        {"\xE2\x81\xB8", '8'}, {"\xE2\x81\xB9", '9'}, {"\xE2\x81\xBB", '-'}, {"\xE2\x81\xBA", '+'}};
+    for (const auto& [utf8, ch] : kSuper) {
+      if (starts(k, utf8)) {
+        len = utf8.size();
+        return ch;
+      }
+    }
+    return '\0';
+  }
+
+  // x² and 10⁻³: a run of superscript characters is '^' and its (signed) whole number.
+  bool lex_superscript() {
+    std::size_t len = 0;
+    std::size_t k = i_;
+    std::string digits;
+    char sign = '\0';
+    for (char ch; (ch = superscript_at(k, len)) != '\0'; k += len) {
+      if (ch == '-' || ch == '+') {
+        if (!digits.empty() || sign != '\0') break;
+        sign = ch;
+      } else {
+        digits += ch;
+      }
+    }
+    if (digits.empty()) return false;
+    const std::size_t start = i_;
+    emit(Tok::caret, start, 0);
+    if (sign == '-') emit(Tok::minus, start, 0);
+    emit(Tok::number, start, k - start, std::move(digits));
+    i_ = k;
+    return true;
+  }
+
+  // ½ ⅓ ¼ ...: \frac of two digits, so that 2½ is the mixed number 5/2.
+  bool lex_vulgar_fraction() {
+    static constexpr std::tuple<std::string_view, char, char> kFractions[] = {
+        {"\xC2\xBD", '1', '2'},     {"\xC2\xBC", '1', '4'},     {"\xC2\xBE", '3', '4'},
+        {"\xE2\x85\x93", '1', '3'}, {"\xE2\x85\x94", '2', '3'}, {"\xE2\x85\x95", '1', '5'},
+        {"\xE2\x85\x99", '1', '6'}, {"\xE2\x85\x9B", '1', '8'}};
+    for (const auto& [utf8, num, den] : kFractions) {
+      if (!starts(i_, utf8)) continue;
+      const std::size_t start = i_;
+      emit(Tok::frac, start, utf8.size());
+      emit(Tok::number, start, 0, std::string(1, num));
+      emit(Tok::number, start, 0, std::string(1, den));
+      i_ += utf8.size();
+      return true;
+    }
+    return false;
   }
 
   // A backslash and one non-letter: \\, \{, \}, \%, or spacing and math delimiters.
@@ -228,6 +377,13 @@ class Lexer {
     i_ += 2;
     switch (d) {
       case '\\':
+        // Text escaped twice ("\\\\frac{1}{2}" after two rounds of JSON): a double backslash
+        // right before a command we know is that command; elsewhere it is a row break.
+        if (const std::size_t n = letters(start + 2);
+            n > 0 && classify_command(s_.substr(start + 2, n)).what != Command::unknown) {
+          i_ = start + 1;
+          return lex_command();
+        }
         return emit(Tok::row_end, start, 2);
       case '{':
         open_bracket();
@@ -266,52 +422,27 @@ class Lexer {
     const std::string_view name = s_.substr(i_ + 1, n);
     i_ += 1 + n;
     const std::size_t len = i_ - start;
-    if (one_of(name, {"frac", "dfrac", "tfrac", "cfrac"})) return emit(Tok::frac, start, len);
-    if (name == "sqrt") return emit(Tok::sqrt, start, len);
-    if (one_of(name, {"binom", "dbinom", "tbinom"})) return emit(Tok::binom, start, len);
-    if (name == "pi" || name == "infty") return emit(Tok::constant, start, len, std::string(name));
-    if (is_greek(name)) return emit(Tok::greek, start, len, std::string(name));
-    if (is_function_command(name)) return emit(Tok::func, start, len, std::string(name));
-    if (name == "cdot" || name == "ast") return emit(Tok::cdot, start, len);
-    if (name == "times") return emit(Tok::times, start, len);
-    if (name == "div") return emit(Tok::divide, start, len);
-    if (name == "pm") return emit(Tok::pm, start, len);
-    if (name == "mp") return emit(Tok::mp, start, len);
-    if (name == "cup") return emit(Tok::cup, start, len);
-    if (name == "emptyset" || name == "varnothing") return emit(Tok::empty_set, start, len);
-    if (name == "circ" || name == "degree") return emit(Tok::degree, start, len);
-    if (one_of(name, {"le", "leq", "leqslant"})) return emit(Tok::relop, start, len, "<=");
-    if (one_of(name, {"ge", "geq", "geqslant"})) return emit(Tok::relop, start, len, ">=");
-    if (name == "ne" || name == "neq") return emit(Tok::relop, start, len, "!=");
-    if (name == "lt") return emit(Tok::relop, start, len, "<");
-    if (name == "gt") return emit(Tok::relop, start, len, ">");
-    if (name == "in") return emit(Tok::relop, start, len, "in");
-    if (name == "lfloor") return emit(Tok::lfloor, start, len);
-    if (name == "rfloor") return emit(Tok::rfloor, start, len);
-    if (name == "lceil") return emit(Tok::lceil, start, len);
-    if (name == "rceil") return emit(Tok::rceil, start, len);
-    if (name == "lvert") return emit(Tok::abs_open, start, len);
-    if (name == "rvert") return emit(Tok::abs_close, start, len);
-    if (name == "vert") return emit(Tok::bar, start, len);
-    if (name == "left" || name == "right") return lex_sized_delimiter(name == "left");
-    if (one_of(name, {"big",         "Big",        "bigg",         "Bigg",         "bigl",
-                      "bigr",        "Bigl",       "Bigr",         "biggl",        "biggr",
-                      "Biggl",       "Biggr",      "middle",       "displaystyle", "textstyle",
-                      "scriptstyle", "quad",       "qquad",        "enspace",      "thinspace",
-                      "medspace",    "thickspace", "negthinspace", "limits",       "nolimits"})) {
-      return;
+    const Command c = classify_command(name);
+    switch (c.what) {
+      case Command::token:
+        return emit(c.kind, start, len, std::string(c.text));
+      case Command::invisible:
+        return;
+      case Command::text_wrapper:
+        return lex_wrapper(Mode::text);
+      case Command::math_wrapper:
+        return lex_wrapper(Mode::math);
+      case Command::box:
+        return lex_wrapper(Mode::transparent);
+      case Command::sized_delimiter:
+        return lex_sized_delimiter(name == "left");
+      case Command::operator_name:
+        return lex_operatorname(start);
+      case Command::environment:
+        return lex_environment(name, start);
+      case Command::unknown:
+        break;
     }
-    if (one_of(name, {"text", "textbf", "textit", "textrm", "textsf", "texttt", "textnormal",
-                      "textup", "textmd", "mbox", "hbox", "emph"})) {
-      return lex_wrapper(Mode::text);
-    }
-    if (one_of(name, {"mathrm", "mathbf", "mathit", "mathsf", "mathtt", "mathbb", "mathcal",
-                      "mathfrak", "mathnormal", "boldsymbol", "bm"})) {
-      return lex_wrapper(Mode::math);
-    }
-    if (name == "boxed" || name == "fbox") return lex_wrapper(Mode::transparent);
-    if (name == "operatorname") return lex_operatorname(start);
-    if (name == "begin" || name == "end") return lex_environment(name, start);
     fail(fmt::format("unsupported command '\\{}' at {}", name, start));
   }
 
@@ -399,7 +530,7 @@ class Lexer {
   }
 
   // Wrapper content made only of words (letters, '-', '\''; a final '.' dropped): emits them and
-  // returns true. Inside \mathrm-style wrappers a lone letter stays math (\mathrm{e}).
+  // returns true. A lone letter stays math (\mathrm{e}, \text{e}).
   bool lex_words(std::string_view content, std::size_t offset, Mode mode) {
     if (content.back() == '.') content.remove_suffix(1);
     std::vector<std::pair<std::size_t, std::size_t>> words;  // offset in content, length
@@ -421,7 +552,8 @@ class Lexer {
       words.emplace_back(w, k - w);
       longest = std::max(longest, k - w);
     }
-    if (words.empty() || (mode == Mode::math && longest < 2)) return false;
+    // A lone letter is math in \mathrm{e} and in \text{e} alike: Euler's e, not a word.
+    if (words.empty() || (longest < 2 && (mode == Mode::math || words.size() == 1))) return false;
     if (words.size() == 1) {
       const std::string name = lower(content.substr(words[0].first, words[0].second));
       if (is_function_command(name) && !is_unit(name)) {
@@ -457,7 +589,12 @@ class Lexer {
     const bool attached =
         (start > begin_ && in(s_[start - 1], "0123456789)]}|!")) || in(at(i_), "0123456789^_(");
     const std::string folded = lower(run);
-    if (!attached && (n >= 3 || folded == "no" || folded == "or")) {
+    // "(11,7)or(7,11)": "or" and "and" between brackets are words, not products of letters.
+    const bool connective = (folded == "or" || folded == "and") &&
+                            ((start > begin_ && in(s_[start - 1], ")]}")) || in(at(i_), "([{"));
+    // "NO" in capitals is two points (\frac{NO}{BO}), not the word.
+    const bool word_no = folded == "no" && run != "NO";
+    if ((!attached || connective) && (n >= 3 || word_no || folded == "or")) {
       return emit(Tok::word, start, n, lower(run));
     }
     for (std::size_t k = 0; k < n; ++k) emit(Tok::letter, start + k, 1, std::string(1, run[k]));
@@ -467,9 +604,20 @@ class Lexer {
   // brackets and not followed by a space), or kNone.
   std::size_t thousands_separator(std::size_t k) const {
     if (starts(k, "{,}")) return k + 3;
+    // "14 {, }916": the braced comma written with spaces around it.
+    if (const std::size_t b = skip_spaces(k); at(b) == '{') {
+      const std::size_t comma = skip_spaces(b + 1);
+      const std::size_t close = at(comma) == ',' ? skip_spaces(comma + 1) : kNone;
+      if (close != kNone && at(close) == '}') return skip_spaces(close + 1);
+    }
     if (starts(k, ",\\!")) return skip_spaces(k + 3);
     if (starts(k, "\\,")) return k + 2;
     if (at(k) == ',' && depth_ == 0 && is_digit(at(k + 1))) return k + 1;
+    // "1 000" and its typeset forms: a plain, thin, narrow no-break or no-break space.
+    if (at(k) == ' ') return k + 1;
+    for (std::string_view space : {"\xE2\x80\x89", "\xE2\x80\xAF", "\xC2\xA0"}) {
+      if (starts(k, space)) return k + space.size();
+    }
     return kNone;
   }
 
@@ -542,6 +690,7 @@ class Lexer {
   void lex_caret() {
     const std::size_t start = i_;
     std::size_t k = skip_spaces(i_ + 1);
+    if (at(k) == '\\' && command_at(k + 1, "circ")) ++k;  // ^\\circ, escaped twice
     if (command_at(k, "circ")) {
       i_ = k + 5;
       return emit(Tok::degree, start, i_ - start);

@@ -68,11 +68,12 @@ enum class Tok {
   lceil,
   rceil,
   comma,
+  colon,  // ':' or \colon: a ratio a:b
   semicolon,
   period,
   amp,
   row_end,  // "\\"
-  relop,    // text: "=", "<", ">", "<=", ">=", "!=", "in"
+  relop,    // text: "=", "<", ">", "<=", ">=", "!=", "in", "approx"
   cup,
   empty_set,
   begin_env,  // text: the environment's name
@@ -84,7 +85,7 @@ struct Token {
   std::string text;
   std::size_t pos = 0;  // byte offset in the answer, for messages
   std::size_t len = 0;
-  bool decimal = false;   // number: has a '.' or an exponent
+  bool decimal = false;   // number: has a '.' or an exponent; sqrt: Unicode √ (whole number)
   std::size_t inner = 0;  // subscript: offset of its content in the answer
 };
 

@@ -144,6 +144,7 @@ Expr Parser::list_level() {
   items.push_back(relation_level());
   while (at_separator()) {
     advance();
+    if (at_word("and") || at_word("or")) advance();                            // "19, 46, and 82"
     if (at(Tok::end) || (at(Tok::period) && peek(1).kind == Tok::end)) break;  // "1, 2,"
     items.push_back(relation_level());
   }
@@ -152,17 +153,37 @@ Expr Parser::list_level() {
 
 Expr Parser::relation_level() {
   std::vector<Expr> sides;
-  sides.push_back(union_level());
-  std::string ops;
+  sides.push_back(ratio_level());
+  std::vector<std::string> ops;
   while (at(Tok::relop)) {
-    if (!ops.empty()) ops += ',';
     const std::string op = advance().text;
-    ops += op;
+    ops.push_back(op);
     // x \in (a, b): after \in a pair in parentheses is an open interval.
-    sides.push_back(op == "in" ? as_interval(union_level()) : union_level());
+    sides.push_back(op == "in" ? as_interval(ratio_level()) : ratio_level());
+  }
+  // A \approx B: A is the answer, B its rounding; x \approx 3.2 gives x the value 3.2.
+  if (const auto k = std::find(ops.begin(), ops.end(), "approx"); k != ops.end()) {
+    const std::size_t first = static_cast<std::size_t>(k - ops.begin());
+    const bool lone_variable = first == 0 && sides[0].kind == Kind::symbol;
+    const std::size_t keep = lone_variable ? 2 : first + 1;
+    sides.resize(keep);
+    ops.resize(keep - 1);
+    if (lone_variable) ops[0] = "=";
   }
   if (sides.size() == 1) return std::move(sides.front());
-  return node(Kind::relation, std::move(sides), std::move(ops));
+  std::string text;
+  for (const std::string& op : ops) text += (text.empty() ? "" : ",") + op;
+  return node(Kind::relation, std::move(sides), std::move(text));
+}
+
+// a:b is the ratio a/b; a:b:c (three or more parts) the tuple of its parts.
+Expr Parser::ratio_level() {
+  std::vector<Expr> parts;
+  parts.push_back(union_level());
+  while (accept(Tok::colon)) parts.push_back(union_level());
+  if (parts.size() == 1) return std::move(parts.front());
+  if (parts.size() == 2) return binary(Kind::div, std::move(parts[0]), std::move(parts[1]));
+  return node(Kind::tuple, std::move(parts));
 }
 
 // Operands of \cup; a pair in parentheses there is an open interval.
@@ -292,8 +313,9 @@ Expr Parser::product() {
       break;
     } else if (factors.back().kind != Kind::text && factors.back().kind != Kind::choice &&
                (starts_factor() ||
-                (at(Tok::number) && pos_ > 0 && tokens_[pos_ - 1].kind == Tok::rparen))) {
-      // "(x+1)2" is a product too: a number right after a closing parenthesis.
+                (at(Tok::number) && pos_ > 0 && tokens_[pos_ - 1].kind == Tok::rparen) ||
+                (at(Tok::lbrack) && pos_ > 0 && tokens_[pos_ - 1].kind == Tok::letter))) {
+      // "(x+1)2" is a product too: a number right after a closing parenthesis; so is "E[X]".
       factors.push_back(postfix_factor());
     } else {
       break;

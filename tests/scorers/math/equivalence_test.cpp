@@ -66,7 +66,13 @@ TEST(Equivalence, RoundedDecimalsNeedThreeSignificantDigits) {
 }
 
 TEST(Equivalence, ExactRationalsNeedExactEquality) {
-  EXPECT_FALSE(equal("0.3333333333", "\\frac13"));
+  EXPECT_FALSE(equal("0.333333333", "\\frac13"));  // 9 significant digits: a different number
+  // 10 or more: 1/3 as a calculator prints it, rounded or truncated (the "rounded" rule).
+  EXPECT_TRUE(equal("0.3333333333", "\\frac13"));
+  EXPECT_TRUE(equal("0.6666666667", "\\frac23"));
+  EXPECT_TRUE(equal("0.6666666666", "\\frac23"));
+  EXPECT_FALSE(equal("0.6666666668", "\\frac23"));
+  EXPECT_FALSE(equal("-0.3333333333", "\\frac13"));
   EXPECT_TRUE(equal("\\frac{2}{6}", "\\frac13"));
   EXPECT_TRUE(equal("-0", "0"));
   EXPECT_FALSE(equal("1/2", "12"));
