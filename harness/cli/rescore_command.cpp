@@ -20,6 +20,10 @@ struct RescoreCommandOptions {
   double code_timeout_s = 0;
 };
 
+std::string_view or_none(const std::string& s) {
+  return s.empty() ? std::string_view("none") : std::string_view(s);
+}
+
 int rescore_command(const RescoreCommandOptions& o) {
   if (!std::filesystem::exists(o.db)) {
     throw UsageError(fmt::format("rescore: no such database '{}'", o.db));
@@ -40,6 +44,17 @@ int rescore_command(const RescoreCommandOptions& o) {
         r.missing_items
             ? fmt::format(" ({} items no longer in the suite, left as they were)", r.missing_items)
             : "");
+    // Each flip with what the verdict rests on now and rested on before, right-to-wrong first:
+    // those are the ones a reader must check.
+    for (const bool now_correct : {false, true}) {
+      for (const RescoreChange& c : r.changes) {
+        if (c.now_correct != now_correct) continue;
+        fmt::print("  {:<14} {} #{}: [{}] by {}, rule {} (was [{}] by {}, rule {})\n",
+                   now_correct ? "wrong -> right" : "right -> wrong", c.item_id, c.sample_index,
+                   c.after_extracted, c.after_method, c.after_rule, c.before_extracted,
+                   or_none(c.before_method), or_none(c.before_rule));
+      }
+    }
   }
   if (results.empty()) fmt::print("nothing to rescore\n");
   return kExitOk;

@@ -5,8 +5,9 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
-#include <atomic>
 #include <map>
+#include <optional>
+#include <tuple>
 
 #include "harness/core/error.h"
 #include "scorers/pairwise_scorer.h"
@@ -120,18 +121,34 @@ std::vector<RescoreResult> rescore(Store& store, const RescoreOptions& options) 
         }
         todo.push_back(&s);
       }
-      std::atomic<std::size_t> up{0}, down{0};
+      // One slot per sample, so the parallel graders need no lock to record a flip.
+      std::vector<std::optional<RescoreChange>> flips(todo.size());
       tbb::parallel_for(std::size_t{0}, todo.size(), [&](std::size_t i) {
         const SampleRecord& s = *todo[i];
         const Score score = scorer->score(*items.at(s.key.item_id), s.completion.answer);
         store.put_score(s.id, scorer->name(), score);
         const bool before = s.score && s.score->correct;
-        if (score.correct && !before) ++up;
-        if (!score.correct && before) ++down;
+        if (score.correct == before) return;
+        RescoreChange c{s.key.item_id, s.key.sample_index, score.correct};
+        if (s.score) {
+          c.before_extracted = s.score->extracted;
+          c.before_method = s.score->method;
+          c.before_rule = s.score->rule;
+        }
+        c.after_extracted = score.extracted;
+        c.after_method = score.method;
+        c.after_rule = score.rule;
+        flips[i] = std::move(c);
       });
       result.rescored = todo.size();
-      result.became_correct = up;
-      result.became_wrong = down;
+      for (auto& f : flips) {
+        if (!f) continue;
+        ++(f->now_correct ? result.became_correct : result.became_wrong);
+        result.changes.push_back(std::move(*f));
+      }
+      std::sort(result.changes.begin(), result.changes.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.item_id, a.sample_index) < std::tie(b.item_id, b.sample_index);
+      });
       results.push_back(std::move(result));
     }
   }

@@ -20,13 +20,23 @@ struct RescoreOptions {
   double code_timeout_s = 0;               // code suites: as `rbench run --code-timeout`
 };
 
+// One sample whose verdict flipped: what was extracted and by which rules, before and after.
+struct RescoreChange {
+  std::string item_id;
+  int sample_index = 0;
+  bool now_correct = false;  // wrong (or unscored) -> right when true, right -> wrong when false
+  std::string before_extracted, before_method, before_rule;
+  std::string after_extracted, after_method, after_rule;
+};
+
 struct RescoreResult {
   std::string run;
   std::string suite;
   std::size_t rescored = 0;
-  std::size_t became_correct = 0;  // wrong or unscored before
-  std::size_t became_wrong = 0;    // correct before
-  std::size_t missing_items = 0;   // stored items the suite no longer has (left as they were)
+  std::size_t became_correct = 0;      // wrong or unscored before
+  std::size_t became_wrong = 0;        // correct before
+  std::size_t missing_items = 0;       // stored items the suite no longer has (left as they were)
+  std::vector<RescoreChange> changes;  // every flipped verdict, by item id and sample
 };
 
 // Scores every stored sample without error again with its suite's scorer, from the suite data

@@ -52,6 +52,23 @@ struct Parsed {
 //   like commas; "50 percent" is 50\%;
 // - after a leading choice letter the rest is commentary unless it continues an expression
 //   ("(B) 12" is B, "(A) + 1" is A + 1).
+// Readings for what reasoning models write (tests/scorers/math/recall_cases.tsv pins them):
+// - "A \approx B" is A, the value rounded being B; "x \approx 3.2" is x = 3.2;
+// - "a:b" (or a \colon b) is the ratio a/b; "a:b:c" the tuple of its parts;
+// - "{1, 3}" with unescaped braces and a comma is a set; "\text{e}" is e (a lone letter in a
+//   text wrapper stays math);
+// - "1 000" (plain, thin, narrow or no-break space before a 3-digit group) and "14 {, }916" are
+//   one number; "4 4/9" (a whole number, a space, a proper fraction) is the mixed number 40/9;
+// - \begin{array}{cc} (the column layout skipped), Bmatrix and smallmatrix are matrices;
+// - Unicode: √ and ∛ take the whole number after them (√34 is \sqrt{34}, unlike TeX's \sqrt34),
+//   ⁄ is '/', ⋅ ∙ ∗ are \cdot, ≈ is \approx, ∓ is \mp, superscript digits and minus are a power
+//   (x², 10⁻³), ½ ⅓ ¼ ¾ ... are \frac of digits (2½ is 5/2), thin and zero-width spaces vanish;
+// - "100100_b": a base named by a letter is notation, the numeral is its digits;
+// - "\\frac": a doubled backslash right before a command name the lexer knows is that command
+//   (text escaped twice through JSON); elsewhere "\\" is a row break;
+// - "(0; -2; 6)": semicolons part coordinates as commas do; "19, 46, and 82" is a list of three;
+//   "(11,7)or(7,11)" has the word "or" between the pairs; "E[X]" is E times X; "\angle ABC" is
+//   the product ABC (the angle sign is dropped); "NO" in capitals is N times O.
 Parsed parse_answer(std::string_view text, const ParseLimits& limits = {});
 
 }  // namespace rbench::math

@@ -105,9 +105,68 @@ TEST(ExtractAnswer, LastNumberKeepsSignsAndSeparators) {
   EXPECT_EQ(extract_answer("ratio 3/4").text, "3/4");
 }
 
+// The order without a box: "####", a JSON answer field, a final-answer phrase, the last math
+// environment, a whole-math response, the last number.
+TEST(ExtractAnswer, RuleOrderWithoutABox) {
+  const std::string json =
+      "```json\n{\"reasoning\": \"2 + 2\", \"answer\": \"\\\\frac{1}{2}\"}\n```";
+  EXPECT_EQ(extract_answer(json).rule, ExtractionRule::json_answer);
+  EXPECT_EQ(extract_answer(json).text, "\\frac{1}{2}");
+  EXPECT_EQ(extract_answer("{\"reasoning\": \"r\", \"answer\": 45}").text, "45");
+  EXPECT_EQ(extract_answer(json + "\n#### 7").rule, ExtractionRule::hashes);
+  EXPECT_EQ(extract_answer("So $x = 3$. The answer is 4").rule, ExtractionRule::answer_is);
+  EXPECT_EQ(extract_answer("Therefore $x \\geq 5$ is the solution.").text, "x \\geq 5");
+  EXPECT_EQ(extract_answer("Therefore $x \\geq 5$ is the solution.").rule,
+            ExtractionRule::math_env);
+  EXPECT_EQ(extract_answer("\\frac{10}{9}").rule, ExtractionRule::whole_text);
+  EXPECT_EQ(extract_answer("it is 10/9").rule, ExtractionRule::last_number);
+}
+
+TEST(ExtractAnswer, MathEnvironments) {
+  EXPECT_EQ(extract_answer("Answer \\[ 9 \\]").text, "9");
+  EXPECT_EQ(extract_answer("Answer $$ 9 $$").text, "9");
+  EXPECT_EQ(extract_answer("Answer \\( (9+1) \\)").text, "(9+1)");
+  EXPECT_EQ(extract_answer("Answer \\[\n9\n\\]").text, "9");  // display math spans lines
+  // Inline math stays on one line: "$ \n 9 \n $" is no environment; the last number decides.
+  EXPECT_EQ(extract_answer("Answer $ \n 9 \n $").rule, ExtractionRule::last_number);
+  // Environments parted only by "or" are one answer; prices are not math.
+  EXPECT_EQ(extract_answer("so $x = 2$ or $x = -2$.").text, "x = 2, x = -2");
+  EXPECT_EQ(extract_answer("It costs $5 and $7 in all").rule, ExtractionRule::last_number);
+  EXPECT_EQ(extract_answer("It costs $5 and $7 in all").text, "7");
+  // A number written after the last environment is the later, final answer.
+  EXPECT_EQ(extract_answer("we get $y = 2$, so there are 12 marbles").text, "12");
+  // A bare matrix is taken whole, not its last entry.
+  EXPECT_EQ(extract_answer("The result: \\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}").text,
+            "\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}");
+}
+
+TEST(ExtractAnswer, PhraseSentencesAndLateFinalAnswers) {
+  EXPECT_EQ(extract_answer("Final Answer: The largest $n$ is 34.").text, "34");
+  EXPECT_EQ(extract_answer("**Answer:** the value of $k$ is $\\frac{1}{3}$").text, "\\frac{1}{3}");
+  // A final-answer phrase after the last box is the final word; commentary words are not.
+  EXPECT_EQ(extract_answer("so \\boxed{255}. Final Answer: The final answer is $10,455$.").text,
+            "10,455");
+  EXPECT_EQ(extract_answer("\\boxed{44}. The answer is correct.").text, "44");
+  // Boxes parted by a connective in \text{} are one answer in parts.
+  EXPECT_EQ(extract_answer("\\boxed{(3,3)} \\text{ for part (a) and } \\boxed{(1,1)}").text,
+            "(3,3), (1,1)");
+  EXPECT_EQ(extract_answer("\\boxed{1} is wrong, so \\boxed{2}").text, "2");
+}
+
+TEST(ExtractAnswer, MarkedAnswersOfWorkedSolutions) {
+  EXPECT_EQ(extract_marked_answer("so $\\boxed{3}$ and $\\boxed{5}$.").text, "3, 5");
+  EXPECT_EQ(extract_marked_answer("48/2 = 24\n#### 72").text, "72");
+  EXPECT_EQ(extract_marked_answer("Thus the answer is 12.").text, "12");
+  EXPECT_EQ(extract_marked_answer("$x = 5$").rule, ExtractionRule::none);
+  EXPECT_EQ(extract_marked_answer("1, 2").rule, ExtractionRule::none);
+}
+
 TEST(ExtractAnswer, RuleNames) {
   EXPECT_EQ(to_string(ExtractionRule::boxed), "boxed");
   EXPECT_EQ(to_string(ExtractionRule::hashes), "####");
+  EXPECT_EQ(to_string(ExtractionRule::json_answer), "json answer");
+  EXPECT_EQ(to_string(ExtractionRule::math_env), "math env");
+  EXPECT_EQ(to_string(ExtractionRule::whole_text), "whole text");
   EXPECT_EQ(to_string(ExtractionRule::answer_is), "answer is");
   EXPECT_EQ(to_string(ExtractionRule::last_number), "last number");
   EXPECT_EQ(to_string(ExtractionRule::none), "none");

@@ -445,6 +445,49 @@ TEST(LatexParser, NumeralsInABase) {
   });
 }
 
+// The readings added for what reasoning models write (latex_parser.h, second list).
+TEST(LatexParser, ReadingsOfReasoningModelOutputs) {
+  expect_trees({
+      {"7:32", "(div 7 32)"},
+      {"S_1:S_2 = 7:32", "(relation = (div S_1 S_2) (div 7 32))"},
+      {"1:2:3", "(tuple 1 2 3)"},
+      {"x \\approx 3.2", "(relation = x 3.2)"},
+      {"\\frac{1}{12} \\approx 0.083", "(div 1 12)"},
+      {"x = 2\\sqrt2 \\approx 2.83", "(relation = x (mul 2 (root 2 2)))"},
+      {"{1, 3}", "(set 1 3)"},
+      {"\\text{e}", "e"},
+      {"1 000", "1000"},
+      {"1 000", "1000"},
+      {"1 000", "1000"},
+      {"14 {, }916", "14916"},
+      {"4 4/9", "(add 4 (div 4 9))"},
+      {"√34", "(root 34 2)"},
+      {"∛8", "(root 8 3)"},
+      {"√(x+1)", "(root (add x 1) 2)"},
+      {"35⁄6", "(div 35 6)"},
+      {"x²", "(pow x 2)"},
+      {"10⁻³", "(pow 10 (neg 3))"},
+      {"2½", "(add 2 (div 1 2))"},
+      {"3 ⋅ 4", "(mul 3 4)"},
+      {"x ≈ 3", "(relation = x 3)"},
+      {"100100_b", "100100"},
+      {"\\\\frac{1}{2}", "(div 1 2)"},
+      {"-2 \\\\le x \\\\le 7", "(relation <=,<= (neg 2) x 7)"},
+      {"\\begin{pmatrix}1 & 0 \\\\ 0 & 1\\end{pmatrix}", "(matrix (list 1 0) (list 0 1))"},
+      {"(0; -2; 6)", "(tuple 0 (neg 2) 6)"},
+      {"19, 46, and 82", "(list 19 46 82)"},
+      {"(11,7)or(7,11)", "(list (tuple 11 7) (tuple 7 11))"},
+      {"E[X]", "(mul E X)"},
+      {"\\angle B = 30^\\circ", "(relation = B (degree 30))"},
+      {"\\frac{NO}{BO}", "(div (mul N O) (mul B O))"},
+      {"\\left[\\begin{array}{cc}1 & 2\\\\3 & 4\\end{array}\\right]",
+       "(matrix (list 1 2) (list 3 4))"},
+      {"30^\\\\circ", "(degree 30)"},
+  });
+  // "11 7/6" is no mixed number (the fraction is not proper): no reading is guessed.
+  EXPECT_FALSE(parse_answer("11 7/6").ok);
+}
+
 TEST(LatexParser, ReportsErrors) {
   for (const char* text : {"",
                            "   ",
