@@ -44,6 +44,8 @@ std::size_t matching_brace(std::string_view text, std::size_t open, std::size_t 
 }
 
 std::string last_number(std::string_view text);
+std::string clean_phrase_answer(std::string_view s);
+std::string answer_of_sentence(std::string phrase);
 
 bool parses(std::string_view candidate) {
   return parse_answer(candidate).ok;
@@ -179,13 +181,23 @@ std::string json_answer(std::string_view text) {
     body = trim(text);
     if (!body.starts_with('{') || !body.ends_with('}')) return {};
   }
+  // Models write raw line breaks inside JSON strings; as whitespace they change nothing but the
+  // reasoning text, and the strict reader would refuse the whole object.
+  std::string lenient(body);
+  for (char& c : lenient) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  doc.Parse<rapidjson::kParseTrailingCommasFlag | rapidjson::kParseCommentsFlag>(lenient.data(),
+                                                                                 lenient.size());
   if (doc.HasParseError() || !doc.IsObject()) return {};
   const auto it = doc.FindMember("answer");
   if (it == doc.MemberEnd()) return {};
   const rapidjson::Value& v = it->value;
-  if (v.IsString()) return std::string(trim(std::string_view(v.GetString(), v.GetStringLength())));
+  if (v.IsString()) {
+    return answer_of_sentence(
+        clean_phrase_answer(std::string_view(v.GetString(), v.GetStringLength())));
+  }
   if (v.IsInt64()) return std::to_string(v.GetInt64());
   if (v.IsNumber()) return fmt::format("{}", v.GetDouble());
   return {};
@@ -243,6 +255,22 @@ std::string hashes_answer(std::string_view text) {
   return clean_phrase_answer(rest.substr(0, rest.find('\n')));
 }
 
+// What a stated answer says: itself when it reads as math, else, for a sentence ("The largest
+// $n$ is 34.", "John pays $31,800 per year."), what follows its last " is ", else its last $..$,
+// else its last number.
+std::string answer_of_sentence(std::string phrase) {
+  if (phrase.empty() || parses(phrase)) return phrase;
+  if (const std::size_t is = phrase.rfind(" is "); is != npos) {
+    std::string after = clean_phrase_answer(std::string_view(phrase).substr(is + 4));
+    if (!after.empty() && parses(after)) return after;
+  }
+  if (auto env = last_math_environment(phrase); env && !env->content.empty()) {
+    return env->content;
+  }
+  if (std::string n = last_number(phrase); !n.empty()) return n;
+  return phrase;
+}
+
 // The answer after the last final-answer phrase, and where that phrase ends (npos if none).
 std::string answer_is_answer(std::string_view text, std::size_t* phrase_end = nullptr) {
   // "the answer is", "final answer is", "Final Answer:", "**Answer:**", "**Answer**:", "Answer:".
@@ -255,19 +283,7 @@ std::string answer_is_answer(std::string_view text, std::size_t* phrase_end = nu
   }
   if (phrase_end) *phrase_end = last_end;
   if (last_end == npos) return {};
-  const std::string phrase = clean_phrase_answer(answer_after_phrase(text.substr(last_end)));
-  if (phrase.empty() || parses(phrase)) return phrase;
-  // "Final Answer: The largest $n$ is 34.": the sentence is not math; its answer is what
-  // follows its last " is ", else its last $..$, else its last number.
-  if (const std::size_t is = phrase.rfind(" is "); is != npos) {
-    std::string after = clean_phrase_answer(std::string_view(phrase).substr(is + 4));
-    if (!after.empty() && parses(after)) return after;
-  }
-  if (auto env = last_math_environment(phrase); env && !env->content.empty()) {
-    return env->content;
-  }
-  if (std::string n = last_number(phrase); !n.empty()) return n;
-  return phrase;
+  return answer_of_sentence(clean_phrase_answer(answer_after_phrase(text.substr(last_end))));
 }
 
 std::string last_number(std::string_view text) {

@@ -302,6 +302,9 @@ class Lexer {
         {"\xE2\x80\x89", Tok::end, ""},          // thin space
         {"\xE2\x80\xAF", Tok::end, ""},          // narrow no-break space
         {"\xE2\x80\x8B", Tok::end, ""},          // zero-width space
+        {"\xE2\x82\xAC", Tok::end, ""},          // a currency sign, like $, says nothing: €
+        {"\xC2\xA3", Tok::end, ""},              // £
+        {"\xC2\xA5", Tok::end, ""},              // ¥
     };
     for (const Symbol& sym : kSymbols) {
       if (!starts(i_, sym.utf8)) continue;
@@ -583,6 +586,8 @@ class Lexer {
     if (run == "pi") return emit(Tok::constant, start, n, "pi");
     if (run == "infty" || run == "infinity") return emit(Tok::constant, start, n, "infty");
     if (run == "percent" || is_unit(run)) return emit_word(run, start);
+    // "6th", "21st": an ordinal suffix on a number says nothing about its value.
+    if (start > begin_ && is_digit(s_[start - 1]) && one_of(run, {"st", "nd", "rd", "th"})) return;
     // A run written against a number or bracket ("2abc", "abc^2") is a product of letters;
     // a free-standing one ("18 eggs", "Evelyn") is a word.
     auto in = [](char ch, std::string_view set) { return ch != '\0' && set.find(ch) != set.npos; };
