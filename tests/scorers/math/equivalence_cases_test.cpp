@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/case_table.h"
 #include "scorers/math/equivalence.h"
 
 // CMake defines the source directory (CMakeLists.txt); a bare compile reads from the current one.
@@ -43,14 +44,6 @@ std::string table_path() {
   return std::string(RBENCH_SOURCE_DIR) + "/tests/scorers/math/" + kTableName;
 }
 
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> cells;
-  std::stringstream in(line);
-  for (std::string cell; std::getline(in, cell, '\t');) cells.push_back(cell);
-  if (!line.empty() && line.back() == '\t') cells.emplace_back();
-  return cells;
-}
-
 bool known_verdict(const std::string& verdict) {
   return verdict == "equal" || verdict == "different" || verdict == "unknown";
 }
@@ -60,18 +53,16 @@ const Table& table() {
   static const Table loaded = [] {
     Table t;
     const std::string path = table_path();
-    std::ifstream in(path);
-    if (!in) {
+    const rbench::testing::CaseTable rows =
+        rbench::testing::read_case_table(path, /*expand_newlines=*/false);
+    if (!rows.opened) {
       t.errors.push_back("cannot open " + path);
       return t;
     }
-    int line_no = 0;
-    for (std::string line; std::getline(in, line);) {
-      ++line_no;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.empty() || line.starts_with("# ")) continue;
+    for (const rbench::testing::TableRow& row : rows.rows) {
+      const int line_no = row.line;
+      const auto& cells = row.cells;
       const std::string where = std::string(kTableName) + ":" + std::to_string(line_no) + ": ";
-      const auto cells = split_tabs(line);
       if (cells.size() != 4) {
         t.errors.push_back(where + "expected 4 tab-separated cells, got " +
                            std::to_string(cells.size()));

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/case_table.h"
 #include "scorers/math_scorer.h"
 
 namespace rbench {
@@ -17,35 +18,17 @@ struct Case {
   std::string answer, reference, verdict, extracted, method;
 };
 
-std::string unescape(std::string cell) {
-  for (std::size_t pos; (pos = cell.find("<NL>")) != std::string::npos;) cell.replace(pos, 4, "\n");
-  return cell;
-}
-
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> cells;
-  std::stringstream in(line);
-  for (std::string cell; std::getline(in, cell, '\t');) cells.push_back(unescape(cell));
-  if (!line.empty() && line.back() == '\t') cells.emplace_back();
-  return cells;
-}
-
 std::vector<Case> load_cases() {
-  const std::string path = std::string(RBENCH_SOURCE_DIR) + "/tests/scorers/math/math_cases.tsv";
-  std::ifstream in(path);
-  EXPECT_TRUE(in) << "cannot open " << path;
+  const std::string path = "math_cases.tsv";
   std::vector<Case> cases;
-  int line_no = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++line_no;
-    if (line.empty() || line.starts_with("# ")) continue;  // "####" lines are cases
-    const auto cells = split_tabs(line);
+  for (const rbench::testing::TableRow& row : rbench::testing::math_table_rows(path)) {
+    const auto& cells = row.cells;
     if (cells.size() != 5) {
-      ADD_FAILURE() << path << ":" << line_no << ": expected 5 tab-separated cells, got "
+      ADD_FAILURE() << path << ":" << row.line << ": expected 5 tab-separated cells, got "
                     << cells.size();
       continue;
     }
-    cases.push_back({line_no, cells[0], cells[1], cells[2], cells[3], cells[4]});
+    cases.push_back({row.line, cells[0], cells[1], cells[2], cells[3], cells[4]});
   }
   return cases;
 }

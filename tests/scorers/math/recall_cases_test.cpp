@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/case_table.h"
 #include "scorers/math_scorer.h"
 
 namespace rbench {
@@ -27,37 +28,21 @@ const std::set<std::string> kFamilies = {"extraction", "relations", "labelled",
                                          "several",    "numbers",   "matrices",
                                          "unicode",    "bases",     "escaping"};
 
-std::string unescape(std::string cell) {
-  for (std::size_t pos; (pos = cell.find("<NL>")) != std::string::npos;) cell.replace(pos, 4, "\n");
-  return cell;
-}
-
 std::vector<Case> load_cases() {
-  const std::string path = std::string(RBENCH_SOURCE_DIR) + "/tests/scorers/math/recall_cases.tsv";
-  std::ifstream in(path);
-  EXPECT_TRUE(in) << "cannot open " << path;
+  const std::string path = "recall_cases.tsv";
   std::vector<Case> cases;
-  int line_no = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++line_no;
-    if (line.empty() || line.starts_with("# ")) continue;
-    std::vector<std::string> cells;
-    std::stringstream row(line);
-    for (std::string cell; std::getline(row, cell, '\t');) cells.push_back(unescape(cell));
+  for (const rbench::testing::TableRow& row : rbench::testing::math_table_rows(path)) {
+    const auto& cells = row.cells;
+    const std::string where = path + ":" + std::to_string(row.line) + ": ";
     if (cells.size() != 4 && cells.size() != 5) {
-      ADD_FAILURE() << path << ":" << line_no << ": expected 4 or 5 tab-separated cells, got "
-                    << cells.size();
-      continue;
+      ADD_FAILURE() << where << "expected 4 or 5 tab-separated cells, got " << cells.size();
+    } else if (cells[2] != "equal" && cells[2] != "different") {
+      ADD_FAILURE() << where << "verdict must be equal|different";
+    } else if (!kFamilies.contains(cells[3])) {
+      ADD_FAILURE() << where << "unknown family '" << cells[3] << "'";
+    } else {
+      cases.push_back({row.line, cells[0], cells[1], cells[2], cells[3]});
     }
-    if (cells[2] != "equal" && cells[2] != "different") {
-      ADD_FAILURE() << path << ":" << line_no << ": verdict must be equal|different";
-      continue;
-    }
-    if (!kFamilies.contains(cells[3])) {
-      ADD_FAILURE() << path << ":" << line_no << ": unknown family '" << cells[3] << "'";
-      continue;
-    }
-    cases.push_back({line_no, cells[0], cells[1], cells[2], cells[3]});
   }
   return cases;
 }
