@@ -271,9 +271,9 @@ std::string answer_of_sentence(std::string phrase) {
   return phrase;
 }
 
-// The answer after the last final-answer phrase, and where that phrase ends (npos if none).
-std::string answer_is_answer(std::string_view text, std::size_t* phrase_end = nullptr) {
-  // "the answer is", "final answer is", "Final Answer:", "**Answer:**", "**Answer**:", "Answer:".
+// Where the last final-answer phrase ends ("the answer is", "final answer is", "Final Answer:",
+// "**Answer:**", "**Answer**:", "Answer:"); npos if there is none.
+std::size_t last_phrase_end(std::string_view text) {
   static const RE2 kPhrase(
       R"((?i)\b(?:final\s+)?answer(?:\s*\*\*)?\s*(?:\bis\b\s*:?|:)(?:\s*\*\*)?)");
   re2::StringPiece input(text.data(), text.size());
@@ -281,9 +281,17 @@ std::string answer_is_answer(std::string_view text, std::size_t* phrase_end = nu
   while (RE2::FindAndConsume(&input, kPhrase)) {
     last_end = static_cast<std::size_t>(input.data() - text.data());
   }
-  if (phrase_end) *phrase_end = last_end;
-  if (last_end == npos) return {};
-  return answer_of_sentence(clean_phrase_answer(answer_after_phrase(text.substr(last_end))));
+  return last_end;
+}
+
+// The answer stated after the phrase that ends at `phrase_end`.
+std::string answer_after(std::string_view text, std::size_t phrase_end) {
+  return answer_of_sentence(clean_phrase_answer(answer_after_phrase(text.substr(phrase_end))));
+}
+
+std::string answer_is_answer(std::string_view text) {
+  const std::size_t end = last_phrase_end(text);
+  return end == npos ? std::string() : answer_after(text, end);
 }
 
 std::string last_number(std::string_view text) {
@@ -474,12 +482,13 @@ Extraction extract_answer(std::string_view response) {
   if (Extraction e = boxed_answer(visible); e.rule != Rule::none) {
     // "... = \boxed{255}. ... Final Answer: The final answer is $10,455$.": a final-answer
     // phrase after the last box is the later, final word.
-    std::size_t phrase_end = npos;
-    std::string phrase = answer_is_answer(visible, &phrase_end);
+    // Only a phrase after the box is read; the usual "The answer is $\boxed{5}$" costs a scan.
+    const std::size_t phrase_end = last_phrase_end(visible);
+    if (phrase_end == npos) return e;
     const auto box = last_box(visible);
-    if (!phrase.empty() && box && phrase_end > box->end && parses_as_math(phrase)) {
-      return {std::move(phrase), Rule::answer_is};
-    }
+    if (!box || phrase_end <= box->end) return e;
+    std::string phrase = answer_after(visible, phrase_end);
+    if (!phrase.empty() && parses_as_math(phrase)) return {std::move(phrase), Rule::answer_is};
     return e;
   }
   if (std::string s = hashes_answer(visible); !s.empty()) return {std::move(s), Rule::hashes};

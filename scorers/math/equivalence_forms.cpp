@@ -202,11 +202,44 @@ std::string mirrored(const std::string& op) {
   return op;
 }
 
-}  // namespace
+bool is_abs(const Expr& e) {
+  return e.kind == Kind::function && e.text == "abs" && e.children.size() == 1;
+}
 
-// A one-variable inequality ("x > 2", "2 < x \le 5", "-x > -1") as the interval of its
-// solutions; "x \in [0, 1]" as its interval.
-std::optional<Expr> inequality_as_interval(const Expr& e) {
+// The solutions for x of |x| in `range` (an interval of |x| with ends >= 0): |x| < b is
+// (-b, b), |x| >= a is (-\infty, -a] \cup [a, \infty), a <= |x| <= b is [-b, -a] \cup [a, b].
+// nullopt when an end's sign is unknown or negative.
+std::optional<Expr> abs_solutions(const Expr& range) {
+  const Expr& lo = range.children[0];
+  const Expr& hi = range.children[1];
+  auto nonnegative = [](const Expr& x) {
+    const auto v = numeric_value(x);
+    return v && v->imag() == 0 && v->real() >= 0;
+  };
+  const char open_lo = range.text[0];
+  const char open_hi = range.text[1];
+  auto neg = [](const Expr& x) { return node(Kind::neg, {x}); };
+  const bool lo_infinite = lo.kind == Kind::neg && lo.children[0].kind == Kind::constant;
+  const bool hi_infinite = hi.kind == Kind::constant && hi.text == "infty";
+  if (lo_infinite) {  // |x| < b
+    if (!nonnegative(hi)) return std::nullopt;
+    const char l = open_hi == ')' ? '(' : '[';
+    return node(Kind::interval, {neg(hi), hi}, std::string(1, l) + open_hi);
+  }
+  if (!nonnegative(lo)) return std::nullopt;
+  const char r = open_lo == '(' ? ')' : ']';
+  if (hi_infinite) {  // |x| > a
+    return node(Kind::union_of, {node(Kind::interval, {neg(hi), neg(lo)}, std::string("(") + r),
+                                 node(Kind::interval, {lo, hi}, std::string(1, open_lo) + ")")});
+  }
+  if (!nonnegative(hi)) return std::nullopt;
+  const char l = open_hi == ')' ? '(' : '[';
+  return node(Kind::union_of, {node(Kind::interval, {neg(hi), neg(lo)}, std::string(1, l) + r),
+                               node(Kind::interval, {lo, hi}, std::string(1, open_lo) + open_hi)});
+}
+
+// The interval a relation puts its label (or solved linear variable) in.
+std::optional<Expr> label_range(const Expr& e) {
   if (e.kind != Kind::relation) return std::nullopt;
   if (e.text == "in" && e.children.size() == 2 && e.children[0].kind == Kind::symbol &&
       (e.children[1].kind == Kind::interval || e.children[1].kind == Kind::union_of)) {
@@ -265,6 +298,21 @@ std::optional<Expr> inequality_as_interval(const Expr& e) {
     }
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+// A one-variable inequality ("x > 2", "2 < x \le 5", "-x > -1") as the interval of its
+// solutions; "x \in [0, 1]" as its interval.
+std::optional<Expr> inequality_as_interval(const Expr& e) {
+  auto range = label_range(e);
+  if (!range) return std::nullopt;
+  // |x| < 3 is no interval of x: its solutions are (-3, 3).
+  const Expr* bounded = e.children.size() == 2
+                            ? (is_label(e.children[0]) ? &e.children[0] : &e.children[1])
+                            : &e.children[1];
+  if (range->kind == Kind::interval && is_abs(*bounded)) return abs_solutions(*range);
+  return range;
 }
 
 // a \pm b as the set {a + b, a - b}; \pm b as {b, -b}.
