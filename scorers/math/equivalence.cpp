@@ -387,10 +387,13 @@ class Comparison {
     // is not a list: "(1, 2)" asks for an ordered pair, "1, 2" gives two solutions.
     if (is_unordered(a.kind) && is_unordered(b.kind)) {
       const char* rule = a.kind == Kind::set || b.kind == Kind::set ? "set" : "list";
-      // In a set an element written twice is one element; a bare list keeps its count
+      // In a set an element written twice is one element, and so is a point in a list of
+      // points (solutions (x, y) have no multiplicity); a list of numbers keeps its count
       // ("1, 1, 2" lists a double root).
       auto elements = [](const Expr& e) {
-        return e.kind == Kind::set ? distinct(e.children) : e.children;
+        const bool points = std::all_of(e.children.begin(), e.children.end(),
+                                        [](const Expr& c) { return c.kind == Kind::tuple; });
+        return e.kind == Kind::set || points ? distinct(e.children) : e.children;
       };
       return relabel(compare_unordered(elements(a), elements(b)), rule, "elements in any order");
     }

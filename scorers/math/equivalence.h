@@ -38,7 +38,8 @@
 // are labels (equivalence_forms.h: is_label), so "x + y = 5" stays an equation. "x \in [a, b]"
 // and solved linear one-variable inequalities ("-x > -1" is x < 1) compare as intervals.
 // A numeral in a base ("base") equals its digits without the base and its value (1112112_3 is
-// 1112112 and 1121). A set counts a repeated element once; a bare list keeps the count.
+// 1112112 and 1121). A set, or a list of points, counts a repeated element once; a list of numbers
+// keeps the count.
 #pragma once
 
 #include <chrono>

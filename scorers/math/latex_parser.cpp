@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <iterator>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -140,13 +141,25 @@ bool Parser::at_separator() const {
 }
 
 Expr Parser::list_level() {
-  std::vector<Expr> items;
-  items.push_back(relation_level());
+  // Groups parted by ';' whose items are parted by ',' ("p=5, q=2; p=7, q=2"): each group is
+  // one solution, a tuple of its items.
+  std::vector<std::vector<Expr>> groups(1);
+  bool commas = false;
+  groups.back().push_back(relation_level());
   while (at_separator()) {
+    const bool semicolon = at(Tok::semicolon);
+    commas = commas || at(Tok::comma);
     advance();
     if (at_word("and") || at_word("or")) advance();                            // "19, 46, and 82"
     if (at(Tok::end) || (at(Tok::period) && peek(1).kind == Tok::end)) break;  // "1, 2,"
-    items.push_back(relation_level());
+    if (semicolon) groups.emplace_back();
+    groups.back().push_back(relation_level());
+  }
+  std::vector<Expr> items;
+  if (groups.size() > 1 && commas) {
+    for (auto& g : groups) items.push_back(collapse(std::move(g), Kind::tuple));
+  } else {
+    for (auto& g : groups) std::move(g.begin(), g.end(), std::back_inserter(items));
   }
   return collapse(std::move(items), Kind::list);
 }

@@ -66,7 +66,9 @@ struct Parsed {
 // - "100100_b": a base named by a letter is notation, the numeral is its digits;
 // - "\\frac": a doubled backslash right before a command name the lexer knows is that command
 //   (text escaped twice through JSON); elsewhere "\\" is a row break;
-// - "(0; -2; 6)": semicolons part coordinates as commas do; "19, 46, and 82" is a list of three;
+// - "p=5, q=2; p=7, q=2": groups parted by ';' with items parted by ',' are tuples, one per
+//   solution; otherwise ';' parts answers like ','; "(0; -2; 6)": inside brackets semicolons part
+//   coordinates as commas do; "19, 46, and 82" is a list of three;
 //   "(11,7)or(7,11)" has the word "or" between the pairs; "E[X]" is E times X; "\angle ABC" is
 //   the product ABC (the angle sign is dropped); "NO" in capitals is N times O.
 Parsed parse_answer(std::string_view text, const ParseLimits& limits = {});
