@@ -80,6 +80,12 @@ std::vector<MathEnvironment> math_environments(std::string_view text) {
   std::vector<MathEnvironment> out;
   static constexpr std::string_view kMatrices[] = {"pmatrix", "bmatrix", "Bmatrix", "matrix",
                                                    "array"};
+  // A closer searched for once in vain is absent from there to the end: later openers of its
+  // kind skip the search, so unclosed "\(" repeated many times stays linear.
+  std::vector<std::string> exhausted;
+  auto absent = [&](std::string_view closer) {
+    return std::find(exhausted.begin(), exhausted.end(), closer) != exhausted.end();
+  };
   std::size_t i = 0;
   while (i < text.size()) {
     const char c = text[i];
@@ -105,12 +111,14 @@ std::vector<MathEnvironment> math_environments(std::string_view text) {
           name_end == npos ? std::string_view() : text.substr(i + 7, name_end - i - 7);
       if (std::find(std::begin(kMatrices), std::end(kMatrices), name) != std::end(kMatrices)) {
         const std::string end_tag = "\\end{" + std::string(name) + "}";
-        if (const std::size_t end = text.find(end_tag, name_end); end != npos) {
+        const std::size_t end = absent(end_tag) ? npos : text.find(end_tag, name_end);
+        if (end != npos) {
           const std::size_t stop = end + end_tag.size();
           out.push_back({std::string(text.substr(i, stop - i)), i, stop});
           i = stop;
           continue;
         }
+        if (!absent(end_tag)) exhausted.push_back(end_tag);
       }
       ++i;
       continue;
@@ -119,10 +127,11 @@ std::vector<MathEnvironment> math_environments(std::string_view text) {
       continue;
     }
     const std::size_t start = i + open_len;
-    std::size_t end = text.find(close, start);
+    std::size_t end = absent(close) ? npos : text.find(close, start);
     // Inline dollars: skip escaped \$ inside ("\$ = \frac{10}{9}").
     while (end != npos && close == "$" && text[end - 1] == '\\') end = text.find(close, end + 1);
     if (end == npos) {
+      if (!absent(close)) exhausted.emplace_back(close);
       i = start;
       continue;
     }

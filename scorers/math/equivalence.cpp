@@ -391,9 +391,10 @@ class Comparison {
       // points (solutions (x, y) have no multiplicity); a list of numbers keeps its count
       // ("1, 1, 2" lists a double root).
       auto elements = [](const Expr& e) {
-        const bool points = std::all_of(e.children.begin(), e.children.end(),
+        const bool points = e.kind == Kind::list &&
+                            std::all_of(e.children.begin(), e.children.end(),
                                         [](const Expr& c) { return c.kind == Kind::tuple; });
-        return e.kind == Kind::set || points ? distinct(e.children) : e.children;
+        return points ? distinct(e.children) : e.children;  // sets print without repeats
       };
       return relabel(compare_unordered(elements(a), elements(b)), rule, "elements in any order");
     }
@@ -404,15 +405,12 @@ class Comparison {
                                    kind_name(b.kind), form(b)));
   }
 
-  // The elements without repeats of the same canonical form, in first-seen order.
+  // The elements without repeats, in first-seen order; they are canonical already (compare
+  // canonicalizes before it gets here), so equal forms are equal trees.
   static std::vector<Expr> distinct(const std::vector<Expr>& items) {
     std::vector<Expr> out;
-    std::vector<Expr> seen;
     for (const Expr& e : items) {
-      Expr c = canonicalize(e);
-      if (std::find(seen.begin(), seen.end(), c) != seen.end()) continue;
-      seen.push_back(std::move(c));
-      out.push_back(e);
+      if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
     }
     return out;
   }

@@ -141,32 +141,41 @@ bool Parser::at_separator() const {
 }
 
 Expr Parser::list_level() {
-  // Groups parted by ';' whose items are parted by ',' ("p=5, q=2; p=7, q=2"): each group is
-  // one solution, a tuple of its items.
-  std::vector<std::vector<Expr>> groups(1);
+  std::vector<Expr> items;
+  items.push_back(relation_level());
+  // Where each ';' group starts: groups whose items are parted by ',' ("p=5, q=2; p=7, q=2")
+  // are one solution each, a tuple of its items.
+  std::vector<std::size_t> group_starts;
   bool commas = false;
-  groups.back().push_back(relation_level());
   while (at_separator()) {
     const bool semicolon = at(Tok::semicolon);
     commas = commas || at(Tok::comma);
     advance();
     if (at_word("and") || at_word("or")) advance();                            // "19, 46, and 82"
     if (at(Tok::end) || (at(Tok::period) && peek(1).kind == Tok::end)) break;  // "1, 2,"
-    if (semicolon) groups.emplace_back();
-    groups.back().push_back(relation_level());
+    if (semicolon) group_starts.push_back(items.size());
+    items.push_back(relation_level());
   }
-  std::vector<Expr> items;
-  if (groups.size() > 1 && commas) {
-    for (auto& g : groups) items.push_back(collapse(std::move(g), Kind::tuple));
-  } else {
-    for (auto& g : groups) std::move(g.begin(), g.end(), std::back_inserter(items));
+  if (!group_starts.empty() && commas) {
+    std::vector<Expr> tuples;
+    group_starts.push_back(items.size());
+    std::size_t from = 0;
+    for (const std::size_t to : group_starts) {
+      std::vector<Expr> group(std::make_move_iterator(items.begin() + from),
+                              std::make_move_iterator(items.begin() + to));
+      tuples.push_back(collapse(std::move(group), Kind::tuple));
+      from = to;
+    }
+    items = std::move(tuples);
   }
   return collapse(std::move(items), Kind::list);
 }
 
 Expr Parser::relation_level() {
+  Expr first = ratio_level();
+  if (!at(Tok::relop)) return first;  // most answers: no relation, no allocation
   std::vector<Expr> sides;
-  sides.push_back(ratio_level());
+  sides.push_back(std::move(first));
   std::vector<std::string> ops;
   while (at(Tok::relop)) {
     const std::string op = advance().text;
@@ -176,9 +185,9 @@ Expr Parser::relation_level() {
   }
   // A \approx B: A is the answer, B its rounding; x \approx 3.2 gives x the value 3.2.
   if (const auto k = std::find(ops.begin(), ops.end(), "approx"); k != ops.end()) {
-    const std::size_t first = static_cast<std::size_t>(k - ops.begin());
-    const bool lone_variable = first == 0 && sides[0].kind == Kind::symbol;
-    const std::size_t keep = lone_variable ? 2 : first + 1;
+    const std::size_t first_approx = static_cast<std::size_t>(k - ops.begin());
+    const bool lone_variable = first_approx == 0 && sides[0].kind == Kind::symbol;
+    const std::size_t keep = lone_variable ? 2 : first_approx + 1;
     sides.resize(keep);
     ops.resize(keep - 1);
     if (lone_variable) ops[0] = "=";
@@ -191,8 +200,10 @@ Expr Parser::relation_level() {
 
 // a:b is the ratio a/b; a:b:c (three or more parts) the tuple of its parts.
 Expr Parser::ratio_level() {
+  Expr first = union_level();
+  if (!at(Tok::colon)) return first;
   std::vector<Expr> parts;
-  parts.push_back(union_level());
+  parts.push_back(std::move(first));
   while (accept(Tok::colon)) parts.push_back(union_level());
   if (parts.size() == 1) return std::move(parts.front());
   if (parts.size() == 2) return binary(Kind::div, std::move(parts[0]), std::move(parts[1]));

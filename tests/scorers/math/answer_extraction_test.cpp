@@ -140,6 +140,17 @@ TEST(ExtractAnswer, MathEnvironments) {
             "\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}");
 }
 
+// Unclosed openers repeated many times must not make the environment scan quadratic.
+TEST(ExtractAnswer, MathEnvironmentScanStaysLinear) {
+  std::string text;
+  for (int i = 0; i < 40000; ++i) text += "\\( \\[ \\begin{pmatrix} $$ ";
+  const auto start = std::chrono::steady_clock::now();
+  const Extraction e = extract_answer(text);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(e.rule, ExtractionRule::none);
+  EXPECT_LT(took, std::chrono::seconds(2));
+}
+
 TEST(ExtractAnswer, PhraseSentencesAndLateFinalAnswers) {
   EXPECT_EQ(extract_answer("Final Answer: The largest $n$ is 34.").text, "34");
   EXPECT_EQ(extract_answer("**Answer:** the value of $k$ is $\\frac{1}{3}$").text, "\\frac{1}{3}");
