@@ -145,7 +145,10 @@ Expr canonicalize(const Expr& e) {
           flatten_into(factors, std::move(factor), Kind::mul);
         }
       }
-      sort_by_print(factors);
+      // Matrix products do not commute: two or more matrices keep their written order.
+      const auto matrices = std::count_if(factors.begin(), factors.end(),
+                                          [](const Expr& f) { return f.kind == Kind::matrix; });
+      if (matrices < 2) sort_by_print(factors);
       c = std::move(factors);
       return negative ? negated(std::move(out)) : out;
     }

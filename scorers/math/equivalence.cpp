@@ -79,6 +79,14 @@ class Comparison {
         return s;
       }
     }
+    // "A + B" or "A B" of written-out matrices is the matrix they make; carried out before the
+    // canonical form, which sorts factors (matrix products do not commute).
+    if (auto m = matrix_arithmetic(a)) {
+      return relabel(compare(*m, b), "matrix", "the matrix arithmetic carried out");
+    }
+    if (auto m = matrix_arithmetic(b)) {
+      return relabel(compare(a, *m), "matrix", "the matrix arithmetic carried out");
+    }
     Expr ca = canonicalize(a);
     Expr cb = canonicalize(b);
     if (ca == cb) return yes("structural", fmt::format("same structure: {}", form(ca)));

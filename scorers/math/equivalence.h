@@ -40,6 +40,8 @@
 // A numeral in a base ("base") equals its digits without the base and its value (1112112_3 is
 // 1112112 and 1121). A set, or a list of points, counts a repeated element once; a list of numbers
 // keeps the count.
+// Sums, products and scalar multiples of written-out matrices are carried out before anything
+// else ("matrix"), products in their written order.
 #pragma once
 
 #include <chrono>

@@ -496,6 +496,118 @@ std::optional<Expr> plus_minus_values(const Expr& e) {
   return node(Kind::set, std::move(values));
 }
 
+namespace {
+
+using Rows = std::vector<std::vector<Expr>>;
+
+std::optional<Rows> rows_of(const Expr& m) {
+  if (m.kind != Kind::matrix || m.children.empty()) return std::nullopt;
+  Rows rows;
+  for (const Expr& row : m.children) rows.push_back(row.children);
+  for (const auto& row : rows) {
+    if (row.size() != rows[0].size() || row.empty()) return std::nullopt;
+  }
+  return rows;
+}
+
+Expr matrix_of(Rows rows) {
+  std::vector<Expr> out;
+  for (auto& row : rows) out.push_back(node(Kind::list, std::move(row)));
+  return node(Kind::matrix, std::move(out));
+}
+
+// The value of `e` as matrix rows, or as a scalar (nullopt rows) when it holds no matrix.
+struct MatrixValue {
+  std::optional<Rows> rows;
+  bool ok = true;
+};
+
+MatrixValue evaluate(const Expr& e);
+
+MatrixValue multiply_values(MatrixValue a, const MatrixValue& b, const Expr& a_expr,
+                            const Expr& b_expr) {
+  if (!a.rows && !b.rows) return {};
+  if (!a.rows || !b.rows) {  // scalar times matrix
+    const Expr& scalar = a.rows ? b_expr : a_expr;
+    Rows m = a.rows ? *a.rows : *b.rows;
+    for (auto& row : m) {
+      for (Expr& x : row) x = node(Kind::mul, {scalar, std::move(x)});
+    }
+    return {std::move(m)};
+  }
+  const Rows& x = *a.rows;
+  const Rows& y = *b.rows;
+  if (x[0].size() != y.size()) return {std::nullopt, false};
+  Rows m(x.size(), std::vector<Expr>(y[0].size()));
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    for (std::size_t j = 0; j < y[0].size(); ++j) {
+      std::vector<Expr> terms;
+      for (std::size_t k = 0; k < y.size(); ++k)
+        terms.push_back(node(Kind::mul, {x[i][k], y[k][j]}));
+      m[i][j] = terms.size() == 1 ? std::move(terms[0]) : node(Kind::add, std::move(terms));
+    }
+  }
+  return {std::move(m)};
+}
+
+MatrixValue evaluate(const Expr& e) {
+  if (e.kind == Kind::matrix) {
+    auto rows = rows_of(e);
+    return rows ? MatrixValue{std::move(rows)} : MatrixValue{std::nullopt, false};
+  }
+  if (!contains_kind(e, Kind::matrix)) return {};
+  if (e.kind == Kind::neg) {
+    MatrixValue v = evaluate(e.children[0]);
+    if (!v.ok || !v.rows) return v;
+    for (auto& row : *v.rows) {
+      for (Expr& x : row) x = node(Kind::neg, {std::move(x)});
+    }
+    return v;
+  }
+  if (e.kind == Kind::add) {
+    std::optional<Rows> sum;
+    for (const Expr& term : e.children) {
+      MatrixValue v = evaluate(term);
+      if (!v.ok || !v.rows) return {std::nullopt, false};  // a matrix plus a scalar: no value
+      if (!sum) {
+        sum = std::move(v.rows);
+        continue;
+      }
+      if (v.rows->size() != sum->size() || (*v.rows)[0].size() != (*sum)[0].size()) {
+        return {std::nullopt, false};
+      }
+      for (std::size_t i = 0; i < sum->size(); ++i) {
+        for (std::size_t j = 0; j < (*sum)[i].size(); ++j) {
+          (*sum)[i][j] = node(Kind::add, {std::move((*sum)[i][j]), (*v.rows)[i][j]});
+        }
+      }
+    }
+    return {std::move(sum)};
+  }
+  if (e.kind == Kind::mul) {
+    MatrixValue acc = evaluate(e.children[0]);
+    Expr acc_expr = e.children[0];
+    for (std::size_t k = 1; k < e.children.size() && acc.ok; ++k) {
+      const MatrixValue next = evaluate(e.children[k]);
+      if (!next.ok) return next;
+      acc = multiply_values(std::move(acc), next, acc_expr, e.children[k]);
+      acc_expr = node(Kind::mul, {acc_expr, e.children[k]});
+    }
+    return acc;
+  }
+  return {std::nullopt, false};
+}
+
+}  // namespace
+
+std::optional<Expr> matrix_arithmetic(const Expr& e) {
+  if (e.kind != Kind::add && e.kind != Kind::mul && e.kind != Kind::neg) return std::nullopt;
+  if (!contains_kind(e, Kind::matrix)) return std::nullopt;
+  MatrixValue v = evaluate(e);
+  if (!v.ok || !v.rows) return std::nullopt;
+  return matrix_of(std::move(*v.rows));
+}
+
 // +1 for \infty (or +\infty), -1 for -\infty, 0 for anything else.
 int infinity_sign(const Expr& e) {
   if (e.kind == Kind::constant && e.text == "infty") return 1;

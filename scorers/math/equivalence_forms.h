@@ -84,6 +84,11 @@ void hoist_sign(Expr& e);
 // nullopt when there are none. A \pm at the top is compare_canonical's.
 std::optional<Expr> plus_minus_values(const Expr& e);
 
+// Sums, products, negations and scalar multiples of written-out matrices ("A + B", "A B",
+// "2A") carried out entry by entry into one matrix of (unsimplified) entries; nullopt when `e`
+// is no such arithmetic or the shapes do not fit.
+std::optional<Expr> matrix_arithmetic(const Expr& e);
+
 // +1 for \infty (or +\infty), -1 for -\infty, 0 for anything else.
 int infinity_sign(const Expr& e);
 

@@ -287,6 +287,7 @@ bool Parser::starts_factor() const {
     case Tok::lfloor:
     case Tok::lceil:
     case Tok::lbrace:
+    case Tok::begin_env:  // "2\begin{pmatrix}..", or two matrices side by side: a product
       return true;
     case Tok::bar:
       return bar_depth_ == 0;
