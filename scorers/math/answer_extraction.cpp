@@ -444,9 +444,13 @@ std::string last_boxed(std::string_view text) {
   return box ? std::move(box->content) : std::string();
 }
 
-std::vector<std::string> final_boxes(std::string_view text) {
+namespace {
+
+// final_boxes, with where the last box ends (npos when there is none).
+std::vector<std::string> final_boxes(std::string_view text, std::size_t& last_end) {
   std::vector<std::string> out;
   auto box = last_box(text);
+  last_end = box ? box->end : npos;
   if (!box) return out;
   out.push_back(box->content);
   for (std::size_t start = box->start; static_cast<int>(out.size()) < kMaxJoinedBoxes;) {
@@ -462,11 +466,9 @@ std::vector<std::string> final_boxes(std::string_view text) {
   return out;
 }
 
-namespace {
-
-Extraction boxed_answer(std::string_view visible) {
+Extraction boxed_answer(std::string_view visible, std::size_t& last_end) {
   using Rule = ExtractionRule;
-  auto boxes = final_boxes(visible);
+  auto boxes = final_boxes(visible, last_end);
   if (boxes.size() == 1) return {std::move(boxes[0]), Rule::boxed};
   if (boxes.empty()) return {};
   std::string joined;
@@ -476,12 +478,18 @@ Extraction boxed_answer(std::string_view visible) {
 
 }  // namespace
 
+std::vector<std::string> final_boxes(std::string_view text) {
+  std::size_t last_end = npos;
+  return final_boxes(text, last_end);
+}
+
 // Longest response read as a whole answer: past that it is prose, not one expression.
 constexpr std::size_t kMaxWholeAnswer = 400;
 
 Extraction extract_marked_answer(std::string_view text) {
   using Rule = ExtractionRule;
-  if (Extraction e = boxed_answer(text); e.rule != Rule::none) return e;
+  std::size_t box_end = npos;
+  if (Extraction e = boxed_answer(text, box_end); e.rule != Rule::none) return e;
   if (std::string s = hashes_answer(text); !s.empty()) return {std::move(s), Rule::hashes};
   if (std::string s = answer_is_answer(text); !s.empty()) return {std::move(s), Rule::answer_is};
   return {};
@@ -490,16 +498,14 @@ Extraction extract_marked_answer(std::string_view text) {
 Extraction extract_answer(std::string_view response) {
   const std::string visible = strip_think(response);
   using Rule = ExtractionRule;
-  if (Extraction e = boxed_answer(visible); e.rule != Rule::none) {
+  std::size_t box_end = npos;
+  if (Extraction e = boxed_answer(visible, box_end); e.rule != Rule::none) {
     // "... = \boxed{255}. ... Final Answer: The final answer is $10,455$.": a final-answer
-    // phrase after the last box is the later, final word.
-    // Only the text after the box is searched: the usual "The answer is $\boxed{5}$." leaves
-    // "$." to look at.
-    const auto box = last_box(visible);
-    if (!box) return e;
-    const std::size_t tail_end = last_phrase_end(std::string_view(visible).substr(box->end));
+    // phrase after the last box is the later, final word. Only the text after the box is
+    // searched: the usual "The answer is $\boxed{5}$." leaves "$." to look at.
+    const std::size_t tail_end = last_phrase_end(std::string_view(visible).substr(box_end));
     if (tail_end == npos) return e;
-    std::string phrase = answer_after(visible, box->end + tail_end);
+    std::string phrase = answer_after(visible, box_end + tail_end);
     if (!phrase.empty() && parses_as_math(phrase)) return {std::move(phrase), Rule::answer_is};
     return e;
   }

@@ -182,6 +182,12 @@ class Comparison {
     auto ia = inequality_as_interval(a);
     auto ib = inequality_as_interval(b);
     if (ia && ib) {
+      const auto sa = inequality_subject(a);
+      const auto sb = inequality_subject(b);
+      if (sa && sb && canonicalize(*sa) != canonicalize(*sb)) {
+        return no("relation",
+                  fmt::format("inequalities about '{}' and about '{}'", form(*sa), form(*sb)));
+      }
       return relabel(compare(*ia, *ib), "relation", "the inequalities as intervals");
     }
     // x = 5 + 5 + 1 = 11 against x = 11: a chain of equalities is its first and last sides.
@@ -559,11 +565,17 @@ class Comparison {
   // truncates to, exactly: p/q scaled by 10^decimals against the literal's digits.
   Step rounded_rational(const Expr& answer, const Expr& reference, const DecimalLiteral& lit) {
     const auto r = rational_value(reference);
-    if (!r || !r->exact() || lit.decimals > 18) return unknown("");
     const bool negative = answer.kind == Kind::neg;
-    const std::string& text = (negative ? answer.children[0] : answer).text;
+    const std::string_view text = (negative ? answer.children[0] : answer).text;
+    const std::size_t dot = text.find('.');  // decimal_literal found one
+    const std::string_view whole = text.substr(0, dot);
+    // 10^36 fits __int128 with room for the products below: up to 18 digits before the point
+    // and the first 18 after it are read; a literal that long agrees with the rational there.
+    constexpr std::size_t kDigits = 18;
+    const int decimals = std::min(lit.decimals, static_cast<int>(kDigits));
+    if (!r || !r->exact() || whole.size() > kDigits) return unknown("");
     __int128 digits = 0;
-    for (char c : text) {
+    for (char c : text.substr(0, dot + 1 + decimals)) {
       if (is_digit(c)) digits = digits * 10 + (c - '0');
     }
     __int128 p = r->num();
@@ -571,7 +583,7 @@ class Comparison {
     if (digits != 0 && (p < 0) != negative) return unknown("");
     if (p < 0) p = -p;
     __int128 scale = 1;
-    for (int k = 0; k < lit.decimals; ++k) scale *= 10;
+    for (int k = 0; k < decimals; ++k) scale *= 10;
     const __int128 scaled = p * scale;
     const __int128 truncated = scaled / q;
     const __int128 nearest = (2 * scaled + q) / (2 * q);

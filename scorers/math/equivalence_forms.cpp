@@ -113,8 +113,9 @@ struct Linear {
 // An exact rational as a tree: integer leaves hold no sign, so -3/2 is neg(div(3, 2)).
 Expr rational_expr(const Number& r) {
   const std::int64_t n = r.num();
-  // |INT64_MIN| has no int64; a coefficient that large is no answer's.
-  Expr magnitude = leaf(Kind::integer, std::to_string(n < 0 ? -(n + 1) + 1ULL : n + 0ULL));
+  // Unsigned negation: |INT64_MIN| has no int64.
+  const std::uint64_t size = n < 0 ? 0 - static_cast<std::uint64_t>(n) : n;
+  Expr magnitude = leaf(Kind::integer, std::to_string(size));
   if (r.den() != 1) {
     magnitude =
         node(Kind::div, {std::move(magnitude), leaf(Kind::integer, std::to_string(r.den()))});
@@ -219,8 +220,8 @@ std::optional<Expr> abs_solutions(const Expr& range) {
   const char open_lo = range.text[0];
   const char open_hi = range.text[1];
   auto neg = [](const Expr& x) { return node(Kind::neg, {x}); };
-  const bool lo_infinite = lo.kind == Kind::neg && lo.children[0].kind == Kind::constant;
-  const bool hi_infinite = hi.kind == Kind::constant && hi.text == "infty";
+  const bool lo_infinite = infinity_sign(lo) < 0;
+  const bool hi_infinite = infinity_sign(hi) > 0;
   if (lo_infinite) {  // |x| < b
     if (!nonnegative(hi)) return std::nullopt;
     const char l = open_hi == ')' ? '(' : '[';
@@ -301,6 +302,22 @@ std::optional<Expr> label_range(const Expr& e) {
 }
 
 }  // namespace
+
+std::optional<Expr> inequality_subject(const Expr& e) {
+  if (!inequality_as_interval(e)) return std::nullopt;
+  const Expr* side = nullptr;
+  if (e.children.size() == 3) {
+    side = &e.children[1];
+  } else if (is_label(e.children[0]) != is_label(e.children[1])) {
+    side = is_label(e.children[0]) ? &e.children[0] : &e.children[1];
+  } else {  // a solved linear side: its one symbol
+    const bool left = !free_symbols(e.children[0]).empty();
+    const auto l = linear_in_one_symbol(e.children[left ? 0 : 1]);
+    if (!l) return std::nullopt;
+    return leaf(Kind::symbol, l->symbol);
+  }
+  return is_abs(*side) ? side->children[0] : *side;
+}
 
 // A one-variable inequality ("x > 2", "2 < x \le 5", "-x > -1") as the interval of its
 // solutions; "x \in [0, 1]" as its interval.
@@ -524,6 +541,18 @@ struct MatrixValue {
 
 MatrixValue evaluate(const Expr& e);
 
+// Entries of chained products grow geometrically (each product copies every entry n times):
+// past this many nodes the arithmetic is not carried out and the answer compares as written.
+constexpr std::size_t kMaxMatrixNodes = 20000;
+
+std::size_t rows_nodes(const Rows& rows) {
+  std::size_t n = 0;
+  for (const auto& row : rows) {
+    for (const Expr& x : row) n += node_count(x);
+  }
+  return n;
+}
+
 MatrixValue multiply_values(MatrixValue a, const MatrixValue& b, const Expr& a_expr,
                             const Expr& b_expr) {
   if (!a.rows && !b.rows) return {};
@@ -581,6 +610,7 @@ MatrixValue evaluate(const Expr& e) {
           (*sum)[i][j] = node(Kind::add, {std::move((*sum)[i][j]), (*v.rows)[i][j]});
         }
       }
+      if (rows_nodes(*sum) > kMaxMatrixNodes) return {std::nullopt, false};
     }
     return {std::move(sum)};
   }
@@ -591,6 +621,7 @@ MatrixValue evaluate(const Expr& e) {
       const MatrixValue next = evaluate(e.children[k]);
       if (!next.ok) return next;
       acc = multiply_values(std::move(acc), next, acc_expr, e.children[k]);
+      if (acc.rows && rows_nodes(*acc.rows) > kMaxMatrixNodes) return {std::nullopt, false};
       acc_expr = node(Kind::mul, {acc_expr, e.children[k]});
     }
     return acc;

@@ -47,6 +47,10 @@ bool labelled_value(const Expr& e);
 // its interval.
 std::optional<Expr> inequality_as_interval(const Expr& e);
 
+// What such an inequality bounds: its label ("x", "f x"; the x of "|x|"), or the one symbol of
+// a solved linear side ("-x > -1": x). "x > 2" and "y > 2" are different answers.
+std::optional<Expr> inequality_subject(const Expr& e);
+
 // a \pm b as the set {a + b, a - b}; \pm b as {b, -b}.
 Expr expand_plus_minus(const Expr& e);
 

@@ -291,8 +291,8 @@ Expr Parser::macro_argument() {
 
 Expr Parser::square_root() {
   const Token t = advance();
-  if (t.decimal) {  // √34, ∛8: Unicode roots take the whole number after them
-    Expr degree = leaf(Kind::integer, t.text.empty() ? "2" : t.text);
+  if (!t.text.empty()) {  // √34, ∛8: Unicode roots take the whole number after them
+    Expr degree = leaf(Kind::integer, t.text);
     if (at(Tok::number)) {
       const Token n = advance();
       return binary(Kind::root, leaf(n.decimal ? Kind::decimal : Kind::integer, n.text),

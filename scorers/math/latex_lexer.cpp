@@ -281,7 +281,7 @@ class Lexer {
         {"\xC3\xB7", Tok::divide, ""},
         {"\xCF\x80", Tok::constant, "pi"},
         {"\xE2\x88\x9E", Tok::constant, "infty"},
-        {"\xE2\x88\x9A", Tok::sqrt, ""},
+        {"\xE2\x88\x9A", Tok::sqrt, "2"},  // √; a Unicode root names its degree
         {"\xE2\x89\xA4", Tok::relop, "<="},
         {"\xE2\x89\xA5", Tok::relop, ">="},
         {"\xE2\x89\xA0", Tok::relop, "!="},
@@ -311,8 +311,6 @@ class Lexer {
       const std::size_t start = i_;
       i_ += sym.utf8.size();
       if (sym.kind != Tok::end) emit(sym.kind, start, sym.utf8.size(), std::string(sym.text));
-      // A Unicode root takes the whole number after it (√34), not TeX's one digit.
-      if (sym.kind == Tok::sqrt) out_.back().decimal = true;
       return;
     }
     if (lex_superscript() || lex_vulgar_fraction()) return;

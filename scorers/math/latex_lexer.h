@@ -38,7 +38,7 @@ enum class Tok {
   subscript,  // text: the raw subscript ("1", "n+1", "\alpha"); inner: where it starts
   func,       // text: function name
   frac,
-  sqrt,
+  sqrt,  // text: "" for \sqrt; the degree ("2", "3", "4") for the Unicode √ ∛ ∜
   binom,
   plus,
   minus,
@@ -85,7 +85,7 @@ struct Token {
   std::string text;
   std::size_t pos = 0;  // byte offset in the answer, for messages
   std::size_t len = 0;
-  bool decimal = false;   // number: has a '.' or an exponent; sqrt: Unicode √ (whole number)
+  bool decimal = false;   // number: has a '.' or an exponent
   std::size_t inner = 0;  // subscript: offset of its content in the answer
 };
 

@@ -205,7 +205,6 @@ Expr Parser::ratio_level() {
   std::vector<Expr> parts;
   parts.push_back(std::move(first));
   while (accept(Tok::colon)) parts.push_back(union_level());
-  if (parts.size() == 1) return std::move(parts.front());
   if (parts.size() == 2) return binary(Kind::div, std::move(parts[0]), std::move(parts[1]));
   return node(Kind::tuple, std::move(parts));
 }

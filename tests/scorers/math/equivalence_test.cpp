@@ -134,5 +134,41 @@ TEST(Equivalence, PathologicalInputGivesUnknownWithinTheBudget) {
   EXPECT_LT(elapsed, std::chrono::seconds(2));
 }
 
+// Chained products copy every entry n times each: 60 all-ones 2x2 matrices would make 2^59
+// nodes. Past a size cap the arithmetic is not carried out; the verdict comes within the budget.
+TEST(Equivalence, MatrixArithmeticStaysBounded) {
+  std::string product;
+  for (int k = 0; k < 60; ++k) product += "\\begin{pmatrix}1&1\\\\1&1\\end{pmatrix}";
+  const auto start = std::chrono::steady_clock::now();
+  const Verdict v = check(product, "\\begin{pmatrix}1&1\\\\1&1\\end{pmatrix}");
+  EXPECT_NE(v.equal, Tri::yes) << v.reason;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // Small products are carried out, in their written order.
+  EXPECT_TRUE(
+      equal("\\begin{pmatrix}1&1\\\\0&1\\end{pmatrix}\\begin{pmatrix}1&0\\\\1&1\\end{pmatrix}",
+            "\\begin{pmatrix}2&1\\\\1&1\\end{pmatrix}"));
+  EXPECT_FALSE(
+      equal("\\begin{pmatrix}1&0\\\\1&1\\end{pmatrix}\\begin{pmatrix}1&1\\\\0&1\\end{pmatrix}",
+            "\\begin{pmatrix}2&1\\\\1&1\\end{pmatrix}"));
+}
+
+// Inequalities compare as solution sets of the same quantity: x > 2 is not y > 2, nor xy > 2;
+// |x| < 3 is -3 < x < 3.
+TEST(Equivalence, InequalitiesAreAboutTheirSubject) {
+  EXPECT_FALSE(equal("x > 2", "y > 2"));
+  EXPECT_FALSE(equal("xy > 2", "x > 2"));
+  EXPECT_TRUE(equal("2 < x", "x > 2"));
+  EXPECT_TRUE(equal("-x > -1", "x < 1"));
+  EXPECT_FALSE(equal("-y > -1", "x < 1"));
+  EXPECT_TRUE(equal("|x| < 3", "-3 < x < 3"));
+  EXPECT_EQ(check("x > 2", "y > 2").rule, "relation");
+}
+
+// A decimal too long for the exact rounding check falls to the numeric rule, without overflow.
+TEST(Equivalence, VeryLongDecimalsAgainstRationals) {
+  EXPECT_FALSE(equal("123456789012345678901234567890.333333333333", "\\frac13"));
+  EXPECT_TRUE(equal("0.33333333333333333333333333333333333333", "\\frac13"));
+}
+
 }  // namespace
 }  // namespace rbench::math
