@@ -59,8 +59,8 @@ __device__ float block_reduce(float v) {
 }
 
 __global__ void rms_norm_kernel(RmsNormParams p) {
-  const float* x = p.x + static_cast<std::size_t>(blockIdx.x) * p.dim;
-  float* out = p.out + static_cast<std::size_t>(blockIdx.x) * p.dim;
+  const float* x = p.x + static_cast<std::size_t>(blockIdx.x) * p.x_stride;
+  float* out = p.out + static_cast<std::size_t>(blockIdx.x) * p.out_stride;
   float ss = 0.0f;
   for (int i = threadIdx.x; i < p.dim; i += kRowThreads) ss += x[i] * x[i];
   ss = block_reduce<kRowThreads, false>(ss);
@@ -165,8 +165,17 @@ void rms_norm(const RmsNormParams& p, cudaStream_t stream) {
     bad_params("rms_norm", "rows " + std::to_string(p.rows) + ", dim " + std::to_string(p.dim));
   }
   if (!p.x || !p.weight || !p.out) bad_params("rms_norm", "null pointer");
+  if (p.x_stride < 0 || p.out_stride < 0 || (p.x_stride > 0 && p.x_stride < p.dim) ||
+      (p.out_stride > 0 && p.out_stride < p.dim)) {
+    bad_params("rms_norm", "row strides " + std::to_string(p.x_stride) + ", " +
+                               std::to_string(p.out_stride) + " below dim " +
+                               std::to_string(p.dim));
+  }
   if (p.rows == 0) return;
-  rms_norm_kernel<<<p.rows, kRowThreads, 0, stream>>>(p);
+  RmsNormParams q = p;
+  if (q.x_stride == 0) q.x_stride = q.dim;
+  if (q.out_stride == 0) q.out_stride = q.dim;
+  rms_norm_kernel<<<p.rows, kRowThreads, 0, stream>>>(q);
   check_launch("rms_norm_kernel");
 }
 

@@ -23,6 +23,8 @@ struct RmsNormParams {
   int rows = 0;
   int dim = 0;
   float eps = 1e-6f;
+  int x_stride = 0;    // elements between rows of x; 0: dim
+  int out_stride = 0;  // elements between rows of out; 0: dim
 };
 void rms_norm(const RmsNormParams& p, cudaStream_t stream);
 
