@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "engines/moe/engine/device_model.h"
 #include "engines/openai/openai_client.h"
 #include "harness/core/error.h"
 
@@ -24,14 +25,19 @@ MadeEngine make_builtin(const EngineOptions& o) {
   const std::string name = checkpoint_name(o.model);
   // With MTP the text is the same but the timings are not: another model, another run.
   const std::string mtp = o.mtp ? "+mtp" : "";
-  made.profile.name = "builtin:" + name + mtp;
-  made.profile.display_name =
-      name + (o.mtp ? " (built-in engine, CPU, MTP speculative)" : " (built-in engine, CPU)");
+  // Another device computes in another order: a run on CUDA is another run, compared with the
+  // CPU's as another model.
+  const moe::DeviceSpec device = moe::parse_device(o.device);
+  const bool cuda = device.kind == moe::DeviceSpec::Kind::cuda;
+  const std::string suffix = mtp + (cuda ? "+cuda" : "");
+  made.profile.name = "builtin:" + name + suffix;
+  made.profile.display_name = fmt::format("{} (built-in engine, {}{})", name, cuda ? "CUDA" : "CPU",
+                                          o.mtp ? ", MTP speculative" : "");
   made.profile.provider = "rbench built-in engine";
   made.profile.concurrency = o.max_batch;
   made.profile.pricing.note = "local engine: no per-token price";
   auto engine = open_builtin_engine(o);
-  made.profile.api_model = fmt::format("{}@{}{}", name, engine->checkpoint_digest(), mtp);
+  made.profile.api_model = fmt::format("{}@{}{}", name, engine->checkpoint_digest(), suffix);
   made.model_name = made.profile.name;
   const std::filesystem::path tokenizer = std::filesystem::path(o.model) / "tokenizer.json";
   if (std::filesystem::exists(tokenizer)) made.tokenizer = tokenizer;
@@ -64,6 +70,14 @@ void check_engine_options(const EngineOptions& o, std::string_view command) {
   if (o.mtp && o.engine != kBuiltinEngine) {
     throw UsageError(fmt::format("{}: --mtp applies to --engine builtin", command));
   }
+  if (o.device != "cpu" && o.engine != kBuiltinEngine) {
+    throw UsageError(fmt::format("{}: --device applies to --engine builtin", command));
+  }
+  try {
+    moe::parse_device(o.device);
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("{}: {}", command, e.what()));
+  }
   if (o.engine == kBuiltinEngine && o.max_batch < 1) {
     throw UsageError(fmt::format("{}: --max-batch must be >= 1, not {}", command, o.max_batch));
   }
@@ -72,6 +86,7 @@ void check_engine_options(const EngineOptions& o, std::string_view command) {
 std::unique_ptr<moe::BuiltinEngine> open_builtin_engine(const EngineOptions& o) {
   moe::BuiltinEngineOptions options = moe::BuiltinEngineOptions::with_max_batch(o.max_batch);
   options.mtp = o.mtp;
+  options.device = o.device;
   return moe::BuiltinEngine::open(o.model, options);
 }
 

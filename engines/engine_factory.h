@@ -21,11 +21,12 @@ inline constexpr std::string_view kBuiltinEngine = "builtin";
 
 struct EngineOptions {
   std::string engine = std::string(kOpenAIEngine);  // "openai" | "builtin"
-  std::string model;      // a profile name or file; with "builtin", a checkpoint directory
-  std::string base_url;   // endpoints: overrides the profile's
-  std::string api_model;  // endpoints: overrides the profile's
-  bool mtp = false;       // builtin: self-speculative greedy decoding with the MTP module
-  int max_batch = 16;     // builtin: sequences decoded together
+  std::string model;           // a profile name or file; with "builtin", a checkpoint directory
+  std::string base_url;        // endpoints: overrides the profile's
+  std::string api_model;       // endpoints: overrides the profile's
+  bool mtp = false;            // builtin: self-speculative greedy decoding with the MTP module
+  int max_batch = 16;          // builtin: sequences decoded together
+  std::string device = "cpu";  // builtin: cpu | cuda | cuda:N (engines/moe/engine/device_model.h)
   // Endpoints: overrides the profile's retries (a probe measures each request once).
   std::optional<int> max_attempts;
 };
@@ -48,7 +49,8 @@ struct MadeEngine {
 // first to refuse bad flags before any slow work.
 void check_engine_options(const EngineOptions& options, std::string_view command);
 
-// Opens the checkpoint options.model on the built-in engine (mtp, max_batch); for commands that
+// Opens the checkpoint options.model on the built-in engine (mtp, max_batch, device); for commands
+// that
 // need the engine's own token-level API (`engine generate`).
 std::unique_ptr<moe::BuiltinEngine> open_builtin_engine(const EngineOptions& options);
 

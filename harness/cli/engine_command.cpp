@@ -16,6 +16,7 @@
 
 #include "engines/engine_factory.h"
 #include "engines/moe/engine/builtin_engine.h"
+#include "engines/moe/engine/device_model.h"
 #include "engines/moe/model/memory.h"
 #include "engines/moe/tools/quantize.h"
 #include "engines/moe/tools/random_checkpoint.h"
@@ -152,7 +153,7 @@ void add_logits(CLI::App& engine) {
   cmd->add_flag("--all-positions", o->all_positions, "Logits for every position");
   cmd->callback([o] {
     const auto tokens = parse_tokens(o->tokens);
-    const auto model = Model::load(o->model);
+    const auto model = load_model(o->model, parse_device(o->device));
     if (o->mtp && !model->has_mtp()) {
       throw DataError(fmt::format("{}: --mtp: the checkpoint has no MTP module", o->model));
     }
@@ -163,15 +164,15 @@ void add_logits(CLI::App& engine) {
                                      model->config().vocab_size));
       }
     }
-    KvCache cache = model->new_cache();
+    const auto cache = model->make_cache();
     std::vector<float> hidden;
-    const ForwardInput in{&cache, tokens, o->all_positions, o->mtp ? &hidden : nullptr};
+    const ForwardInput in{cache.get(), tokens, o->all_positions, o->mtp ? &hidden : nullptr};
     auto logits = model->forward(std::span(&in, 1)).front();
     std::size_t rows = tokens.size();
     if (o->mtp) {
       rows = tokens.size() - 1;
-      KvCache mtp_cache = model->new_mtp_cache();
-      const MtpInput rows_in{&mtp_cache,
+      const auto mtp_cache = model->make_mtp_cache();
+      const MtpInput rows_in{mtp_cache.get(),
                              std::span(hidden).first(rows * model->config().hidden_size),
                              std::span(tokens).subspan(1), o->all_positions};
       logits = model->mtp_forward(std::span(&rows_in, 1)).front();
@@ -181,13 +182,14 @@ void add_logits(CLI::App& engine) {
       w.value(json::array(std::span(logits).subspan(r * vocab, vocab)));
     };
     json::Writer w;
-    w.object({{"tokens", json::array(tokens)}, {"logits", [&](json::Writer& w) {
-                                                  if (!o->all_positions) return row(w, 0);
-                                                  w.array([&](json::Writer& w) {
-                                                    for (std::size_t r = 0; r < rows; ++r)
-                                                      row(w, r);
-                                                  });
-                                                }}});
+    w.object({{"tokens", json::array(tokens)},
+              {"device", model->device()},
+              {"logits", [&](json::Writer& w) {
+                 if (!o->all_positions) return row(w, 0);
+                 w.array([&](json::Writer& w) {
+                   for (std::size_t r = 0; r < rows; ++r) row(w, r);
+                 });
+               }}});
     fmt::print("{}\n", w.str());
   });
 }

@@ -1,6 +1,6 @@
 // The engine flags every command that runs a model takes, declared once so that they mean the same
 // and read the same in each command's --help: --engine, --model, --base-url, --api-model, --mtp,
-// --max-batch. A prefix gives a second set (the judge's: --judge-engine, --judge-base-url, ...).
+// --device, --max-batch. A prefix gives a second set (the judge's: --judge-engine, --judge-base-url, ...).
 #pragma once
 
 #include <CLI/CLI.hpp>

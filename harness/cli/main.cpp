@@ -35,6 +35,9 @@ int main(int argc, char** argv) {
   } catch (const DataError& e) {
     fmt::print(stderr, "rbench: {}\n", e.what());
     return cli::kExitUsage;
+  } catch (const SetupError& e) {
+    fmt::print(stderr, "rbench: {}\n", e.what());
+    return cli::kExitUsage;
   } catch (const std::exception& e) {
     fmt::print(stderr, "rbench: error: {}\n", e.what());
     return cli::kExitError;

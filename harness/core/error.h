@@ -25,4 +25,11 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+// The machine lacks what was asked for: a device (--device cuda where there is none), a shared
+// library it needs. Reported like a usage error (exit 2), in one line saying what is missing.
+class SetupError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace rbench

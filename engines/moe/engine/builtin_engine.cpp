@@ -1,12 +1,12 @@
 #include "engines/moe/engine/builtin_engine.h"
 
 #include <fmt/format.h>
-#include <tbb/info.h>
 
 #include <algorithm>
 #include <fstream>
 
 #include "engines/api/think_splitter.h"
+#include "engines/moe/engine/device_model.h"
 #include "engines/moe/engine/scheduler.h"
 #include "harness/core/error.h"
 
@@ -78,7 +78,7 @@ std::string TextStream::finish() {
   return out;
 }
 
-BuiltinEngine::BuiltinEngine(std::shared_ptr<const Model> model,
+BuiltinEngine::BuiltinEngine(std::shared_ptr<const ForwardModel> model,
                              std::shared_ptr<const Tokenizer> tokenizer, std::filesystem::path dir,
                              BuiltinEngineOptions options)
     : model_(std::move(model)),
@@ -107,7 +107,7 @@ std::unique_ptr<BuiltinEngine> BuiltinEngine::open(const std::filesystem::path& 
   }
   auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::load(dir / "tokenizer.json"));
   // The MTP module stays on disk unless it is used (DeepSeek-V3's is 11.5B parameters).
-  auto model = Model::load(dir, {.mtp = options.mtp});
+  auto model = load_model(dir, parse_device(options.device), {.mtp = options.mtp});
   if (tokenizer->vocab_size() > model->config().vocab_size) {
     throw DataError(
         fmt::format("{}: tokenizer.json has {} tokens but config.json's vocab_size is {}",
@@ -118,12 +118,10 @@ std::unique_ptr<BuiltinEngine> BuiltinEngine::open(const std::filesystem::path& 
 
 std::string BuiltinEngine::describe() const {
   const ModelConfig& c = model_->config();
-  return fmt::format(
-      "builtin:{} ({}, {} layers, {} routed experts, {:.1f} MB of weights, cpu, {} "
-      "threads{})",
-      dir_.string(), c.architecture, c.num_hidden_layers, c.n_routed_experts,
-      model_->weights().bytes() / 1e6, tbb::info::default_concurrency(),
-      options_.mtp ? ", mtp self-speculative greedy decoding" : "");
+  return fmt::format("builtin:{} ({}, {} layers, {} routed experts, {:.1f} MB of weights, {}{})",
+                     dir_.string(), c.architecture, c.num_hidden_layers, c.n_routed_experts,
+                     model_->host().weights().bytes() / 1e6, model_->describe_device(),
+                     options_.mtp ? ", mtp self-speculative greedy decoding" : "");
 }
 
 std::string BuiltinEngine::checkpoint_digest() const {
@@ -200,11 +198,11 @@ GenerateResult BuiltinEngine::generate(const GenerateRequest& request,
   }
   auto seq = std::make_shared<Sequence>(request);
   seq->context_limit = context;
-  seq->cache = model_->new_cache();
+  seq->cache = model_->make_cache();
   // Sampled sequences decode without drafts: verifying a draft against a sampled token would
   // need speculative sampling's acceptance rule, which this engine does not implement.
   seq->speculate = options_.mtp && seq->sampler.greedy();
-  if (seq->speculate) seq->mtp_cache = model_->new_mtp_cache();
+  if (seq->speculate) seq->mtp_cache = model_->make_mtp_cache();
   scheduler_->submit(seq);
   std::unique_lock lock(seq->mutex);
   for (;;) {

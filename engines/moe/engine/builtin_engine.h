@@ -18,6 +18,7 @@
 
 #include "engines/api/engine.h"
 #include "engines/moe/cpu/sampler.h"
+#include "engines/moe/model/forward_model.h"
 #include "engines/moe/model/model.h"
 #include "engines/moe/tokenizer/chat_template.h"
 #include "engines/moe/tokenizer/tokenizer.h"
@@ -33,6 +34,8 @@ struct BuiltinEngineOptions {
   // token, plus the token after it. The text is the same as without; sampled sequences decode
   // as without.
   bool mtp = false;
+  // Where the forward pass runs: "cpu", "cuda" or "cuda:N" (device_model.h).
+  std::string device = "cpu";
   ChatTemplateOptions chat;
 
   static BuiltinEngineOptions with_max_batch(int n) {
@@ -65,8 +68,9 @@ class Scheduler;  // scheduler.h
 
 class BuiltinEngine final : public Engine {
  public:
-  BuiltinEngine(std::shared_ptr<const Model> model, std::shared_ptr<const Tokenizer> tokenizer,
-                std::filesystem::path dir, BuiltinEngineOptions options = {});
+  BuiltinEngine(std::shared_ptr<const ForwardModel> model,
+                std::shared_ptr<const Tokenizer> tokenizer, std::filesystem::path dir,
+                BuiltinEngineOptions options = {});
   ~BuiltinEngine() override;
   BuiltinEngine(const BuiltinEngine&) = delete;
   BuiltinEngine& operator=(const BuiltinEngine&) = delete;
@@ -96,11 +100,11 @@ class BuiltinEngine final : public Engine {
   // A tokenizer without one gets the config's bos_token_id, unless the text already starts so.
   std::vector<std::int32_t> raw_prompt(std::string_view text) const;
   std::vector<std::int32_t> stop_ids() const;  // EOS of the config and the tokenizer
-  const Model& model() const { return *model_; }
+  const ForwardModel& model() const { return *model_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
 
  private:
-  std::shared_ptr<const Model> model_;
+  std::shared_ptr<const ForwardModel> model_;
   std::shared_ptr<const Tokenizer> tokenizer_;
   std::filesystem::path dir_;
   BuiltinEngineOptions options_;

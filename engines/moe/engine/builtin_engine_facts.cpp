@@ -1,6 +1,6 @@
 // The built-in engine's facts for the reports: the weights as loaded (ModelWeights::bytes), the
-// KV cache per token as KvCache holds it, and from the config (memory.h) the parameters and the
-// multi-head cache the latent one is compared with.
+// KV cache per token as the device's cache holds it, and from the config (memory.h) the parameters
+// and the multi-head cache the latent one is compared with.
 #include "engines/moe/engine/builtin_engine.h"
 #include "engines/moe/model/memory.h"
 
@@ -11,11 +11,12 @@ EngineFacts BuiltinEngine::facts() const {
   const ParameterCounts parameters = count_parameters(c);
   // Elements per token (one byte each): latent + rope key, and keys + values of every head.
   const KvCacheFigures elements = kv_cache_figures(c, 1);
-  const auto stored = static_cast<std::int64_t>(model_->new_cache().bytes_per_token());
+  const auto stored = static_cast<std::int64_t>(model_->make_cache()->bytes_per_token());
   EngineFacts f;
-  f.weight_bytes = static_cast<std::int64_t>(model_->weights().bytes());
+  f.weight_bytes = static_cast<std::int64_t>(model_->host().weights().bytes());
   f.kv_bytes_per_token = stored;
-  // The multi-head cache at the element width the engine stores (f32 today), so that the two
+  // The multi-head cache at the element width the engine stores (f32 on the CPU, bf16 on CUDA
+  // for bf16 and fp8 checkpoints), so that the two
   // differ only in what they cache, not in precision.
   if (elements.latent_per_token > 0) {
     f.kv_bytes_per_token_mha = elements.mha_per_token * stored / elements.latent_per_token;

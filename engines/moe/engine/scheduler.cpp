@@ -91,9 +91,9 @@ void Scheduler::step(std::vector<std::shared_ptr<Sequence>>& active) {
   for (std::size_t i = 0; i < active.size(); ++i) {
     Sequence& s = *active[i];
     Plan& p = plans[i];
-    p.start = s.cache.length();
+    p.start = s.cache->length();
     ForwardInput in;
-    in.cache = &s.cache;
+    in.cache = s.cache.get();
     const auto& prompt = s.request.prompt;
     if (s.prefilled < prompt.size()) {
       const std::size_t n =
@@ -135,7 +135,7 @@ void Scheduler::step(std::vector<std::shared_ptr<Sequence>>& active) {
     }
     const int hidden = model_.config().hidden_size;
     mtp_inputs.push_back(
-        {&s.mtp_cache, std::span(p.hidden).first(p.next.size() * hidden), p.next, false});
+        {s.mtp_cache.get(), std::span(p.hidden).first(p.next.size() * hidden), p.next, false});
     mtp_owner.push_back(i);
   }
   if (mtp_inputs.empty()) return;
@@ -169,7 +169,7 @@ bool Scheduler::take_tokens(Sequence& s, Plan& p, const std::vector<float>& logi
   if (!p.drafted) return go_on;
   ++s.draft_tokens;
   if (a != p.decode[1]) {
-    s.cache.truncate(p.start + 1);
+    s.cache->truncate(p.start + 1);
     return go_on;
   }
   ++s.accepted_draft_tokens;

@@ -19,7 +19,7 @@
 
 #include "engines/moe/cpu/sampler.h"
 #include "engines/moe/engine/builtin_engine.h"
-#include "engines/moe/model/model.h"
+#include "engines/moe/model/forward_model.h"
 
 namespace rbench::moe {
 
@@ -30,7 +30,7 @@ struct Sequence {
   GenerateRequest request;
   Sampler sampler;
   int context_limit = 0;
-  KvCache cache;
+  std::unique_ptr<SequenceCache> cache;
   std::size_t prefilled = 0;
   std::int32_t last = -1;
   int generated = 0;
@@ -39,7 +39,7 @@ struct Sequence {
   // Self-speculative decoding (greedy with an MTP module): the module's own cache holds entry i
   // once token i + 1 is known, and `draft` is its guess of the token after `last` (-1: none).
   bool speculate = false;
-  KvCache mtp_cache;
+  std::unique_ptr<SequenceCache> mtp_cache;
   std::int32_t draft = -1;
   std::atomic<int> draft_tokens{0};
   std::atomic<int> accepted_draft_tokens{0};
@@ -62,7 +62,7 @@ struct Sequence {
 
 class Scheduler {
  public:
-  Scheduler(const Model& model, const BuiltinEngineOptions& options)
+  Scheduler(const ForwardModel& model, const BuiltinEngineOptions& options)
       : model_(model), options_(options), thread_([this](std::stop_token st) { loop(st); }) {}
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
@@ -87,7 +87,7 @@ class Scheduler {
   void step(std::vector<std::shared_ptr<Sequence>>& active);
   bool take_tokens(Sequence& s, Plan& p, const std::vector<float>& logits);
 
-  const Model& model_;
+  const ForwardModel& model_;
   const BuiltinEngineOptions& options_;
   std::mutex mutex_;
   std::condition_variable wake_;

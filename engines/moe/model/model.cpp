@@ -1,6 +1,7 @@
 #include "engines/moe/model/model.h"
 
 #include <fmt/format.h>
+#include <tbb/info.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -16,7 +17,24 @@ namespace {
 // they keep the RMSNorm default.
 constexpr float kLoraNormEps = 1e-6f;
 
+// The CPU cache behind a SequenceCache, or nullptr when another model made it.
+KvCache* cpu_cache(SequenceCache* cache) {
+  return dynamic_cast<KvCache*>(cache);
+}
+
 }  // namespace
+
+const ModelConfig& ForwardModel::config() const {
+  return host().config();
+}
+
+bool ForwardModel::has_mtp() const {
+  return host().has_mtp();
+}
+
+std::string Model::describe_device() const {
+  return fmt::format("cpu, {} threads", tbb::info::default_concurrency());
+}
 
 KvCache::KvCache(const ModelConfig& c, int layers)
     : layers_(layers),
@@ -136,15 +154,19 @@ std::vector<std::vector<float>> Model::forward(std::span<const ForwardInput> inp
   const int hidden = c.hidden_size;
   std::vector<std::int32_t> tokens;
   for (const ForwardInput& in : inputs) {
-    if (in.cache == nullptr || in.tokens.empty() || in.cache->layers_ != c.num_hidden_layers) {
+    const KvCache* kv = cpu_cache(in.cache);
+    if (kv == nullptr || in.tokens.empty() || kv->layers_ != c.num_hidden_layers) {
       throw std::invalid_argument(
-          "forward: every input needs a main-model cache and at least one token");
+          "forward: every input needs a CPU main-model cache (make_cache()) and at least one "
+          "token");
     }
     for (const std::int32_t t : in.tokens) check_token(t, c.vocab_size);
     tokens.insert(tokens.end(), in.tokens.begin(), in.tokens.end());
   }
   Batch b;
-  for (const ForwardInput& in : inputs) b.add(*in.cache, static_cast<int>(in.tokens.size()));
+  for (const ForwardInput& in : inputs) {
+    b.add(*cpu_cache(in.cache), static_cast<int>(in.tokens.size()));
+  }
 
   if (stats) {
     const int mats = weights_.embed_tokens.dtype == DType::f32 ? 4 : 2;
@@ -198,15 +220,19 @@ std::vector<std::vector<float>> Model::mtp_forward(std::span<const MtpInput> inp
   const WeightMatrix& embed = weights_.mtp_embed_tokens();
   Batch b;
   for (const MtpInput& in : inputs) {
-    if (in.cache == nullptr || in.cache->layers_ != 1 || in.next_tokens.empty() ||
+    const KvCache* kv = cpu_cache(in.cache);
+    if (kv == nullptr || kv->layers_ != 1 || in.next_tokens.empty() ||
         in.hidden.size() != in.next_tokens.size() * hidden) {
       throw std::invalid_argument(
-          "mtp_forward: every input needs an MTP cache, at least one row and a hidden state "
+          "mtp_forward: every input needs a CPU MTP cache (make_mtp_cache()), at least one row "
+          "and a hidden state "
           "per next token");
     }
     for (const std::int32_t t : in.next_tokens) check_token(t, c.vocab_size);
   }
-  for (const MtpInput& in : inputs) b.add(*in.cache, static_cast<int>(in.next_tokens.size()));
+  for (const MtpInput& in : inputs) {
+    b.add(*cpu_cache(in.cache), static_cast<int>(in.next_tokens.size()));
+  }
 
   if (stats) {
     const int mats = embed.dtype == DType::f32 ? 4 : 2;

@@ -20,66 +20,34 @@
 #include <vector>
 
 #include "engines/moe/checkpoint/config.h"
+#include "engines/moe/model/forward_model.h"
 #include "engines/moe/model/rope.h"
 #include "engines/moe/model/weights.h"
 
 namespace rbench::moe {
 
-// One sequence's latent KV cache: the main model's (a layer per decoder layer), or an MTP
-// module's own (one layer).
-class KvCache {
+// One sequence's latent KV cache on the CPU: the main model's (a layer per decoder layer), or an
+// MTP module's own (one layer), in f32.
+class KvCache final : public SequenceCache {
  public:
   KvCache() = default;
   explicit KvCache(const ModelConfig& config) : KvCache(config, config.num_hidden_layers) {}
   KvCache(const ModelConfig& config, int layers);
-  int length() const { return length_; }
   int layers() const { return layers_; }
   // Bytes per token as held here (f32): layers x (kv_lora_rank + qk_rope_head_dim) x 4.
-  std::size_t bytes_per_token() const;
-  std::size_t bytes() const { return bytes_per_token() * static_cast<std::size_t>(length_); }
-  // Forgets positions from `length` on (a rolled-back draft, a reused prefix).
-  void truncate(int length);
+  std::size_t bytes_per_token() const override;
+  void truncate(int length) override;
 
  private:
   friend class Model;
   int layers_ = 0;
   int latent_dim_ = 0;
   int rope_dim_ = 0;
-  int length_ = 0;
   std::vector<std::vector<float>> latent_;    // per layer: [length, kv_lora_rank]
   std::vector<std::vector<float>> rope_key_;  // per layer: [length, qk_rope_head_dim]
 };
 
-struct ForwardInput {
-  KvCache* cache = nullptr;              // appended to: the tokens get positions length()...
-  std::span<const std::int32_t> tokens;  // at least one
-  bool all_logits = false;               // logits for every token, not only the last
-  // When set, receives every token's final-normed hidden state (what the LM head multiplies),
-  // [tokens x hidden]: the MTP module's input.
-  std::vector<float>* hidden = nullptr;
-};
-
-// One sequence's rows through the MTP module. Row r stands for main position
-// i = cache->length() + r: it carries h_i, the main model's final-normed hidden state there,
-// and t_{i+1}, the token that followed; its logits predict t_{i+2}.
-struct MtpInput {
-  KvCache* cache = nullptr;                   // the module's own cache (Model::new_mtp_cache())
-  std::span<const float> hidden;              // [rows x hidden]
-  std::span<const std::int32_t> next_tokens;  // [rows], at least one
-  bool all_logits = false;                    // logits for every row, not only the last
-};
-
-// For the memory figures and routing statistics.
-struct ForwardStats {
-  std::int64_t tokens = 0;
-  std::int64_t expert_activations = 0;  // routed expert evaluations (token x expert)
-  // Weight and cache bytes the call had to read at least once: every matrix used (a routed expert
-  // once however many tokens chose it), the embedding rows, and the latent caches attended over.
-  // Over the time taken, this is the achieved memory bandwidth of a decode step.
-  std::int64_t bytes_read = 0;
-};
-
-class Model {
+class Model final : public ForwardModel {
  public:
   // Reads DIR/config.json and the safetensors in DIR. DataError on anything malformed.
   static std::shared_ptr<const Model> load(const std::filesystem::path& dir,
@@ -92,19 +60,29 @@ class Model {
   bool has_mtp() const { return weights_.mtp.has_value(); }
   KvCache new_mtp_cache() const { return KvCache(config_, 1); }
 
+  const Model& host() const override { return *this; }
+  std::string device() const override { return "cpu"; }
+  std::string describe_device() const override;
+  std::unique_ptr<SequenceCache> make_cache() const override {
+    return std::make_unique<KvCache>(config_);
+  }
+  std::unique_ptr<SequenceCache> make_mtp_cache() const override {
+    return std::make_unique<KvCache>(config_, 1);
+  }
+
   // Logits per input: [vocab] for the last token, or [tokens x vocab] with all_logits.
   // The logits of a token are bitwise the same whatever else is in the call (other sequences,
   // the tokens after it in its own chunk): self-speculative decoding relies on it.
   // Throws std::out_of_range for a token id outside the vocabulary.
   std::vector<std::vector<float>> forward(std::span<const ForwardInput> inputs,
-                                          ForwardStats* stats = nullptr) const;
+                                          ForwardStats* stats = nullptr) const override;
 
   // MTP module 0 over each input's rows, appended to its cache at the row positions (RoPE
   // position i, attending causally over the module's own entries 0..i). Logits per input:
   // [vocab] for the last row, or [rows x vocab] with all_logits. std::logic_error without an
   // MTP module; std::out_of_range for a token outside the vocabulary.
   std::vector<std::vector<float>> mtp_forward(std::span<const MtpInput> inputs,
-                                              ForwardStats* stats = nullptr) const;
+                                              ForwardStats* stats = nullptr) const override;
 
  private:
   struct Batch;

@@ -1,0 +1,94 @@
+// What the engine drives, on whichever device: a forward pass over several sequences at once and
+// the MTP module's, each sequence with its own latent KV cache. The CPU Model (model.h) is the
+// reference; the CUDA model (engines/moe/gpu/cuda_model.h) is checked against it. The engine's
+// decode loop, `engine logits` and the probes see only this interface, so --device picks the
+// implementation and nothing else changes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engines/moe/checkpoint/config.h"
+
+namespace rbench::moe {
+
+class Model;
+
+// One sequence's latent KV cache (the main model's, or an MTP module's own), in the memory of the
+// device that made it. Only the model that made it may be handed it.
+class SequenceCache {
+ public:
+  virtual ~SequenceCache() = default;
+  int length() const { return length_; }
+  // Bytes per token as held (layers x (kv_lora_rank + qk_rope_head_dim) x element size).
+  virtual std::size_t bytes_per_token() const = 0;
+  std::size_t bytes() const { return bytes_per_token() * static_cast<std::size_t>(length_); }
+  // Forgets positions from `length` on (a rolled-back draft, a reused prefix).
+  virtual void truncate(int length) = 0;
+
+ protected:
+  int length_ = 0;
+};
+
+struct ForwardInput {
+  SequenceCache* cache = nullptr;        // appended to: the tokens get positions length()...
+  std::span<const std::int32_t> tokens;  // at least one
+  bool all_logits = false;               // logits for every token, not only the last
+  // When set, receives every token's final-normed hidden state (what the LM head multiplies),
+  // [tokens x hidden]: the MTP module's input.
+  std::vector<float>* hidden = nullptr;
+};
+
+// One sequence's rows through the MTP module. Row r stands for main position
+// i = cache->length() + r: it carries h_i, the main model's final-normed hidden state there,
+// and t_{i+1}, the token that followed; its logits predict t_{i+2}.
+struct MtpInput {
+  SequenceCache* cache = nullptr;             // the module's own cache (make_mtp_cache())
+  std::span<const float> hidden;              // [rows x hidden]
+  std::span<const std::int32_t> next_tokens;  // [rows], at least one
+  bool all_logits = false;                    // logits for every row, not only the last
+};
+
+// For the memory figures and routing statistics.
+struct ForwardStats {
+  std::int64_t tokens = 0;
+  std::int64_t expert_activations = 0;  // routed expert evaluations (token x expert)
+  // Weight and cache bytes the call had to read at least once: every matrix used (a routed expert
+  // once however many tokens chose it), the embedding rows, and the latent caches attended over.
+  // Over the time taken, this is the achieved memory bandwidth of a decode step.
+  std::int64_t bytes_read = 0;
+};
+
+class ForwardModel {
+ public:
+  virtual ~ForwardModel() = default;
+
+  // The checkpoint as loaded on the host: its config, and its weights (what the facts report and
+  // what a device copy was uploaded from).
+  virtual const Model& host() const = 0;
+  const ModelConfig& config() const;
+  bool has_mtp() const;
+
+  // "cpu", or "cuda:N" for a device model.
+  virtual std::string device() const = 0;
+  // One line for logs: the device's name and anything a reader of the results should know.
+  virtual std::string describe_device() const = 0;
+
+  virtual std::unique_ptr<SequenceCache> make_cache() const = 0;
+  virtual std::unique_ptr<SequenceCache> make_mtp_cache() const = 0;
+
+  // Logits per input: [vocab] for the last token, or [tokens x vocab] with all_logits.
+  // Throws std::out_of_range for a token id outside the vocabulary, std::invalid_argument for a
+  // cache another model made.
+  virtual std::vector<std::vector<float>> forward(std::span<const ForwardInput> inputs,
+                                                  ForwardStats* stats = nullptr) const = 0;
+  // MTP module 0 over each input's rows (see MtpInput). std::logic_error without an MTP module.
+  virtual std::vector<std::vector<float>> mtp_forward(std::span<const MtpInput> inputs,
+                                                      ForwardStats* stats = nullptr) const = 0;
+};
+
+}  // namespace rbench::moe
