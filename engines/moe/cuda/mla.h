@@ -31,6 +31,7 @@ struct PagedCacheView {
 // (eps as given) and the rope key rotate(kva[t][rank:rank + rope_dim], position) written to the
 // cache. Twin: the cache writes of Model::attention (rms_norm in f32 here, double on the CPU:
 // a few ulp before the bf16 rounding; the rotation through Rope::cos_sin_table, within 1e-6).
+// A position outside the table writes a NaN key (as cuda::rope); a negative one writes nothing.
 struct CacheWriteParams {
   PagedCacheView cache;
   const float* kva = nullptr;  // [n][rank + rope_dim]
@@ -68,6 +69,8 @@ void mla_absorb_query(const AbsorbQueryParams& p, cudaStream_t stream);
 // not depend on what else is in the call. Prefill and decode use this same kernel (see
 // engines/moe/gpu/cuda_model.h for why). Twin: Model::attention; tolerance relative to
 // max |latent| (softmax in f32 with expf here; the CPU sums in double).
+// A token whose position is negative or not below max_length gets NaN (its splits would lie
+// outside the workspace).
 struct AttentionParams {
   PagedCacheView cache;
   const float* q_latent = nullptr;  // [n][heads][rank]

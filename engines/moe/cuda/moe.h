@@ -17,7 +17,8 @@ enum class TopkMethod { greedy, group_limited_greedy, noaux_tc };
 // its best two), top-k with ties to the lower id, then normalisation (when k > 1 and
 // norm_topk_prob) and routed scaling (V3 always, V2 only unnormalised). Experts highest-ranked
 // first. One thread per token follows route_token step by step, so the choice is the CPU's; the
-// weights agree to a few ulp (expf).
+// weights agree to an ulp (e^x in double rounded to f32, as glibc's expf: the same bits but in
+// rare cases).
 struct RouteParams {
   const float* logits = nullptr;  // [n][experts]
   const float* bias = nullptr;    // [experts], noaux_tc only
