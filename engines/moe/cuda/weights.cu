@@ -179,12 +179,15 @@ __device__ void load_chunk(const WeightView& w, int row, int chunk, float* out) 
     const unsigned words[4] = {v.x, v.y, v.z, v.w};
     if constexpr (T == WeightType::bf16) {
       // Element 2k of a 32-bit word is its low half (little endian).
+#pragma unroll
       for (int k = 0; k < 4; ++k) {
         out[2 * k] = bf16_to_f32(words[k] & 0xffffu);
         out[2 * k + 1] = bf16_to_f32(words[k] >> 16);
       }
     } else {
       const float scale = block_scale(w, row, chunk * kWidth);
+      // Byte k of the 16 is byte k % 4 of word k / 4 (little endian).
+#pragma unroll
       for (int k = 0; k < 16; ++k) {
         out[k] = __fmul_rn(e4m3_to_f32((words[k / 4] >> (8 * (k % 4))) & 0xffu), scale);
       }

@@ -206,7 +206,9 @@ TEST_F(CudaOps, GemvMatchesMatmul) {
           std::copy(x.begin(), x.end(), padded.begin() + 1);
           DeviceBuffer<float> d_x{std::span<const float>(x)};
           DeviceBuffer<float> d_x_off{std::span<const float>(padded)};
-          for (const float* xp : {static_cast<const float*>(d_x.data()), d_x_off.data() + 1}) {
+          const float* aligned_x = d_x.data();
+          const float* misaligned_x = d_x_off.data() + 1;
+          for (const float* xp : {aligned_x, misaligned_x}) {
             DeviceBuffer<float> d_y(expected.size());
             const GemvParams p{.w = d.view, .x = xp, .y = d_y.data(), .n = n};
             gemv(p, stream());
