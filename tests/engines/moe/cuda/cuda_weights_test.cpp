@@ -49,13 +49,16 @@ WeightMatrix random_weights(DType dtype, int rows, int cols, std::uint32_t seed)
   return w;
 }
 
+// A copy on the device; none (no copy call) for an empty vector.
+template <typename T>
+DeviceBuffer<T> upload(const std::vector<T>& host) {
+  return host.empty() ? DeviceBuffer<T>() : DeviceBuffer<T>(std::span<const T>(host));
+}
+
 // A WeightMatrix copied to the device, and the view of it the launchers take.
 struct DeviceWeights {
   explicit DeviceWeights(const WeightMatrix& w)
-      : f32(std::span<const float>(w.f32)),
-        bf16(std::span<const std::uint16_t>(w.bf16)),
-        f8(std::span<const std::uint8_t>(w.f8)),
-        scales(std::span<const float>(w.scales)) {
+      : f32(upload(w.f32)), bf16(upload(w.bf16)), f8(upload(w.f8)), scales(upload(w.scales)) {
     view.rows = w.rows;
     view.cols = w.cols;
     view.block_rows = w.block_rows;
