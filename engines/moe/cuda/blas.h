@@ -36,9 +36,11 @@ inline int activation_scale_rows(int n) {
   return (n + 3) / 4 * 4;
 }
 
-// x_q[t][c] = e4m3(x[t][c] / s), s = amax(|x[t][block]|) / 448 (1 for an all-zero block), into
-// x_scales[block * activation_scale_rows(n) + t]. Twin: quantize_activations_fp8 of
-// engines/moe/cpu/fp8_gemm.h. Exact.
+// x_q[t][c] = e4m3(x[t][c] / s), s = amax(|x[t][block]|) / 448 (1 for an all-zero block; the
+// smallest normal f32 where it would underflow, as quantize_fp8_band does for weights), into
+// x_scales[block * activation_scale_rows(n) + t]; the padding rows t in [n, scale rows) get 1.
+// x is [n][cols] f32, x_q [n][cols]; cols need not be a multiple of 128 here (the last block is
+// narrower). Twin: quantize_activations_fp8 of engines/moe/cpu/fp8_gemm.h. Exact.
 void quantize_activations_fp8(const float* x, int n, int cols, std::uint8_t* x_q, float* x_scales,
                               cudaStream_t stream);
 

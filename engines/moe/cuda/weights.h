@@ -52,5 +52,9 @@ struct GemvParams {
 // Inputs per pass over W: larger batches are split into passes of this many rows of x.
 inline constexpr int kGemvMaxBatch = 8;
 void gemv(const GemvParams& p, cudaStream_t stream);
+// Whether gemv reads W and x with 16-byte loads (cols a multiple of 16 bytes of weights, W and
+// every row of x 16-byte aligned, fp8 scale blocks a multiple of 16 columns wide) or one element
+// at a time. Each path has its own summation order; the choice never depends on n.
+bool gemv_uses_vector_loads(const GemvParams& p);
 
 }  // namespace rbench::moe::cuda

@@ -1,0 +1,342 @@
+// The weight ops of weights.h: embedding rows, whole-matrix dequantisation, and the decode-step
+// gemv straight from the stored dtype. Dequantisation is the CPU's arithmetic exactly (bf16 is the
+// top half of an f32; fp8 e4m3 is decoded exactly and multiplied once by its block's scale), so
+// embedding and dequantize match WeightMatrix bit for bit.
+#include "engines/moe/cuda/weights.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "engines/moe/cuda/cuda_check.h"
+
+namespace rbench::moe::cuda {
+namespace {
+
+constexpr int kWarp = 32;
+constexpr unsigned kFullMask = 0xffffffffu;
+// gemv: one warp per output row, four rows per block (as gemv_bf16 of kernels.cu).
+constexpr int kGemvWarps = 4;
+// Element-wise kernels: a grid-stride loop over at most this many blocks, so that a matrix of
+// any size needs no grid dimension past the hardware's limits.
+constexpr int kThreads = 256;
+constexpr long long kMaxBlocks = 1 << 20;
+
+[[noreturn]] void bad_params(const char* op, const std::string& what) {
+  throw Error(std::string("cuda::") + op + ": " + what);
+}
+
+void check_launch(const char* kernel) {
+  const cudaError_t code = cudaGetLastError();
+  if (code != cudaSuccess) throw_cuda_error(code, kernel, __FILE__, __LINE__);
+}
+
+unsigned grid_for(long long count) {
+  return static_cast<unsigned>(std::min(kMaxBlocks, (count + kThreads - 1) / kThreads));
+}
+
+std::string shape(const WeightView& w) {
+  return std::to_string(w.rows) + "x" + std::to_string(w.cols);
+}
+
+void check_view(const char* op, const WeightView& w) {
+  if (w.rows < 0 || w.cols <= 0) bad_params(op, "weight shape " + shape(w));
+  if (!w.data) bad_params(op, "null weight pointer (" + shape(w) + ")");
+  switch (w.type) {
+    case WeightType::f32:
+    case WeightType::bf16:
+      return;
+    case WeightType::f8_e4m3:
+      if (!w.scales) bad_params(op, "fp8 weight " + shape(w) + " without scales");
+      if (w.block_rows <= 0 || w.block_cols <= 0) {
+        bad_params(op, "fp8 weight " + shape(w) + " with scale blocks " +
+                           std::to_string(w.block_rows) + "x" + std::to_string(w.block_cols));
+      }
+      return;
+  }
+  bad_params(op, "unknown weight type " + std::to_string(static_cast<int>(w.type)));
+}
+
+// e4m3fn (no infinities; S.1111.111 is NaN) to f32, exactly as f8_e4m3_to_f32 of
+// engines/moe/checkpoint/dtype.cpp: every e4m3 value, subnormals included, is an f32.
+__device__ float e4m3_to_f32(unsigned v) {
+  const bool negative = (v & 0x80u) != 0;
+  const unsigned exp = (v >> 3) & 0xFu;
+  const unsigned mant = v & 0x7u;
+  float magnitude;
+  if (exp == 0xF && mant == 0x7) {
+    magnitude = __uint_as_float(0x7fc00000u);
+  } else if (exp == 0) {
+    magnitude = static_cast<float>(mant) * 0x1p-9f;  // subnormal: mant * 2^-9, exact
+  } else {
+    // 2^(exp - 7) * (1 + mant / 8): rebias 7 -> 127 and place the 3 mantissa bits on top.
+    magnitude = __uint_as_float(((exp + 120u) << 23) | (mant << 20));
+  }
+  return negative ? -magnitude : magnitude;
+}
+
+__device__ float bf16_to_f32(unsigned v) {
+  return __uint_as_float(v << 16);
+}
+
+// f32_to_bf16 of dtype.cpp: round to nearest even; a NaN keeps its sign and top payload bits and
+// never truncates to an all-zero mantissa (which would be infinity).
+__device__ std::uint16_t f32_to_bf16(float f) {
+  const unsigned bits = __float_as_uint(f);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) {
+    unsigned r = bits >> 16;
+    if ((r & 0x7fu) == 0) r |= 0x40u;
+    return static_cast<std::uint16_t>(r);
+  }
+  return static_cast<std::uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+// The scale of the block holding (row, col) of an fp8 matrix.
+__device__ float block_scale(const WeightView& w, int row, int col) {
+  const long long scale_cols = (w.cols + w.block_cols - 1) / w.block_cols;
+  return w.scales[static_cast<long long>(row / w.block_rows) * scale_cols + col / w.block_cols];
+}
+
+// W[row][col] in f32, the CPU's row_to_f32 value (for fp8: decoded, then one f32 multiply).
+__device__ float load_weight(const WeightView& w, int row, int col) {
+  const long long at = static_cast<long long>(row) * w.cols + col;
+  switch (w.type) {
+    case WeightType::f32:
+      return static_cast<const float*>(w.data)[at];
+    case WeightType::bf16:
+      return bf16_to_f32(static_cast<const std::uint16_t*>(w.data)[at]);
+    case WeightType::f8_e4m3:
+      return __fmul_rn(e4m3_to_f32(static_cast<const std::uint8_t*>(w.data)[at]),
+                       block_scale(w, row, col));
+  }
+  return __uint_as_float(0x7fc00000u);
+}
+
+__global__ void embedding_kernel(WeightView w, const std::int32_t* ids, int n, float* out) {
+  const long long count = static_cast<long long>(n) * w.cols;
+  for (long long i = static_cast<long long>(blockIdx.x) * kThreads + threadIdx.x; i < count;
+       i += static_cast<long long>(gridDim.x) * kThreads) {
+    const int t = static_cast<int>(i / w.cols);
+    const int c = static_cast<int>(i % w.cols);
+    const std::int32_t id = ids[t];
+    // NaN, visible in every later result, rather than a read outside the matrix.
+    out[i] = id >= 0 && id < w.rows ? load_weight(w, id, c) : __uint_as_float(0x7fc00000u);
+  }
+}
+
+template <typename Out>
+__global__ void dequantize_kernel(WeightView w, Out* out) {
+  const long long count = static_cast<long long>(w.rows) * w.cols;
+  for (long long i = static_cast<long long>(blockIdx.x) * kThreads + threadIdx.x; i < count;
+       i += static_cast<long long>(gridDim.x) * kThreads) {
+    const float v = load_weight(w, static_cast<int>(i / w.cols), static_cast<int>(i % w.cols));
+    if constexpr (sizeof(Out) == 2) {
+      out[i] = f32_to_bf16(v);
+    } else {
+      out[i] = v;
+    }
+  }
+}
+
+// Weight elements in one 16-byte load: 4 f32, 8 bf16 or 16 fp8.
+__host__ __device__ constexpr int vector_width(WeightType t) {
+  return t == WeightType::f32 ? 4 : t == WeightType::bf16 ? 8 : 16;
+}
+
+// One pass of gemv: at most kGemvMaxBatch inputs, x and y already offset to the pass's first.
+struct GemvPass {
+  WeightView w;
+  const float* x = nullptr;
+  long long x_stride = 0;
+  float* y = nullptr;
+  long long y_stride = 0;
+  int batch = 0;  // in [1, kGemvMaxBatch]
+};
+
+__device__ float warp_sum(float v) {
+  for (int offset = kWarp / 2; offset > 0; offset /= 2) v += __shfl_xor_sync(kFullMask, v, offset);
+  return v;
+}
+
+// Chunk `chunk` (vector_width(T) elements) of a weight row, dequantised. The chunk lies within one
+// scale block: the vector path is chosen only when block_cols is a multiple of the width.
+template <WeightType T>
+__device__ void load_chunk(const WeightView& w, int row, int chunk, float* out) {
+  constexpr int kWidth = vector_width(T);
+  const long long at =
+      static_cast<long long>(row) * w.cols + static_cast<long long>(chunk) * kWidth;
+  // The weights are read once per pass: evict-first (__ldcs) keeps x in the caches.
+  if constexpr (T == WeightType::f32) {
+    const float4 v =
+        __ldcs(reinterpret_cast<const float4*>(static_cast<const float*>(w.data) + at));
+    out[0] = v.x;
+    out[1] = v.y;
+    out[2] = v.z;
+    out[3] = v.w;
+  } else {
+    const uint4 v = __ldcs(reinterpret_cast<const uint4*>(
+        static_cast<const unsigned char*>(w.data) + at * (T == WeightType::bf16 ? 2 : 1)));
+    const unsigned words[4] = {v.x, v.y, v.z, v.w};
+    if constexpr (T == WeightType::bf16) {
+      // Element 2k of a 32-bit word is its low half (little endian).
+#pragma unroll
+      for (int k = 0; k < 4; ++k) {
+        out[2 * k] = bf16_to_f32(words[k] & 0xffffu);
+        out[2 * k + 1] = bf16_to_f32(words[k] >> 16);
+      }
+    } else {
+      const float scale = block_scale(w, row, chunk * kWidth);
+      // Byte k of the 16 is byte k % 4 of word k / 4 (little endian).
+#pragma unroll
+      for (int k = 0; k < 16; ++k) {
+        out[k] = __fmul_rn(e4m3_to_f32((words[k / 4] >> (8 * (k % 4))) & 0xffu), scale);
+      }
+    }
+  }
+}
+
+// One warp per output row. Each lane accumulates its own strided slice of the row for every
+// input of the pass, in an order that depends on cols and the path alone (explicit fmaf: no
+// contraction left to the compiler), then the warp sums the lanes in a fixed tree. So y[t] has
+// the same bits whichever pass and slot of the pass its input lands in.
+template <WeightType T, bool kVector>
+__global__ void gemv_kernel(GemvPass p) {
+  const int row = blockIdx.x * kGemvWarps + threadIdx.x / kWarp;
+  if (row >= p.w.rows) return;  // the whole warp: row is the same for its lanes
+  const int lane = threadIdx.x % kWarp;
+  float acc[kGemvMaxBatch];
+#pragma unroll
+  for (int t = 0; t < kGemvMaxBatch; ++t) acc[t] = 0.0f;
+  if constexpr (kVector) {
+    constexpr int kWidth = vector_width(T);
+    const int chunks = p.w.cols / kWidth;
+    for (int chunk = lane; chunk < chunks; chunk += kWarp) {
+      float wv[kWidth];
+      load_chunk<T>(p.w, row, chunk, wv);
+#pragma unroll
+      for (int t = 0; t < kGemvMaxBatch; ++t) {
+        if (t >= p.batch) break;
+        const float4* x = reinterpret_cast<const float4*>(p.x + t * p.x_stride +
+                                                          static_cast<long long>(chunk) * kWidth);
+#pragma unroll
+        for (int q = 0; q < kWidth / 4; ++q) {
+          const float4 xv = x[q];
+          acc[t] = fmaf(wv[4 * q], xv.x, acc[t]);
+          acc[t] = fmaf(wv[4 * q + 1], xv.y, acc[t]);
+          acc[t] = fmaf(wv[4 * q + 2], xv.z, acc[t]);
+          acc[t] = fmaf(wv[4 * q + 3], xv.w, acc[t]);
+        }
+      }
+    }
+  } else {
+    for (int c = lane; c < p.w.cols; c += kWarp) {
+      const float wc = load_weight(p.w, row, c);
+#pragma unroll
+      for (int t = 0; t < kGemvMaxBatch; ++t) {
+        if (t >= p.batch) break;
+        acc[t] = fmaf(wc, p.x[t * p.x_stride + c], acc[t]);
+      }
+    }
+  }
+#pragma unroll
+  for (int t = 0; t < kGemvMaxBatch; ++t) {
+    if (t >= p.batch) break;
+    const float sum = warp_sum(acc[t]);
+    if (lane == 0) p.y[t * p.y_stride + row] = sum;
+  }
+}
+
+template <WeightType T>
+void launch_gemv(const GemvPass& pass, bool vector, cudaStream_t stream) {
+  const unsigned blocks = (pass.w.rows + kGemvWarps - 1) / kGemvWarps;
+  if (vector) {
+    gemv_kernel<T, true><<<blocks, kGemvWarps * kWarp, 0, stream>>>(pass);
+  } else {
+    gemv_kernel<T, false><<<blocks, kGemvWarps * kWarp, 0, stream>>>(pass);
+  }
+  check_launch("gemv_kernel");
+}
+
+bool aligned16(const void* ptr) {
+  return reinterpret_cast<std::uintptr_t>(ptr) % 16 == 0;
+}
+
+}  // namespace
+
+void embedding(const WeightView& w, const std::int32_t* ids, int n, float* out,
+               cudaStream_t stream) {
+  check_view("embedding", w);
+  if (n < 0) bad_params("embedding", "n " + std::to_string(n));
+  if (!ids || !out) bad_params("embedding", "null ids or output");
+  if (n == 0) return;
+  embedding_kernel<<<grid_for(static_cast<long long>(n) * w.cols), kThreads, 0, stream>>>(w, ids, n,
+                                                                                          out);
+  check_launch("embedding_kernel");
+}
+
+void dequantize(const WeightView& w, float* out, cudaStream_t stream) {
+  check_view("dequantize", w);
+  if (!out) bad_params("dequantize", "null output");
+  if (w.rows == 0) return;
+  dequantize_kernel<float>
+      <<<grid_for(static_cast<long long>(w.rows) * w.cols), kThreads, 0, stream>>>(w, out);
+  check_launch("dequantize_kernel<float>");
+}
+
+void dequantize_bf16(const WeightView& w, std::uint16_t* out, cudaStream_t stream) {
+  check_view("dequantize_bf16", w);
+  if (!out) bad_params("dequantize_bf16", "null output");
+  if (w.rows == 0) return;
+  dequantize_kernel<std::uint16_t>
+      <<<grid_for(static_cast<long long>(w.rows) * w.cols), kThreads, 0, stream>>>(w, out);
+  check_launch("dequantize_kernel<bf16>");
+}
+
+bool gemv_uses_vector_loads(const GemvParams& p) {
+  const int width = vector_width(p.w.type);
+  const int x_stride = p.x_stride == 0 ? p.w.cols : p.x_stride;
+  // Every row of W and of x must start on a 16-byte boundary, and an fp8 chunk must not
+  // straddle two scale blocks. Nothing here may depend on n (batch invariance).
+  return p.w.cols % width == 0 && aligned16(p.w.data) && aligned16(p.x) && x_stride % 4 == 0 &&
+         (p.w.type != WeightType::f8_e4m3 || p.w.block_cols % width == 0);
+}
+
+void gemv(const GemvParams& p, cudaStream_t stream) {
+  check_view("gemv", p.w);
+  if (p.n < 0) bad_params("gemv", "n " + std::to_string(p.n));
+  if (!p.x || !p.y) bad_params("gemv", "null x or y (W " + shape(p.w) + ")");
+  if (p.x_stride < 0 || (p.x_stride > 0 && p.x_stride < p.w.cols)) {
+    bad_params("gemv", "x_stride " + std::to_string(p.x_stride) + " below cols " +
+                           std::to_string(p.w.cols));
+  }
+  if (p.y_stride < 0 || (p.y_stride > 0 && p.y_stride < p.w.rows)) {
+    bad_params("gemv", "y_stride " + std::to_string(p.y_stride) + " below rows " +
+                           std::to_string(p.w.rows));
+  }
+  if (p.n == 0 || p.w.rows == 0) return;
+  const bool vector = gemv_uses_vector_loads(p);
+  const long long x_stride = p.x_stride == 0 ? p.w.cols : p.x_stride;
+  const long long y_stride = p.y_stride == 0 ? p.w.rows : p.y_stride;
+  // Larger batches in passes of kGemvMaxBatch inputs, each reading W again.
+  for (int t0 = 0; t0 < p.n; t0 += kGemvMaxBatch) {
+    const GemvPass pass{.w = p.w,
+                        .x = p.x + t0 * x_stride,
+                        .x_stride = x_stride,
+                        .y = p.y + t0 * y_stride,
+                        .y_stride = y_stride,
+                        .batch = std::min(kGemvMaxBatch, p.n - t0)};
+    switch (p.w.type) {
+      case WeightType::f32:
+        launch_gemv<WeightType::f32>(pass, vector, stream);
+        break;
+      case WeightType::bf16:
+        launch_gemv<WeightType::bf16>(pass, vector, stream);
+        break;
+      case WeightType::f8_e4m3:
+        launch_gemv<WeightType::f8_e4m3>(pass, vector, stream);
+        break;
+    }
+  }
+}
+
+}  // namespace rbench::moe::cuda
