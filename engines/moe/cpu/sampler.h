@@ -18,8 +18,14 @@ struct SamplerOptions {
 class Sampler {
  public:
   explicit Sampler(SamplerOptions options) : options_(options), rng_(options.seed) {}
+  // The next token: the argmax when greedy, else pick_token() with the next draw.
   std::int32_t sample(std::span<const float> logits);
   bool greedy() const { return options_.temperature <= 0.0; }
+  const SamplerOptions& options() const { return options_; }
+  // The draw sample() makes for a sampled token: uniform in [0, 1), 53 bits, as
+  // std::uniform_real_distribution<double> draws it. A device that picks the token itself is
+  // handed this, so that a seed gives the same draws on every device.
+  double draw();
 
  private:
   SamplerOptions options_;
@@ -28,5 +34,12 @@ class Sampler {
 
 // The highest logit; the lowest id among equals.
 std::int32_t argmax(std::span<const float> logits);
+
+// The sampled token given the draw `uniform` in [0, 1): candidates by descending logit (ties by
+// id), cut to top_k, weighted exp((l - top) / T) in double, cut to the smallest prefix whose
+// probability reaches top_p, and the candidate where the running weight first exceeds
+// uniform x total. The argmax when options.temperature <= 0.
+std::int32_t pick_token(std::span<const float> logits, const SamplerOptions& options,
+                        double uniform);
 
 }  // namespace rbench::moe

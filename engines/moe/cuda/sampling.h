@@ -15,9 +15,9 @@ void argmax_rows(const float* logits, int rows, int vocab, std::int32_t* ids, cu
 // generator (std::generate_canonical<double, 53>, what uniform_real_distribution uses), so the
 // same seed draws the same numbers as the CPU Sampler.
 struct RowSampling {
-  float temperature = 0.0f;  // <= 0: greedy
+  double temperature = 0.0;  // <= 0: greedy (double, as SamplerOptions holds it)
   int top_k = 0;             // 0: off
-  float top_p = 1.0f;        // 1: off
+  double top_p = 1.0;        // 1: off
   double uniform = 0.0;
 };
 

@@ -113,6 +113,15 @@ void Scheduler::step(std::vector<std::shared_ptr<Sequence>>& active) {
     }
     p.fed = static_cast<int>(in.tokens.size());
     if (s.speculate) in.hidden = &p.hidden;
+    if (p.samples && !p.drafted) {
+      const SamplerOptions& o = s.sampler.options();
+      p.chosen = true;
+      p.choice = {.temperature = o.temperature,
+                  .top_k = o.top_k,
+                  .top_p = o.top_p,
+                  .uniform = s.sampler.greedy() ? 0.0 : s.sampler.draw()};
+      in.choice = &p.choice;
+    }
     inputs.push_back(in);
   }
   std::vector<std::vector<float>> logits;
@@ -159,7 +168,8 @@ void Scheduler::step(std::vector<std::shared_ptr<Sequence>>& active) {
 // the sequence ended.
 bool Scheduler::take_tokens(Sequence& s, Plan& p, const std::vector<float>& logits) {
   const std::size_t vocab = model_.config().vocab_size;
-  const std::int32_t a = s.sampler.sample(std::span(logits).first(vocab));
+  const std::int32_t a =
+      p.chosen ? p.choice.token : s.sampler.sample(std::span(logits).first(vocab));
   if (s.speculate) {
     const auto& prompt = s.request.prompt;
     if (p.prefill) p.next.assign(prompt.begin() + p.start + 1, prompt.end());

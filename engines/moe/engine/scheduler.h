@@ -79,6 +79,10 @@ class Scheduler {
     bool samples = false;  // the step ends the prompt or decodes
     bool drafted = false;  // fed [last, draft]
     std::array<std::int32_t, 2> decode{};
+    // A sampling step without a draft: the token is chosen where the logits are (the device's
+    // sampling kernel on CUDA), with this sequence's draw.
+    bool chosen = false;
+    TokenChoice choice;
     std::vector<float> hidden;       // speculating sequences: the fed tokens' hidden states
     std::vector<std::int32_t> next;  // the MTP rows' next tokens, one per confirmed position
   };

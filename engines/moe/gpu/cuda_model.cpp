@@ -15,6 +15,7 @@
 #include "engines/moe/cuda/kernels.h"
 #include "engines/moe/cuda/mla.h"
 #include "engines/moe/cuda/moe.h"
+#include "engines/moe/cuda/sampling.h"
 #include "engines/moe/cuda/stream.h"
 #include "engines/moe/cuda/weights.h"
 #include "engines/moe/gpu/device_weights.h"
@@ -131,9 +132,14 @@ class CudaModel final : public ForwardModel {
   void mlp(const DeviceMlp& w, const float* x, int n, float* out, float* g, float* u) const;
   void moe(const DeviceMoe& m, const float* x, int n, float* out, ForwardStats* stats) const;
   // Logits through `head` of the rows each input wants (normed in place first), downloaded.
+  // With `choices` (one per input, null where none), the tokens are chosen on the device from
+  // each input's last row.
   std::vector<std::vector<float>> head_logits(const DeviceMatrix& head, const float* norm_weight,
                                               float* h, const std::vector<int>& sizes,
-                                              const std::vector<bool>& all) const;
+                                              const std::vector<bool>& all,
+                                              const std::vector<TokenChoice*>& choices = {}) const;
+  void choose_tokens(const float* logits, int vocab, const std::vector<int>& last_rows,
+                     const std::vector<TokenChoice*>& choices) const;
 
   std::shared_ptr<const Model> host_;
   int ordinal_;
@@ -149,11 +155,14 @@ class CudaModel final : public ForwardModel {
 
   // Calls are serialised: one stream, one set of scratch buffers.
   mutable std::mutex mutex_;
+  mutable Scratch<std::byte> d_sample_work_;
+  mutable Scratch<cuda::RowSampling> d_settings_;
+  mutable Scratch<std::int32_t> d_chosen_;
   mutable Scratch<std::int32_t> d_ids_, d_positions_, d_token_table_, d_tables_, d_route_ids_,
       d_perm_, d_slot_row_;
   mutable Scratch<float> d_h_, d_x_, d_out_, d_q_, d_qa_, d_kva_, d_q_latent_, d_o_latent_, d_o_,
       d_attn_work_, d_g_, d_u_, d_router_, d_route_w_, d_xe_, d_ye_, d_dequant_, d_rows_, d_logits_,
-      d_eh_, d_hidden_in_;
+      d_eh_, d_hidden_in_, d_choice_logits_;
 };
 
 CudaModel::CudaModel(std::shared_ptr<const Model> host, int ordinal, cuda::DeviceInfo info)
@@ -432,10 +441,9 @@ void CudaModel::moe(const DeviceMoe& m, const float* x, int n, float* out,
   if (stats) stats->expert_activations += static_cast<std::int64_t>(n) * k;
 }
 
-std::vector<std::vector<float>> CudaModel::head_logits(const DeviceMatrix& head,
-                                                       const float* norm_weight, float* h,
-                                                       const std::vector<int>& sizes,
-                                                       const std::vector<bool>& all) const {
+std::vector<std::vector<float>> CudaModel::head_logits(
+    const DeviceMatrix& head, const float* norm_weight, float* h, const std::vector<int>& sizes,
+    const std::vector<bool>& all, const std::vector<TokenChoice*>& choices) const {
   const ModelConfig& c = host_->config();
   const int hidden = c.hidden_size;
   const int vocab = head.rows;
@@ -456,6 +464,15 @@ std::vector<std::vector<float>> CudaModel::head_logits(const DeviceMatrix& head,
   cuda::rms_norm({rows, norm_weight, rows, total, hidden, static_cast<float>(c.rms_norm_eps)}, s);
   float* logits = d_logits_.get(static_cast<std::size_t>(total) * vocab);
   matmul(head, rows, total, logits);
+  if (!choices.empty()) {
+    std::vector<int> last_rows;
+    int end = 0;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      end += all[i] ? sizes[i] : 1;
+      last_rows.push_back(end - 1);
+    }
+    choose_tokens(logits, vocab, last_rows, choices);
+  }
   std::vector<float> host_logits(static_cast<std::size_t>(total) * vocab);
   RBENCH_CUDA_CHECK(cudaMemcpyAsync(host_logits.data(), logits, host_logits.size() * sizeof(float),
                                     cudaMemcpyDeviceToHost, s));
@@ -469,6 +486,51 @@ std::vector<std::vector<float>> CudaModel::head_logits(const DeviceMatrix& head,
     r += count;
   }
   return out;
+}
+
+void CudaModel::choose_tokens(const float* logits, int vocab, const std::vector<int>& last_rows,
+                              const std::vector<TokenChoice*>& choices) const {
+  cudaStream_t s = stream_.get();
+  std::vector<cuda::RowSampling> settings;
+  std::vector<TokenChoice*> wanted;
+  std::vector<int> rows;
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    if (choices[i] == nullptr) continue;
+    const TokenChoice& c = *choices[i];
+    settings.push_back({c.temperature, c.top_k, c.top_p, c.uniform});
+    wanted.push_back(choices[i]);
+    rows.push_back(last_rows[i]);
+  }
+  if (wanted.empty()) return;
+  const int n = static_cast<int>(wanted.size());
+  // The rows to choose from, side by side, as the sampling kernels read them.
+  float* picked = d_choice_logits_.get(static_cast<std::size_t>(n) * vocab);
+  for (int r = 0; r < n; ++r) {
+    cuda::copy_rows(picked + static_cast<std::size_t>(r) * vocab, vocab,
+                    logits + static_cast<std::size_t>(rows[r]) * vocab, vocab, 1, vocab, s);
+  }
+  std::int32_t* ids = d_chosen_.get(n);
+  const bool greedy = std::all_of(settings.begin(), settings.end(),
+                                  [](const cuda::RowSampling& r) { return r.temperature <= 0; });
+  if (greedy) {
+    cuda::argmax_rows(picked, n, vocab, ids, s);
+  } else {
+    upload_async(d_settings_, settings, stream_);
+    cuda::SampleParams sp;
+    sp.logits = picked;
+    sp.settings = d_settings_.get(0);
+    sp.ids = ids;
+    sp.rows = n;
+    sp.vocab = vocab;
+    sp.workspace_bytes = cuda::sample_workspace_bytes(n, vocab);
+    sp.workspace = d_sample_work_.get(sp.workspace_bytes);
+    cuda::sample_rows(sp, s);
+  }
+  std::vector<std::int32_t> host(n);
+  RBENCH_CUDA_CHECK(cudaMemcpyAsync(host.data(), ids, host.size() * sizeof(std::int32_t),
+                                    cudaMemcpyDeviceToHost, s));
+  stream_.synchronize();
+  for (int r = 0; r < n; ++r) wanted[r]->token = host[r];
 }
 
 std::vector<std::vector<float>> CudaModel::forward(std::span<const ForwardInput> inputs,
@@ -529,7 +591,12 @@ std::vector<std::vector<float>> CudaModel::forward(std::span<const ForwardInput>
     }
   }
   if (stats) stats->tokens += b.n;
-  return head_logits(weights_.lm_head, weights_.norm.data(), h, sizes, all);
+  std::vector<TokenChoice*> choices;
+  for (const ForwardInput& in : inputs) {
+    if (in.choice) choices.resize(inputs.size());
+  }
+  for (std::size_t i = 0; i < choices.size(); ++i) choices[i] = inputs[i].choice;
+  return head_logits(weights_.lm_head, weights_.norm.data(), h, sizes, all, choices);
 }
 
 std::vector<std::vector<float>> CudaModel::mtp_forward(std::span<const MtpInput> inputs,

@@ -34,6 +34,17 @@ class SequenceCache {
   int length_ = 0;
 };
 
+// A token chosen where the logits are, from an input's last row: on the CPU by pick_token, on a
+// device by its sampling kernel, either way with the draw made by the request's own seeded
+// Sampler, so a seed chooses the same tokens wherever the logits agree.
+struct TokenChoice {
+  double temperature = 0.0;  // <= 0: greedy
+  int top_k = 0;
+  double top_p = 1.0;
+  double uniform = 0.0;     // Sampler::draw(), for sampled choices
+  std::int32_t token = -1;  // out
+};
+
 struct ForwardInput {
   SequenceCache* cache = nullptr;        // appended to: the tokens get positions length()...
   std::span<const std::int32_t> tokens;  // at least one
@@ -41,6 +52,8 @@ struct ForwardInput {
   // When set, receives every token's final-normed hidden state (what the LM head multiplies),
   // [tokens x hidden]: the MTP module's input.
   std::vector<float>* hidden = nullptr;
+  // When set, receives the token chosen from the last token's logits.
+  TokenChoice* choice = nullptr;
 };
 
 // One sequence's rows through the MTP module. Row r stands for main position

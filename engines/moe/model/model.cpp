@@ -10,6 +10,8 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "engines/moe/cpu/sampler.h"
+
 namespace rbench::moe {
 namespace {
 
@@ -208,7 +210,17 @@ std::vector<std::vector<float>> Model::forward(std::span<const ForwardInput> inp
     offset += n;
   }
   if (stats) stats->tokens += b.n;
-  return head_logits(weights_.lm_head, h, sizes, all);
+  auto logits = head_logits(weights_.lm_head, h, sizes, all);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    TokenChoice* choice = inputs[i].choice;
+    if (choice == nullptr) continue;
+    const std::span<const float> last =
+        std::span<const float>(logits[i]).last(static_cast<std::size_t>(c.vocab_size));
+    choice->token = pick_token(
+        last, {.temperature = choice->temperature, .top_k = choice->top_k, .top_p = choice->top_p},
+        choice->uniform);
+  }
+  return logits;
 }
 
 std::vector<std::vector<float>> Model::mtp_forward(std::span<const MtpInput> inputs,

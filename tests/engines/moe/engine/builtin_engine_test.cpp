@@ -71,10 +71,10 @@ TEST_F(BuiltinEngineTest, FactsAreTheLoadedWeightsTheLatentCacheAndTheParameters
   const EngineFacts f = engine->facts();
   const ModelConfig& c = engine->model().config();
   const std::int64_t layers = c.num_hidden_layers;
-  EXPECT_EQ(f.weight_bytes, static_cast<std::int64_t>(engine->model().weights().bytes()));
+  EXPECT_EQ(f.weight_bytes, static_cast<std::int64_t>(engine->model().host().weights().bytes()));
   EXPECT_EQ(f.kv_bytes_per_token, layers * (c.kv_lora_rank + c.qk_rope_head_dim) * 4);
   EXPECT_EQ(f.kv_bytes_per_token,
-            static_cast<std::int64_t>(engine->model().new_cache().bytes_per_token()));
+            static_cast<std::int64_t>(engine->model().make_cache()->bytes_per_token()));
   EXPECT_EQ(f.kv_bytes_per_token_mha,
             layers * c.num_attention_heads * (c.qk_head_dim() + c.v_head_dim) * 4);
   EXPECT_EQ(f.kv_bytes_per_token_mha, kv_cache_figures(c, 4).mha_per_token);
