@@ -121,6 +121,7 @@ class CudaModel final : public ForwardModel {
   };
   PagedCache& own_cache(SequenceCache* cache, int layers, const char* call) const;
   void add_sequence(Batch& b, PagedCache& cache, int count) const;
+  void check_context(const PagedCache& cache, std::size_t tokens) const;
   void upload_batch(Batch& b) const;
 
   void matmul(const DeviceMatrix& w, const float* x, int n, float* y, int x_stride = 0,
@@ -219,11 +220,16 @@ void CudaModel::add_sequence(Batch& b, PagedCache& cache, int count) const {
   b.pool = &cache.pool();
 }
 
-void CudaModel::upload_batch(Batch& b) const {
-  if (b.max_length > table_positions_) {
-    throw std::out_of_range(fmt::format("position {} is past the model's context of {}",
-                                        b.max_length - 1, table_positions_));
+void CudaModel::check_context(const PagedCache& cache, std::size_t tokens) const {
+  // Checked before any cache grows, so a refused call leaves every cache as it was.
+  if (static_cast<std::size_t>(cache.length()) + tokens >
+      static_cast<std::size_t>(table_positions_)) {
+    throw std::out_of_range(fmt::format("positions up to {} are past the model's context of {}",
+                                        cache.length() + tokens - 1, table_positions_));
   }
+}
+
+void CudaModel::upload_batch(Batch& b) const {
   upload_async(d_positions_, b.position, stream_);
   upload_async(d_token_table_, b.token_table, stream_);
   upload_async(d_tables_, b.tables, stream_);
@@ -539,8 +545,9 @@ std::vector<std::vector<float>> CudaModel::forward(std::span<const ForwardInput>
   const int hidden = c.hidden_size;
   std::vector<std::int32_t> tokens;
   for (const ForwardInput& in : inputs) {
-    own_cache(in.cache, c.num_hidden_layers, "forward");
+    const PagedCache& cache = own_cache(in.cache, c.num_hidden_layers, "forward");
     if (in.tokens.empty()) throw std::invalid_argument("forward: an input without tokens");
+    check_context(cache, in.tokens.size());
     for (const std::int32_t t : in.tokens) {
       check_token(t, c.vocab_size);
       tokens.push_back(t);
@@ -608,7 +615,8 @@ std::vector<std::vector<float>> CudaModel::mtp_forward(std::span<const MtpInput>
   std::vector<std::int32_t> tokens;
   std::vector<float> hidden_in;
   for (const MtpInput& in : inputs) {
-    own_cache(in.cache, 1, "mtp_forward");
+    const PagedCache& cache = own_cache(in.cache, 1, "mtp_forward");
+    check_context(cache, in.next_tokens.size());
     if (in.next_tokens.empty() || in.hidden.size() != in.next_tokens.size() * hidden) {
       throw std::invalid_argument(
           "mtp_forward: every input needs at least one row and a hidden state per next token");
