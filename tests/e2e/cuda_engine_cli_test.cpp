@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/gpu_check_line.h"
 #include "e2e/subprocess.h"
 #include "engines/moe/cuda/device.h"
 #include "harness/core/json_writer.h"
@@ -93,14 +94,7 @@ Compared compare_logits(const std::string& dir, const std::vector<std::string>& 
 }
 
 void report(const std::string& check, const std::string& variant, const Compared& c, double tol) {
-  json::Writer w;
-  w.object({{"check", check},
-            {"variant", variant},
-            {"max_abs_diff", c.max_abs},
-            {"max_logit", c.max_logit},
-            {"relative", c.max_logit > 0 ? c.max_abs / c.max_logit : c.max_abs},
-            {"tolerance", tol}});
-  std::cout << "gpu-check: " << w.str() << "\n";
+  report_logit_diff(check, variant, c.max_abs, c.max_logit, tol);
 }
 
 TEST_F(CudaEngineCli, LogitsMatchTheCpuOnEveryTinyVariant) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engines/moe/cuda/cuda_check.h"
+#include "engines/moe/cuda/launch.h"
 
 namespace rbench::moe::cuda {
 namespace {
@@ -14,15 +15,6 @@ constexpr int kThreads = 256;
 // At most this many blocks: the grid-stride loop covers the rest, and no grid dimension nears
 // the hardware's limits.
 constexpr long long kMaxBlocks = 1 << 20;
-
-[[noreturn]] void bad_params(const char* op, const std::string& what) {
-  throw Error(std::string("cuda::") + op + ": " + what);
-}
-
-void check_launch(const char* kernel) {
-  const cudaError_t code = cudaGetLastError();
-  if (code != cudaSuccess) throw_cuda_error(code, kernel, __FILE__, __LINE__);
-}
 
 unsigned grid_for(long long count) {
   return static_cast<unsigned>(std::min(kMaxBlocks, (count + kThreads - 1) / kThreads));

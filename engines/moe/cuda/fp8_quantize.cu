@@ -10,22 +10,16 @@
 
 #include "engines/moe/cuda/blas.h"
 #include "engines/moe/cuda/cuda_check.h"
+#include "engines/moe/cuda/launch.h"
 
 namespace rbench::moe::cuda {
 namespace {
 
-constexpr int kWarp = 32;
-constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kBlock = 128;  // columns per activation scale
 constexpr int kWarpsPerBlock = 4;
 constexpr float kE4m3Max = 448.0f;
 // More rows would overflow activation_scale_rows' int (and no batch comes near).
 constexpr int kMaxRows = 1 << 30;
-
-void check_launch(const char* kernel) {
-  const cudaError_t code = cudaGetLastError();
-  if (code != cudaSuccess) throw_cuda_error(code, kernel, __FILE__, __LINE__);
-}
 
 struct QuantizeParams {
   const float* x = nullptr;

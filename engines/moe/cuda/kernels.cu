@@ -6,57 +6,17 @@
 #include <string>
 
 #include "engines/moe/cuda/cuda_check.h"
+#include "engines/moe/cuda/device_math.cuh"
 
 namespace rbench::moe::cuda {
 namespace {
 
-constexpr int kWarp = 32;
-constexpr unsigned kFullMask = 0xffffffffu;
 // One block per row for the row-wise kernels: enough threads to stream a 7168-wide hidden state,
 // few enough that a 64-wide row leaves most of them idle only briefly.
 constexpr int kRowThreads = 256;
 // gemv: one warp per output row, four rows per block.
 constexpr int kGemvWarps = 4;
 constexpr int kRopeThreads = 256;
-
-[[noreturn]] void bad_params(const char* kernel, const std::string& what) {
-  throw Error(std::string("cuda::") + kernel + ": " + what);
-}
-
-void check_launch(const char* kernel) {
-  const cudaError_t code = cudaGetLastError();
-  if (code != cudaSuccess) throw_cuda_error(code, kernel, __FILE__, __LINE__);
-}
-
-__device__ float warp_sum(float v) {
-  for (int offset = kWarp / 2; offset > 0; offset /= 2) v += __shfl_xor_sync(kFullMask, v, offset);
-  return v;
-}
-
-__device__ float warp_max(float v) {
-  for (int offset = kWarp / 2; offset > 0; offset /= 2) {
-    v = fmaxf(v, __shfl_xor_sync(kFullMask, v, offset));
-  }
-  return v;
-}
-
-// Sum (or max) over the block, returned to every thread. The trailing barrier lets a caller
-// reduce again with the same shared scratch.
-template <int kThreads, bool kMax>
-__device__ float block_reduce(float v) {
-  static_assert(kThreads % kWarp == 0 && kThreads / kWarp <= kWarp);
-  __shared__ float partial[kThreads / kWarp];
-  const int lane = threadIdx.x % kWarp;
-  const int warp = threadIdx.x / kWarp;
-  v = kMax ? warp_max(v) : warp_sum(v);
-  if (lane == 0) partial[warp] = v;
-  __syncthreads();
-  const float identity = kMax ? -INFINITY : 0.0f;
-  v = lane < kThreads / kWarp ? partial[lane] : identity;
-  v = kMax ? warp_max(v) : warp_sum(v);
-  __syncthreads();
-  return v;
-}
 
 __global__ void rms_norm_kernel(RmsNormParams p) {
   const float* x = p.x + static_cast<std::size_t>(blockIdx.x) * p.x_stride;

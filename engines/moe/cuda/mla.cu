@@ -8,75 +8,17 @@
 #include <string>
 
 #include "engines/moe/cuda/cuda_check.h"
+#include "engines/moe/cuda/device_math.cuh"
 
 namespace rbench::moe::cuda {
 namespace {
 
-constexpr int kWarp = 32;
-constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kThreads = 256;  // every kernel here: 8 warps
 constexpr int kWarps = kThreads / kWarp;
 // The attention kernel keeps one split's scores, q_latent and q_pe in shared memory; past the
 // default 48 KiB a launch would need an opt-in attribute, and DeepSeek-V3 needs 3.3 KiB.
 constexpr std::size_t kMaxSharedBytes = 48 * 1024;
 constexpr int kMaxGridY = 65535;
-
-[[noreturn]] void bad_params(const char* kernel, const std::string& what) {
-  throw Error(std::string("cuda::") + kernel + ": " + what);
-}
-
-void check_launch(const char* kernel) {
-  const cudaError_t code = cudaGetLastError();
-  if (code != cudaSuccess) throw_cuda_error(code, kernel, __FILE__, __LINE__);
-}
-
-unsigned blocks_for(long long items, int per_block) {
-  return static_cast<unsigned>((items + per_block - 1) / per_block);
-}
-
-__device__ float warp_sum(float v) {
-  for (int offset = kWarp / 2; offset > 0; offset /= 2) v += __shfl_xor_sync(kFullMask, v, offset);
-  return v;
-}
-
-__device__ float warp_max(float v) {
-  for (int offset = kWarp / 2; offset > 0; offset /= 2) {
-    v = fmaxf(v, __shfl_xor_sync(kFullMask, v, offset));
-  }
-  return v;
-}
-
-// Sum (or max) over the block of kThreads, returned to every thread; the trailing barrier lets
-// the caller reduce again.
-template <bool kMax>
-__device__ float block_reduce(float v) {
-  __shared__ float partial[kWarps];
-  const int lane = threadIdx.x % kWarp;
-  const int warp = threadIdx.x / kWarp;
-  v = kMax ? warp_max(v) : warp_sum(v);
-  if (lane == 0) partial[warp] = v;
-  __syncthreads();
-  const float identity = kMax ? -INFINITY : 0.0f;
-  v = lane < kWarps ? partial[lane] : identity;
-  v = kMax ? warp_max(v) : warp_sum(v);
-  __syncthreads();
-  return v;
-}
-
-// f32 -> bf16 bits, round to nearest even: the same bits as dtype.cpp's f32_to_bf16, NaN included.
-__device__ std::uint16_t to_bf16(float v) {
-  const unsigned bits = __float_as_uint(v);
-  if ((bits & 0x7fffffffu) > 0x7f800000u) {
-    unsigned r = bits >> 16;
-    if ((r & 0x7fu) == 0) r |= 0x40u;
-    return static_cast<std::uint16_t>(r);
-  }
-  return static_cast<std::uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
-}
-
-__device__ float from_bf16(std::uint16_t v) {
-  return __uint_as_float(static_cast<unsigned>(v) << 16);
-}
 
 // Element offset of (layer, position) within its block, and the block's base address: the layout
 // of mla.h. The caller has checked position >= 0.
@@ -94,7 +36,7 @@ __device__ void* cache_block(const PagedCacheView& c, int token, int position) {
 template <bool kBf16>
 __device__ void cache_store(void* block, std::size_t at, float v) {
   if constexpr (kBf16) {
-    static_cast<std::uint16_t*>(block)[at] = to_bf16(v);
+    static_cast<std::uint16_t*>(block)[at] = f32_to_bf16(v);
   } else {
     static_cast<float*>(block)[at] = v;
   }
@@ -103,7 +45,7 @@ __device__ void cache_store(void* block, std::size_t at, float v) {
 template <bool kBf16>
 __device__ float cache_load(const void* block, std::size_t at) {
   if constexpr (kBf16) {
-    return from_bf16(static_cast<const std::uint16_t*>(block)[at]);
+    return bf16_to_f32(static_cast<const std::uint16_t*>(block)[at]);
   } else {
     return static_cast<const float*>(block)[at];
   }
@@ -124,7 +66,7 @@ __global__ void cache_write_kernel(CacheWriteParams p) {
 
   float ss = 0.0f;
   for (int i = threadIdx.x; i < c.rank; i += kThreads) ss += x[i] * x[i];
-  ss = block_reduce<false>(ss);
+  ss = block_reduce<kThreads, false>(ss);
   const float inv = 1.0f / sqrtf(ss / c.rank + p.eps);
   for (int i = threadIdx.x; i < c.rank; i += kThreads) {
     cache_store<kBf16>(block, base + i, x[i] * inv * p.norm_weight[i]);
@@ -221,14 +163,14 @@ __global__ void attention_split_kernel(AttentionParams p, int max_splits) {
 
   float m = -INFINITY;
   for (int i = threadIdx.x; i < count; i += kThreads) m = fmaxf(m, scores[i]);
-  m = block_reduce<true>(m);
+  m = block_reduce<kThreads, true>(m);
   float l = 0.0f;
   for (int i = threadIdx.x; i < count; i += kThreads) {
     const float e = expf(scores[i] - m);
     scores[i] = e;
     l += e;
   }
-  l = block_reduce<false>(l);  // its barrier also publishes the exps to every thread
+  l = block_reduce<kThreads, false>(l);  // its barrier also publishes the exps to every thread
 
   float* out = partial_at(p, max_splits, rank, th, split);
   if (threadIdx.x == 0) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engines/moe/cuda/cuda_check.h"
+#include "engines/moe/cuda/launch.h"
 
 namespace rbench::moe::cuda {
 namespace {
@@ -15,19 +16,6 @@ constexpr int kThreads = 256;
 // The router keeps scores and choices of every expert in per-thread (local) memory, 4 KiB for
 // 512 experts; few threads per block keep that spill cheap to schedule.
 constexpr int kRouteThreads = 64;
-
-[[noreturn]] void bad_params(const char* kernel, const std::string& what) {
-  throw Error(std::string("cuda::") + kernel + ": " + what);
-}
-
-void check_launch(const char* kernel) {
-  const cudaError_t code = cudaGetLastError();
-  if (code != cudaSuccess) throw_cuda_error(code, kernel, __FILE__, __LINE__);
-}
-
-unsigned blocks_for(long long items, int per_block) {
-  return static_cast<unsigned>((items + per_block - 1) / per_block);
-}
 
 // e^x rounded once to f32: exp in double (1 ulp there) then one rounding, so the result is the
 // correctly rounded f32 but for results within about 2^-29 of a rounding boundary. glibc's expf,

@@ -10,23 +10,13 @@
 #include <string>
 
 #include "engines/moe/cuda/cuda_check.h"
+#include "engines/moe/cuda/launch.h"
 
 namespace rbench::moe::cuda {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr int kWarp = 32;
-constexpr unsigned kFullMask = 0xffffffffu;
 constexpr std::size_t kAlign = 256;  // each workspace array starts on a 256-byte boundary
-
-[[noreturn]] void bad_params(const char* kernel, const std::string& what) {
-  throw Error(std::string("cuda::") + kernel + ": " + what);
-}
-
-void check_launch(const char* kernel) {
-  const cudaError_t code = cudaGetLastError();
-  if (code != cudaSuccess) throw_cuda_error(code, kernel, __FILE__, __LINE__);
-}
 
 std::size_t align_up(std::size_t bytes) {
   return (bytes + kAlign - 1) / kAlign * kAlign;

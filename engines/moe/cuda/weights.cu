@@ -9,27 +9,17 @@
 #include <string>
 
 #include "engines/moe/cuda/cuda_check.h"
+#include "engines/moe/cuda/device_math.cuh"
 
 namespace rbench::moe::cuda {
 namespace {
 
-constexpr int kWarp = 32;
-constexpr unsigned kFullMask = 0xffffffffu;
 // gemv: one warp per output row, four rows per block (as gemv_bf16 of kernels.cu).
 constexpr int kGemvWarps = 4;
 // Element-wise kernels: a grid-stride loop over at most this many blocks, so that a matrix of
 // any size needs no grid dimension past the hardware's limits.
 constexpr int kThreads = 256;
 constexpr long long kMaxBlocks = 1 << 20;
-
-[[noreturn]] void bad_params(const char* op, const std::string& what) {
-  throw Error(std::string("cuda::") + op + ": " + what);
-}
-
-void check_launch(const char* kernel) {
-  const cudaError_t code = cudaGetLastError();
-  if (code != cudaSuccess) throw_cuda_error(code, kernel, __FILE__, __LINE__);
-}
 
 unsigned grid_for(long long count) {
   return static_cast<unsigned>(std::min(kMaxBlocks, (count + kThreads - 1) / kThreads));
@@ -73,22 +63,6 @@ __device__ float e4m3_to_f32(unsigned v) {
     magnitude = __uint_as_float(((exp + 120u) << 23) | (mant << 20));
   }
   return negative ? -magnitude : magnitude;
-}
-
-__device__ float bf16_to_f32(unsigned v) {
-  return __uint_as_float(v << 16);
-}
-
-// f32_to_bf16 of dtype.cpp: round to nearest even; a NaN keeps its sign and top payload bits and
-// never truncates to an all-zero mantissa (which would be infinity).
-__device__ std::uint16_t f32_to_bf16(float f) {
-  const unsigned bits = __float_as_uint(f);
-  if ((bits & 0x7fffffffu) > 0x7f800000u) {
-    unsigned r = bits >> 16;
-    if ((r & 0x7fu) == 0) r |= 0x40u;
-    return static_cast<std::uint16_t>(r);
-  }
-  return static_cast<std::uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
 }
 
 // The scale of the block holding (row, col) of an fp8 matrix.
@@ -152,11 +126,6 @@ struct GemvPass {
   long long y_stride = 0;
   int batch = 0;  // in [1, kGemvMaxBatch]
 };
-
-__device__ float warp_sum(float v) {
-  for (int offset = kWarp / 2; offset > 0; offset /= 2) v += __shfl_xor_sync(kFullMask, v, offset);
-  return v;
-}
 
 // Chunk `chunk` (vector_width(T) elements) of a weight row, dequantised. The chunk lies within one
 // scale block: the vector path is chosen only when block_cols is a multiple of the width.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engines/moe/cpu/cpu_kernels.h"
+#include "engines/moe/cuda/cuda_test_support.h"
 #include "engines/moe/cuda/device.h"
 #include "engines/moe/cuda/device_buffer.h"
 #include "engines/moe/cuda/kernels.h"
@@ -23,15 +24,6 @@
 
 namespace rbench::moe::cuda {
 namespace {
-
-std::vector<float> random_floats(std::size_t n, std::uint32_t seed, float lo = -1.0f,
-                                 float hi = 1.0f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
 
 // NaN must match NaN; otherwise |gpu - cpu| <= tolerance.
 void expect_close(float gpu, float cpu, float tolerance, const char* what, std::size_t at) {
@@ -42,18 +34,8 @@ void expect_close(float gpu, float cpu, float tolerance, const char* what, std::
   EXPECT_NEAR(gpu, cpu, tolerance) << what << " [" << at << "]";
 }
 
-class CudaKernels : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!cuda_device()) GTEST_SKIP() << "no CUDA device: " << cuda_unavailable_reason();
-    stream_.emplace();  // only now: creating a stream needs a device
-  }
-  cudaStream_t stream() const { return stream_->get(); }
-  void synchronize() const { stream_->synchronize(); }
-
- private:
-  std::optional<Stream> stream_;
-};
+// The kernels of kernels.h, under their own suite name.
+using CudaKernels = CudaOps;
 
 TEST(CudaDevice, AbsentIsNulloptNotAnError) {
   std::optional<DeviceInfo> info;

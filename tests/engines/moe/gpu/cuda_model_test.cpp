@@ -13,12 +13,12 @@
 #include <ostream>
 #include <string>
 
+#include "common/gpu_check_line.h"
 #include "engines/moe/cuda/cuda_test_support.h"
 #include "engines/moe/cuda/device.h"
 #include "engines/moe/gpu/cuda_model.h"
 #include "engines/moe/model/model.h"
 #include "engines/moe/tools/random_checkpoint.h"
-#include "harness/core/json_writer.h"
 
 namespace rbench::moe {
 namespace {
@@ -75,14 +75,7 @@ double tolerance(DType dtype) {
 
 // One line per measurement for scripts/gpu-check's summary.
 void report(const std::string& check, const std::string& variant, const Diff& d, double tol) {
-  json::Writer w;
-  w.object({{"check", check},
-            {"variant", variant},
-            {"max_abs_diff", d.max_abs},
-            {"max_logit", d.max_logit},
-            {"relative", d.relative()},
-            {"tolerance", tol}});
-  std::cout << "gpu-check: " << w.str() << "\n";
+  test::report_logit_diff(check, variant, d.max_abs, d.max_logit, tol);
 }
 
 class CudaModelVsCpu : public testing::TestWithParam<Case> {
