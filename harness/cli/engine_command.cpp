@@ -208,7 +208,8 @@ void add_generate(CLI::App& engine) {
     std::uint64_t seed = 0;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = engine.add_subcommand("generate", "Generate text from a prompt on the CPU");
+  CLI::App* cmd =
+      engine.add_subcommand("generate", "Generate text from a prompt on the built-in engine");
   // One sequence at a time: --max-batch would change nothing.
   add_engine_flags(*cmd, *o, {.max_batch = false, .builtin_only = true});
   cmd->add_option("--prompt", o->prompt, "Prompt text")->required();

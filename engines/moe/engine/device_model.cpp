@@ -52,7 +52,7 @@ std::shared_ptr<const ForwardModel> load_model(const std::filesystem::path& dir,
   auto model = gpu::load_cuda_model(std::move(host), spec.ordinal);
   // The run's first line says which device and, until scripts/gpu-check has passed on a GPU,
   // that this path is unvalidated.
-  fmt::print(stderr, "rbench: --device {}: {}\n", model->device(), model->describe_device());
+  fmt::print(stderr, "rbench: {}\n", model->describe_device());
   return model;
 #else
   return host;  // unreachable: device_unavailable() said why above
