@@ -19,6 +19,7 @@
 #include "engines/moe/cuda/device_buffer.h"
 #include "engines/moe/cuda/kernels.h"
 #include "engines/moe/cuda/stream.h"
+#include "engines/moe/cuda/weights.h"
 
 namespace rbench::moe::cuda {
 namespace {
@@ -72,6 +73,69 @@ BENCHMARK(BM_CudaGemvBf16)
     ->Args({7168, 2048})   // a DeepSeek-V3 expert's down projection (28 MiB)
     ->Args({18432, 7168})  // V3's dense MLP up projection, 252 MiB: from device memory
     ->ArgNames({"rows", "cols"})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// The engine's decode-step gemv (weights.h) from bf16 or fp8 weights: state.range(0) is the dtype
+// (0 bf16, 1 fp8 with 128x128 scales), then rows, cols and n inputs. Bytes read: W (and its
+// scales) once per pass of kGemvMaxBatch inputs, plus x and y.
+void BM_CudaGemv(benchmark::State& state) {
+  if (skip_without_gpu(state)) return;
+  const bool fp8 = state.range(0) == 1;
+  const int rows = static_cast<int>(state.range(1));
+  const int cols = static_cast<int>(state.range(2));
+  const int n = static_cast<int>(state.range(3));
+  const Stream stream;
+  const double copy_gb_per_s = measure_device_copy(kCopyBytes, 10, stream).gb_per_s();
+
+  const std::size_t count = static_cast<std::size_t>(rows) * cols;
+  const std::size_t element = fp8 ? 1 : 2;
+  std::vector<std::byte> w_host(count * element);
+  for (std::size_t i = 0; i < w_host.size(); ++i) {
+    // bf16 around 1.0; fp8 codes of moderate magnitude (no NaN pattern 0x7f/0xff).
+    w_host[i] = static_cast<std::byte>(fp8 ? 0x30 + i % 17 : (i % 2 ? 0x3f : i % 251));
+  }
+  const std::size_t scale_count =
+      static_cast<std::size_t>((rows + 127) / 128) * ((cols + 127) / 128);
+  DeviceBuffer<std::byte> w{std::span<const std::byte>(w_host)};
+  DeviceBuffer<float> scales{std::span<const float>(std::vector<float>(scale_count, 0.01f))};
+  DeviceBuffer<float> x{
+      std::span<const float>(std::vector<float>(std::size_t{1} * n * cols, 0.5f))};
+  DeviceBuffer<float> y(static_cast<std::size_t>(n) * rows);
+  GemvParams p;
+  p.w = {fp8 ? WeightType::f8_e4m3 : WeightType::bf16, w.data(), fp8 ? scales.data() : nullptr,
+         rows, cols};
+  p.x = x.data();
+  p.y = y.data();
+  p.n = n;
+  const Event start;
+  const Event stop;
+  for (auto _ : state) {
+    start.record(stream);
+    for (int i = 0; i < kLaunchesPerIteration; ++i) gemv(p, stream.get());
+    stop.record(stream);
+    stop.synchronize();
+    state.SetIterationTime(stop.elapsed_ms_since(start) / 1e3 / kLaunchesPerIteration);
+  }
+  const int passes = (n + kGemvMaxBatch - 1) / kGemvMaxBatch;
+  const double bytes = static_cast<double>(count * element + (fp8 ? scale_count * 4 : 0)) * passes +
+                       (static_cast<double>(cols) + rows) * 4.0 * n;
+  state.SetBytesProcessed(
+      static_cast<std::int64_t>(bytes * static_cast<double>(state.iterations())));
+  state.SetLabel(std::string(fp8 ? "fp8" : "bf16") +
+                 (gemv_uses_vector_loads(p) ? ", vector" : ", scalar"));
+  state.counters["of_copy"] =
+      benchmark::Counter(bytes / 1e9 / copy_gb_per_s * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_CudaGemv)
+    // DeepSeek-V2-Lite's attention output projection (2048 x 2048), an expert's gate (1408 x
+    // 2048) and its down projection (2048 x 1408), and V3's dense up projection (18432 x 7168).
+    ->ArgsProduct({{0, 1}, {2048}, {2048}, {1, 8}})
+    ->ArgsProduct({{0, 1}, {1408}, {2048}, {1}})
+    ->ArgsProduct({{0, 1}, {2048}, {1408}, {1}})
+    ->ArgsProduct({{0, 1}, {18432}, {7168}, {1, 8}})
+    ->ArgNames({"fp8", "rows", "cols", "n"})
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
