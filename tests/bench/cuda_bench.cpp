@@ -1,5 +1,5 @@
-// The CUDA bf16 gemv (engines/moe/cuda/kernels.h) against the device's own copy bandwidth, in one
-// run: the gemv only reads its weight, so its bytes read per second over the copy's bytes moved
+// The engine's decode gemv (engines/moe/cuda/weights.h) against the device's own copy bandwidth, in
+// one run: the gemv only reads its weight, so its bytes read per second over the copy's bytes moved
 // per second is how close decode's hot path comes to the memory roofline.
 //   build/rbench_bench --benchmark_filter=Cuda --benchmark_format=json
 // Counters: bytes/s = bytes read (gemv: W, x and y) or moved (copy: read + written) per second;
@@ -17,7 +17,6 @@
 #include "engines/moe/cuda/cuda_check.h"
 #include "engines/moe/cuda/device.h"
 #include "engines/moe/cuda/device_buffer.h"
-#include "engines/moe/cuda/kernels.h"
 #include "engines/moe/cuda/stream.h"
 #include "engines/moe/cuda/weights.h"
 
@@ -34,47 +33,6 @@ bool skip_without_gpu(benchmark::State& state) {
   state.SkipWithError(("no CUDA device: " + cuda_unavailable_reason()).c_str());
   return true;
 }
-
-// state.range(0) x state.range(1): rows x cols of W.
-void BM_CudaGemvBf16(benchmark::State& state) {
-  if (skip_without_gpu(state)) return;
-  const int rows = static_cast<int>(state.range(0));
-  const int cols = static_cast<int>(state.range(1));
-  const Stream stream;
-  const double copy_gb_per_s = measure_device_copy(kCopyBytes, 10, stream).gb_per_s();
-
-  const std::size_t n = static_cast<std::size_t>(rows) * cols;
-  std::vector<std::uint16_t> w_host(n);
-  for (std::size_t i = 0; i < n; ++i) w_host[i] = static_cast<std::uint16_t>(0x3c00 + i % 255);
-  DeviceBuffer<std::uint16_t> w{std::span<const std::uint16_t>(w_host)};
-  DeviceBuffer<float> x{std::span<const float>(std::vector<float>(cols, 0.5f))};
-  DeviceBuffer<float> y(rows);
-  const GemvBf16Params p{.w = w.data(), .x = x.data(), .y = y.data(), .rows = rows, .cols = cols};
-  const Event start;
-  const Event stop;
-  for (auto _ : state) {
-    start.record(stream);
-    for (int i = 0; i < kLaunchesPerIteration; ++i) gemv_bf16(p, stream.get());
-    stop.record(stream);
-    stop.synchronize();
-    state.SetIterationTime(stop.elapsed_ms_since(start) / 1e3 / kLaunchesPerIteration);
-  }
-  const double bytes = static_cast<double>(n) * 2 + (cols + rows) * 4.0;
-  state.SetBytesProcessed(
-      static_cast<std::int64_t>(bytes * static_cast<double>(state.iterations())));
-  state.SetLabel(choose_gemv_bf16(p) == GemvKernel::vector16 ? "vector16" : "scalar");
-  // Iteration time is per launch (manual time), so bytes / time is the gemv's read rate.
-  state.counters["of_copy"] =
-      benchmark::Counter(bytes / 1e9 / copy_gb_per_s * static_cast<double>(state.iterations()),
-                         benchmark::Counter::kIsRate);
-}
-BENCHMARK(BM_CudaGemvBf16)
-    ->Args({4096, 4096})   // 32 MiB: fits in H100's L2, so it can beat the copy
-    ->Args({7168, 2048})   // a DeepSeek-V3 expert's down projection (28 MiB)
-    ->Args({18432, 7168})  // V3's dense MLP up projection, 252 MiB: from device memory
-    ->ArgNames({"rows", "cols"})
-    ->UseManualTime()
-    ->Unit(benchmark::kMicrosecond);
 
 // The engine's decode-step gemv (weights.h) from bf16 or fp8 weights: state.range(0) is the dtype
 // (0 bf16, 1 fp8 with 128x128 scales), then rows, cols and n inputs. Bytes read: W (and its

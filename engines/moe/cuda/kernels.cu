@@ -14,8 +14,6 @@ namespace {
 // One block per row for the row-wise kernels: enough threads to stream a 7168-wide hidden state,
 // few enough that a 64-wide row leaves most of them idle only briefly.
 constexpr int kRowThreads = 256;
-// gemv: one warp per output row, four rows per block.
-constexpr int kGemvWarps = 4;
 constexpr int kRopeThreads = 256;
 
 __global__ void rms_norm_kernel(RmsNormParams p) {
@@ -63,59 +61,6 @@ __global__ void softmax_kernel(SoftmaxParams p) {
   sum = block_reduce<kRowThreads, false>(sum);
   const float inv = 1.0f / sum;
   for (int i = threadIdx.x; i < p.cols; i += kRowThreads) x[i] *= inv;
-}
-
-// bf16 is the top half of an f32: element 2k of a 32-bit word is its low half (little endian).
-__device__ float bf16_lo(unsigned v) {
-  return __uint_as_float(v << 16);
-}
-__device__ float bf16_hi(unsigned v) {
-  return __uint_as_float(v & 0xffff0000u);
-}
-
-__device__ float dot8(uint4 w, float4 x0, float4 x1) {
-  float acc = bf16_lo(w.x) * x0.x;
-  acc += bf16_hi(w.x) * x0.y;
-  acc += bf16_lo(w.y) * x0.z;
-  acc += bf16_hi(w.y) * x0.w;
-  acc += bf16_lo(w.z) * x1.x;
-  acc += bf16_hi(w.z) * x1.y;
-  acc += bf16_lo(w.w) * x1.z;
-  acc += bf16_hi(w.w) * x1.w;
-  return acc;
-}
-
-// One warp per row; each lane loads 8 weights (16 bytes) at a time, so a warp reads 512
-// contiguous bytes per step. The weights are read once: __ldcs marks them evict-first so they
-// do not push x out of the caches.
-__global__ void gemv_bf16_vector16_kernel(GemvBf16Params p) {
-  const int row = blockIdx.x * kGemvWarps + threadIdx.x / kWarp;
-  if (row >= p.rows) return;
-  const int lane = threadIdx.x % kWarp;
-  const uint4* w = reinterpret_cast<const uint4*>(p.w + static_cast<std::size_t>(row) * p.cols);
-  const float4* x = reinterpret_cast<const float4*>(p.x);
-  const int chunks = p.cols / 8;
-  float acc = 0.0f;
-#pragma unroll 4
-  for (int c = lane; c < chunks; c += kWarp) acc += dot8(__ldcs(w + c), x[2 * c], x[2 * c + 1]);
-  acc = warp_sum(acc);
-  if (lane == 0) p.y[row] = acc;
-}
-
-// Any cols and alignment: one bf16 per lane per step.
-__global__ void gemv_bf16_scalar_kernel(GemvBf16Params p) {
-  const int row = blockIdx.x * kGemvWarps + threadIdx.x / kWarp;
-  if (row >= p.rows) return;
-  const int lane = threadIdx.x % kWarp;
-  const std::uint16_t* w = p.w + static_cast<std::size_t>(row) * p.cols;
-  float acc = 0.0f;
-  for (int c = lane; c < p.cols; c += kWarp) acc += __uint_as_float(unsigned{w[c]} << 16) * p.x[c];
-  acc = warp_sum(acc);
-  if (lane == 0) p.y[row] = acc;
-}
-
-bool aligned16(const void* ptr) {
-  return reinterpret_cast<std::uintptr_t>(ptr) % 16 == 0;
 }
 
 }  // namespace
@@ -168,26 +113,6 @@ void softmax(const SoftmaxParams& p, cudaStream_t stream) {
   if (p.rows == 0) return;
   softmax_kernel<<<p.rows, kRowThreads, 0, stream>>>(p);
   check_launch("softmax_kernel");
-}
-
-GemvKernel choose_gemv_bf16(const GemvBf16Params& p) {
-  return p.cols % 8 == 0 && aligned16(p.w) && aligned16(p.x) ? GemvKernel::vector16
-                                                             : GemvKernel::scalar;
-}
-
-void gemv_bf16(const GemvBf16Params& p, cudaStream_t stream) {
-  if (p.rows < 0 || p.cols <= 0) {
-    bad_params("gemv_bf16", "rows " + std::to_string(p.rows) + ", cols " + std::to_string(p.cols));
-  }
-  if (!p.w || !p.x || !p.y) bad_params("gemv_bf16", "null pointer");
-  if (p.rows == 0) return;
-  const unsigned blocks = (p.rows + kGemvWarps - 1) / kGemvWarps;
-  if (choose_gemv_bf16(p) == GemvKernel::vector16) {
-    gemv_bf16_vector16_kernel<<<blocks, kGemvWarps * kWarp, 0, stream>>>(p);
-  } else {
-    gemv_bf16_scalar_kernel<<<blocks, kGemvWarps * kWarp, 0, stream>>>(p);
-  }
-  check_launch("gemv_bf16");
 }
 
 }  // namespace rbench::moe::cuda

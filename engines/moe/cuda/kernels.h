@@ -3,7 +3,6 @@
 //   rope       -> engines/moe/model/rope.h Rope::apply (rotation only; the table is
 //                 Rope::cos_sin_table)
 //   softmax    -> engines/moe/cpu/cpu_kernels.h softmax_inplace, row by row
-//   gemv_bf16  -> engines/moe/cpu/cpu_kernels.h matmul with a bf16 WeightMatrix and one input
 // Launchers are host functions over device pointers and a stream; each checks its parameters
 // before launching (throwing rbench::Error) and checks the launch itself.
 #pragma once
@@ -52,19 +51,5 @@ struct SoftmaxParams {
   int cols = 0;
 };
 void softmax(const SoftmaxParams& p, cudaStream_t stream);
-
-// y = W x with W bf16 row-major [rows][cols] (bf16 as its raw 16 bits), x and y f32. The decode
-// hot path: bound by reading W, so it is measured against device-copy bandwidth.
-struct GemvBf16Params {
-  const std::uint16_t* w = nullptr;
-  const float* x = nullptr;  // [cols]
-  float* y = nullptr;        // [rows]
-  int rows = 0;
-  int cols = 0;
-};
-// Which gemv kernel the parameters get: 16-byte loads need cols % 8 == 0 and aligned W and x.
-enum class GemvKernel { vector16, scalar };
-GemvKernel choose_gemv_bf16(const GemvBf16Params& p);
-void gemv_bf16(const GemvBf16Params& p, cudaStream_t stream);
 
 }  // namespace rbench::moe::cuda

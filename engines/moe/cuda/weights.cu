@@ -14,7 +14,7 @@
 namespace rbench::moe::cuda {
 namespace {
 
-// gemv: one warp per output row, four rows per block (as gemv_bf16 of kernels.cu).
+// gemv: one warp per output row, four rows per block.
 constexpr int kGemvWarps = 4;
 // Element-wise kernels: a grid-stride loop over at most this many blocks, so that a matrix of
 // any size needs no grid dimension past the hardware's limits.

@@ -599,10 +599,7 @@ std::vector<std::vector<float>> CudaModel::forward(std::span<const ForwardInput>
   }
   if (stats) stats->tokens += b.n;
   std::vector<TokenChoice*> choices;
-  for (const ForwardInput& in : inputs) {
-    if (in.choice) choices.resize(inputs.size());
-  }
-  for (std::size_t i = 0; i < choices.size(); ++i) choices[i] = inputs[i].choice;
+  for (const ForwardInput& in : inputs) choices.push_back(in.choice);
   return head_logits(weights_.lm_head, weights_.norm.data(), h, sizes, all, choices);
 }
 
