@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
 #include <vector>
 
 namespace rbench::moe {
@@ -43,6 +47,66 @@ TEST(Sampler, TopPKeepsOnlyTheNucleus) {
   const std::vector<float> logits = {10.0f, 0.0f, 0.0f, 0.0f};
   Sampler s({.temperature = 1.0, .top_p = 0.5, .seed = 3});
   for (int i = 0; i < 50; ++i) EXPECT_EQ(s.sample(logits), 0);
+}
+
+// A device picks with the draw the request's Sampler makes (draw(), then pick_token): the tokens
+// must be sample()'s, and sample()'s must stay what uniform_real_distribution(0, total) over the
+// same generator picks, so a seeded run's text does not change with the refactoring or the device.
+TEST(Sampler, DrawThenPickIsSampleAndTheDistributionsDraw) {
+  std::vector<float> logits(40);
+  for (std::size_t i = 0; i < logits.size(); ++i) logits[i] = static_cast<float>((i * 7) % 13) / 5;
+  for (const SamplerOptions o : {SamplerOptions{.temperature = 0.7, .seed = 1},
+                                 SamplerOptions{.temperature = 1.3, .top_k = 5, .seed = 2},
+                                 SamplerOptions{.temperature = 0.6, .top_p = 0.9, .seed = 3}}) {
+    Sampler whole(o);
+    Sampler split(o);
+    std::mt19937_64 rng(o.seed);
+    for (int i = 0; i < 200; ++i) {
+      const std::int32_t t = whole.sample(logits);
+      ASSERT_EQ(pick_token(logits, o, split.draw()), t) << "draw " << i;
+      // The reference: candidates by descending logit, ties by id, the same cuts, and one draw
+      // from std::uniform_real_distribution<double>(0, total).
+      std::vector<int> order(logits.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int a, int b) { return logits[a] > logits[b]; });
+      const int k = o.top_k > 0 ? o.top_k : static_cast<int>(logits.size());
+      std::vector<double> p;
+      double total = 0;
+      for (int j = 0; j < k; ++j) {
+        p.push_back(std::exp((logits[order[j]] - logits[order[0]]) / o.temperature));
+        total += p.back();
+      }
+      int keep = k;
+      if (o.top_p < 1.0) {
+        double cumulative = 0;
+        for (int j = 0; j < k; ++j) {
+          cumulative += p[j] / total;
+          if (cumulative >= o.top_p) {
+            keep = j + 1;
+            break;
+          }
+        }
+        total = std::accumulate(p.begin(), p.begin() + keep, 0.0);
+      }
+      const double u = std::uniform_real_distribution<double>(0.0, total)(rng);
+      double acc = 0;
+      int expected = order[keep - 1];
+      for (int j = 0; j < keep; ++j) {
+        acc += p[j];
+        if (u < acc) {
+          expected = order[j];
+          break;
+        }
+      }
+      ASSERT_EQ(t, expected) << "draw " << i;
+    }
+  }
+}
+
+TEST(Sampler, PickTokenIsTheArgmaxWhenGreedy) {
+  const std::vector<float> logits = {0.5f, 2.0f, -1.0f, 2.0f};
+  EXPECT_EQ(pick_token(logits, {}, 0.99), 1);
 }
 
 }  // namespace

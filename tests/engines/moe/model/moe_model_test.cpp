@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <numbers>
 
+#include "engines/moe/cpu/sampler.h"
 #include "engines/moe/model/memory.h"
 #include "engines/moe/model/model.h"
 #include "engines/moe/model/rope.h"
@@ -130,6 +131,28 @@ TEST(Model, TokenOutsideTheVocabularyIsRefused) {
   const std::int32_t bad[] = {1, 300};
   const ForwardInput in{&c, bad, false};
   EXPECT_THROW(model->forward(std::span(&in, 1)), std::out_of_range);
+}
+
+// A token chosen in the forward pass (TokenChoice) is the one pick_token chooses from the logits
+// the call returns, greedy or sampled, for each input of a batch on its own last row.
+TEST(Model, ChosenTokenIsPickTokenOnTheLastRow) {
+  const auto model = tiny_model("v3");
+  const int vocab = model->config().vocab_size;
+  KvCache a = model->new_cache();
+  KvCache b = model->new_cache();
+  const auto ta = some_tokens(5, vocab);
+  const auto tb = some_tokens(3, vocab);
+  TokenChoice greedy;
+  TokenChoice sampled{.temperature = 0.8, .top_k = 20, .top_p = 0.9, .uniform = 0.37};
+  const ForwardInput inputs[] = {{&a, ta, true, nullptr, &greedy},
+                                 {&b, tb, false, nullptr, &sampled}};
+  const auto logits = model->forward(inputs);
+  const auto last_a = std::span<const float>(logits[0]).last(vocab);
+  EXPECT_EQ(greedy.token, argmax(last_a));
+  EXPECT_EQ(sampled.token,
+            pick_token(logits[1], {.temperature = 0.8, .top_k = 20, .top_p = 0.9}, 0.37));
+  // Forgetting the choice would leave -1.
+  EXPECT_GE(sampled.token, 0);
 }
 
 ModelConfig gate_config(TopkMethod method, ScoringFunc scoring, int groups, int topk_groups) {
