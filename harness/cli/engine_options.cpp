@@ -48,7 +48,7 @@ void add_engine_flags(CLI::App& cmd, EngineOptions& o, const EngineFlags& f,
   if (!f.builtin_only) {
     cmd.add_option(engine_flag, o.engine,
                    fmt::format("openai (an OpenAI-compatible endpoint, {0} PROFILE) | builtin "
-                               "(the built-in MoE engine on the CPU, {0} DIR)",
+                               "(the built-in MoE engine, {0} DIR, on --device cpu or cuda)",
                                f.model_flag))
         ->capture_default_str();
     cmd.add_option("--" + f.prefix + "base-url", o.base_url,
