@@ -4,17 +4,26 @@
 //   latency  TTFT, TPOT, ITL, end to end, throughput, goodput (probe_latency_command.cpp)
 //   memory   parameters, weight bytes, KV cache (MLA latent vs multi-head), measured memory
 //   ceiling  streamed requests/s of rbench's own client against the mock server, and wrk's
+//   decode   the built-in engine's decode step per batch size against the device's copy bandwidth
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "engines/moe/engine/device_model.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/engine_options.h"
 #include "harness/core/error.h"
 #include "harness/core/version.h"
 #include "harness/probe/ceiling_probe.h"
+#include "harness/probe/decode_probe.h"
 #include "harness/probe/memory_probe.h"
 #include "harness/probe/probe_header.h"
 #include "harness/store/store.h"
@@ -85,6 +94,25 @@ class ProbeSink {
   std::int64_t run_id_ = 0;
   std::int64_t probe_id_ = 0;
 };
+
+// "1,8,32": positive integers, comma-separated; UsageError naming `flag` otherwise.
+std::vector<int> parse_int_list(std::string_view text, std::string_view flag) {
+  std::vector<int> values;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string_view item = text.substr(start, comma - start);
+    int v = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (item.empty() || ec != std::errc{} || end != item.data() + item.size() || v < 1) {
+      throw UsageError(
+          fmt::format("{} '{}': expected positive integers separated by commas", flag, text));
+    }
+    values.push_back(v);
+    start = comma + 1;
+  }
+  return values;
+}
 
 }  // namespace
 
@@ -174,15 +202,73 @@ void add_probe_ceiling(CLI::App& probe, int& exit_code) {
   });
 }
 
+void add_probe_decode(CLI::App& probe, int& exit_code) {
+  struct Options : EngineOptions {
+    std::string batches = "1,8,32,64,128";
+    int context = 1024;
+    int steps = 32;
+    std::uint64_t seed = 0;
+    ProbeOutputs out;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = probe.add_subcommand(
+      "decode",
+      "The built-in engine's decode step per batch size on --device: tokens/s and the bytes it "
+      "must read per second against a copy in the same memory, measured in the same run");
+  add_engine_flags(*cmd, *o,
+                   {.max_batch = false,
+                    .builtin_only = true,
+                    .mtp_help = "Also time, at batch 1, the 2-token verification step of "
+                                "self-speculative decoding and the MTP module's draft pass "
+                                "(the model needs the module)"});
+  cmd->add_option("--batch", o->batches, "Batch sizes, comma-separated")->capture_default_str();
+  cmd->add_option("--context", o->context, "Positions in each sequence's cache at every step")
+      ->capture_default_str();
+  cmd->add_option("--steps", o->steps, "Timed steps per batch size")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed of the random prompt tokens")->capture_default_str();
+  add_output_options(*cmd, o->out);
+  cmd->callback([o, &exit_code] {
+    probe::DecodeProbeOptions options;
+    options.batches = parse_int_list(o->batches, "--batch");
+    options.context = o->context;
+    options.steps = o->steps;
+    options.seed = o->seed;
+    options.mtp = o->mtp;
+    options.progress = [](std::string_view line) {
+      fmt::print(stderr, "probe decode: {}\n", line);
+    };
+    const moe::DeviceSpec device = moe::parse_device(o->device);
+    const auto model = moe::load_model(o->model, device);
+    if (o->mtp && !model->has_mtp()) {
+      throw DataError(fmt::format("{}: --mtp: the checkpoint has no MTP module", o->model));
+    }
+    std::string name = std::filesystem::path(o->model).lexically_normal().filename().string();
+    if (name.empty())
+      name = std::filesystem::path(o->model).lexically_normal().parent_path().filename().string();
+    if (device.kind != moe::DeviceSpec::Kind::cpu) name += "+cuda";
+    ProbeSink sink(o->out,
+                   {.kind = "decode",
+                    .model = name,
+                    .engine = "builtin",
+                    .config_json = probe::decode_probe_config_json(options)},
+                   "probe-decode-" + name);
+    const probe::DecodeProbeResult result = probe::probe_decode(*model, options);
+    fmt::print("{}", probe::decode_probe_table(result));
+    sink.finish(probe::decode_probe_json(sink.finished_header(name), result));
+    exit_code = kExitOk;
+  });
+}
+
 void add_probe_command(CLI::App& app, int& exit_code) {
   CLI::App* probe =
       app.add_subcommand("probe",
                          "Measure models, the engine and the harness (latency, memory, "
-                         "ceiling)");
+                         "ceiling, decode)");
   probe->require_subcommand(1);
   add_probe_memory(*probe, exit_code);
   add_probe_ceiling(*probe, exit_code);
   add_probe_latency(*probe, exit_code);  // in probe_latency_command.cpp
+  add_probe_decode(*probe, exit_code);
 }
 
 }  // namespace rbench::cli

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "engines/moe/cuda/bandwidth.h"
 #include "engines/moe/cuda/blas.h"
 #include "engines/moe/cuda/cuda_check.h"
 #include "engines/moe/cuda/device.h"
@@ -108,6 +109,7 @@ class CudaModel final : public ForwardModel {
                                           ForwardStats* stats) const override;
   std::vector<std::vector<float>> mtp_forward(std::span<const MtpInput> inputs,
                                               ForwardStats* stats) const override;
+  CopyBandwidth measure_copy(std::size_t bytes, int repeats) const override;
 
  private:
   // The tokens of one call, on the device.
@@ -188,6 +190,13 @@ CudaModel::CudaModel(std::shared_ptr<const Model> host, int ordinal, cuda::Devic
     mtp_pool_ = std::make_shared<BlockPool>(shape);
   }
   stream_.synchronize();
+}
+
+CopyBandwidth CudaModel::measure_copy(std::size_t bytes, int repeats) const {
+  std::lock_guard lock(mutex_);
+  const DeviceScope scope(ordinal_);
+  const cuda::CopyBandwidth c = cuda::measure_device_copy(bytes, repeats, stream_);
+  return {c.bytes, c.repeats, c.seconds_per_copy};
 }
 
 std::string CudaModel::describe_device() const {

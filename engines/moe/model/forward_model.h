@@ -66,6 +66,19 @@ struct MtpInput {
   bool all_logits = false;                    // logits for every row, not only the last
 };
 
+// A timed copy within a device's memory: the roofline a memory-bound decode step is set against,
+// measured on the machine at hand rather than taken from a data sheet.
+struct CopyBandwidth {
+  std::size_t bytes = 0;  // one copy's size
+  int repeats = 0;
+  double seconds_per_copy = 0.0;  // the mean over the repeats
+  // A copy reads and writes every byte, so it moves 2 x bytes; a decode step only reads (its
+  // cache writes are small), and its bytes read per second compare with this figure.
+  double gb_per_s() const {
+    return seconds_per_copy > 0.0 ? 2.0 * static_cast<double>(bytes) / seconds_per_copy / 1e9 : 0.0;
+  }
+};
+
 // For the memory figures and routing statistics.
 struct ForwardStats {
   std::int64_t tokens = 0;
@@ -102,6 +115,11 @@ class ForwardModel {
   // MTP module 0 over each input's rows (see MtpInput). std::logic_error without an MTP module.
   virtual std::vector<std::vector<float>> mtp_forward(std::span<const MtpInput> inputs,
                                                       ForwardStats* stats = nullptr) const = 0;
+
+  // Copies `bytes` within the memory this model's forward pass reads, `repeats` times after one
+  // untimed copy. The CPU: host memory, split over the threads the forward pass uses (one thread
+  // cannot saturate a socket's bandwidth); a device: its cudaMemcpyAsync device to device.
+  virtual CopyBandwidth measure_copy(std::size_t bytes, int repeats) const;
 };
 
 }  // namespace rbench::moe
