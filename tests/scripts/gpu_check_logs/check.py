@@ -50,4 +50,21 @@ expect("passing: passed", doc["passed"], True)
 expect("passing: measurements", len(doc["measurements"]), 1)
 md = (passing / "summary.md").read_text()
 expect("passing: title", md.splitlines()[0], "# gpu-check: PASSED")
-expect("passing: bench", "| bench | skip | 0 | bench: left for issue 13 |" in md.splitlines(), True)
+# The benchmarks' figures against the goals: a goal missed is reported, the check still passes.
+for line in ["| BM_CudaGemv/fp8:0/rows:2048/cols:2048/n:1/manual_time | bf16, vector | 2.79e+03 | "
+             "0.93 | met |",
+             "| BM_CudaGemv/fp8:1/rows:1408/cols:2048/n:1/manual_time | fp8, vector | 2.55e+03 | "
+             "0.85 | **missed** |",
+             "| bf16 | 1 | 2.900 | 344.8 | 5.660 | 65.0% | **missed** |",
+             "| fp8 | 1 | 1.500 | 666.7 | 3.240 | 72.0% | met |",
+             "| fp8 | 8 | 2.500 | 3200.0 | 6.000 | 80.0% | tokens/s growing: met |",
+             "| 4 | 64 | 0 | 41.2 | 2.1 | 1.9e+03 |"]:
+    expect(f"passing: summary.md has {line!r}", line in md.splitlines(), True)
+for text in ["verification step 1.100x a plain step (goal <= 1.15: met)",
+             "100.0 tokens/s plain, 140.0 with MTP (1.40x; 2 of 3 drafts accepted); identical "
+             "text: yes"]:
+    expect(f"passing: summary.md has {text!r}", text in md, True)
+expect("passing: benchmarks in the JSON", sorted(doc["benchmarks"]),
+       ["decode", "gemv", "generate", "latency"])
+expect("passing: failing has no benchmarks", json.loads((failing / "summary.json").read_text())
+       ["benchmarks"], {})
