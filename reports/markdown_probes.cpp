@@ -142,6 +142,8 @@ std::string finished_probe(const ReportProbe& p) {
     out += figures_table(probe_figures::memory_figures(doc));
   } else if (r.kind == "ceiling") {
     out += figures_table(probe_figures::ceiling_figures(doc));
+  } else if (r.kind == "decode") {
+    out += figures_table(probe_figures::decode_figures(doc));
   } else {
     out += "A probe kind this report does not know; the JSON report holds its document.\n";
   }

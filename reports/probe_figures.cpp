@@ -219,4 +219,43 @@ std::vector<Figure> ceiling_figures(const Value& doc) {
   return out;
 }
 
+std::vector<Figure> decode_figures(const Value& doc) {
+  const std::string f = "/figures/";
+  std::vector<Figure> out;
+  out.push_back({"Device", text(doc, f + "device_description")});
+  out.push_back({"Copy in the same memory (read + written)",
+                 fmt::format("{} GB/s ({} per copy)", grouped(num(doc, f + "copy/gb_per_s")),
+                             bytes(num(doc, f + "copy/bytes")))});
+  out.push_back({"Context", fmt::format("{} positions", grouped(num(doc, f + "context")))});
+  if (const Value* rows = at(doc, f + "rows"); rows && rows->IsArray()) {
+    for (const Value& r : rows->GetArray()) {
+      out.push_back(
+          {fmt::format("Batch {}", grouped(num(r, "/batch"))),
+           fmt::format("{} tokens/s, {} of the roofline ({}/step, {} read/step)",
+                       grouped(num(r, "/tokens_per_s")), share(num(r, "/roofline_fraction")),
+                       ms(num(r, "/step_ms_median")), bytes(num(r, "/bytes_per_step")))});
+    }
+  }
+  if (const Value* m = at(doc, f + "mtp"); m && m->IsObject()) {
+    const std::optional<double> verify = num(*m, "/verify_ratio");
+    const std::optional<double> draft = num(*m, "/draft_ratio");
+    out.push_back({"MTP at batch 1: verification step (2 tokens) / plain step",
+                   verify ? fmt::format("{:.3f}x", *verify) : kNone});
+    out.push_back({"MTP at batch 1: draft pass / plain step",
+                   draft ? fmt::format("{:.3f}x", *draft) : kNone});
+    if (const Value* implied = at(*m, "/implied_speedup"); implied && implied->IsArray()) {
+      std::string speedups;
+      for (const Value& p : implied->GetArray()) {
+        const std::optional<double> a = num(p, "/acceptance");
+        const std::optional<double> x = num(p, "/speedup");
+        if (!a || !x) continue;
+        speedups += fmt::format("{}{}: {:.2f}x", speedups.empty() ? "" : ", ", share(a), *x);
+      }
+      out.push_back({"MTP implied speedup by acceptance, " + text(*m, "/implied_speedup_formula"),
+                     speedups.empty() ? kNone : speedups});
+    }
+  }
+  return out;
+}
+
 }  // namespace rbench::probe_figures

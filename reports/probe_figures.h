@@ -1,7 +1,7 @@
 // Reading a probe JSON document (harness/probe/probe_json.h) for the reports: fields by JSON
 // pointer (a field an older probe lacks is a dash, not an error), number formats, and the key
-// figures of memory and ceiling probes as (name, value) rows, which the Markdown report prints
-// and the HTML report embeds, so both show the same rows.
+// figures of memory, ceiling and decode probes as (name, value) rows, which the Markdown report
+// prints and the HTML report embeds, so both show the same rows.
 #pragma once
 
 #include <rapidjson/document.h>
@@ -30,5 +30,7 @@ std::string load_label(const rapidjson::Value& step);
 
 std::vector<Figure> memory_figures(const rapidjson::Value& doc);
 std::vector<Figure> ceiling_figures(const rapidjson::Value& doc);
+// `probe decode`: the device, the copy, each batch size's tokens/s and roofline share, MTP.
+std::vector<Figure> decode_figures(const rapidjson::Value& doc);
 
 }  // namespace rbench::probe_figures

@@ -25,6 +25,7 @@ std::vector<probe_figures::Figure> figure_rows(const rapidjson::Document& doc,
                                                const std::string& kind) {
   if (kind == "memory") return probe_figures::memory_figures(doc);
   if (kind == "ceiling") return probe_figures::ceiling_figures(doc);
+  if (kind == "decode") return probe_figures::decode_figures(doc);
   return {};
 }
 

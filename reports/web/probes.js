@@ -274,7 +274,7 @@ function unfinishedProbes(probes) {
 function probesSection(probes) {
   if (!probes.length) return null;
   const section = el('section', {class: 'probes', id: 'probes'}, el('h2', null, 'Probes'),
-    el('p', {class: 'suite-meta'}, 'Stored by rbench probe latency | memory | ceiling --db'));
+    el('p', {class: 'suite-meta'}, 'Stored by rbench probe latency | memory | ceiling | decode --db'));
   const latency = probes.filter(p => p.kind === 'latency' && p.document && Array.isArray(p.document.steps));
   if (latency.length) {
     section.append(el('h3', null, 'Latency against throughput'), latencyCharts(latency), cdfView(latency));
