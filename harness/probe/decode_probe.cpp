@@ -140,6 +140,7 @@ DecodeStepFigures measure_batch(const moe::ForwardModel& model, Sequences& s, in
   for (int k = 0; k < o.steps; ++k)
     times.push_back(decode_step(model, s, batch, 1, o.context, nullptr));
   f.steps = o.steps;
+  f.step_s = times;
   f.step_s_median = median(times);
   f.step_s_min = *std::min_element(times.begin(), times.end());
   f.step_s_max = *std::max_element(times.begin(), times.end());
@@ -194,6 +195,7 @@ MtpDecodeFigures measure_mtp(const moe::ForwardModel& model, Sequences& s,
   m.rounds = o.steps;
   m.plain_step_s = median(plain);
   m.verify_step_s = median(verify);
+  m.verify_step_s_all = verify;
   m.draft_pass_s = median(draft);
   if (m.plain_step_s > 0) {
     m.verify_ratio = m.verify_step_s / m.plain_step_s;
@@ -260,17 +262,19 @@ std::string decode_probe_config_json(const DecodeProbeOptions& o) {
 
 std::string decode_probe_json(const ProbeHeader& header, const DecodeProbeResult& r) {
   const auto row = [](json::Writer& w, const DecodeStepFigures& f) {
-    w.object({{"batch", f.batch},
-              {"tokens_per_input", f.tokens_per_input},
-              {"steps", f.steps},
-              {"step_ms_median", f.step_s_median * 1e3},
-              {"step_ms_min", f.step_s_min * 1e3},
-              {"step_ms_max", f.step_s_max * 1e3},
-              {"tokens_per_s", f.tokens_per_s},
-              {"bytes_per_step", f.bytes_per_step},
-              {"expert_activations_per_step", f.expert_activations_per_step},
-              {"read_gb_per_s", f.read_gb_per_s},
-              {"roofline_fraction", f.roofline_fraction}});
+    w.object(
+        {{"batch", f.batch},
+         {"tokens_per_input", f.tokens_per_input},
+         {"steps", f.steps},
+         {"step_ms_median", f.step_s_median * 1e3},
+         {"step_ms_min", f.step_s_min * 1e3},
+         {"step_ms_max", f.step_s_max * 1e3},
+         {"tokens_per_s", f.tokens_per_s},
+         {"bytes_per_step", f.bytes_per_step},
+         {"expert_activations_per_step", f.expert_activations_per_step},
+         {"read_gb_per_s", f.read_gb_per_s},
+         {"roofline_fraction", f.roofline_fraction},
+         {"step_ms", json::array(f.step_s, [](json::Writer& w, double s) { w.value(s * 1e3); })}});
   };
   json::Writer w;
   w.object([&](json::Writer& w) {

@@ -58,6 +58,7 @@ struct DecodeStepFigures {
   double expert_activations_per_step = 0;
   double read_gb_per_s = 0;      // bytes_per_step / median step
   double roofline_fraction = 0;  // read_gb_per_s over the copy's GB/s
+  std::vector<double> step_s;    // every timed step, in order (`rbench perf compare` tests them)
 };
 
 struct MtpDecodeFigures {
@@ -67,6 +68,7 @@ struct MtpDecodeFigures {
   double draft_pass_s = 0;   // the MTP module's pass that makes the next draft
   double verify_ratio = 0;   // verify / plain
   double draft_ratio = 0;    // draft / plain
+  std::vector<double> verify_step_s_all;  // every round's verification step, in order
   // Self-speculative decoding makes 1 + a tokens per (verification step + draft pass) at draft
   // acceptance a, against 1 token per plain step: speedup(a) = (1 + a) / (verify_ratio +
   // draft_ratio). Pairs (a, speedup) for a = 0.5, 0.6, ..., 1.0.

@@ -3,7 +3,7 @@
 //
 // {
 //   "rbench_probe": 1,                      // format version
-//   "kind": "latency" | "memory" | "ceiling",
+//   "kind": "latency" | "memory" | "ceiling" | "decode",
 //   "model": "...", "engine": "...",        // what was probed
 //   "rbench_version": "...", "git_sha": "...", "started_at": "ISO 8601", "finished_at": "...",
 //   "config": { ... },                      // the flags, for the record
@@ -23,6 +23,8 @@
 //   ],
 //   // kind "memory": "figures": {...} (harness/probe/memory_probe.h)
 //   // kind "ceiling": "figures": {...} (harness/probe/ceiling_probe.h)
+//   // kind "decode": "figures": {..., "rows": [{"batch", ..., "step_ms": [every timed step]}],
+//   //                "mtp": {...} or null} (harness/probe/decode_probe.h)
 // }
 #pragma once
 

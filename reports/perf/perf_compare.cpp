@@ -115,6 +115,32 @@ void read_latency_probe(const Value& doc, PerfFile& file) {
   file.metrics = metrics.take();
 }
 
+// A decode probe: each batch size's timed steps, "batch=8 step_ms" (lower is better), and the MTP
+// verification steps, "batch=1 verify_step_ms".
+void read_decode_probe(const Value& doc, PerfFile& file) {
+  MetricSet metrics;
+  const Value figures = doc.member("figures");
+  const Value rows = figures.member("rows");
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Value row = rows.at(i);
+    const std::string key = fmt::format("batch={:g}", row.member("batch").number());
+    const auto steps = row.find("step_ms");
+    if (!steps) {
+      file.notes.push_back(fmt::format("{}: no per-step \"step_ms\"; not compared", key));
+      continue;
+    }
+    Metric& m = metrics.get(key + " step_ms", Unit::ms, false);
+    for (const Value v : steps->elements()) m.values.push_back(v.number());
+  }
+  if (const auto mtp = figures.find("mtp"); mtp && mtp->is_object()) {
+    if (const auto verify = mtp->find("verify_step_ms_all")) {
+      Metric& m = metrics.get("batch=1 verify_step_ms", Unit::ms, false);
+      for (const Value v : verify->elements()) m.values.push_back(v.number());
+    }
+  }
+  file.metrics = metrics.take();
+}
+
 void read_probe(const Value& doc, PerfFile& file) {
   constexpr int kProbeFormat = 1;
   const Value format = doc.member("rbench_probe");
@@ -124,6 +150,8 @@ void read_probe(const Value& doc, PerfFile& file) {
   file.probe_kind = doc.member("kind").string();
   if (file.probe_kind == "latency") {
     read_latency_probe(doc, file);
+  } else if (file.probe_kind == "decode") {
+    read_decode_probe(doc, file);
   } else {
     file.notes.push_back(
         fmt::format("probe kind \"{}\" holds single figures, not samples: skipped, not compared",

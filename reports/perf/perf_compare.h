@@ -16,8 +16,10 @@
 //  * rbench probe JSON (harness/probe/probe_json.h): an object with "rbench_probe". For kind
 //    "latency", every step's per-request samples: "STEP METRIC" with STEP "concurrency=4",
 //    "rate=2" or "rate=inf" (load_value null) and METRIC ttft_ms, tpot_ms, e2e_ms or itl_ms
-//    (lower is better; a second step with the same load gets "#INDEX" appended). Other kinds
-//    (memory, ceiling) carry single figures, not samples: they are reported as skipped.
+//    (lower is better; a second step with the same load gets "#INDEX" appended). For kind
+//    "decode", every timed step per batch size, "batch=8 step_ms", and the MTP verification
+//    steps, "batch=1 verify_step_ms" (lower is better). Other kinds (memory, ceiling) carry
+//    single figures, not samples: they are reported as skipped.
 //
 // Verdicts, with change = (current median - baseline median) / baseline median, taken with the
 // opposite sign for higher-is-better metrics so that worse_by > 0 always means worse:

@@ -250,6 +250,43 @@ TEST(PerfCompare, ProbeStepsWithoutValuesOnOneOrBothSides) {
       << to_markdown(c);
 }
 
+// A decode probe's document (harness/probe/decode_probe.h) with the given per-step times.
+std::string decode_json(const std::vector<std::pair<int, std::vector<double>>>& rows,
+                        const std::vector<double>& verify) {
+  std::string out = R"({"rbench_probe":1,"kind":"decode","model":"m","figures":{"rows":[)";
+  const auto list = [](const std::vector<double>& v) {
+    std::string text = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) text += (i ? "," : "") + std::to_string(v[i]);
+    return text + "]";
+  };
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    out += (i ? "," : "") + std::string(R"({"batch":)") + std::to_string(rows[i].first) +
+           R"(,"step_ms":)" + list(rows[i].second) + "}";
+  }
+  out += "],\"mtp\":";
+  out += verify.empty() ? "null" : R"({"verify_step_ms_all":)" + list(verify) + "}";
+  return out + "}}";
+}
+
+TEST(PerfCompare, DecodeProbesCompareEachBatchSizesSteps) {
+  // Batch 8's step gets 20% slower; batch 1 and the verification step are redrawn alike.
+  const std::string base = decode_json({{1, noisy(1.5, 32, 1, 0.02)}, {8, noisy(2.5, 32, 2, 0.02)}},
+                                       noisy(1.7, 32, 3, 0.02));
+  const std::string current = decode_json(
+      {{1, noisy(1.5, 32, 4, 0.02)}, {8, noisy(3.0, 32, 5, 0.02)}}, noisy(1.7, 32, 6, 0.02));
+  const Comparison c = compare_texts(base, current);
+  ASSERT_EQ(c.metrics.size(), 3u);
+  EXPECT_EQ(c.metrics[0].name, "batch=8 step_ms");
+  EXPECT_EQ(c.metrics[0].verdict, Verdict::regression);
+  EXPECT_EQ(metric(c, "batch=1 step_ms").verdict, Verdict::unchanged);
+  EXPECT_EQ(metric(c, "batch=1 verify_step_ms").verdict, Verdict::unchanged);
+  EXPECT_EQ(metric(c, "batch=1 step_ms").unit, Unit::ms);
+  // Without MTP figures there is no verification metric.
+  EXPECT_EQ(compare_texts(decode_json({{1, {1, 2, 3}}}, {}), decode_json({{1, {1, 2, 3}}}, {}))
+                .metrics.size(),
+            1u);
+}
+
 TEST(PerfCompare, ProbesOtherThanLatencyAreSkipped) {
   const std::string memory = probe_json({}, "memory");
   const Comparison c = compare_texts(memory, memory);
