@@ -496,7 +496,7 @@ CudaModel::Step CudaModel::stage(const std::vector<StagedInput>& inputs, BlockPo
                                       stream_.get()));
     st.settings = settings;
   }
-  st.blocks = pool.block_pointers();  // after the caches grew
+  st.blocks = pool.block_pointers(stream_.get());  // after the caches grew
   return st;
 }
 
