@@ -57,10 +57,12 @@ void add_engine_flags(CLI::App& cmd, EngineOptions& o, const EngineFlags& f,
                    "Endpoints: the model id sent (overrides the profile's)");
   }
   if (f.mtp) cmd.add_flag("--" + f.prefix + "mtp", o.mtp, mtp_help(f, engine_flag));
-  cmd.add_option("--" + f.prefix + "device", o.device,
-                 fmt::format("{}here the forward pass runs: cpu (the reference) | cuda | cuda:N "
-                             "(CUDA device N; not yet validated on a GPU, see scripts/gpu-check)",
-                             f.builtin_only ? "W" : engine_flag + " builtin: w"))
+  cmd.add_option(
+         "--" + f.prefix + "device", o.device,
+         fmt::format("{}here the forward pass runs: cpu (the reference) | cuda | cuda:N "
+                     "(CUDA device N; decode steps replay CUDA graphs, RBENCH_CUDA_GRAPHS=0 "
+                     "turns them off; not yet validated on a GPU, see scripts/gpu-check)",
+                     f.builtin_only ? "W" : engine_flag + " builtin: w"))
       ->capture_default_str();
   if (f.max_batch) {
     cmd.add_option("--" + f.prefix + "max-batch", o.max_batch,

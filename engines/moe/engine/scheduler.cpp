@@ -113,6 +113,10 @@ void Scheduler::step(std::vector<std::shared_ptr<Sequence>>& active) {
     }
     p.fed = static_cast<int>(in.tokens.size());
     if (s.speculate) in.hidden = &p.hidden;
+    // The tokens come back chosen (a choice, or the argmax of both rows of a drafted step), so
+    // no step needs its logits on the host; a device model then downloads ids only.
+    in.logits = false;
+    if (p.drafted) in.greedy_rows = &p.greedy;
     if (p.samples && !p.drafted) {
       const SamplerOptions& o = s.sampler.options();
       p.chosen = true;
@@ -168,8 +172,12 @@ void Scheduler::step(std::vector<std::shared_ptr<Sequence>>& active) {
 // the sequence ended.
 bool Scheduler::take_tokens(Sequence& s, Plan& p, const std::vector<float>& logits) {
   const std::size_t vocab = model_.config().vocab_size;
-  const std::int32_t a =
-      p.chosen ? p.choice.token : s.sampler.sample(std::span(logits).first(vocab));
+  // A drafted step's rows come back as argmaxes (the sequence is greedy); a model that left
+  // greedy_rows empty returned the logits instead.
+  const bool greedy_rows = p.drafted && p.greedy.size() == 2;
+  const std::int32_t a = p.chosen      ? p.choice.token
+                         : greedy_rows ? p.greedy[0]
+                                       : s.sampler.sample(std::span(logits).first(vocab));
   if (s.speculate) {
     const auto& prompt = s.request.prompt;
     if (p.prefill) p.next.assign(prompt.begin() + p.start + 1, prompt.end());
@@ -184,7 +192,7 @@ bool Scheduler::take_tokens(Sequence& s, Plan& p, const std::vector<float>& logi
   }
   ++s.accepted_draft_tokens;
   if (!go_on) return false;
-  const std::int32_t b = argmax(std::span(logits).subspan(vocab));
+  const std::int32_t b = greedy_rows ? p.greedy[1] : argmax(std::span(logits).subspan(vocab));
   p.next.push_back(b);
   return emit(s, b, p.start + 2);
 }

@@ -83,8 +83,9 @@ class Scheduler {
     // sampling kernel on CUDA), with this sequence's draw.
     bool chosen = false;
     TokenChoice choice;
-    std::vector<float> hidden;       // speculating sequences: the fed tokens' hidden states
-    std::vector<std::int32_t> next;  // the MTP rows' next tokens, one per confirmed position
+    std::vector<std::int32_t> greedy;  // a drafted step: the argmax of both rows
+    std::vector<float> hidden;         // speculating sequences: the fed tokens' hidden states
+    std::vector<std::int32_t> next;    // the MTP rows' next tokens, one per confirmed position
   };
 
   void loop(std::stop_token);

@@ -3,8 +3,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
+#include <climits>
+#include <compare>
+#include <cstdlib>
+#include <functional>
+#include <map>
 #include <mutex>
+#include <span>
 #include <stdexcept>
+#include <string_view>
 #include <vector>
 
 #include "engines/moe/cuda/bandwidth.h"
@@ -13,9 +21,11 @@
 #include "engines/moe/cuda/device.h"
 #include "engines/moe/cuda/device_buffer.h"
 #include "engines/moe/cuda/elementwise.h"
+#include "engines/moe/cuda/graph.h"
 #include "engines/moe/cuda/kernels.h"
 #include "engines/moe/cuda/mla.h"
 #include "engines/moe/cuda/moe.h"
+#include "engines/moe/cuda/pinned_buffer.h"
 #include "engines/moe/cuda/sampling.h"
 #include "engines/moe/cuda/stream.h"
 #include "engines/moe/cuda/weights.h"
@@ -32,16 +42,52 @@ constexpr float kLoraNormEps = 1e-6f;
 constexpr int kGemvRowsMax = 64;
 constexpr int kBlockSize = 64;
 
+// Decode steps whose rows (padding included) fit the gemv run as a captured CUDA graph: batches
+// padded up to one of these sizes, so that a handful of graphs serve every batch. Past
+// kGemvRowsMax rows (so no 128) the products go to cuBLAS, which is not batch-invariant (padding
+// would change the bits) and may allocate during capture, so such steps run without a graph.
+constexpr int kGraphBatches[] = {1, 2, 4, 8, 16, 32, 64};
+// A graph's attention grid covers a length bucket, not the exact longest length, so that it
+// serves every length in its bucket: the longest causal length rounded up to a power of two, at
+// least 1024 (4 splits of kAttentionSplitLen). Splits past a token's own length exit at once, so a
+// bucket costs at most twice the (empty) blocks of the exact length and never changes a result;
+// powers of two keep the graphs few (one per doubling of the context).
+constexpr int kMinLengthBucket = 1024;
+
+int length_bucket(int max_length) {
+  return std::max(kMinLengthBucket,
+                  static_cast<int>(std::bit_ceil(static_cast<unsigned>(std::max(max_length, 1)))));
+}
+
+// Shared by a model's scratch buffers: a buffer's address changes only when it grows, which
+// bumps `generation` (every captured graph holds the old addresses, so all are recaptured).
+// Growth during a capture would free memory a graph is being built over: refused.
+struct ScratchState {
+  std::uint64_t generation = 0;
+  bool capturing = false;
+};
+
 // A device buffer that only grows: the forward pass's scratch, reused across calls.
 template <typename T>
 class Scratch {
  public:
+  explicit Scratch(ScratchState* state) : state_(state) {}
   T* get(std::size_t count) {
-    if (buffer_.size() < count) buffer_ = cuda::DeviceBuffer<T>(std::max<std::size_t>(count, 1));
+    if (buffer_.size() < count) {
+      if (state_->capturing) {
+        throw std::logic_error(fmt::format(
+            "CUDA graph capture: a scratch buffer must grow from {} to {} elements, but the "
+            "capture follows an eager run of the same shape",
+            buffer_.size(), count));
+      }
+      buffer_ = cuda::DeviceBuffer<T>(std::max<std::size_t>(count, 1));
+      ++state_->generation;
+    }
     return buffer_.data();
   }
 
  private:
+  ScratchState* state_;
   cuda::DeviceBuffer<T> buffer_;
 };
 
@@ -83,13 +129,92 @@ void check_token(std::int32_t t, int vocab) {
   }
 }
 
-template <typename T>
-void upload_async(Scratch<T>& scratch, const std::vector<T>& host, const cuda::Stream& stream) {
-  T* dst = scratch.get(host.size());
-  if (host.empty()) return;
-  RBENCH_CUDA_CHECK(cudaMemcpyAsync(dst, host.data(), host.size() * sizeof(T),
-                                    cudaMemcpyHostToDevice, stream.get()));
+// The weights that model.cpp's forward pass counts in ForwardStats::bytes_read for one layer,
+// routed experts aside (they count once per expert chosen).
+std::size_t layer_bytes(const LayerWeights& lw) {
+  const AttentionWeights& a = lw.attn;
+  std::size_t bytes = (lw.input_layernorm.size() + lw.post_attention_layernorm.size()) * 4;
+  if (a.q_proj) bytes += a.q_proj->bytes();
+  if (a.q_a_proj) bytes += a.q_a_proj->bytes() + a.q_b_proj->bytes();
+  bytes += a.kv_a_proj_with_mqa.bytes() + a.kv_b_f32.size() * 4 + a.o_proj.bytes();
+  if (lw.mlp) bytes += lw.mlp->bytes();
+  if (lw.moe) {
+    bytes += lw.moe->gate.bytes();
+    if (lw.moe->shared) bytes += lw.moe->shared->bytes();
+  }
+  return bytes;
 }
+
+// A MoE layer's routed experts as the grouped gemv reads them: each projection's WeightView per
+// expert, on the device (the experts are separate allocations). `usable` when every expert has
+// one type, shape and size and gemv would take the same path for each (always so for a loaded
+// checkpoint; otherwise the layer keeps the per-expert path, which gives the same bits).
+struct ExpertTable {
+  struct Projection {
+    cuda::DeviceBuffer<cuda::WeightView> views;
+    cuda::WeightType type = cuda::WeightType::f32;
+    int rows = 0;
+    int cols = 0;
+    bool vector = false;
+  };
+  Projection gate, up, down;
+  bool usable = false;
+  std::int64_t expert_bytes = 0;  // one expert's three matrices, scales included
+};
+
+ExpertTable::Projection projection_table(const std::vector<DeviceMlp>& experts,
+                                         const DeviceMatrix DeviceMlp::*which, bool& usable) {
+  ExpertTable::Projection p;
+  std::vector<cuda::WeightView> views;
+  for (const DeviceMlp& e : experts) {
+    const cuda::WeightView v = (e.*which).view();
+    const bool vector = cuda::grouped_gemv_uses_vector_loads(v);
+    if (views.empty()) {
+      p.type = v.type;
+      p.rows = v.rows;
+      p.cols = v.cols;
+      p.vector = vector;
+    } else if (v.type != p.type || v.rows != p.rows || v.cols != p.cols || vector != p.vector) {
+      usable = false;
+    }
+    views.push_back(v);
+  }
+  p.views = cuda::DeviceBuffer<cuda::WeightView>(std::span<const cuda::WeightView>(views));
+  return p;
+}
+
+ExpertTable expert_table(const DeviceMoe& m) {
+  ExpertTable t;
+  t.usable = !m.experts.empty() && m.experts.size() <= static_cast<std::size_t>(cuda::kMaxExperts);
+  if (!t.usable) return t;
+  t.gate = projection_table(m.experts, &DeviceMlp::gate_proj, t.usable);
+  t.up = projection_table(m.experts, &DeviceMlp::up_proj, t.usable);
+  t.down = projection_table(m.experts, &DeviceMlp::down_proj, t.usable);
+  const auto bytes = [](const DeviceMlp& e) {
+    return static_cast<std::int64_t>(e.gate_proj.bytes() + e.up_proj.bytes() + e.down_proj.bytes());
+  };
+  t.expert_bytes = bytes(m.experts.front());
+  for (const DeviceMlp& e : m.experts) {
+    if (bytes(e) != t.expert_bytes) t.usable = false;
+  }
+  return t;
+}
+
+// One graph per step shape; see CudaModel::run_step.
+struct GraphKey {
+  int batch = 0;      // inputs, padding included
+  int per_input = 0;  // tokens per input: 1, or 2 (a drafted step)
+  int bucket = 0;     // length_bucket
+  bool sampled = false;
+  auto operator<=>(const GraphKey&) const = default;
+};
+
+struct GraphEntry {
+  cuda::GraphExec exec;
+  std::uint64_t generation = 0;           // the scratch generation it was captured at
+  void* const* blocks = nullptr;          // the block pointer array it reads
+  std::uint64_t warm_generation = ~0ull;  // an eager run of this shape sized the scratch then
+};
 
 class CudaModel final : public ForwardModel {
  public:
@@ -112,61 +237,123 @@ class CudaModel final : public ForwardModel {
   CopyBandwidth measure_copy(std::size_t bytes, int repeats) const override;
 
  private:
-  // The tokens of one call, on the device.
-  struct Batch {
-    int n = 0;
-    int max_length = 0;                  // the longest causal length (max position + 1)
-    std::vector<std::int32_t> position;  // host copies, per token
-    std::vector<std::int32_t> token_table;
-    std::vector<std::int32_t> tables;
+  // One call's tokens: what the host knows, staged into pinned memory and uploaded before the
+  // step, so the step itself (eager or a graph) only reads fixed device buffers.
+  struct Step {
+    int real = 0;            // the caller's inputs
+    int batch = 0;           // inputs, padding included (padding inputs come last)
+    int rows = 0;            // tokens, padding included
+    int bucket = 0;          // attention's grid: the longest causal length, or its bucket
+    int stride = 0;          // block table entries per input: bucket / block_size
+    int head_rows = 0;       // logits rows
+    std::vector<int> sizes;  // tokens per input
+    std::vector<bool> all;   // all_logits per input
+    bool sampled = false;    // some choice samples: sample_rows over every input's last row
+    bool hidden = false;     // final-normed hidden states of every row wanted
     BlockPool* pool = nullptr;
+    void* const* blocks = nullptr;  // the pool's block pointer array for this step
+    // Device addresses of the uploaded inputs.
+    const std::int32_t* ids = nullptr;
+    const std::int32_t* positions = nullptr;
+    const std::int32_t* token_table = nullptr;
+    const std::int32_t* tables = nullptr;
+    const cuda::RowSampling* settings = nullptr;
   };
+  struct StagedInput {
+    PagedCache* cache = nullptr;  // null: padding
+    std::span<const std::int32_t> tokens;
+    bool all = false;
+    const TokenChoice* choice = nullptr;
+  };
+
   PagedCache& own_cache(SequenceCache* cache, int layers, const char* call) const;
-  void add_sequence(Batch& b, PagedCache& cache, int count) const;
   void check_context(const PagedCache& cache, std::size_t tokens) const;
-  void upload_batch(Batch& b) const;
+  // Grows the caches, fills the host staging and uploads it; returns the step's shape.
+  // `bucketed`: attention's grid for the length bucket (a graph's step) rather than the length.
+  Step stage(const std::vector<StagedInput>& inputs, BlockPool& pool, bool bucketed) const;
 
   void matmul(const DeviceMatrix& w, const float* x, int n, float* y, int x_stride = 0,
               int y_stride = 0) const;
-  void decoder_layer(const DeviceLayer& lw, int cache_layer, const Batch& b, float* h,
+  void decoder_layer(const DeviceLayer& lw, int cache_layer, const Step& st, float* h,
                      ForwardStats* stats) const;
-  void attention(const DeviceAttention& a, int cache_layer, const Batch& b, const float* x,
+  void attention(const DeviceAttention& a, int cache_layer, const Step& st, const float* x,
                  float* out) const;
   void mlp(const DeviceMlp& w, const float* x, int n, float* out, float* g, float* u) const;
   void moe(const DeviceMoe& m, const float* x, int n, float* out, ForwardStats* stats) const;
-  // Logits through `head` of the rows each input wants (normed in place first), downloaded.
-  // With `choices` (one per input, null where none), the tokens are chosen on the device from
-  // each input's last row.
-  std::vector<std::vector<float>> head_logits(const DeviceMatrix& head, const float* norm_weight,
-                                              float* h, const std::vector<int>& sizes,
-                                              const std::vector<bool>& all,
-                                              const std::vector<TokenChoice*>& choices = {}) const;
-  void choose_tokens(const float* logits, int vocab, const std::vector<int>& last_rows,
-                     const std::vector<TokenChoice*>& choices) const;
+  // Whether a MoE layer over n tokens is sorted into expert order on the device.
+  bool moe_on_device_fits(int n) const {
+    return n <= kGemvRowsMax &&
+           static_cast<long long>(n) * host_->config().num_experts_per_tok <= cuda::kAlignMaxSlots;
+  }
+  void moe_on_device(const DeviceMoe& m, const ExpertTable& t, const float* x, int n,
+                     const float* weights, const std::int32_t* ids, float* out,
+                     ForwardStats* stats) const;
+  void moe_on_host(const DeviceMoe& m, const float* x, int n, const float* weights,
+                   const std::int32_t* ids, float* out, ForwardStats* stats) const;
+  void shared_experts(const DeviceMoe& m, const float* x, int n, float* out,
+                      std::size_t routed_scratch) const;
+  // The whole main-model step on the stream: embedding, layers, the final norm of every row
+  // (when hidden states are wanted) and the head.
+  void enqueue_forward(const Step& st, ForwardStats* stats) const;
+  // Logits through `head` of the rows each input wants (normed first) into d_logits_, the argmax
+  // of every such row into d_argmax_, and with st.sampled each input's sampled token into
+  // d_chosen_.
+  void enqueue_head(const DeviceMatrix& head, const float* norm_weight, const float* h,
+                    const Step& st) const;
+  // enqueue_forward eagerly, or through the step's graph (captured on the second sight of its
+  // shape, replayed after).
+  void run_step(const Step& st, bool graph, ForwardStats* stats) const;
+  // Logits of the inputs that want them, downloaded (after the stream is synchronised).
+  std::vector<std::vector<float>> download_logits(const Step& st, int vocab,
+                                                  const std::vector<bool>& wanted) const;
+  void add_expert_bytes(ForwardStats* stats) const;
 
   std::shared_ptr<const Model> host_;
   int ordinal_;
   cuda::DeviceInfo info_;
   Rope rope_;
   int table_positions_;
+  bool graphs_enabled_;
   cuda::Stream stream_;
   cuda::Blas blas_;
   DeviceWeights weights_;
   cuda::DeviceBuffer<float> cos_sin_;
   std::shared_ptr<BlockPool> main_pool_;
   std::shared_ptr<BlockPool> mtp_pool_;
+  // The main pool's block that padding inputs write to and read from (their results are
+  // ignored), taken on the first padded step; -1 until then.
+  mutable std::int32_t dummy_block_ = -1;
+  std::map<const DeviceMoe*, ExpertTable> expert_tables_;
+  bool experts_on_device_ = true;  // every MoE layer's table is usable (graphs need it)
 
   // Calls are serialised: one stream, one set of scratch buffers.
   mutable std::mutex mutex_;
-  mutable Scratch<std::byte> d_sample_work_;
-  mutable Scratch<cuda::RowSampling> d_settings_;
-  mutable Scratch<std::int32_t> d_chosen_;
-  mutable Scratch<std::int32_t> d_ids_, d_positions_, d_token_table_, d_tables_, d_route_ids_,
-      d_perm_, d_slot_row_;
-  mutable Scratch<float> d_h_, d_x_, d_out_, d_q_, d_qa_, d_kva_, d_q_latent_, d_o_latent_, d_o_,
-      d_attn_work_, d_g_, d_u_, d_router_, d_route_w_, d_xe_, d_ye_, d_dequant_, d_rows_, d_logits_,
-      d_eh_, d_hidden_in_, d_choice_logits_;
+  mutable ScratchState scratch_;
+  mutable cuda::PinnedBuffer<std::int32_t> pinned_ints_;
+  mutable cuda::PinnedBuffer<cuda::RowSampling> pinned_settings_;
+  mutable cuda::PinnedBuffer<std::int32_t> pinned_out_;
+  mutable std::map<GraphKey, GraphEntry> graphs_;
+  // Experts chosen per MoE layer of a call with stats (moe_align's counts), and the bytes of one
+  // of that layer's experts, added to bytes_read once the step is done.
+  mutable cuda::DeviceBuffer<std::int32_t> active_counts_;
+  mutable std::vector<std::int64_t> pending_expert_bytes_;
+  mutable Scratch<std::byte> d_sample_work_{&scratch_};
+  mutable Scratch<cuda::RowSampling> d_settings_{&scratch_};
+  mutable Scratch<std::int32_t> d_step_ints_{&scratch_}, d_chosen_{&scratch_}, d_argmax_{&scratch_},
+      d_route_ids_{&scratch_}, d_perm_{&scratch_}, d_slot_row_{&scratch_}, d_offsets_{&scratch_},
+      d_active_{&scratch_};
+  mutable Scratch<float> d_h_{&scratch_}, d_x_{&scratch_}, d_out_{&scratch_}, d_q_{&scratch_},
+      d_qa_{&scratch_}, d_kva_{&scratch_}, d_q_latent_{&scratch_}, d_o_latent_{&scratch_},
+      d_o_{&scratch_}, d_attn_work_{&scratch_}, d_g_{&scratch_}, d_u_{&scratch_},
+      d_router_{&scratch_}, d_route_w_{&scratch_}, d_xe_{&scratch_}, d_ye_{&scratch_},
+      d_dequant_{&scratch_}, d_rows_{&scratch_}, d_logits_{&scratch_}, d_eh_{&scratch_},
+      d_hidden_in_{&scratch_}, d_choice_logits_{&scratch_}, d_normed_{&scratch_};
 };
+
+bool graphs_enabled_by_env() {
+  const char* v = std::getenv("RBENCH_CUDA_GRAPHS");
+  return v == nullptr || std::string_view(v) != "0";
+}
 
 CudaModel::CudaModel(std::shared_ptr<const Model> host, int ordinal, cuda::DeviceInfo info)
     : host_(std::move(host)),
@@ -174,6 +361,7 @@ CudaModel::CudaModel(std::shared_ptr<const Model> host, int ordinal, cuda::Devic
       info_(std::move(info)),
       rope_(host_->config()),
       table_positions_(std::max(host_->config().max_position_embeddings, 1)),
+      graphs_enabled_(graphs_enabled_by_env()),
       weights_(upload(host_->weights())) {
   const ModelConfig& c = host_->config();
   const std::vector<float> table = rope_.cos_sin_table(table_positions_);
@@ -189,6 +377,17 @@ CudaModel::CudaModel(std::shared_ptr<const Model> host, int ordinal, cuda::Devic
     shape.layers = 1;
     mtp_pool_ = std::make_shared<BlockPool>(shape);
   }
+  for (const DeviceLayer& layer : weights_.layers) {
+    if (layer.moe) expert_tables_.emplace(&*layer.moe, expert_table(*layer.moe));
+  }
+  if (weights_.mtp && weights_.mtp->layer.moe) {
+    expert_tables_.emplace(&*weights_.mtp->layer.moe, expert_table(*weights_.mtp->layer.moe));
+  }
+  for (const auto& [moe, table] : expert_tables_) {
+    experts_on_device_ = experts_on_device_ && table.usable;
+  }
+  active_counts_ =
+      cuda::DeviceBuffer<std::int32_t>(static_cast<std::size_t>(c.num_hidden_layers) + 1);
   stream_.synchronize();
 }
 
@@ -200,9 +399,10 @@ CopyBandwidth CudaModel::measure_copy(std::size_t bytes, int repeats) const {
 }
 
 std::string CudaModel::describe_device() const {
-  return fmt::format("cuda:{} ({}, sm_{}{}, {} MiB; {}), latent cache in {}; {}", ordinal_,
-                     info_.name, info_.major, info_.minor, info_.total_bytes >> 20,
-                     blas_.describe(), main_pool_->shape().bf16 ? "bf16" : "f32", kValidation);
+  return fmt::format("cuda:{} ({}, sm_{}{}, {} MiB; {}), latent cache in {}, CUDA graphs {}; {}",
+                     ordinal_, info_.name, info_.major, info_.minor, info_.total_bytes >> 20,
+                     blas_.describe(), main_pool_->shape().bf16 ? "bf16" : "f32",
+                     graphs_enabled_ ? "on" : "off (RBENCH_CUDA_GRAPHS=0)", kValidation);
 }
 
 PagedCache& CudaModel::own_cache(SequenceCache* cache, int layers, const char* call) const {
@@ -215,20 +415,6 @@ PagedCache& CudaModel::own_cache(SequenceCache* cache, int layers, const char* c
   return *paged;
 }
 
-void CudaModel::add_sequence(Batch& b, PagedCache& cache, int count) const {
-  const int start = cache.length();
-  cache.grow_to(start + count);
-  const auto table_at = static_cast<std::int32_t>(b.tables.size());
-  b.tables.insert(b.tables.end(), cache.blocks().begin(), cache.blocks().end());
-  for (int i = 0; i < count; ++i) {
-    b.position.push_back(start + i);
-    b.token_table.push_back(table_at);
-  }
-  b.n += count;
-  b.max_length = std::max(b.max_length, start + count);
-  b.pool = &cache.pool();
-}
-
 void CudaModel::check_context(const PagedCache& cache, std::size_t tokens) const {
   // Checked before any cache grows, so a refused call leaves every cache as it was.
   if (static_cast<std::size_t>(cache.length()) + tokens >
@@ -238,10 +424,89 @@ void CudaModel::check_context(const PagedCache& cache, std::size_t tokens) const
   }
 }
 
-void CudaModel::upload_batch(Batch& b) const {
-  upload_async(d_positions_, b.position, stream_);
-  upload_async(d_token_table_, b.token_table, stream_);
-  upload_async(d_tables_, b.tables, stream_);
+CudaModel::Step CudaModel::stage(const std::vector<StagedInput>& inputs, BlockPool& pool,
+                                 bool bucketed) const {
+  Step st;
+  st.batch = static_cast<int>(inputs.size());
+  st.pool = &pool;
+  int max_length = 1;
+  for (const StagedInput& in : inputs) {
+    const int size = static_cast<int>(in.tokens.size());
+    if (in.cache) {
+      ++st.real;
+      max_length = std::max(max_length, in.cache->length() + size);
+    }
+    st.sizes.push_back(size);
+    st.all.push_back(in.all);
+    st.rows += size;
+    st.head_rows += in.all ? size : 1;
+    st.sampled = st.sampled || (in.choice && in.choice->temperature > 0);
+  }
+  const int block_size = pool.shape().block_size;
+  // A graph's grid must serve every length of its bucket; an eager step's covers its own
+  // longest length (the attention workspace of a long prefill grows with it).
+  st.bucket = bucketed ? length_bucket(max_length) : max_length;
+  st.stride = (st.bucket + block_size - 1) / block_size;
+  const bool padded = std::any_of(inputs.begin(), inputs.end(),
+                                  [](const StagedInput& in) { return in.cache == nullptr; });
+  if (padded && &pool != main_pool_.get()) {
+    throw std::logic_error("CudaModel: only main-model steps are padded");
+  }
+  if (padded && dummy_block_ < 0) dummy_block_ = pool.allocate();
+  // Entries past a sequence's blocks are never read; padding's all name the dummy block.
+  const std::int32_t dummy = padded ? dummy_block_ : 0;
+
+  // ids, positions, token_table ([rows] each), then the block tables ([batch][stride]).
+  const std::size_t count =
+      3 * static_cast<std::size_t>(st.rows) + static_cast<std::size_t>(st.batch) * st.stride;
+  if (pinned_ints_.size() < count) pinned_ints_ = cuda::PinnedBuffer<std::int32_t>(count);
+  std::int32_t* ids = pinned_ints_.data();
+  std::int32_t* positions = ids + st.rows;
+  std::int32_t* token_table = positions + st.rows;
+  std::int32_t* tables = token_table + st.rows;
+  std::fill(tables, tables + static_cast<std::size_t>(st.batch) * st.stride, dummy);
+  int r = 0;
+  for (int i = 0; i < st.batch; ++i) {
+    const StagedInput& in = inputs[i];
+    // Padding sits at positions 0.. of the dummy block: its writes land there, its reads too.
+    int start = 0;
+    if (in.cache) {
+      start = in.cache->length();
+      in.cache->grow_to(start + st.sizes[i]);
+      const std::vector<std::int32_t>& blocks = in.cache->blocks();
+      std::copy(blocks.begin(), blocks.end(), tables + static_cast<std::size_t>(i) * st.stride);
+    }
+    for (int k = 0; k < st.sizes[i]; ++k, ++r) {
+      ids[r] = in.tokens[k];
+      positions[r] = start + k;
+      token_table[r] = i * st.stride;
+    }
+  }
+  std::int32_t* d = d_step_ints_.get(count);
+  RBENCH_CUDA_CHECK(
+      cudaMemcpyAsync(d, ids, count * sizeof(std::int32_t), cudaMemcpyHostToDevice, stream_.get()));
+  st.ids = d;
+  st.positions = d + st.rows;
+  st.token_table = d + 2 * static_cast<std::size_t>(st.rows);
+  st.tables = d + 3 * static_cast<std::size_t>(st.rows);
+  if (st.sampled) {
+    if (pinned_settings_.size() < inputs.size()) {
+      pinned_settings_ = cuda::PinnedBuffer<cuda::RowSampling>(inputs.size());
+    }
+    for (int i = 0; i < st.batch; ++i) {
+      const TokenChoice* c = inputs[i].choice;
+      pinned_settings_.data()[i] =
+          c ? cuda::RowSampling{c->temperature, c->top_k, c->top_p, c->uniform}
+            : cuda::RowSampling{};  // greedy: a row no one reads
+    }
+    cuda::RowSampling* settings = d_settings_.get(st.batch);
+    RBENCH_CUDA_CHECK(cudaMemcpyAsync(settings, pinned_settings_.data(),
+                                      st.batch * sizeof(cuda::RowSampling), cudaMemcpyHostToDevice,
+                                      stream_.get()));
+    st.settings = settings;
+  }
+  st.blocks = pool.block_pointers(stream_.get());  // after the caches grew
+  return st;
 }
 
 void CudaModel::matmul(const DeviceMatrix& w, const float* x, int n, float* y, int x_stride,
@@ -261,31 +526,32 @@ void CudaModel::matmul(const DeviceMatrix& w, const float* x, int n, float* y, i
                  y_stride ? y_stride : w.rows, stream_.get());
 }
 
-void CudaModel::decoder_layer(const DeviceLayer& lw, int cache_layer, const Batch& b, float* h,
+void CudaModel::decoder_layer(const DeviceLayer& lw, int cache_layer, const Step& st, float* h,
                               ForwardStats* stats) const {
   const ModelConfig& c = host_->config();
   const int hidden = c.hidden_size;
-  const std::size_t count = static_cast<std::size_t>(b.n) * hidden;
+  const int n = st.rows;
+  const std::size_t count = static_cast<std::size_t>(n) * hidden;
   float* x = d_x_.get(count);
   float* out = d_out_.get(count);
-  cuda::rms_norm({h, lw.input_layernorm.data(), x, b.n, hidden, static_cast<float>(c.rms_norm_eps)},
+  cuda::rms_norm({h, lw.input_layernorm.data(), x, n, hidden, static_cast<float>(c.rms_norm_eps)},
                  stream_.get());
-  attention(lw.attn, cache_layer, b, x, out);
+  attention(lw.attn, cache_layer, st, x, out);
   cuda::add_inplace(h, out, count, stream_.get());
   cuda::rms_norm(
-      {h, lw.post_attention_layernorm.data(), x, b.n, hidden, static_cast<float>(c.rms_norm_eps)},
+      {h, lw.post_attention_layernorm.data(), x, n, hidden, static_cast<float>(c.rms_norm_eps)},
       stream_.get());
   if (lw.moe) {
-    moe(*lw.moe, x, b.n, out, stats);
+    moe(*lw.moe, x, n, out, stats);
   } else {
     const int inter = lw.mlp->gate_proj.rows;
-    const std::size_t gsize = static_cast<std::size_t>(b.n) * inter;
-    mlp(*lw.mlp, x, b.n, out, d_g_.get(gsize), d_u_.get(gsize));
+    const std::size_t gsize = static_cast<std::size_t>(n) * inter;
+    mlp(*lw.mlp, x, n, out, d_g_.get(gsize), d_u_.get(gsize));
   }
   cuda::add_inplace(h, out, count, stream_.get());
 }
 
-void CudaModel::attention(const DeviceAttention& a, int cache_layer, const Batch& b, const float* x,
+void CudaModel::attention(const DeviceAttention& a, int cache_layer, const Step& st, const float* x,
                           float* out) const {
   const ModelConfig& c = host_->config();
   const int heads = c.num_attention_heads;
@@ -294,7 +560,7 @@ void CudaModel::attention(const DeviceAttention& a, int cache_layer, const Batch
   const int rope_dim = c.qk_rope_head_dim;
   const int v_dim = c.v_head_dim;
   const int rank = c.kv_lora_rank;
-  const int n = b.n;
+  const int n = st.rows;
   cudaStream_t s = stream_.get();
 
   float* q = d_q_.get(static_cast<std::size_t>(n) * heads * qk);
@@ -313,16 +579,16 @@ void CudaModel::attention(const DeviceAttention& a, int cache_layer, const Batch
   matmul(a.kv_a_proj_with_mqa, x, n, kva);
 
   cuda::PagedCacheView view;
-  view.blocks = b.pool->block_pointers();
-  view.block_size = b.pool->shape().block_size;
-  view.layers = b.pool->shape().layers;
+  view.blocks = st.blocks;
+  view.block_size = st.pool->shape().block_size;
+  view.layers = st.pool->shape().layers;
   view.layer = cache_layer;
   view.rank = rank;
   view.rope_dim = rope_dim;
-  view.bf16 = b.pool->shape().bf16;
-  view.tables = d_tables_.get(0);
-  view.token_table = d_token_table_.get(0);
-  const std::int32_t* positions = d_positions_.get(0);
+  view.bf16 = st.pool->shape().bf16;
+  view.tables = st.tables;
+  view.token_table = st.token_table;
+  const std::int32_t* positions = st.positions;
 
   cuda::CacheWriteParams w;
   w.cache = view;
@@ -349,12 +615,12 @@ void CudaModel::attention(const DeviceAttention& a, int cache_layer, const Batch
   ap.q = q;
   ap.positions = positions;
   ap.o_latent = o_latent;
-  ap.workspace = d_attn_work_.get(cuda::attention_workspace_floats(n, heads, rank, b.max_length));
+  ap.workspace = d_attn_work_.get(cuda::attention_workspace_floats(n, heads, rank, st.bucket));
   ap.n = n;
   ap.heads = heads;
   ap.nope = nope;
   ap.scale = rope_.softmax_scale();
-  ap.max_length = b.max_length;
+  ap.max_length = st.bucket;  // the grid; each token stops at its own length
   cuda::mla_attention(ap, s);
 
   float* o = d_o_.get(static_cast<std::size_t>(n) * heads * v_dim);
@@ -374,7 +640,6 @@ void CudaModel::mlp(const DeviceMlp& w, const float* x, int n, float* out, float
 void CudaModel::moe(const DeviceMoe& m, const float* x, int n, float* out,
                     ForwardStats* stats) const {
   const ModelConfig& c = host_->config();
-  const int hidden = c.hidden_size;
   const int experts = c.n_routed_experts;
   const int k = c.num_experts_per_tok;
   cudaStream_t s = stream_.get();
@@ -400,8 +665,80 @@ void CudaModel::moe(const DeviceMoe& m, const float* x, int n, float* out,
   rp.routed_scaling = static_cast<float>(c.routed_scaling_factor);
   cuda::moe_route(rp, s);
 
-  // The choices decide the launches: to the host, to sort tokens into expert order (each
-  // expert's tokens in token order, as Model::moe serves them).
+  // Decode-sized batches are sorted into expert order on the device (no sync: a step can be a
+  // graph); larger ones on the host, where the counts decide the launches.
+  const auto table = expert_tables_.find(&m);
+  if (moe_on_device_fits(n) && table != expert_tables_.end() && table->second.usable) {
+    moe_on_device(m, table->second, x, n, weights, ids, out, stats);
+  } else {
+    moe_on_host(m, x, n, weights, ids, out, stats);
+  }
+  if (stats) stats->expert_activations += static_cast<std::int64_t>(n) * k;
+}
+
+void CudaModel::moe_on_device(const DeviceMoe& m, const ExpertTable& t, const float* x, int n,
+                              const float* weights, const std::int32_t* ids, float* out,
+                              ForwardStats* stats) const {
+  const ModelConfig& c = host_->config();
+  const int hidden = c.hidden_size;
+  const int experts = c.n_routed_experts;
+  const int k = c.num_experts_per_tok;
+  const int slots = n * k;
+  cudaStream_t s = stream_.get();
+
+  cuda::AlignParams ap;
+  ap.ids = ids;
+  ap.n = n;
+  ap.k = k;
+  ap.experts = experts;
+  ap.offsets = d_offsets_.get(static_cast<std::size_t>(experts) + 1);
+  ap.active = d_active_.get(static_cast<std::size_t>(std::min(slots, experts)));
+  ap.perm = d_perm_.get(slots);
+  ap.slot_row = d_slot_row_.get(slots);
+  if (stats && pending_expert_bytes_.size() < active_counts_.size()) {
+    ap.active_count = active_counts_.data() + pending_expert_bytes_.size();
+    pending_expert_bytes_.push_back(t.expert_bytes);
+  }
+  cuda::moe_align(ap, s);
+
+  const int inter = t.gate.rows;
+  float* xe = d_xe_.get(static_cast<std::size_t>(slots) * hidden);
+  float* ye = d_ye_.get(static_cast<std::size_t>(slots) * hidden);
+  float* g = d_g_.get(static_cast<std::size_t>(slots) * std::max(inter, 1));
+  float* u = d_u_.get(static_cast<std::size_t>(slots) * std::max(inter, 1));
+  cuda::gather_rows(x, ap.perm, slots, hidden, xe, s);
+  const auto product = [&](const ExpertTable::Projection& p, const float* in, float* result) {
+    cuda::GroupedGemvParams gp;
+    gp.matrices = p.views.data();
+    gp.type = p.type;
+    gp.rows = p.rows;
+    gp.cols = p.cols;
+    gp.vector = p.vector;
+    gp.x = in;
+    gp.y = result;
+    gp.offsets = ap.offsets;
+    gp.active = ap.active;
+    gp.slots = slots;
+    gp.experts = experts;
+    cuda::grouped_gemv(gp, s);
+  };
+  product(t.gate, xe, g);
+  product(t.up, xe, u);
+  cuda::silu_mul(g, u, static_cast<std::size_t>(slots) * inter, s);
+  product(t.down, g, ye);
+  shared_experts(m, x, n, out, static_cast<std::size_t>(slots) * inter);
+  cuda::moe_unpermute({ye, ap.slot_row, weights, out, n, k, hidden}, s);
+}
+
+void CudaModel::moe_on_host(const DeviceMoe& m, const float* x, int n, const float* weights,
+                            const std::int32_t* ids, float* out, ForwardStats* stats) const {
+  const ModelConfig& c = host_->config();
+  const int hidden = c.hidden_size;
+  const int experts = c.n_routed_experts;
+  const int k = c.num_experts_per_tok;
+  cudaStream_t s = stream_.get();
+  // To the host, to sort tokens into expert order (each expert's tokens in token order, as
+  // Model::moe serves them).
   std::vector<std::int32_t> chosen(static_cast<std::size_t>(n) * k);
   RBENCH_CUDA_CHECK(cudaMemcpyAsync(chosen.data(), ids, chosen.size() * sizeof(std::int32_t),
                                     cudaMemcpyDeviceToHost, s));
@@ -426,190 +763,302 @@ void CudaModel::moe(const DeviceMoe& m, const float* x, int n, float* out,
       perm.push_back(i / k);
     }
   }
-  upload_async(d_perm_, perm, stream_);
-  upload_async(d_slot_row_, slot_row, stream_);
+  std::int32_t* d_perm = d_perm_.get(perm.size());
+  std::int32_t* d_slot_row = d_slot_row_.get(slot_row.size());
+  RBENCH_CUDA_CHECK(cudaMemcpyAsync(d_perm, perm.data(), perm.size() * sizeof(std::int32_t),
+                                    cudaMemcpyHostToDevice, s));
+  RBENCH_CUDA_CHECK(cudaMemcpyAsync(d_slot_row, slot_row.data(),
+                                    slot_row.size() * sizeof(std::int32_t), cudaMemcpyHostToDevice,
+                                    s));
   const int rows = static_cast<int>(perm.size());
   float* xe = d_xe_.get(static_cast<std::size_t>(rows) * hidden);
   float* ye = d_ye_.get(static_cast<std::size_t>(rows) * hidden);
-  cuda::gather_rows(x, d_perm_.get(0), rows, hidden, xe, s);
+  cuda::gather_rows(x, d_perm, rows, hidden, xe, s);
   const int inter = c.moe_intermediate_size;
   float* g = d_g_.get(static_cast<std::size_t>(rows) * std::max(inter, 1));
   float* u = d_u_.get(static_cast<std::size_t>(rows) * std::max(inter, 1));
-  for (std::size_t a = 0; a < active.size(); ++a) {
-    const auto [e, first] = active[a];
+  for (const auto& [e, first] : active) {
     const int count = static_cast<int>(served[e].size());
     const std::size_t xo = static_cast<std::size_t>(first) * hidden;
     const std::size_t go = static_cast<std::size_t>(first) * m.experts[e].gate_proj.rows;
     mlp(m.experts[e], xe + xo, count, ye + xo, g + go, u + go);
+    if (stats) {
+      const DeviceMlp& w = m.experts[e];
+      stats->bytes_read +=
+          static_cast<std::int64_t>(w.gate_proj.bytes() + w.up_proj.bytes() + w.down_proj.bytes());
+    }
   }
-  if (m.shared) {
-    const int shared_inter = m.shared->gate_proj.rows;
-    const std::size_t gsize = static_cast<std::size_t>(n) * shared_inter;
-    // The routed experts' scratch is no longer needed once their outputs are in ye.
-    mlp(*m.shared, x, n, out, d_g_.get(std::max(gsize, static_cast<std::size_t>(rows) * inter)),
-        d_u_.get(std::max(gsize, static_cast<std::size_t>(rows) * inter)));
-  } else {
-    RBENCH_CUDA_CHECK(
-        cudaMemsetAsync(out, 0, static_cast<std::size_t>(n) * hidden * sizeof(float), s));
-  }
-  cuda::moe_unpermute({ye, d_slot_row_.get(0), weights, out, n, k, hidden}, s);
-  if (stats) stats->expert_activations += static_cast<std::int64_t>(n) * k;
+  shared_experts(m, x, n, out, static_cast<std::size_t>(rows) * inter);
+  // perm and slot_row may go: a copy from pageable memory is staged before cudaMemcpyAsync returns.
+  cuda::moe_unpermute({ye, d_slot_row, weights, out, n, k, hidden}, s);
 }
 
-std::vector<std::vector<float>> CudaModel::head_logits(
-    const DeviceMatrix& head, const float* norm_weight, float* h, const std::vector<int>& sizes,
-    const std::vector<bool>& all, const std::vector<TokenChoice*>& choices) const {
+// out = the shared experts' output, or 0. The routed experts' gate/up scratch (routed_scratch
+// floats) is free again once their outputs are in ye, so it is reused.
+void CudaModel::shared_experts(const DeviceMoe& m, const float* x, int n, float* out,
+                               std::size_t routed_scratch) const {
+  if (m.shared) {
+    const int shared_inter = m.shared->gate_proj.rows;
+    const std::size_t size = std::max(static_cast<std::size_t>(n) * shared_inter, routed_scratch);
+    mlp(*m.shared, x, n, out, d_g_.get(size), d_u_.get(size));
+  } else {
+    RBENCH_CUDA_CHECK(cudaMemsetAsync(
+        out, 0, static_cast<std::size_t>(n) * host_->config().hidden_size * sizeof(float),
+        stream_.get()));
+  }
+}
+
+void CudaModel::enqueue_forward(const Step& st, ForwardStats* stats) const {
+  const ModelConfig& c = host_->config();
+  const int hidden = c.hidden_size;
+  float* h = d_h_.get(static_cast<std::size_t>(st.rows) * hidden);
+  cuda::embedding(weights_.embed_tokens.view(), st.ids, st.rows, h, stream_.get());
+  for (int l = 0; l < c.num_hidden_layers; ++l) {
+    decoder_layer(weights_.layers[l], l, st, h, stats);
+  }
+  if (st.hidden) {
+    // Every token's final-normed hidden state: the MTP module's input.
+    cuda::rms_norm(
+        {h, weights_.norm.data(), d_normed_.get(static_cast<std::size_t>(st.rows) * hidden),
+         st.rows, hidden, static_cast<float>(c.rms_norm_eps)},
+        stream_.get());
+  }
+  enqueue_head(weights_.lm_head, weights_.norm.data(), h, st);
+}
+
+// Copies count[i] rows of input i, from its row first_row[i], from `src` (inputs of sizes[i]
+// rows each, back to back) to `dst`, back to back: one strided launch when every input takes one
+// row at the same place of the same size, else one launch per input.
+void copy_input_rows(float* dst, const float* src, int width, const std::vector<int>& sizes,
+                     const std::vector<int>& first_row, const std::vector<int>& count,
+                     cudaStream_t s) {
+  const bool uniform =
+      std::adjacent_find(sizes.begin(), sizes.end(), std::not_equal_to<>()) == sizes.end() &&
+      std::adjacent_find(first_row.begin(), first_row.end(), std::not_equal_to<>()) ==
+          first_row.end() &&
+      std::adjacent_find(count.begin(), count.end(), std::not_equal_to<>()) == count.end();
+  const long long src_stride = sizes.empty() ? 0 : static_cast<long long>(sizes[0]) * width;
+  if (uniform && !sizes.empty() && count[0] == 1 && src_stride <= INT_MAX) {
+    cuda::copy_rows(dst, width, src + static_cast<std::size_t>(first_row[0]) * width,
+                    static_cast<int>(src_stride), static_cast<int>(sizes.size()), width, s);
+    return;
+  }
+  std::size_t in = 0;
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    cuda::copy_rows(dst + out * width, width, src + (in + first_row[i]) * width, width, count[i],
+                    width, s);
+    in += sizes[i];
+    out += count[i];
+  }
+}
+
+void CudaModel::enqueue_head(const DeviceMatrix& head, const float* norm_weight, const float* h,
+                             const Step& st) const {
   const ModelConfig& c = host_->config();
   const int hidden = c.hidden_size;
   const int vocab = head.rows;
   cudaStream_t s = stream_.get();
-  int total = 0;
-  for (std::size_t i = 0; i < sizes.size(); ++i) total += all[i] ? sizes[i] : 1;
-  float* rows = d_rows_.get(static_cast<std::size_t>(total) * hidden);
-  int offset = 0;
-  int r = 0;
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    const int first = all[i] ? offset : offset + sizes[i] - 1;
-    const int count = all[i] ? sizes[i] : 1;
-    cuda::copy_rows(rows + static_cast<std::size_t>(r) * hidden, hidden,
-                    h + static_cast<std::size_t>(first) * hidden, hidden, count, hidden, s);
-    r += count;
-    offset += sizes[i];
+  std::vector<int> first;
+  std::vector<int> count;
+  std::vector<int> head_sizes;
+  for (int i = 0; i < st.batch; ++i) {
+    first.push_back(st.all[i] ? 0 : st.sizes[i] - 1);
+    count.push_back(st.all[i] ? st.sizes[i] : 1);
+    head_sizes.push_back(count.back());
   }
-  cuda::rms_norm({rows, norm_weight, rows, total, hidden, static_cast<float>(c.rms_norm_eps)}, s);
-  float* logits = d_logits_.get(static_cast<std::size_t>(total) * vocab);
-  matmul(head, rows, total, logits);
-  if (!choices.empty()) {
-    std::vector<int> last_rows;
-    int end = 0;
-    for (std::size_t i = 0; i < sizes.size(); ++i) {
-      end += all[i] ? sizes[i] : 1;
-      last_rows.push_back(end - 1);
+  float* rows = d_rows_.get(static_cast<std::size_t>(st.head_rows) * hidden);
+  if (st.head_rows == st.rows) {
+    cuda::copy_rows(rows, hidden, h, hidden, st.rows, hidden, s);
+  } else {
+    copy_input_rows(rows, h, hidden, st.sizes, first, count, s);
+  }
+  cuda::rms_norm(
+      {rows, norm_weight, rows, st.head_rows, hidden, static_cast<float>(c.rms_norm_eps)}, s);
+  float* logits = d_logits_.get(static_cast<std::size_t>(st.head_rows) * vocab);
+  matmul(head, rows, st.head_rows, logits);
+  cuda::argmax_rows(logits, st.head_rows, vocab, d_argmax_.get(st.head_rows), s);
+  if (!st.sampled) return;
+  // Each input's last row, side by side, as the sampling kernels read them.
+  std::vector<int> last(head_sizes.size());
+  std::vector<int> one(head_sizes.size(), 1);
+  for (std::size_t i = 0; i < head_sizes.size(); ++i) last[i] = head_sizes[i] - 1;
+  float* picked = d_choice_logits_.get(static_cast<std::size_t>(st.batch) * vocab);
+  copy_input_rows(picked, logits, vocab, head_sizes, last, one, s);
+  cuda::SampleParams sp;
+  sp.logits = picked;
+  sp.settings = st.settings;
+  sp.ids = d_chosen_.get(st.batch);
+  sp.rows = st.batch;
+  sp.vocab = vocab;
+  sp.workspace_bytes = cuda::sample_workspace_bytes(st.batch, vocab);
+  sp.workspace = d_sample_work_.get(sp.workspace_bytes);
+  cuda::sample_rows(sp, s);
+}
+
+void CudaModel::run_step(const Step& st, bool graph, ForwardStats* stats) const {
+  if (!graph) {
+    enqueue_forward(st, stats);
+    return;
+  }
+  const GraphKey key{st.batch, st.sizes.front(), st.bucket, st.sampled};
+  GraphEntry& e = graphs_[key];
+  if (e.exec && e.generation == scratch_.generation && e.blocks == st.blocks) {
+    e.exec.launch(stream_);
+    return;
+  }
+  e.exec = {};
+  if (e.warm_generation != scratch_.generation) {
+    // First sight of this shape since the scratch last moved: an eager run sizes the scratch,
+    // so that the capture of the next one allocates nothing.
+    enqueue_forward(st, nullptr);
+    e.warm_generation = scratch_.generation;
+    return;
+  }
+  scratch_.capturing = true;
+  try {
+    e.exec = cuda::GraphExec::capture(stream_, [&] { enqueue_forward(st, nullptr); });
+  } catch (...) {
+    scratch_.capturing = false;
+    throw;
+  }
+  scratch_.capturing = false;
+  e.generation = scratch_.generation;
+  e.blocks = st.blocks;
+  e.exec.launch(stream_);
+}
+
+std::vector<std::vector<float>> CudaModel::download_logits(const Step& st, int vocab,
+                                                           const std::vector<bool>& wanted) const {
+  std::vector<std::vector<float>> out(st.real);
+  const float* logits = d_logits_.get(static_cast<std::size_t>(st.head_rows) * vocab);
+  std::size_t row = 0;
+  for (int i = 0; i < st.real; ++i) {
+    const std::size_t count = st.all[i] ? st.sizes[i] : 1;
+    if (wanted[i]) {
+      out[i].resize(count * vocab);
+      RBENCH_CUDA_CHECK(cudaMemcpyAsync(out[i].data(), logits + row * vocab,
+                                        out[i].size() * sizeof(float), cudaMemcpyDeviceToHost,
+                                        stream_.get()));
     }
-    choose_tokens(logits, vocab, last_rows, choices);
-  }
-  std::vector<float> host_logits(static_cast<std::size_t>(total) * vocab);
-  RBENCH_CUDA_CHECK(cudaMemcpyAsync(host_logits.data(), logits, host_logits.size() * sizeof(float),
-                                    cudaMemcpyDeviceToHost, s));
-  stream_.synchronize();
-  std::vector<std::vector<float>> out;
-  r = 0;
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    const int count = all[i] ? sizes[i] : 1;
-    const auto begin = host_logits.begin() + static_cast<std::ptrdiff_t>(r) * vocab;
-    out.emplace_back(begin, begin + static_cast<std::ptrdiff_t>(count) * vocab);
-    r += count;
+    row += count;
   }
   return out;
 }
 
-void CudaModel::choose_tokens(const float* logits, int vocab, const std::vector<int>& last_rows,
-                              const std::vector<TokenChoice*>& choices) const {
-  cudaStream_t s = stream_.get();
-  std::vector<cuda::RowSampling> settings;
-  std::vector<TokenChoice*> wanted;
-  std::vector<int> rows;
-  for (std::size_t i = 0; i < choices.size(); ++i) {
-    if (choices[i] == nullptr) continue;
-    const TokenChoice& c = *choices[i];
-    settings.push_back({c.temperature, c.top_k, c.top_p, c.uniform});
-    wanted.push_back(choices[i]);
-    rows.push_back(last_rows[i]);
+void CudaModel::add_expert_bytes(ForwardStats* stats) const {
+  if (!stats || pending_expert_bytes_.empty()) return;
+  std::vector<std::int32_t> counts(pending_expert_bytes_.size());
+  RBENCH_CUDA_CHECK(cudaMemcpy(counts.data(), active_counts_.data(),
+                               counts.size() * sizeof(std::int32_t), cudaMemcpyDeviceToHost));
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    stats->bytes_read += static_cast<std::int64_t>(counts[i]) * pending_expert_bytes_[i];
   }
-  if (wanted.empty()) return;
-  const int n = static_cast<int>(wanted.size());
-  // The rows to choose from, side by side, as the sampling kernels read them.
-  float* picked = d_choice_logits_.get(static_cast<std::size_t>(n) * vocab);
-  for (int r = 0; r < n; ++r) {
-    cuda::copy_rows(picked + static_cast<std::size_t>(r) * vocab, vocab,
-                    logits + static_cast<std::size_t>(rows[r]) * vocab, vocab, 1, vocab, s);
-  }
-  std::int32_t* ids = d_chosen_.get(n);
-  const bool greedy = std::all_of(settings.begin(), settings.end(),
-                                  [](const cuda::RowSampling& r) { return r.temperature <= 0; });
-  if (greedy) {
-    cuda::argmax_rows(picked, n, vocab, ids, s);
-  } else {
-    upload_async(d_settings_, settings, stream_);
-    cuda::SampleParams sp;
-    sp.logits = picked;
-    sp.settings = d_settings_.get(0);
-    sp.ids = ids;
-    sp.rows = n;
-    sp.vocab = vocab;
-    sp.workspace_bytes = cuda::sample_workspace_bytes(n, vocab);
-    sp.workspace = d_sample_work_.get(sp.workspace_bytes);
-    cuda::sample_rows(sp, s);
-  }
-  std::vector<std::int32_t> host(n);
-  RBENCH_CUDA_CHECK(cudaMemcpyAsync(host.data(), ids, host.size() * sizeof(std::int32_t),
-                                    cudaMemcpyDeviceToHost, s));
-  stream_.synchronize();
-  for (int r = 0; r < n; ++r) wanted[r]->token = host[r];
 }
 
 std::vector<std::vector<float>> CudaModel::forward(std::span<const ForwardInput> inputs,
                                                    ForwardStats* stats) const {
   const ModelConfig& c = host_->config();
   const int hidden = c.hidden_size;
-  std::vector<std::int32_t> tokens;
   for (const ForwardInput& in : inputs) {
     const PagedCache& cache = own_cache(in.cache, c.num_hidden_layers, "forward");
     if (in.tokens.empty()) throw std::invalid_argument("forward: an input without tokens");
     check_context(cache, in.tokens.size());
-    for (const std::int32_t t : in.tokens) {
-      check_token(t, c.vocab_size);
-      tokens.push_back(t);
-    }
+    for (const std::int32_t t : in.tokens) check_token(t, c.vocab_size);
   }
+  if (inputs.empty()) return {};
   std::lock_guard lock(mutex_);
   const DeviceScope scope(ordinal_);
-  Batch b;
-  for (const ForwardInput& in : inputs) {
-    add_sequence(b, own_cache(in.cache, c.num_hidden_layers, "forward"),
-                 static_cast<int>(in.tokens.size()));
-  }
-  upload_batch(b);
-  upload_async(d_ids_, tokens, stream_);
-  float* h = d_h_.get(static_cast<std::size_t>(b.n) * hidden);
-  cuda::embedding(weights_.embed_tokens.view(), d_ids_.get(0), b.n, h, stream_.get());
-  for (int l = 0; l < c.num_hidden_layers; ++l) {
-    decoder_layer(weights_.layers[l], l, b, h, stats);
-  }
-
-  std::vector<int> sizes;
-  std::vector<bool> all;
-  bool any_hidden = false;
-  for (const ForwardInput& in : inputs) {
-    sizes.push_back(static_cast<int>(in.tokens.size()));
-    all.push_back(in.all_logits);
-    any_hidden = any_hidden || in.hidden != nullptr;
-  }
-  if (any_hidden) {
-    // Every token's final-normed hidden state: the MTP module's input.
-    float* normed = d_x_.get(static_cast<std::size_t>(b.n) * hidden);
-    cuda::rms_norm(
-        {h, weights_.norm.data(), normed, b.n, hidden, static_cast<float>(c.rms_norm_eps)},
-        stream_.get());
-    std::vector<float> host_normed(static_cast<std::size_t>(b.n) * hidden);
-    RBENCH_CUDA_CHECK(cudaMemcpyAsync(host_normed.data(), normed,
-                                      host_normed.size() * sizeof(float), cudaMemcpyDeviceToHost,
-                                      stream_.get()));
-    stream_.synchronize();
-    int offset = 0;
+  pending_expert_bytes_.clear();
+  if (stats) {
+    // As Model::forward counts them, before the caches grow.
+    const ModelWeights& w = host_->weights();
+    const int mats = w.embed_tokens.dtype == DType::f32 ? 4 : 2;
     for (const ForwardInput& in : inputs) {
-      const auto n = static_cast<std::ptrdiff_t>(in.tokens.size());
-      if (in.hidden) {
-        const auto begin = host_normed.begin() + static_cast<std::ptrdiff_t>(offset) * hidden;
-        in.hidden->assign(begin, begin + n * hidden);
-      }
-      offset += static_cast<int>(n);
+      stats->bytes_read += static_cast<std::int64_t>(in.tokens.size()) * hidden * mats;
+      stats->bytes_read += static_cast<std::int64_t>(in.cache->bytes());
+    }
+    stats->bytes_read += static_cast<std::int64_t>(w.lm_head.bytes() + w.norm.size() * 4);
+    for (const LayerWeights& lw : w.layers) {
+      stats->bytes_read += static_cast<std::int64_t>(layer_bytes(lw));
     }
   }
-  if (stats) stats->tokens += b.n;
-  std::vector<TokenChoice*> choices;
-  for (const ForwardInput& in : inputs) choices.push_back(in.choice);
-  return head_logits(weights_.lm_head, weights_.norm.data(), h, sizes, all, choices);
+
+  // A decode step (every input 1 token, or 2 with all logits: a drafted step) that fits the gemv
+  // once padded runs as a graph; padding inputs are dummies whose results are ignored.
+  const std::size_t per = inputs.front().tokens.size();
+  const bool uniform = std::all_of(inputs.begin(), inputs.end(), [&](const ForwardInput& in) {
+    return in.tokens.size() == per && (per == 1 || (per == 2 && in.all_logits));
+  });
+  int padded = 0;
+  for (const int b : kGraphBatches) {
+    if (b >= static_cast<int>(inputs.size())) {
+      padded = b;
+      break;
+    }
+  }
+  // A graph may not synchronise: every product a gemv, every MoE layer sorted on the device.
+  const bool graph = graphs_enabled_ && experts_on_device_ && stats == nullptr && uniform &&
+                     padded > 0 && static_cast<std::size_t>(padded) * per <= kGemvRowsMax &&
+                     moe_on_device_fits(padded * static_cast<int>(per));
+  static constexpr std::int32_t kPaddingTokens[2] = {0, 0};
+  std::vector<StagedInput> staged;
+  bool any_hidden = false;
+  for (const ForwardInput& in : inputs) {
+    staged.push_back({&own_cache(in.cache, c.num_hidden_layers, "forward"), in.tokens,
+                      in.all_logits, in.choice});
+    any_hidden = any_hidden || in.hidden != nullptr;
+  }
+  while (graph && static_cast<int>(staged.size()) < padded) {
+    staged.push_back({nullptr, std::span(kPaddingTokens).first(per), per == 2, nullptr});
+  }
+  Step st = stage(staged, *main_pool_, graph);
+  st.hidden = graph || any_hidden;  // a graph always has them: one graph serves both
+  run_step(st, graph, stats);
+
+  // Downloads: ids always (a few bytes), logits and hidden states where asked for.
+  cudaStream_t s = stream_.get();
+  const std::size_t ids = static_cast<std::size_t>(st.head_rows) + st.batch;
+  if (pinned_out_.size() < ids) pinned_out_ = cuda::PinnedBuffer<std::int32_t>(ids);
+  std::int32_t* argmax = pinned_out_.data();
+  std::int32_t* chosen = argmax + st.head_rows;
+  RBENCH_CUDA_CHECK(cudaMemcpyAsync(argmax, d_argmax_.get(st.head_rows),
+                                    st.head_rows * sizeof(std::int32_t), cudaMemcpyDeviceToHost,
+                                    s));
+  if (st.sampled) {
+    RBENCH_CUDA_CHECK(cudaMemcpyAsync(chosen, d_chosen_.get(st.batch),
+                                      st.batch * sizeof(std::int32_t), cudaMemcpyDeviceToHost, s));
+  }
+  std::vector<bool> wanted;
+  for (const ForwardInput& in : inputs) wanted.push_back(in.logits);
+  std::vector<std::vector<float>> out = download_logits(st, weights_.lm_head.rows, wanted);
+  const float* normed =
+      st.hidden ? d_normed_.get(static_cast<std::size_t>(st.rows) * hidden) : nullptr;
+  std::size_t row = 0;
+  for (const ForwardInput& in : inputs) {
+    if (in.hidden) {
+      in.hidden->resize(in.tokens.size() * hidden);
+      RBENCH_CUDA_CHECK(cudaMemcpyAsync(in.hidden->data(), normed + row * hidden,
+                                        in.hidden->size() * sizeof(float), cudaMemcpyDeviceToHost,
+                                        s));
+    }
+    row += in.tokens.size();
+  }
+  stream_.synchronize();
+  add_expert_bytes(stats);
+  if (stats) stats->tokens += st.rows;
+
+  int head_row = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const int count = st.all[i] ? st.sizes[i] : 1;
+    if (inputs[i].greedy_rows)
+      inputs[i].greedy_rows->assign(argmax + head_row, argmax + head_row + count);
+    if (inputs[i].choice) {
+      inputs[i].choice->token = st.sampled ? chosen[i] : argmax[head_row + count - 1];
+    }
+    head_row += count;
+  }
+  return out;
 }
 
 std::vector<std::vector<float>> CudaModel::mtp_forward(std::span<const MtpInput> inputs,
@@ -618,7 +1067,6 @@ std::vector<std::vector<float>> CudaModel::mtp_forward(std::span<const MtpInput>
   const DeviceMtp& m = *weights_.mtp;
   const ModelConfig& c = host_->config();
   const int hidden = c.hidden_size;
-  std::vector<std::int32_t> tokens;
   std::vector<float> hidden_in;
   for (const MtpInput& in : inputs) {
     const PagedCache& cache = own_cache(in.cache, 1, "mtp_forward");
@@ -627,45 +1075,59 @@ std::vector<std::vector<float>> CudaModel::mtp_forward(std::span<const MtpInput>
       throw std::invalid_argument(
           "mtp_forward: every input needs at least one row and a hidden state per next token");
     }
-    for (const std::int32_t t : in.next_tokens) {
-      check_token(t, c.vocab_size);
-      tokens.push_back(t);
-    }
+    for (const std::int32_t t : in.next_tokens) check_token(t, c.vocab_size);
     hidden_in.insert(hidden_in.end(), in.hidden.begin(), in.hidden.end());
   }
+  if (inputs.empty()) return {};
   std::lock_guard lock(mutex_);
   const DeviceScope scope(ordinal_);
-  Batch b;
-  for (const MtpInput& in : inputs) {
-    add_sequence(b, own_cache(in.cache, 1, "mtp_forward"), static_cast<int>(in.next_tokens.size()));
+  pending_expert_bytes_.clear();
+  if (stats) {
+    // As Model::mtp_forward counts them, before the caches grow.
+    const ModelWeights& w = host_->weights();
+    const MtpWeights& hm = *w.mtp;
+    const int mats = w.mtp_embed_tokens().dtype == DType::f32 ? 4 : 2;
+    for (const MtpInput& in : inputs) {
+      stats->bytes_read += static_cast<std::int64_t>(in.next_tokens.size()) * hidden * mats;
+      stats->bytes_read += static_cast<std::int64_t>(in.cache->bytes());
+    }
+    stats->bytes_read += static_cast<std::int64_t>(
+        (hm.enorm.size() + hm.hnorm.size() + hm.head_norm.size()) * 4 + hm.eh_proj.bytes() +
+        w.mtp_head().bytes() + layer_bytes(hm.layer));
   }
-  upload_batch(b);
-  upload_async(d_ids_, tokens, stream_);
-  upload_async(d_hidden_in_, hidden_in, stream_);
+  std::vector<StagedInput> staged;
+  for (const MtpInput& in : inputs) {
+    staged.push_back(
+        {&own_cache(in.cache, 1, "mtp_forward"), in.next_tokens, in.all_logits, nullptr});
+  }
+  const Step st = stage(staged, *mtp_pool_, false);
   cudaStream_t s = stream_.get();
+  float* d_hidden = d_hidden_in_.get(hidden_in.size());
+  RBENCH_CUDA_CHECK(cudaMemcpyAsync(d_hidden, hidden_in.data(), hidden_in.size() * sizeof(float),
+                                    cudaMemcpyHostToDevice, s));
 
   // x = eh_proj([enorm(embed(t_{i+1})); hnorm(h_i)]): the embedding half first.
-  float* e = d_x_.get(static_cast<std::size_t>(b.n) * hidden);
-  cuda::embedding(weights_.mtp_embed_tokens().view(), d_ids_.get(0), b.n, e, s);
-  float* eh = d_eh_.get(static_cast<std::size_t>(b.n) * 2 * hidden);
+  const int n = st.rows;
+  float* e = d_x_.get(static_cast<std::size_t>(n) * hidden);
+  cuda::embedding(weights_.mtp_embed_tokens().view(), st.ids, n, e, s);
+  float* eh = d_eh_.get(static_cast<std::size_t>(n) * 2 * hidden);
   cuda::rms_norm(
-      {e, m.enorm.data(), eh, b.n, hidden, static_cast<float>(c.rms_norm_eps), hidden, 2 * hidden},
+      {e, m.enorm.data(), eh, n, hidden, static_cast<float>(c.rms_norm_eps), hidden, 2 * hidden},
       s);
-  cuda::rms_norm({d_hidden_in_.get(0), m.hnorm.data(), eh + hidden, b.n, hidden,
+  cuda::rms_norm({d_hidden, m.hnorm.data(), eh + hidden, n, hidden,
                   static_cast<float>(c.rms_norm_eps), hidden, 2 * hidden},
                  s);
-  float* h = d_h_.get(static_cast<std::size_t>(b.n) * hidden);
-  matmul(m.eh_proj, eh, b.n, h);
-  decoder_layer(m.layer, 0, b, h, stats);
+  float* h = d_h_.get(static_cast<std::size_t>(n) * hidden);
+  matmul(m.eh_proj, eh, n, h);
+  decoder_layer(m.layer, 0, st, h, stats);
+  enqueue_head(weights_.mtp_head(), m.head_norm.data(), h, st);
 
-  std::vector<int> sizes;
-  std::vector<bool> all;
-  for (const MtpInput& in : inputs) {
-    sizes.push_back(static_cast<int>(in.next_tokens.size()));
-    all.push_back(in.all_logits);
-  }
-  if (stats) stats->tokens += b.n;
-  return head_logits(weights_.mtp_head(), m.head_norm.data(), h, sizes, all);
+  std::vector<std::vector<float>> out =
+      download_logits(st, weights_.mtp_head().rows, std::vector<bool>(inputs.size(), true));
+  stream_.synchronize();
+  add_expert_bytes(stats);
+  if (stats) stats->tokens += n;
+  return out;
 }
 
 }  // namespace

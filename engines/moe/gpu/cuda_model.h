@@ -19,8 +19,19 @@
 //   token's result does not depend on whether it came in a prompt chunk or a decode step, which
 //   MTP self-speculation relies on.
 // - The MoE router's choice is one thread per token following route_token step by step; tokens
-//   are then permuted into expert order on the host (the counts decide the launches), gathered,
-//   multiplied per expert, and added back weighted in slot order, as Model::moe sums.
+//   are then permuted into expert order, gathered, multiplied per expert, and added back
+//   weighted in slot order, as Model::moe sums. For decode-sized batches (at most kGemvRowsMax
+//   tokens) the permutation is made on the device (moe_align) and one grouped gemv per
+//   projection serves every chosen expert, with gemv's own per-output reduction (the same bits
+//   as a gemv per expert); larger batches sort on the host, where the counts decide the launches.
+// - A decode step never waits on the host: its inputs (ids, positions, block tables, sampling
+//   settings) are staged in pinned memory and copied into fixed device buffers before it, and
+//   only ids (plus the logits and hidden states a caller asks for) come back after it. Steps of
+//   1 token per input (or 2 with all logits: MTP verification), padded to a batch of
+//   1, 2, 4, ..., 64 with dummy inputs writing to a scratch cache block, are captured once per
+//   (batch, tokens per input, length bucket, sampled) as a CUDA graph and replayed; padding and
+//   the bucket change no result (every kernel is batch-invariant and attention stops at each
+//   token's own length). RBENCH_CUDA_GRAPHS=0 runs every step eagerly, unpadded.
 //
 // forward() and mtp_forward() may be called from several threads: calls are serialised on one
 // stream, and each uses its own caches.

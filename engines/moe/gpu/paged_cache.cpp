@@ -1,7 +1,6 @@
 #include "engines/moe/gpu/paged_cache.h"
 
 #include <algorithm>
-#include <span>
 
 namespace rbench::moe::gpu {
 namespace {
@@ -30,7 +29,6 @@ std::int32_t BlockPool::allocate() {
     // Handed out lowest id first.
     for (int i = count - 1; i >= 0; --i) free_.push_back(first + i);
     arenas_.push_back(std::move(arena));
-    dirty_ = true;
   }
   const std::int32_t id = free_.back();
   free_.pop_back();
@@ -42,11 +40,20 @@ void BlockPool::release(std::int32_t id) {
   free_.push_back(id);
 }
 
-void* const* BlockPool::block_pointers() {
+void* const* BlockPool::block_pointers(cudaStream_t stream) {
   std::lock_guard lock(mutex_);
-  if (dirty_ || device_pointers_.size() != pointers_.size()) {
-    device_pointers_ = cuda::DeviceBuffer<void*>(std::span<void* const>(pointers_));
-    dirty_ = false;
+  if (device_pointers_.size() < pointers_.size()) {
+    std::size_t capacity = std::max<std::size_t>(device_pointers_.size(), 64);
+    while (capacity < pointers_.size()) capacity *= 2;
+    device_pointers_ = cuda::DeviceBuffer<void*>(capacity);
+    uploaded_ = 0;
+  }
+  if (uploaded_ < pointers_.size()) {
+    // From pageable memory: staged before the call returns, so pointers_ may grow after.
+    RBENCH_CUDA_CHECK(cudaMemcpyAsync(
+        device_pointers_.data() + uploaded_, pointers_.data() + uploaded_,
+        (pointers_.size() - uploaded_) * sizeof(void*), cudaMemcpyHostToDevice, stream));
+    uploaded_ = pointers_.size();
   }
   return device_pointers_.data();
 }

@@ -4,6 +4,8 @@
 // long sequence never needs one contiguous allocation, and a block's address stays put.
 #pragma once
 
+#include <cuda_runtime_api.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -35,8 +37,10 @@ class BlockPool {
   // A free block's id, growing the pool by an arena when none is free.
   std::int32_t allocate();
   void release(std::int32_t id);
-  // Device array of every block's base address, by id; valid until the next allocate().
-  void* const* block_pointers();
+  // Device array of every block's base address, by id, brought up to date on `stream` (so
+  // ordered before what the stream runs next). Blocks never move, so only new ones are copied;
+  // the array grows by doubling, so its address changes rarely (a captured CUDA graph holds it).
+  void* const* block_pointers(cudaStream_t stream);
   std::size_t blocks_held() const;
 
  private:
@@ -45,8 +49,8 @@ class BlockPool {
   std::vector<cuda::DeviceBuffer<std::byte>> arenas_;
   std::vector<void*> pointers_;  // host copy, by block id
   std::vector<std::int32_t> free_;
-  cuda::DeviceBuffer<void*> device_pointers_;
-  bool dirty_ = false;
+  cuda::DeviceBuffer<void*> device_pointers_;  // capacity: its size
+  std::size_t uploaded_ = 0;                   // entries of pointers_ already in it
 };
 
 // One sequence's cache: its block table and length. Made by CudaModel; returns its blocks to the

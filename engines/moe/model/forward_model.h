@@ -54,6 +54,14 @@ struct ForwardInput {
   std::vector<float>* hidden = nullptr;
   // When set, receives the token chosen from the last token's logits.
   TokenChoice* choice = nullptr;
+  // When set, receives the argmax (lowest id among equals) of each row the logits cover: every
+  // token's with all_logits, else the last's. Computed where the logits are, so a speculative
+  // step's verification needs no logits on the host.
+  std::vector<std::int32_t>* greedy_rows = nullptr;
+  // False: the caller needs no logits (choice and greedy_rows say all it needs). A device model
+  // then returns an empty vector for this input and downloads none; the CPU model may return
+  // them anyway, so callers must work either way.
+  bool logits = true;
 };
 
 // One sequence's rows through the MTP module. Row r stands for main position
@@ -107,7 +115,8 @@ class ForwardModel {
   virtual std::unique_ptr<SequenceCache> make_cache() const = 0;
   virtual std::unique_ptr<SequenceCache> make_mtp_cache() const = 0;
 
-  // Logits per input: [vocab] for the last token, or [tokens x vocab] with all_logits.
+  // Logits per input: [vocab] for the last token, or [tokens x vocab] with all_logits (or
+  // nothing, on a device model, where the input's `logits` is false).
   // Throws std::out_of_range for a token id outside the vocabulary, std::invalid_argument for a
   // cache another model made.
   virtual std::vector<std::vector<float>> forward(std::span<const ForwardInput> inputs,

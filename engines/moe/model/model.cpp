@@ -212,6 +212,14 @@ std::vector<std::vector<float>> Model::forward(std::span<const ForwardInput> inp
   if (stats) stats->tokens += b.n;
   auto logits = head_logits(weights_.lm_head, h, sizes, all);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (std::vector<std::int32_t>* greedy = inputs[i].greedy_rows) {
+      greedy->clear();
+      const std::span<const float> rows(logits[i]);
+      const auto vocab = static_cast<std::size_t>(c.vocab_size);
+      for (std::size_t r = 0; r < rows.size(); r += vocab) {
+        greedy->push_back(argmax(rows.subspan(r, vocab)));
+      }
+    }
     TokenChoice* choice = inputs[i].choice;
     if (choice == nullptr) continue;
     const std::span<const float> last =
