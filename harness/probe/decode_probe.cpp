@@ -18,6 +18,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Untimed steps without statistics before the timed ones (see measure_batch).
+constexpr int kUncountedWarmup = 2;
+
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -106,6 +109,7 @@ double decode_step(const moe::ForwardModel& model, Sequences& s, int batch, int 
                    int context, moe::ForwardStats* stats) {
   std::vector<std::array<std::int32_t, 2>> fed(batch);
   std::vector<moe::TokenChoice> choices(batch);
+  std::vector<std::vector<std::int32_t>> greedy(batch);
   std::vector<moe::ForwardInput> inputs(batch);
   for (int i = 0; i < batch; ++i) {
     // The verification step's second token stands for a draft; its value does not change the
@@ -113,9 +117,15 @@ double decode_step(const moe::ForwardModel& model, Sequences& s, int batch, int 
     fed[i] = {s.next[i], s.next[i]};
     inputs[i].cache = s.caches[i].get();
     inputs[i].tokens = std::span(fed[i]).first(tokens_per_input);
-    inputs[i].all_logits = tokens_per_input > 1;
-    // As the engine's decode loop: a single-token step's token is chosen where the logits are.
-    if (tokens_per_input == 1) inputs[i].choice = &choices[i];
+    // As the engine's decode loop asks: a single-token step's token chosen where the logits are,
+    // a verification step's argmax of both rows, and no logits back on the host.
+    inputs[i].logits = false;
+    if (tokens_per_input == 1) {
+      inputs[i].choice = &choices[i];
+    } else {
+      inputs[i].all_logits = true;
+      inputs[i].greedy_rows = &greedy[i];
+    }
   }
   const auto start = Clock::now();
   model.forward(inputs, stats);
@@ -136,6 +146,9 @@ DecodeStepFigures measure_batch(const moe::ForwardModel& model, Sequences& s, in
   for (int w = 0; w < o.warmup; ++w) decode_step(model, s, batch, 1, o.context, &stats);
   f.bytes_per_step = static_cast<double>(stats.bytes_read) / o.warmup;
   f.expert_activations_per_step = static_cast<double>(stats.expert_activations) / o.warmup;
+  // A step that counts is not the step that is timed on a device (it may run without a CUDA
+  // graph); these let the device size, capture and warm what the timed steps replay.
+  for (int w = 0; w < kUncountedWarmup; ++w) decode_step(model, s, batch, 1, o.context, nullptr);
   std::vector<double> times;
   for (int k = 0; k < o.steps; ++k)
     times.push_back(decode_step(model, s, batch, 1, o.context, nullptr));

@@ -98,7 +98,8 @@ TEST(DecodeProbe, EveryStepStartsAtTheContext) {
   const DecodeProbeOptions o = small();
   probe_decode(recording, o);
   // Batches 1 and 3 (warm-up and timed), then the MTP rounds: plain and verification steps.
-  const std::size_t steps = (1 + 3) * (o.warmup + o.steps) + o.warmup + 2 * o.steps;
+  // Each batch: the counted warm-up steps, 2 more and the timed ones.
+  const std::size_t steps = (1 + 3) * (o.warmup + 2 + o.steps) + o.warmup + 2 * o.steps;
   ASSERT_EQ(recording.decode_starts.size(), steps);
   for (const int start : recording.decode_starts) EXPECT_EQ(start, o.context);
   ASSERT_EQ(recording.draft_starts.size(), static_cast<std::size_t>(o.warmup + o.steps));
