@@ -146,6 +146,7 @@ void add_logits(CLI::App& engine) {
   add_engine_flags(*cmd, *o,
                    {.max_batch = false,
                     .builtin_only = true,
+                    .kv_cache_memory = false,
                     .mtp_help = "The MTP module's logits instead: row i (positions 0..n-2, from "
                                 "the hidden state of position i and token i+1) predicts token "
                                 "i+2"});
