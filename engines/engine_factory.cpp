@@ -6,6 +6,7 @@
 
 #include "engines/moe/engine/device_model.h"
 #include "engines/openai/openai_client.h"
+#include "harness/core/byte_size.h"
 #include "harness/core/error.h"
 
 namespace rbench {
@@ -81,12 +82,25 @@ void check_engine_options(const EngineOptions& o, std::string_view command) {
   if (o.engine == kBuiltinEngine && o.max_batch < 1) {
     throw UsageError(fmt::format("{}: --max-batch must be >= 1, not {}", command, o.max_batch));
   }
+  if (!o.kv_cache_memory.empty()) {
+    if (o.engine != kBuiltinEngine) {
+      throw UsageError(fmt::format("{}: --kv-cache-memory applies to --engine builtin", command));
+    }
+    try {
+      parse_byte_size(o.kv_cache_memory, "--kv-cache-memory");
+    } catch (const UsageError& e) {
+      throw UsageError(fmt::format("{}: {}", command, e.what()));
+    }
+  }
 }
 
 std::unique_ptr<moe::BuiltinEngine> open_builtin_engine(const EngineOptions& o) {
   moe::BuiltinEngineOptions options = moe::BuiltinEngineOptions::with_max_batch(o.max_batch);
   options.mtp = o.mtp;
   options.device = o.device;
+  if (!o.kv_cache_memory.empty()) {
+    options.kv_cache_bytes = parse_byte_size(o.kv_cache_memory, "--kv-cache-memory");
+  }
   return moe::BuiltinEngine::open(o.model, options);
 }
 

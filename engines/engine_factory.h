@@ -27,6 +27,9 @@ struct EngineOptions {
   bool mtp = false;            // builtin: self-speculative greedy decoding with the MTP module
   int max_batch = 16;          // builtin: sequences decoded together
   std::string device = "cpu";  // builtin: cpu | cuda | cuda:N (engines/moe/engine/device_model.h)
+  // builtin: the latent caches' bound, "512MiB" and the like (harness/core/byte_size.h); empty:
+  // the device's default.
+  std::string kv_cache_memory;
   // Endpoints: overrides the profile's retries (a probe measures each request once).
   std::optional<int> max_attempts;
 };

@@ -146,6 +146,7 @@ void add_logits(CLI::App& engine) {
   add_engine_flags(*cmd, *o,
                    {.max_batch = false,
                     .builtin_only = true,
+                    .kv_cache_memory = false,
                     .mtp_help = "The MTP module's logits instead: row i (positions 0..n-2, from "
                                 "the hidden state of position i and token i+1) predicts token "
                                 "i+2"});
@@ -222,6 +223,7 @@ void add_generate(CLI::App& engine) {
   cmd->add_option("--top-k", o->top_k, "Top-k sampling (0: off)")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Sampling seed")->capture_default_str();
   cmd->callback([o] {
+    check_engine_options(*o, "engine generate");
     auto engine = open_builtin_engine(*o);
     GenerateRequest g;
     // Without --chat, tokenised as a raw /v1/completions prompt is, so the two agree.
@@ -253,6 +255,8 @@ void add_generate(CLI::App& engine) {
     const double tokens_per_s = total > 0 ? r.generated / total : 0;
     const double acceptance =
         r.draft_tokens > 0 ? static_cast<double>(r.accepted_draft_tokens) / r.draft_tokens : 0;
+    // Only with a bound: the output without one stays as it was.
+    const bool bounded = !o->kv_cache_memory.empty();
     if (o->json) {
       const std::string out = engine->tokenizer().decode(r.tokens);
       const auto if_mtp = [&](int v) { return o->mtp ? json::OutValue(v) : std::nullopt; };
@@ -265,7 +269,8 @@ void add_generate(CLI::App& engine) {
                 {"tpot_s", tpot},
                 {"tokens_per_s", tokens_per_s},
                 {"draft_tokens", if_mtp(r.draft_tokens)},
-                {"accepted_draft_tokens", if_mtp(r.accepted_draft_tokens)}});
+                {"accepted_draft_tokens", if_mtp(r.accepted_draft_tokens)},
+                {"preemptions", bounded ? json::OutValue(r.preemptions) : std::nullopt}});
       fmt::print("{}\n", w.str());
     } else {
       fmt::print("{}\n", text.finish());
@@ -273,11 +278,12 @@ void add_generate(CLI::App& engine) {
           o->mtp ? fmt::format("; mtp: {} of {} drafts accepted ({:.1f}%)", r.accepted_draft_tokens,
                                r.draft_tokens, 100.0 * acceptance)
                  : "";
+      const std::string preemptions = bounded ? fmt::format("; {} preemptions", r.preemptions) : "";
       fmt::print(stderr,
                  "[{} prompt tokens, {} generated in {:.2f} s ({:.1f} tokens/s), finish {}; time "
-                 "to first token {:.1f} ms, {:.1f} ms per output token{}]\n",
+                 "to first token {:.1f} ms, {:.1f} ms per output token{}{}]\n",
                  g.prompt.size(), r.generated, total, tokens_per_s, r.finish_reason, ttft * 1e3,
-                 tpot * 1e3, mtp);
+                 tpot * 1e3, mtp, preemptions);
     }
   });
 }

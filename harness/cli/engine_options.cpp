@@ -64,6 +64,16 @@ void add_engine_flags(CLI::App& cmd, EngineOptions& o, const EngineFlags& f,
                      "turns them off; not yet validated on a GPU, see scripts/gpu-check)",
                      f.builtin_only ? "W" : engine_flag + " builtin: w"))
       ->capture_default_str();
+  if (f.kv_cache_memory) {
+    cmd.add_option(
+        "--" + f.prefix + "kv-cache-memory", o.kv_cache_memory,
+        fmt::format("{}emory the latent KV caches may hold together, e.g. 512MiB or 2GiB "
+                    "(default: unbounded on cpu; on cuda 90% of the memory the weights "
+                    "leave, less a scratch reserve). Requests wait for room; when "
+                    "running ones outgrow it the newest is preempted and recomputed "
+                    "later (the same text)",
+                    f.builtin_only ? "M" : engine_flag + " builtin: m"));
+  }
   if (f.max_batch) {
     cmd.add_option("--" + f.prefix + "max-batch", o.max_batch,
                    f.builtin_only ? "Sequences decoded together"

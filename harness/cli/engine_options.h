@@ -1,6 +1,7 @@
 // The engine flags every command that runs a model takes, declared once so that they mean the same
 // and read the same in each command's --help: --engine, --model, --base-url, --api-model, --mtp,
-// --device, --max-batch. A prefix gives a second set (the judge's: --judge-engine, --judge-base-url, ...).
+// --device, --kv-cache-memory, --max-batch. A prefix gives a second set (the judge's:
+// --judge-engine, --judge-base-url, ...).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -25,7 +26,8 @@ struct EngineFlags {
   // `engine logits|generate`: a checkpoint on the built-in engine, so no --engine, --base-url or
   // --api-model; --model is a directory.
   bool builtin_only = false;
-  bool mtp = true;       // declare --mtp
+  bool mtp = true;              // declare --mtp
+  bool kv_cache_memory = true;  // declare --kv-cache-memory (`engine logits` has no scheduler)
   std::string mtp_help;  // empty: the shared text (`engine logits` gives --mtp its own meaning)
 };
 

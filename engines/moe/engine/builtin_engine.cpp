@@ -240,6 +240,7 @@ GenerateResult BuiltinEngine::generate(const GenerateRequest& request,
   result.generated = seq->generated;
   result.draft_tokens = seq->draft_tokens;
   result.accepted_draft_tokens = seq->accepted_draft_tokens;
+  result.preemptions = seq->preemptions;
   return result;
 }
 

@@ -36,6 +36,10 @@ struct BuiltinEngineOptions {
   bool mtp = false;
   // Where the forward pass runs: "cpu", "cuda" or "cuda:N" (device_model.h).
   std::string device = "cpu";
+  // Bytes the sequences' latent caches may hold together (--kv-cache-memory); 0: the device's
+  // default (ForwardModel::default_cache_bytes(): unbounded on the CPU). The scheduler admits
+  // and preempts sequences to stay within it (scheduler.h).
+  std::size_t kv_cache_bytes = 0;
   ChatTemplateOptions chat;
 
   static BuiltinEngineOptions with_max_batch(int n) {
@@ -62,6 +66,8 @@ struct GenerateResult {
   // Self-speculative decoding: drafts fed to the model, and those that were the greedy token.
   int draft_tokens = 0;
   int accepted_draft_tokens = 0;
+  // Times the sequence was preempted (its cache dropped for others' and recomputed later).
+  int preemptions = 0;
 };
 
 class Scheduler;  // scheduler.h

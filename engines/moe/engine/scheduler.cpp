@@ -13,6 +13,7 @@ namespace {
 bool emit(Sequence& s, std::int32_t token, int position) {
   ++s.generated;
   s.last = token;
+  s.generated_tokens.push_back(token);
   const auto& stops = s.request.stop_ids;
   // Before min_tokens a stop token is generated text like any other (vLLM's min_tokens masks
   // it instead; keeping it costs nothing here and keeps the sampler untouched).
@@ -34,7 +35,29 @@ bool emit(Sequence& s, std::int32_t token, int position) {
   return true;
 }
 
+std::size_t cache_bytes(const ForwardModel& model, const BuiltinEngineOptions& options) {
+  return options.kv_cache_bytes > 0 ? options.kv_cache_bytes : model.default_cache_bytes();
+}
+
+std::size_t capacity_blocks(const ForwardModel& model, const BuiltinEngineOptions& options) {
+  const std::size_t bytes = cache_bytes(model, options);
+  if (bytes == 0) return 0;
+  // A unit is one block of positions in the main cache and, for a speculating engine, in the MTP
+  // cache too (a sampled sequence there reserves an MTP block it does not use: simpler counting).
+  const std::size_t unit =
+      model.cache_block_bytes() + (options.mtp ? model.mtp_cache_block_bytes() : 0);
+  return bytes / unit;
+}
+
 }  // namespace
+
+Scheduler::Scheduler(const ForwardModel& model, const BuiltinEngineOptions& options)
+    : model_(model),
+      options_(options),
+      block_size_(static_cast<std::size_t>(model.cache_block_size())),
+      cache_bytes_(cache_bytes(model, options)),
+      capacity_blocks_(capacity_blocks(model, options)),
+      thread_([this](std::stop_token st) { loop(st); }) {}
 
 Scheduler::~Scheduler() {
   {
@@ -63,16 +86,15 @@ void Scheduler::loop(std::stop_token) {
         for (auto& s : waiting_) s->finish("cancelled", "the engine was shut down");
         return;
       }
-      while (!waiting_.empty() && static_cast<int>(active.size()) < options_.max_batch) {
-        active.push_back(std::move(waiting_.front()));
-        waiting_.pop_front();
-      }
+      std::erase_if(active, [](const std::shared_ptr<Sequence>& s) {
+        if (!s->cancelled) return false;
+        s->finish("cancelled");
+        return true;
+      });
+      // The running sequences' next step first, then newcomers with what is left (vLLM's order).
+      if (cache_bytes_ > 0) make_room(active);
+      admit(active);
     }
-    std::erase_if(active, [](const std::shared_ptr<Sequence>& s) {
-      if (!s->cancelled) return false;
-      s->finish("cancelled");
-      return true;
-    });
     if (active.empty()) continue;
     step(active);
     std::erase_if(active, [](const std::shared_ptr<Sequence>& s) {
@@ -94,20 +116,17 @@ void Scheduler::step(std::vector<std::shared_ptr<Sequence>>& active) {
     p.start = s.cache->length();
     ForwardInput in;
     in.cache = s.cache.get();
-    const auto& prompt = s.request.prompt;
-    if (s.prefilled < prompt.size()) {
-      const std::size_t n =
-          std::min<std::size_t>(options_.prefill_chunk, prompt.size() - s.prefilled);
-      in.tokens = std::span(prompt).subspan(s.prefilled, n);
+    const auto& context = s.context;
+    if (s.prefilled < context.size()) {
+      const std::size_t n = next_feed(s);
+      in.tokens = std::span(context).subspan(s.prefilled, n);
       s.prefilled += n;
       p.prefill = true;
-      p.samples = s.prefilled == prompt.size();
+      p.samples = s.prefilled == context.size();
     } else {
       p.samples = true;
       p.decode = {s.last, s.draft};
-      // A draft only where its bonus token could be kept: within max_tokens and the context.
-      p.drafted = s.speculate && s.draft >= 0 && s.generated + 1 < s.request.max_tokens &&
-                  p.start + 2 <= s.context_limit;
+      p.drafted = drafts_next(s);
       in.tokens = std::span(p.decode).first(p.drafted ? 2 : 1);
       in.all_logits = p.drafted;
     }
@@ -143,8 +162,8 @@ void Scheduler::step(std::vector<std::shared_ptr<Sequence>>& active) {
     const bool go_on = p.samples ? take_tokens(s, p, logits[i]) : true;
     if (!s.speculate || !go_on) continue;
     if (!p.samples) {  // a prompt chunk with more to come: every next token is known
-      const auto& prompt = s.request.prompt;
-      p.next.assign(prompt.begin() + p.start + 1, prompt.begin() + p.start + p.fed + 1);
+      const auto& context = s.context;
+      p.next.assign(context.begin() + p.start + 1, context.begin() + p.start + p.fed + 1);
     }
     const int hidden = model_.config().hidden_size;
     mtp_inputs.push_back(
@@ -179,8 +198,8 @@ bool Scheduler::take_tokens(Sequence& s, Plan& p, const std::vector<float>& logi
                          : greedy_rows ? p.greedy[0]
                                        : s.sampler.sample(std::span(logits).first(vocab));
   if (s.speculate) {
-    const auto& prompt = s.request.prompt;
-    if (p.prefill) p.next.assign(prompt.begin() + p.start + 1, prompt.end());
+    const auto& context = s.context;
+    if (p.prefill) p.next.assign(context.begin() + p.start + 1, context.end());
     p.next.push_back(a);
   }
   const bool go_on = emit(s, a, p.start + (p.prefill ? p.fed : 1));
@@ -195,6 +214,127 @@ bool Scheduler::take_tokens(Sequence& s, Plan& p, const std::vector<float>& logi
   const std::int32_t b = greedy_rows ? p.greedy[1] : argmax(std::span(logits).subspan(vocab));
   p.next.push_back(b);
   return emit(s, b, p.start + 2);
+}
+
+bool Scheduler::drafts_next(const Sequence& s) const {
+  // A draft only where its bonus token could be kept: within max_tokens and the context.
+  return s.prefilled == s.context.size() && s.speculate && s.draft >= 0 &&
+         s.generated + 1 < s.request.max_tokens && s.cache->length() + 2 <= s.context_limit;
+}
+
+std::size_t Scheduler::next_feed(const Sequence& s) const {
+  if (s.prefilled < s.context.size()) {
+    return std::min<std::size_t>(options_.prefill_chunk, s.context.size() - s.prefilled);
+  }
+  return drafts_next(s) ? 2 : 1;
+}
+
+std::size_t Scheduler::blocks_for(std::size_t positions) const {
+  return (positions + block_size_ - 1) / block_size_;
+}
+
+std::size_t Scheduler::held_blocks(const Sequence& s) const {
+  return blocks_for(std::max(static_cast<std::size_t>(s.cache->length()), s.context.size() + 1));
+}
+
+std::size_t Scheduler::step_growth(const Sequence& s) const {
+  const std::size_t after = blocks_for(static_cast<std::size_t>(s.cache->length()) + next_feed(s));
+  const std::size_t held = held_blocks(s);
+  return after > held ? after - held : 0;
+}
+
+std::size_t Scheduler::used_blocks(const std::vector<std::shared_ptr<Sequence>>& active) const {
+  std::size_t used = 0;
+  for (const auto& s : active) used += held_blocks(*s);
+  return used;
+}
+
+void Scheduler::admit(std::vector<std::shared_ptr<Sequence>>& active) {
+  std::size_t used = 0;
+  if (cache_bytes_ > 0) {
+    used = used_blocks(active);
+    for (const auto& s : active) used += step_growth(*s);
+  }
+  while (!waiting_.empty() && static_cast<int>(active.size()) < options_.max_batch) {
+    std::shared_ptr<Sequence>& s = waiting_.front();
+    if (s->cancelled) {
+      s->finish("cancelled");
+      waiting_.pop_front();
+      continue;
+    }
+    if (cache_bytes_ > 0) {
+      const std::size_t need = blocks_for(s->context.size() + 1);
+      if (need > capacity_blocks_) {
+        // Never admissible. A prompt is an error the requester must fix; a preempted sequence
+        // that outgrew the cache ends as vLLM ends a request it must ignore: "length".
+        if (s->generated > 0) {
+          fmt::print(stderr,
+                     "rbench: a sequence of {} tokens no longer fits the KV cache ({} blocks of "
+                     "{} positions); it ends with finish_reason length (raise "
+                     "--kv-cache-memory)\n",
+                     s->context.size(), capacity_blocks_, block_size_);
+          s->finish("length");
+        } else {
+          s->finish("error",
+                    fmt::format("the prompt has {} tokens and needs {} KV cache blocks of {} "
+                                "positions (with one decode step); the cache holds {} blocks "
+                                "({:.2f} MiB); raise --kv-cache-memory",
+                                s->context.size(), need, block_size_, capacity_blocks_,
+                                cache_bytes_ / 1048576.0));
+        }
+        waiting_.pop_front();
+        continue;
+      }
+      if (used + need > capacity_blocks_) break;  // first come, first served: wait
+      used += need;
+    }
+    active.push_back(std::move(s));
+    waiting_.pop_front();
+  }
+}
+
+void Scheduler::make_room(std::vector<std::shared_ptr<Sequence>>& active) {
+  const auto need = [&] {
+    std::size_t blocks = used_blocks(active);
+    for (const auto& s : active) blocks += step_growth(*s);
+    return blocks;
+  };
+  if (need() <= capacity_blocks_) return;
+  // Drafts first: a step without them yields the same text, only later.
+  for (const auto& s : active) s->draft = -1;
+  while (need() > capacity_blocks_) {
+    if (active.size() > 1) {
+      // vLLM's victim: the most recently admitted. At the front of the queue, so the earliest
+      // preempted is re-admitted first.
+      preempt(*active.back());
+      waiting_.push_front(std::move(active.back()));
+      active.pop_back();
+      continue;
+    }
+    // Alone and still too long for the cache: vLLM ends such a request with "length".
+    Sequence& s = *active.front();
+    fmt::print(stderr,
+               "rbench: a sequence of {} positions outgrew the KV cache ({} blocks of {} "
+               "positions); it ends with finish_reason length (raise --kv-cache-memory)\n",
+               s.cache->length() + next_feed(s), capacity_blocks_, block_size_);
+    s.finish("length");
+    active.clear();
+  }
+}
+
+// Preemption by recompute: the caches go (their blocks back to the pool); what the requester has
+// seen stays (tokens, the sampler's state, counts), and the prefill on re-admission covers the
+// prompt and every generated token, so its last chunk yields the token the next decode step
+// would have. On the CPU those logits are bitwise the same (model.h), so the text is too; the
+// MTP draft is recomputed with the cache, and a draft never changes greedy text.
+void Scheduler::preempt(Sequence& s) {
+  s.cache->truncate(0);
+  if (s.mtp_cache) s.mtp_cache->truncate(0);
+  s.context = s.request.prompt;
+  s.context.insert(s.context.end(), s.generated_tokens.begin(), s.generated_tokens.end());
+  s.prefilled = 0;
+  s.draft = -1;
+  ++s.preemptions;
 }
 
 }  // namespace rbench::moe

@@ -3,6 +3,13 @@
 // share each read of the weights. Greedy sequences of an engine with MTP decode
 // self-speculatively: each step feeds [last token, draft], keeps the draft when it is the greedy
 // token and then also the token after it, and one batched MTP pass makes the next drafts.
+//
+// With a bounded cache (--kv-cache-memory, or a device's default) the scheduler counts blocks as
+// vLLM does: a waiting request is admitted, first come first served, only when the free blocks
+// cover its prompt plus one decode step; before each step, when the running sequences' growth
+// needs more blocks than are free, the most recently admitted one is preempted by recompute (its
+// caches dropped, back to the front of the queue; re-admitted, it prefills its prompt and the
+// tokens it had generated, emits nothing twice and goes on where it was: the same text).
 #pragma once
 
 #include <array>
@@ -26,14 +33,20 @@ namespace rbench::moe {
 // One sequence in the decode loop. The scheduler thread writes tokens; the requesting thread
 // reads them under `mutex`.
 struct Sequence {
-  explicit Sequence(GenerateRequest r) : request(std::move(r)), sampler(request.sampler) {}
+  explicit Sequence(GenerateRequest r)
+      : request(std::move(r)), sampler(request.sampler), context(request.prompt) {}
   GenerateRequest request;
   Sampler sampler;
   int context_limit = 0;
   std::unique_ptr<SequenceCache> cache;
+  // What prefill feeds: the prompt, or after a preemption the prompt and every token generated
+  // so far (its last chunk then samples the token the next decode step would have).
+  std::vector<std::int32_t> context;
   std::size_t prefilled = 0;
   std::int32_t last = -1;
   int generated = 0;
+  std::vector<std::int32_t> generated_tokens;  // for a recompute
+  std::atomic<int> preemptions{0};
   std::atomic<bool> cancelled{false};
 
   // Self-speculative decoding (greedy with an MTP module): the module's own cache holds entry i
@@ -62,8 +75,7 @@ struct Sequence {
 
 class Scheduler {
  public:
-  Scheduler(const ForwardModel& model, const BuiltinEngineOptions& options)
-      : model_(model), options_(options), thread_([this](std::stop_token st) { loop(st); }) {}
+  Scheduler(const ForwardModel& model, const BuiltinEngineOptions& options);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -92,8 +104,25 @@ class Scheduler {
   void step(std::vector<std::shared_ptr<Sequence>>& active);
   bool take_tokens(Sequence& s, Plan& p, const std::vector<float>& logits);
 
+  // Block accounting (bounded caches only). Under mutex_.
+  void admit(std::vector<std::shared_ptr<Sequence>>& active);
+  void make_room(std::vector<std::shared_ptr<Sequence>>& active);
+  void preempt(Sequence& s);
+  // Whether the next step feeds s [last, draft], and how many tokens it feeds s.
+  bool drafts_next(const Sequence& s) const;
+  std::size_t next_feed(const Sequence& s) const;
+  std::size_t blocks_for(std::size_t positions) const;
+  // The blocks s holds, or has reserved: while it prefills, its context and one decode step.
+  std::size_t held_blocks(const Sequence& s) const;
+  // The blocks the next step adds to what s holds.
+  std::size_t step_growth(const Sequence& s) const;
+  std::size_t used_blocks(const std::vector<std::shared_ptr<Sequence>>& active) const;
+
   const ForwardModel& model_;
   const BuiltinEngineOptions& options_;
+  std::size_t block_size_;
+  std::size_t cache_bytes_;      // 0: unbounded
+  std::size_t capacity_blocks_;  // a main block plus, when speculating, an MTP block each
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Sequence>> waiting_;

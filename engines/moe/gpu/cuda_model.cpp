@@ -230,6 +230,12 @@ class CudaModel final : public ForwardModel {
     if (!mtp_pool_) throw std::logic_error("make_mtp_cache: the model has no MTP module");
     return std::make_unique<PagedCache>(mtp_pool_, this);
   }
+  int cache_block_size() const override { return main_pool_->shape().block_size; }
+  std::size_t cache_block_bytes() const override { return main_pool_->shape().block_bytes(); }
+  std::size_t mtp_cache_block_bytes() const override {
+    return mtp_pool_ ? mtp_pool_->shape().block_bytes() : 0;
+  }
+  std::size_t default_cache_bytes() const override { return default_cache_bytes_; }
   std::vector<std::vector<float>> forward(std::span<const ForwardInput> inputs,
                                           ForwardStats* stats) const override;
   std::vector<std::vector<float>> mtp_forward(std::span<const MtpInput> inputs,
@@ -325,6 +331,7 @@ class CudaModel final : public ForwardModel {
   mutable std::int32_t dummy_block_ = -1;
   std::map<const DeviceMoe*, ExpertTable> expert_tables_;
   bool experts_on_device_ = true;  // every MoE layer's table is usable (graphs need it)
+  std::size_t default_cache_bytes_ = 0;
 
   // Calls are serialised: one stream, one set of scratch buffers.
   mutable std::mutex mutex_;
@@ -389,6 +396,15 @@ CudaModel::CudaModel(std::shared_ptr<const Model> host, int ordinal, cuda::Devic
   active_counts_ =
       cuda::DeviceBuffer<std::int32_t>(static_cast<std::size_t>(c.num_hidden_layers) + 1);
   stream_.synchronize();
+  // What the cache may take by default: 90% of what the weights left free, less a reserve for
+  // the forward pass's scratch (1 GiB, or 10% of the free memory on a small device).
+  std::size_t free_bytes = 0;
+  std::size_t total_bytes = 0;
+  RBENCH_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  const std::size_t reserve = std::min<std::size_t>(std::size_t{1} << 30, free_bytes / 10);
+  const std::size_t usable = free_bytes / 10 * 9;
+  // Never 0 (unbounded): a device with nothing left gets a cache of no blocks, which says so.
+  default_cache_bytes_ = usable > reserve ? usable - reserve : 1;
 }
 
 CopyBandwidth CudaModel::measure_copy(std::size_t bytes, int repeats) const {

@@ -115,6 +115,15 @@ class ForwardModel {
   virtual std::unique_ptr<SequenceCache> make_cache() const = 0;
   virtual std::unique_ptr<SequenceCache> make_mtp_cache() const = 0;
 
+  // The caches are paged: what the scheduler counts to admit and preempt sequences. Positions
+  // per block (64 on both devices), and the bytes of one block of a main cache and of an MTP
+  // cache (bytes_per_token() x the block size).
+  virtual int cache_block_size() const = 0;
+  virtual std::size_t cache_block_bytes() const = 0;
+  virtual std::size_t mtp_cache_block_bytes() const = 0;
+  // The memory the caches may hold when --kv-cache-memory is not given; 0: unbounded.
+  virtual std::size_t default_cache_bytes() const = 0;
+
   // Logits per input: [vocab] for the last token, or [tokens x vocab] with all_logits (or
   // nothing, on a device model, where the input's `logits` is false).
   // Throws std::out_of_range for a token id outside the vocabulary, std::invalid_argument for a

@@ -38,25 +38,6 @@ std::string Model::describe_device() const {
   return fmt::format("cpu, {} threads", tbb::info::default_concurrency());
 }
 
-KvCache::KvCache(const ModelConfig& c, int layers)
-    : layers_(layers),
-      latent_dim_(c.kv_lora_rank),
-      rope_dim_(c.qk_rope_head_dim),
-      latent_(layers),
-      rope_key_(layers) {}
-
-std::size_t KvCache::bytes_per_token() const {
-  return static_cast<std::size_t>(layers_) * (latent_dim_ + rope_dim_) * sizeof(float);
-}
-
-void KvCache::truncate(int length) {
-  length_ = std::clamp(length, 0, length_);
-  for (int l = 0; l < layers_; ++l) {
-    latent_[l].resize(static_cast<std::size_t>(length_) * latent_dim_);
-    rope_key_[l].resize(static_cast<std::size_t>(length_) * rope_dim_);
-  }
-}
-
 // The flattened tokens of one forward() or mtp_forward() call.
 struct Model::Batch {
   int n = 0;                    // tokens in all inputs
@@ -68,15 +49,11 @@ struct Model::Batch {
   // the entries of earlier tokens of the same sequence written in this very call.
   void add(KvCache& kv, int count) {
     for (int i = 0; i < count; ++i) {
-      position.push_back(kv.length_ + i);
+      position.push_back(kv.length() + i);
       cache.push_back(&kv);
     }
     n += count;
-    kv.length_ += count;
-    for (int l = 0; l < kv.layers_; ++l) {
-      kv.latent_[l].resize(static_cast<std::size_t>(kv.length_) * kv.latent_dim_);
-      kv.rope_key_[l].resize(static_cast<std::size_t>(kv.length_) * kv.rope_dim_);
-    }
+    kv.grow_to(kv.length() + count);
   }
 };
 
@@ -148,7 +125,12 @@ std::shared_ptr<const Model> Model::load(const std::filesystem::path& dir,
 }
 
 Model::Model(ModelConfig config, ModelWeights weights)
-    : config_(std::move(config)), weights_(std::move(weights)), rope_(config_) {}
+    : config_(std::move(config)),
+      weights_(std::move(weights)),
+      rope_(config_),
+      main_pool_(
+          std::make_shared<KvBlockPool>(kv_block_floats(config_, config_.num_hidden_layers))),
+      mtp_pool_(std::make_shared<KvBlockPool>(kv_block_floats(config_, 1))) {}
 
 std::vector<std::vector<float>> Model::forward(std::span<const ForwardInput> inputs,
                                                ForwardStats* stats) const {
@@ -157,7 +139,7 @@ std::vector<std::vector<float>> Model::forward(std::span<const ForwardInput> inp
   std::vector<std::int32_t> tokens;
   for (const ForwardInput& in : inputs) {
     const KvCache* kv = cpu_cache(in.cache);
-    if (kv == nullptr || in.tokens.empty() || kv->layers_ != c.num_hidden_layers) {
+    if (kv == nullptr || in.tokens.empty() || kv->layers() != c.num_hidden_layers) {
       throw std::invalid_argument(
           "forward: every input needs a CPU main-model cache (make_cache()) and at least one "
           "token");
@@ -241,7 +223,7 @@ std::vector<std::vector<float>> Model::mtp_forward(std::span<const MtpInput> inp
   Batch b;
   for (const MtpInput& in : inputs) {
     const KvCache* kv = cpu_cache(in.cache);
-    if (kv == nullptr || kv->layers_ != 1 || in.next_tokens.empty() ||
+    if (kv == nullptr || kv->layers() != 1 || in.next_tokens.empty() ||
         in.hidden.size() != in.next_tokens.size() * hidden) {
       throw std::invalid_argument(
           "mtp_forward: every input needs a CPU MTP cache (make_mtp_cache()), at least one row "
@@ -355,11 +337,10 @@ void Model::attention(const AttentionWeights& a, int cache_layer, Batch& b,
   matmul(a.kv_a_proj_with_mqa, x.data(), n, kva.data());
   for (int t = 0; t < n; ++t) {
     const float* row = kva.data() + static_cast<std::size_t>(t) * kv_a_dim;
-    KvCache& kv = *b.cache[t];
-    const std::size_t p = b.position[t];
-    float* latent = kv.latent_[cache_layer].data() + p * rank;
+    const KvCache& kv = *b.cache[t];
+    float* latent = kv.latent(cache_layer, b.position[t]);
     rms_norm(row, a.kv_a_layernorm.data(), rank, kLoraNormEps, latent);
-    float* key = kv.rope_key_[cache_layer].data() + p * rope_dim;
+    float* key = kv.rope_key(cache_layer, b.position[t]);
     std::copy_n(row + rank, rope_dim, key);
     rope_.apply(key, b.position[t]);
   }
@@ -384,21 +365,31 @@ void Model::attention(const AttentionWeights& a, int cache_layer, Batch& b,
 #pragma omp simd
       for (int j = 0; j < rank; ++j) q_latent[j] += qi * wrow[j];
     }
+    // The cache a block at a time (kv_cache.h): rows within a block are contiguous. Positions
+    // are visited in order, as before paging, so the sums are the same bits.
     std::vector<float> scores(len);
-    const float* latent = kv.latent_[cache_layer].data();
-    const float* keys = kv.rope_key_[cache_layer].data();
-    for (int s = 0; s < len; ++s) {
-      scores[s] = (dot(q_latent.data(), latent + static_cast<std::size_t>(s) * rank, rank) +
-                   dot(q_pe.data(), keys + static_cast<std::size_t>(s) * rope_dim, rope_dim)) *
-                  scale;
+    for (int s0 = 0; s0 < len; s0 += kKvBlockSize) {
+      const int rows = std::min(kKvBlockSize, len - s0);
+      const float* latent = kv.latent(cache_layer, s0);
+      const float* keys = kv.rope_key(cache_layer, s0);
+      for (int r = 0; r < rows; ++r) {
+        scores[s0 + r] =
+            (dot(q_latent.data(), latent + static_cast<std::size_t>(r) * rank, rank) +
+             dot(q_pe.data(), keys + static_cast<std::size_t>(r) * rope_dim, rope_dim)) *
+            scale;
+      }
     }
     softmax_inplace(scores.data(), len);
     std::vector<float> o_latent(rank, 0.0f);
-    for (int s = 0; s < len; ++s) {
-      const float p = scores[s];
-      const float* ls = latent + static_cast<std::size_t>(s) * rank;
+    for (int s0 = 0; s0 < len; s0 += kKvBlockSize) {
+      const int rows = std::min(kKvBlockSize, len - s0);
+      const float* latent = kv.latent(cache_layer, s0);
+      for (int r = 0; r < rows; ++r) {
+        const float p = scores[s0 + r];
+        const float* ls = latent + static_cast<std::size_t>(r) * rank;
 #pragma omp simd
-      for (int j = 0; j < rank; ++j) o_latent[j] += p * ls[j];
+        for (int j = 0; j < rank; ++j) o_latent[j] += p * ls[j];
+      }
     }
     // Lift the attended latent out through the value up-projection W_UV.
     const float* w_uv = w_uk + static_cast<std::size_t>(nope) * rank;

@@ -21,31 +21,11 @@
 
 #include "engines/moe/checkpoint/config.h"
 #include "engines/moe/model/forward_model.h"
+#include "engines/moe/model/kv_cache.h"
 #include "engines/moe/model/rope.h"
 #include "engines/moe/model/weights.h"
 
 namespace rbench::moe {
-
-// One sequence's latent KV cache on the CPU: the main model's (a layer per decoder layer), or an
-// MTP module's own (one layer), in f32.
-class KvCache final : public SequenceCache {
- public:
-  KvCache() = default;
-  explicit KvCache(const ModelConfig& config) : KvCache(config, config.num_hidden_layers) {}
-  KvCache(const ModelConfig& config, int layers);
-  int layers() const { return layers_; }
-  // Bytes per token as held here (f32): layers x (kv_lora_rank + qk_rope_head_dim) x 4.
-  std::size_t bytes_per_token() const override;
-  void truncate(int length) override;
-
- private:
-  friend class Model;
-  int layers_ = 0;
-  int latent_dim_ = 0;
-  int rope_dim_ = 0;
-  std::vector<std::vector<float>> latent_;    // per layer: [length, kv_lora_rank]
-  std::vector<std::vector<float>> rope_key_;  // per layer: [length, qk_rope_head_dim]
-};
 
 class Model final : public ForwardModel {
  public:
@@ -56,19 +36,31 @@ class Model final : public ForwardModel {
 
   const ModelConfig& config() const { return config_; }
   const ModelWeights& weights() const { return weights_; }
-  KvCache new_cache() const { return KvCache(config_); }
+  // Caches whose blocks come from the model's pools (one for main caches, one for MTP caches).
+  KvCache new_cache() const { return KvCache(main_pool_, config_, config_.num_hidden_layers); }
   bool has_mtp() const { return weights_.mtp.has_value(); }
-  KvCache new_mtp_cache() const { return KvCache(config_, 1); }
+  KvCache new_mtp_cache() const { return KvCache(mtp_pool_, config_, 1); }
+  const KvBlockPool& main_pool() const { return *main_pool_; }
+  const KvBlockPool& mtp_pool() const { return *mtp_pool_; }
 
   const Model& host() const override { return *this; }
   std::string device() const override { return "cpu"; }
   std::string describe_device() const override;
   std::unique_ptr<SequenceCache> make_cache() const override {
-    return std::make_unique<KvCache>(config_);
+    return std::make_unique<KvCache>(new_cache());
   }
   std::unique_ptr<SequenceCache> make_mtp_cache() const override {
-    return std::make_unique<KvCache>(config_, 1);
+    return std::make_unique<KvCache>(new_mtp_cache());
   }
+  int cache_block_size() const override { return kKvBlockSize; }
+  std::size_t cache_block_bytes() const override {
+    return main_pool_->block_floats() * sizeof(float);
+  }
+  std::size_t mtp_cache_block_bytes() const override {
+    return mtp_pool_->block_floats() * sizeof(float);
+  }
+  // Unbounded: the pools grow as the caches do, in the machine's memory.
+  std::size_t default_cache_bytes() const override { return 0; }
 
   // Logits per input: [vocab] for the last token, or [tokens x vocab] with all_logits.
   // The logits of a token are bitwise the same whatever else is in the call (other sequences,
@@ -100,6 +92,8 @@ class Model final : public ForwardModel {
   ModelConfig config_;
   ModelWeights weights_;
   Rope rope_;
+  std::shared_ptr<KvBlockPool> main_pool_;
+  std::shared_ptr<KvBlockPool> mtp_pool_;
 };
 
 // Picks routed experts for one token from its router logits, exactly as configured: softmax or

@@ -70,6 +70,10 @@ class Recording final : public moe::ForwardModel {
   std::unique_ptr<moe::SequenceCache> make_mtp_cache() const override {
     return m_.make_mtp_cache();
   }
+  int cache_block_size() const override { return m_.cache_block_size(); }
+  std::size_t cache_block_bytes() const override { return m_.cache_block_bytes(); }
+  std::size_t mtp_cache_block_bytes() const override { return m_.mtp_cache_block_bytes(); }
+  std::size_t default_cache_bytes() const override { return m_.default_cache_bytes(); }
   std::vector<std::vector<float>> forward(std::span<const moe::ForwardInput> inputs,
                                           moe::ForwardStats* stats) const override {
     for (const auto& in : inputs) {
