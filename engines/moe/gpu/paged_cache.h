@@ -38,6 +38,9 @@ class BlockPool {
   // Device array of every block's base address, by id; valid until the next allocate().
   void* const* block_pointers();
   std::size_t blocks_held() const;
+  // The most blocks held at once since the pool was made, and the blocks its arenas hold.
+  std::size_t blocks_peak() const;
+  std::size_t blocks_reserved() const;
 
  private:
   CacheShape shape_;
@@ -45,6 +48,7 @@ class BlockPool {
   std::vector<cuda::DeviceBuffer<std::byte>> arenas_;
   std::vector<void*> pointers_;  // host copy, by block id
   std::vector<std::int32_t> free_;
+  std::size_t peak_ = 0;
   cuda::DeviceBuffer<void*> device_pointers_;
   bool dirty_ = false;
 };

@@ -38,6 +38,27 @@ std::string Model::describe_device() const {
   return fmt::format("cpu, {} threads", tbb::info::default_concurrency());
 }
 
+DeviceMemory Model::memory() const {
+  DeviceMemory m;
+  m.device = "cpu";
+  m.weight_bytes = static_cast<std::int64_t>(weights_.bytes());
+  m.cache_bytes = cache_bytes_->held();
+  m.cache_peak_bytes = cache_bytes_->peak();
+  return m;
+}
+
+std::unique_ptr<SequenceCache> Model::make_cache() const {
+  auto cache = std::make_unique<KvCache>(config_);
+  cache->tally_ = cache_bytes_;
+  return cache;
+}
+
+std::unique_ptr<SequenceCache> Model::make_mtp_cache() const {
+  auto cache = std::make_unique<KvCache>(config_, 1);
+  cache->tally_ = cache_bytes_;
+  return cache;
+}
+
 KvCache::KvCache(const ModelConfig& c, int layers)
     : layers_(layers),
       latent_dim_(c.kv_lora_rank),
@@ -45,12 +66,26 @@ KvCache::KvCache(const ModelConfig& c, int layers)
       latent_(layers),
       rope_key_(layers) {}
 
+KvCache::KvCache(const KvCache& other)
+    : SequenceCache(other),
+      layers_(other.layers_),
+      latent_dim_(other.latent_dim_),
+      rope_dim_(other.rope_dim_),
+      latent_(other.latent_),
+      rope_key_(other.rope_key_) {}
+
+KvCache::~KvCache() {
+  if (tally_) tally_->add(-static_cast<std::int64_t>(bytes()));
+}
+
 std::size_t KvCache::bytes_per_token() const {
   return static_cast<std::size_t>(layers_) * (latent_dim_ + rope_dim_) * sizeof(float);
 }
 
 void KvCache::truncate(int length) {
+  const int before = length_;
   length_ = std::clamp(length, 0, length_);
+  if (tally_) tally_->add(-static_cast<std::int64_t>(bytes_per_token()) * (before - length_));
   for (int l = 0; l < layers_; ++l) {
     latent_[l].resize(static_cast<std::size_t>(length_) * latent_dim_);
     rope_key_[l].resize(static_cast<std::size_t>(length_) * rope_dim_);
@@ -73,6 +108,7 @@ struct Model::Batch {
     }
     n += count;
     kv.length_ += count;
+    if (kv.tally_) kv.tally_->add(static_cast<std::int64_t>(kv.bytes_per_token()) * count);
     for (int l = 0; l < kv.layers_; ++l) {
       kv.latent_[l].resize(static_cast<std::size_t>(kv.length_) * kv.latent_dim_);
       kv.rope_key_[l].resize(static_cast<std::size_t>(kv.length_) * kv.rope_dim_);

@@ -33,6 +33,12 @@ class KvCache final : public SequenceCache {
   KvCache() = default;
   explicit KvCache(const ModelConfig& config) : KvCache(config, config.num_hidden_layers) {}
   KvCache(const ModelConfig& config, int layers);
+  // Counted caches (make_cache()) give their bytes back to the tally when they end. A copy is the
+  // caller's own and uncounted; a move takes the tally along; assignment would lose count.
+  KvCache(const KvCache& other);
+  KvCache(KvCache&&) noexcept = default;
+  KvCache& operator=(KvCache&&) = delete;
+  ~KvCache() override;
   int layers() const { return layers_; }
   // Bytes per token as held here (f32): layers x (kv_lora_rank + qk_rope_head_dim) x 4.
   std::size_t bytes_per_token() const override;
@@ -43,6 +49,7 @@ class KvCache final : public SequenceCache {
   int layers_ = 0;
   int latent_dim_ = 0;
   int rope_dim_ = 0;
+  std::shared_ptr<CacheBytes> tally_;         // null for caches made by new_cache()
   std::vector<std::vector<float>> latent_;    // per layer: [length, kv_lora_rank]
   std::vector<std::vector<float>> rope_key_;  // per layer: [length, qk_rope_head_dim]
 };
@@ -63,12 +70,9 @@ class Model final : public ForwardModel {
   const Model& host() const override { return *this; }
   std::string device() const override { return "cpu"; }
   std::string describe_device() const override;
-  std::unique_ptr<SequenceCache> make_cache() const override {
-    return std::make_unique<KvCache>(config_);
-  }
-  std::unique_ptr<SequenceCache> make_mtp_cache() const override {
-    return std::make_unique<KvCache>(config_, 1);
-  }
+  std::unique_ptr<SequenceCache> make_cache() const override;
+  std::unique_ptr<SequenceCache> make_mtp_cache() const override;
+  DeviceMemory memory() const override;
 
   // Logits per input: [vocab] for the last token, or [tokens x vocab] with all_logits.
   // The logits of a token are bitwise the same whatever else is in the call (other sequences,
@@ -100,6 +104,7 @@ class Model final : public ForwardModel {
   ModelConfig config_;
   ModelWeights weights_;
   Rope rope_;
+  std::shared_ptr<CacheBytes> cache_bytes_ = std::make_shared<CacheBytes>();
 };
 
 // Picks routed experts for one token from its router logits, exactly as configured: softmax or
