@@ -9,7 +9,7 @@ namespace rbench::moe {
 namespace {
 
 TEST(ModelMemory, CountsTheWeightsAndTheLiveCachesWithTheirPeak) {
-  const ModelConfig c = tiny_config("deepseek-v3", 300);
+  const ModelConfig c = tiny_config("v3", 300);
   const auto model = std::make_shared<const Model>(c, random_weights(c, {.seed = 7}));
   DeviceMemory m = model->memory();
   EXPECT_EQ(m.device, "cpu");
