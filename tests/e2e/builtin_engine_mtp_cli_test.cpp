@@ -146,7 +146,8 @@ TEST_F(MtpCli, RunWithMtpIsAnotherRunWithTheSameAnswers) {
         run.name.starts_with("builtin:tiny+mtp") ? "builtin:tiny+mtp" : "builtin:tiny";
     const EngineFacts facts = stored_engine_facts(run.config_json, label);
     EXPECT_EQ(facts.device, "cpu") << run.config_json;
-    EXPECT_GT(facts.cache_bytes_peak.value_or(0), 0) << "a resume with nothing to do keeps it";
+    // A resume with nothing to do held no cache: its peak is unknown, never a false 0.
+    EXPECT_NE(facts.cache_bytes_peak, 0) << run.config_json;
   }
 }
 

@@ -28,7 +28,8 @@ EngineFacts BuiltinEngine::facts() const {
   f.device = model_->device();
   f.device_name = memory.device;
   f.device_memory_bytes = memory.total_bytes;
-  f.cache_bytes_peak = memory.cache_peak_bytes;
+  // Unknown until the engine has held a cache (the run's start, a resume with nothing to do).
+  if (memory.cache_peak_bytes > 0) f.cache_bytes_peak = memory.cache_peak_bytes;
   f.cache_bytes_capacity = memory.cache_capacity_bytes;
   return f;
 }
