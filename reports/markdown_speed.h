@@ -16,7 +16,9 @@ struct SpeedColumns {
   bool decode = false;   // "tok/s"
   bool weights = false;  // "Weights"
   bool kv = false;       // "KV/token³"
-  bool any() const { return decode || weights || kv; }
+  bool mtp = false;     // "MTP accept⁴": accepted drafts over drafted (self-speculative decoding)
+  bool device = false;  // no column: a note naming each row's device and its cache peak
+  bool any() const { return decode || weights || kv || mtp || device; }
 };
 
 SpeedColumns speed_columns(const std::vector<const ResultSummary*>& ranked);

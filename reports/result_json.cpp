@@ -49,10 +49,13 @@ void write_pairwise_model(json::Writer& w, const PairwiseModelResult& m) {
 
 void write_result_json(json::Writer& w, const ResultSummary& r) {
   const auto if_accuracy = [&](double v) { return r.accuracy ? json::OutValue(v) : json::null; };
-  const json::OutValue consensus = r.consensus
-                                    ? json::object(rate_at_k(r.consensus->k, r.consensus->value,
-                                                             r.consensus->ci, r.consensus->items))
-                                    : json::null;
+  const auto if_drafts = [&](std::int64_t v) {
+    return r.draft_samples > 0 ? json::OutValue(v) : json::null;
+  };
+  const json::OutValue consensus =
+      r.consensus ? json::object(rate_at_k(r.consensus->k, r.consensus->value, r.consensus->ci,
+                                           r.consensus->items))
+                  : json::null;
   w.object({
       {"run", r.run},
       {"model", r.model},
@@ -88,14 +91,25 @@ void write_result_json(json::Writer& w, const ResultSummary& r) {
                               {"decode_tokens", r.decode_tokens},
                               {"decode_seconds", r.decode_seconds},
                               {"decode_samples", r.decode_samples},
-                              {"e2e_tokens_per_s_mean", json::nullable(r.e2e_tokens_per_s_mean)}})},
+                              {"e2e_tokens_per_s_mean", json::nullable(r.e2e_tokens_per_s_mean)},
+                              // Self-speculative decoding (--mtp): summed over the samples that
+                              // stored counts; null when none did.
+                              {"draft_tokens", if_drafts(r.draft_tokens)},
+                              {"accepted_draft_tokens", if_drafts(r.accepted_draft_tokens)},
+                              {"draft_acceptance", json::nullable(r.draft_acceptance)},
+                              {"tokens_per_step", json::nullable(r.tokens_per_step)}})},
       // The engine's, as the run stored them; null when unknown.
       {"facts",
        json::object({{"weight_bytes", json::nullable(r.facts.weight_bytes)},
                      {"kv_bytes_per_token", json::nullable(r.facts.kv_bytes_per_token)},
                      {"kv_bytes_per_token_mha", json::nullable(r.facts.kv_bytes_per_token_mha)},
                      {"parameters_total", json::nullable(r.facts.parameters_total)},
-                     {"parameters_active", json::nullable(r.facts.parameters_active)}})},
+                     {"parameters_active", json::nullable(r.facts.parameters_active)},
+                     {"device", json::nullable(r.facts.device)},
+                     {"device_name", json::nullable(r.facts.device_name)},
+                     {"device_memory_bytes", json::nullable(r.facts.device_memory_bytes)},
+                     {"cache_bytes_peak", json::nullable(r.facts.cache_bytes_peak)},
+                     {"cache_bytes_capacity", json::nullable(r.facts.cache_bytes_capacity)}})},
       {"cost_usd", json::nullable(r.cost_usd)},
       {"cost_per_correct_usd", json::nullable(r.cost_per_correct_usd)},
       {"cost_per_correct_note", json::unless_empty(r.cost_per_correct_note)},

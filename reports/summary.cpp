@@ -127,6 +127,11 @@ struct Accumulator {
       ++result.decode_samples;
     }
     if (tokens >= 0 && e2e_s > 0) e2e_rates.push_back(double(tokens) / e2e_s);
+    if (c.usage.draft_tokens >= 0 && c.usage.accepted_draft_tokens >= 0) {
+      result.draft_tokens += c.usage.draft_tokens;
+      result.accepted_draft_tokens += c.usage.accepted_draft_tokens;
+      ++result.draft_samples;
+    }
   }
 
   ResultSummary finish(const SummaryOptions& options) && {
@@ -175,6 +180,10 @@ struct Accumulator {
     r.ttft_mean_s = mean_or_none(ttft);
     if (r.decode_samples > 0) r.decode_tokens_per_s = double(r.decode_tokens) / r.decode_seconds;
     r.e2e_tokens_per_s_mean = mean_or_none(e2e_rates);
+    if (r.draft_tokens > 0) {
+      r.draft_acceptance = double(r.accepted_draft_tokens) / double(r.draft_tokens);
+      r.tokens_per_step = 1.0 + *r.draft_acceptance;
+    }
     // The runner records 0 when the profile has no price, so a zero total means "unknown" too.
     if (cost_known && cost > 0) r.cost_usd = cost;
     if (!r.cost_usd) {

@@ -90,6 +90,17 @@ struct ResultSummary {
   // completion_tokens / e2e_s: each request's rate end to end, prefill and waiting included.
   std::optional<double> e2e_tokens_per_s_mean;
 
+  // Self-speculative decoding (the built-in engine with --mtp), summed over the samples without
+  // error that stored their counts: draft tokens proposed and those accepted. Absent (and the
+  // sums 0) when no sample has them: engines without speculation store none.
+  std::int64_t draft_tokens = 0;
+  std::int64_t accepted_draft_tokens = 0;
+  std::int64_t draft_samples = 0;          // samples that stored counts
+  std::optional<double> draft_acceptance;  // accepted_draft_tokens / draft_tokens
+  // 1 + draft_acceptance: the tokens a step that drafted one token emits on average (the token
+  // it verifies, plus the draft when accepted). Steps without a draft emit one.
+  std::optional<double> tokens_per_step;
+
   // What the run stored about this model's engine (harness/store/run_facts.h): weights, KV cache
   // per token and its multi-head equivalent, parameters. Empty for HTTP endpoints and for runs
   // stored before rbench recorded them.

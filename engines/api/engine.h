@@ -96,10 +96,19 @@ struct EngineFacts {
   std::optional<std::int64_t> kv_bytes_per_token_mha;
   std::optional<std::int64_t> parameters_total;
   std::optional<std::int64_t> parameters_active;  // per token (MoE: the routed experts chosen)
+  // Where the engine runs: "cpu" or "cuda:N", the device's name ("NVIDIA H100 80GB HBM3") and
+  // its total memory (unknown for the CPU), and the KV cache it held at most since the model
+  // was loaded, with its capacity when the cache is bounded (a device's block pools).
+  std::optional<std::string> device;
+  std::optional<std::string> device_name;
+  std::optional<std::int64_t> device_memory_bytes;
+  std::optional<std::int64_t> cache_bytes_peak;
+  std::optional<std::int64_t> cache_bytes_capacity;
 
   bool empty() const {
     return !weight_bytes && !kv_bytes_per_token && !kv_bytes_per_token_mha && !parameters_total &&
-           !parameters_active;
+           !parameters_active && !device && !device_name && !device_memory_bytes &&
+           !cache_bytes_peak && !cache_bytes_capacity;
   }
 };
 

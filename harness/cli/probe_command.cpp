@@ -123,6 +123,7 @@ void add_probe_memory(CLI::App& probe, int& exit_code) {
     double budget_gib = 0;
     int context = 1024;
     std::string kv_dtype = "bf16";
+    std::string device = "cpu";
     ProbeOutputs out;
   };
   auto o = std::make_shared<Options>();
@@ -135,7 +136,13 @@ void add_probe_memory(CLI::App& probe, int& exit_code) {
   cmd->add_option("--config", o->config, "A config.json alone (analytic figures)")
       ->excludes(model_opt);
   cmd->add_option("--memory-budget", o->budget_gib,
-                  "GiB the model may use (default: MemAvailable of /proc/meminfo)");
+                  "GiB the model may use (default: MemAvailable of /proc/meminfo; with --device "
+                  "cuda, the device's total memory)");
+  cmd->add_option("--device", o->device,
+                  "Where --model is loaded and the forward pass runs: cpu | cuda | cuda:N (the "
+                  "weights, cache per token and cache peak as the device holds them, with its "
+                  "name and total and free memory)")
+      ->capture_default_str();
   cmd->add_option("--context", o->context, "Tokens of the forward pass and per-context figures")
       ->capture_default_str();
   cmd->add_option("--kv-dtype", o->kv_dtype, "Cache element of the analytic figures: bf16|fp8|f32")
@@ -152,6 +159,16 @@ void add_probe_memory(CLI::App& probe, int& exit_code) {
       throw UsageError("probe memory: give --model DIR (measured) or --config FILE (analytic)");
     }
     probe::kv_dtype_bytes(options.kv_dtype);  // a bad flag fails before the store is touched
+    const moe::DeviceSpec device = moe::parse_device(o->device);
+    if (device.kind != moe::DeviceSpec::Kind::cpu) {
+      if (o->model.empty()) throw UsageError("probe memory: --device measures a --model DIR");
+      if (const std::string why = moe::device_unavailable(device); !why.empty()) {
+        throw SetupError(fmt::format("--device {}: {}", device.str(), why));
+      }
+      options.load_model = [device](const std::filesystem::path& dir) {
+        return moe::load_model(dir, device, {.mtp = false});
+      };
+    }
     const std::string name = probe::memory_model_name(options);
     ProbeSink sink(o->out,
                    {.kind = "memory",

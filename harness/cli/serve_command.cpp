@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include "engines/engine_factory.h"
+#include "engines/moe/engine/builtin_engine.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/engine_options.h"
 #include "harness/core/error.h"
@@ -48,6 +49,10 @@ void serve_model(const ServeOptions& o) {
   options.model_id = !made.builtin            ? made.model_name
                      : dir.filename().empty() ? dir.parent_path().filename().string()
                                               : dir.filename().string();
+  if (const auto* builtin = dynamic_cast<const moe::BuiltinEngine*>(made.engine.get())) {
+    options.device = builtin->model().device();
+    options.device_description = builtin->model().describe_device();
+  }
   OpenAIServer server(*made.engine, options);
   server.start();
   fmt::print(stderr, "rbench serving {} on {} (model id '{}')\n", made.engine->describe(),

@@ -77,21 +77,23 @@ MeasuredMemory measure(const MemoryProbeOptions& o, const moe::ModelConfig& conf
   m.before_load = read_process_memory();
   const auto t0 = Clock::now();
   // As the engine loads it without --mtp: MTP modules stay on disk (checkpoint_bytes_not_loaded).
-  const auto model = moe::Model::load(o.model_dir, {.mtp = false});
+  const std::shared_ptr<const moe::ForwardModel> model =
+      o.load_model ? o.load_model(o.model_dir) : moe::Model::load(o.model_dir, {.mtp = false});
+  const moe::Model& host = model->host();
   m.load_s = std::chrono::duration<double>(Clock::now() - t0).count();
   m.after_load = read_process_memory();
   // getrusage's peak is the same counter as VmHWM: read it before the reset below lowers it.
   m.peak_rss_process = moe::peak_rss_bytes();
-  for (const auto& [dtype, bytes] : model->weights().bytes_by_dtype()) {
+  for (const auto& [dtype, bytes] : host.weights().bytes_by_dtype()) {
     m.held_bytes_by_dtype[dtype] = static_cast<std::int64_t>(bytes);
   }
-  for (const moe::LayerWeights& layer : model->weights().layers) {
+  for (const moe::LayerWeights& layer : host.weights().layers) {
     m.held_kv_b_f32_bytes += static_cast<std::int64_t>(layer.attn.kv_b_f32.size() * sizeof(float));
   }
 
   // A prompt of --context tokens, prefilled in the engine's chunks into one cache.
   m.peak_reset = reset_peak_rss() && m.peak_reset;
-  moe::KvCache cache = model->new_cache();
+  const std::unique_ptr<moe::SequenceCache> cache = model->make_cache();
   std::vector<std::int32_t> tokens(static_cast<std::size_t>(o.context));
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     tokens[i] = static_cast<std::int32_t>((i * 7919 + 13) % config.vocab_size);
@@ -99,18 +101,23 @@ MeasuredMemory measure(const MemoryProbeOptions& o, const moe::ModelConfig& conf
   const auto t1 = Clock::now();
   for (std::size_t at = 0; at < tokens.size(); at += static_cast<std::size_t>(o.prefill_chunk)) {
     const std::size_t n = std::min(tokens.size() - at, static_cast<std::size_t>(o.prefill_chunk));
-    const moe::ForwardInput in{&cache, std::span(tokens).subspan(at, n), false};
+    const moe::ForwardInput in{cache.get(), std::span(tokens).subspan(at, n), false};
     model->forward(std::span(&in, 1));
   }
   m.forward_s = std::chrono::duration<double>(Clock::now() - t1).count();
   m.after_forward = read_process_memory();
   m.forward_tokens = o.context;
-  m.kv_bytes_per_token_held = static_cast<std::int64_t>(cache.bytes_per_token());
-  m.kv_cache_bytes = static_cast<std::int64_t>(cache.bytes());
+  m.kv_bytes_per_token_held = static_cast<std::int64_t>(cache->bytes_per_token());
+  m.kv_cache_bytes = static_cast<std::int64_t>(cache->bytes());
+  m.device = model->device();
+  m.engine_memory = model->memory();
+  // The resident set measures the CPU's workspace only; a device's is not in it.
+  const bool on_cpu = m.device == "cpu";
   m.workspace_measured =
-      m.peak_reset ? std::max<std::int64_t>(0, m.after_forward.peak_rss_bytes -
-                                                   m.after_load.rss_bytes - m.kv_cache_bytes)
-                   : -1;
+      m.peak_reset && on_cpu
+          ? std::max<std::int64_t>(
+                0, m.after_forward.peak_rss_bytes - m.after_load.rss_bytes - m.kv_cache_bytes)
+          : -1;
   m.workspace_estimate =
       moe::forward_workspace_bytes(config, std::min(o.context, o.prefill_chunk), 1);
   m.peak_rss_process = std::max(m.peak_rss_process, moe::peak_rss_bytes());
@@ -312,13 +319,23 @@ MemoryReport probe_memory(const MemoryProbeOptions& o) {
   r.claims = claim_checks(r.config, r.analytic);
   if (!o.model_dir.empty()) {
     r.measured = measure(o, r.config);
+    const MeasuredMemory& m = *r.measured;
+    std::int64_t fixed = m.after_load.rss_bytes;
+    if (m.device != "cpu") {
+      // On a device: its memory, less what it holds besides our cache after the pass (weights,
+      // scratch, the CUDA context, other processes), is what the caches may take.
+      const moe::DeviceMemory& d = m.engine_memory;
+      r.device = {m.device, d.free_bytes, d.total_bytes, d.device};
+      if (!o.memory_budget_gib && d.total_bytes) budget = *d.total_bytes;
+      if (d.total_bytes && d.free_bytes) fixed = *d.total_bytes - *d.free_bytes - d.cache_bytes;
+    }
     r.fit = fit_in_budget(r.config, {.budget_bytes = budget,
-                                     .fixed_bytes = r.measured->after_load.rss_bytes,
-                                     .kv_bytes_per_token = r.measured->kv_bytes_per_token_held,
+                                     .fixed_bytes = fixed,
+                                     .kv_bytes_per_token = m.kv_bytes_per_token_held,
                                      .context = o.context,
                                      .prefill_chunk = o.prefill_chunk,
                                      .step_sequences = o.step_sequences});
-    r.fit.basis = "measured";
+    r.fit.basis = m.device == "cpu" ? "measured" : "measured on " + m.device;
   } else {
     const std::int64_t weights =
         r.config.quantization ? r.analytic.weights.fp8 : r.analytic.weights.bf16;
@@ -330,7 +347,9 @@ MemoryReport probe_memory(const MemoryProbeOptions& o) {
                                      .step_sequences = o.step_sequences});
     r.fit.basis = "analytic";
   }
-  r.fit.budget_source = o.memory_budget_gib ? "--memory-budget" : "MemAvailable";
+  r.fit.budget_source = o.memory_budget_gib        ? "--memory-budget"
+                        : r.device.device == "cpu" ? "MemAvailable"
+                                                   : "the device's total memory";
   r.assumptions = assumptions(r);
   return r;
 }

@@ -14,17 +14,22 @@
 // the cache's bytes per token as the engine allocates it, resident memory after loading and the
 // peak during a forward pass of --context tokens (prefilled in the engine's chunks), the
 // workspace that pass needed beyond the cache, and the largest batch x context that fits a memory
-// budget. Device: the CPU only until the CUDA backend lands (process_memory.h has the seam).
+// budget. With --device cuda the checkpoint is loaded on the device and the pass runs there: the
+// model's memory() then gives the weights and the cache's peak as the device holds them, the
+// device's name and its total and free memory, and the fit is against the device's memory.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "engines/moe/checkpoint/config.h"
+#include "engines/moe/model/forward_model.h"
 #include "engines/moe/model/memory.h"
 #include "harness/probe/probe_json.h"
 #include "harness/probe/process_memory.h"
@@ -39,6 +44,9 @@ struct MemoryProbeOptions {
   std::string kv_dtype = "bf16";            // bf16 | fp8 | f32: the analytic cache's element
   int prefill_chunk = 256;                  // tokens per forward call (the engine's default)
   int step_sequences = 16;  // sequences one engine step advances at most (its --max-batch)
+  // Loads the checkpoint (without MTP) on the device to measure on; unset: the CPU Model. The
+  // CLI's (engines/moe/engine load_model), which this room cannot call itself.
+  std::function<std::shared_ptr<const moe::ForwardModel>(const std::filesystem::path&)> load_model;
 };
 
 // Bytes per element of a cache dtype name; UsageError naming --kv-dtype otherwise.
@@ -95,6 +103,9 @@ struct MeasuredMemory {
   std::int64_t workspace_measured = 0;  // forward peak - RSS after load - cache, at least 0
   std::int64_t workspace_estimate = 0;  // moe::forward_workspace_bytes for one chunk
   std::int64_t peak_rss_process = 0;    // getrusage: the larger of the load's and the pass's
+  // The model's own account after the pass (ForwardModel::memory()), and where it ran.
+  std::string device;  // "cpu", "cuda:0"
+  moe::DeviceMemory engine_memory;
 };
 
 struct FitRow {

@@ -11,6 +11,17 @@ json::OutValue process_memory(const ProcessMemory& m) {
   return json::object({{"rss_bytes", m.rss_bytes}, {"peak_rss_bytes", m.peak_rss_bytes}});
 }
 
+// ForwardModel::memory() after the pass.
+json::OutValue engine_memory(const moe::DeviceMemory& d) {
+  return json::object({{"device_name", d.device},
+                       {"total_bytes", json::nullable(d.total_bytes)},
+                       {"free_bytes", json::nullable(d.free_bytes)},
+                       {"weight_bytes", d.weight_bytes},
+                       {"cache_bytes", d.cache_bytes},
+                       {"cache_peak_bytes", d.cache_peak_bytes},
+                       {"cache_capacity_bytes", json::nullable(d.cache_capacity_bytes)}});
+}
+
 json::OutValue measured(const MeasuredMemory& m) {
   return json::object({{"checkpoint_bytes_by_dtype", json::map(m.checkpoint_bytes_by_dtype)},
                        {"checkpoint_bytes_not_loaded", m.checkpoint_bytes_not_loaded},
@@ -27,7 +38,9 @@ json::OutValue measured(const MeasuredMemory& m) {
                        {"after_forward", process_memory(m.after_forward)},
                        {"workspace_measured_bytes", m.workspace_measured},
                        {"workspace_estimate_bytes", m.workspace_estimate},
-                       {"peak_rss_process_bytes", m.peak_rss_process}});
+                       {"peak_rss_process_bytes", m.peak_rss_process},
+                       {"device", m.device},
+                       {"engine_memory", engine_memory(m.engine_memory)}});
 }
 
 json::OutValue claims(const MemoryReport& r) {

@@ -52,8 +52,18 @@ void table_measured(std::string& s, const MemoryReport& r) {
   s += "  weights held by the engine:";
   for (const auto& [dtype, b] : m.held_bytes_by_dtype) s += fmt::format(" {} {}", dtype, human(b));
   s += fmt::format(" + f32 copy of kv_b_proj {}\n", human(m.held_kv_b_f32_bytes));
-  s += fmt::format("  KV cache per token as allocated (f32): {}; after {} tokens: {}\n",
-                   bytes(m.kv_bytes_per_token_held), m.forward_tokens, bytes(m.kv_cache_bytes));
+  s += fmt::format("  KV cache per token as allocated ({}): {}; after {} tokens: {}\n",
+                   m.device == "cpu" ? "f32" : "on " + m.device, bytes(m.kv_bytes_per_token_held),
+                   m.forward_tokens, bytes(m.kv_cache_bytes));
+  const moe::DeviceMemory& d = m.engine_memory;
+  s += fmt::format("  as the model accounts it on {}{}: weights {}, KV cache peak {}", m.device,
+                   d.device == m.device ? "" : " (" + d.device + ")", human(d.weight_bytes),
+                   human(d.cache_peak_bytes));
+  if (d.total_bytes && d.free_bytes) {
+    s += fmt::format("; device memory {} total, {} free after the pass", human(*d.total_bytes),
+                     human(*d.free_bytes));
+  }
+  s += "\n";
   s += fmt::format("  RSS before loading {}; after loading {} (peak while loading {}), {:.2f} s\n",
                    human(m.before_load.rss_bytes), human(m.after_load.rss_bytes),
                    human(m.after_load.peak_rss_bytes), m.load_s);

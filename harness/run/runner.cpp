@@ -395,6 +395,8 @@ RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
   for (const auto& failure : failures) {
     if (failure) std::rethrow_exception(failure);
   }
+  // The config again, for the engine facts known only now (the KV cache's peak in this session).
+  if (to_do > 0) store_.open_run(spec.run_name, run_config_json(spec), version(), git_sha());
   RunSummary summary;
   summary.run_id = info.id;
   summary.planned = plan.planned;

@@ -294,13 +294,16 @@ void OpenAIServer::start() {
     impl.handle(req, res, true);
   });
   impl.server.Get("/v1/models", [&impl](const httplib::Request&, httplib::Response& res) {
+    const OpenAIServerOptions& o = impl.options;
     json::Writer w;
     w.object({{"object", "list"},
-              {"data",
-               json::array({json::object({{"id", impl.options.model_id},
-                                          {"object", "model"},
-                                          {"created", static_cast<long long>(std::time(nullptr))},
-                                          {"owned_by", "rbench"}})})}});
+              {"data", json::array({json::object(
+                           {{"id", o.model_id},
+                            {"object", "model"},
+                            {"created", static_cast<long long>(std::time(nullptr))},
+                            {"owned_by", "rbench"},
+                            {"device", json::unless_empty(o.device)},
+                            {"device_description", json::unless_empty(o.device_description)}})})}});
     res.set_content(w.str(), "application/json");
   });
   impl.port = http::start_local_server(impl.server, impl.options.host, impl.options.port,

@@ -20,6 +20,10 @@ struct OpenAIServerOptions {
   int port = 0;            // 0: an ephemeral port
   std::string model_id;    // what /v1/models lists and responses name
   int max_tokens_cap = 0;  // > 0: requests asking for more are cut to this
+  // Listed beside OpenAI's fields in /v1/models when set (clients ignore unknown fields): where
+  // the built-in engine runs ("cpu", "cuda:0") and the device in words.
+  std::string device;
+  std::string device_description;
 };
 
 class OpenAIServer {

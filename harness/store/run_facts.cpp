@@ -19,6 +19,17 @@ constexpr Member kMembers[] = {
     {"kv_bytes_per_token_mha", &EngineFacts::kv_bytes_per_token_mha},
     {"parameters_total", &EngineFacts::parameters_total},
     {"parameters_active", &EngineFacts::parameters_active},
+    {"device_memory_bytes", &EngineFacts::device_memory_bytes},
+    {"cache_bytes_peak", &EngineFacts::cache_bytes_peak},
+    {"cache_bytes_capacity", &EngineFacts::cache_bytes_capacity},
+};
+struct TextMember {
+  const char* name;
+  std::optional<std::string> EngineFacts::*field;
+};
+constexpr TextMember kTextMembers[] = {
+    {"device", &EngineFacts::device},
+    {"device_name", &EngineFacts::device_name},
 };
 
 }  // namespace
@@ -26,6 +37,7 @@ constexpr Member kMembers[] = {
 void write_engine_facts(json::Writer& w, const EngineFacts& facts) {
   w.object([&](json::Writer& w) {
     for (const Member& m : kMembers) w.field(m.name, facts.*m.field);
+    for (const TextMember& m : kTextMembers) w.field(m.name, facts.*m.field);
   });
 }
 
@@ -51,6 +63,12 @@ EngineFacts stored_engine_facts(std::string_view config_json, std::string_view l
       const auto value = stored->value.FindMember(m.name);
       if (value != stored->value.MemberEnd() && value->value.IsInt64()) {
         facts.*m.field = value->value.GetInt64();
+      }
+    }
+    for (const TextMember& m : kTextMembers) {
+      const auto value = stored->value.FindMember(m.name);
+      if (value != stored->value.MemberEnd() && value->value.IsString()) {
+        facts.*m.field = std::string(value->value.GetString(), value->value.GetStringLength());
       }
     }
     return facts;

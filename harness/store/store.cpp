@@ -75,6 +75,7 @@ SELECT s.id, s.run_id, s.model, s.suite, s.item_id, s.sample_index, s.suite_vers
        s.prompt_json, s.reference, s.reasoning, s.answer, s.finish_reason, s.prompt_tokens,
        s.completion_tokens, s.reasoning_tokens, s.ttft_s, s.e2e_s, s.chunk_times_json,
        s.attempts, s.http_status, s.error_kind, s.error, s.cost_usd, s.created_at,
+       s.draft_tokens, s.accepted_draft_tokens,
        c.sample_id, c.scorer, c.value, c.correct, c.extracted, c.method, c.detail,
        c.outcome, c.log, c.duration_s, c.rule, c.answer_form, c.reference_form
 FROM samples s LEFT JOIN scores c ON c.sample_id = s.id
@@ -107,20 +108,22 @@ SampleRecord read_sample(const sqlite::Statement& st, const std::filesystem::pat
   c.error = st.text(21);
   r.cost_usd = st.real(22, -1);
   r.created_at = st.text(23);
-  if (!st.is_null(24)) {
+  c.usage.draft_tokens = st.int64(24, -1);
+  c.usage.accepted_draft_tokens = st.int64(25, -1);
+  if (!st.is_null(26)) {
     Score s;
-    r.scorer = st.text(25);
-    s.value = st.real(26);
-    s.correct = st.int64(27) != 0;
-    s.extracted = st.text(28);
-    s.method = st.text(29);
-    s.detail = st.text(30);
-    s.outcome = st.text(31);
-    s.log = st.text(32);
-    s.duration_s = st.real(33, -1);
-    s.rule = st.text(34);
-    s.answer_form = st.text(35);
-    s.reference_form = st.text(36);
+    r.scorer = st.text(27);
+    s.value = st.real(28);
+    s.correct = st.int64(29) != 0;
+    s.extracted = st.text(30);
+    s.method = st.text(31);
+    s.detail = st.text(32);
+    s.outcome = st.text(33);
+    s.log = st.text(34);
+    s.duration_s = st.real(35, -1);
+    s.rule = st.text(36);
+    s.answer_form = st.text(37);
+    s.reference_form = st.text(38);
     r.score = std::move(s);
   }
   return r;
@@ -225,9 +228,10 @@ std::int64_t Store::put_sample(const SampleRecord& record) {
                        fmt::format(R"sql(
 INSERT INTO samples (run_id, model, suite, item_id, sample_index, suite_version, prompt_json,
   reference, reasoning, answer, finish_reason, prompt_tokens, completion_tokens, reasoning_tokens,
-  ttft_s, e2e_s, chunk_times_json, attempts, http_status, error_kind, error, cost_usd, created_at)
+  ttft_s, e2e_s, chunk_times_json, attempts, http_status, error_kind, error, cost_usd, created_at,
+  draft_tokens, accepted_draft_tokens)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-  ?21, ?22, COALESCE(?23, {}))
+  ?21, ?22, COALESCE(?23, {}), ?24, ?25)
 ON CONFLICT (run_id, model, suite, item_id, sample_index) DO UPDATE SET
   suite_version = excluded.suite_version, prompt_json = excluded.prompt_json,
   reference = excluded.reference, reasoning = excluded.reasoning, answer = excluded.answer,
@@ -236,7 +240,8 @@ ON CONFLICT (run_id, model, suite, item_id, sample_index) DO UPDATE SET
   ttft_s = excluded.ttft_s, e2e_s = excluded.e2e_s, chunk_times_json = excluded.chunk_times_json,
   attempts = excluded.attempts, http_status = excluded.http_status,
   error_kind = excluded.error_kind, error = excluded.error, cost_usd = excluded.cost_usd,
-  created_at = excluded.created_at
+  created_at = excluded.created_at, draft_tokens = excluded.draft_tokens,
+  accepted_draft_tokens = excluded.accepted_draft_tokens
 RETURNING id)sql",
                                    kNowUtc));
   st.bind(1, record.run_id);
@@ -262,6 +267,8 @@ RETURNING id)sql",
   st.bind_text_or_null(21, c.error);
   st.bind_real_or_null(22, record.cost_usd);
   st.bind_text_or_null(23, record.created_at);
+  st.bind_count_or_null(24, c.usage.draft_tokens);
+  st.bind_count_or_null(25, c.usage.accepted_draft_tokens);
   if (!st.step()) {
     sqlite::fail(db_.get(), path_,
                  fmt::format("storing sample {}/{}/{}#{}", record.key.model, record.key.suite,

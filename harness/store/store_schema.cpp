@@ -157,8 +157,18 @@ CREATE TABLE probe_requests (
 )sql");
 }
 
-constexpr std::array<Migration, 5> kMigrations = {
-    create_v1, add_execution_columns_v2, add_verdict_columns_v3, add_judgments_v4, add_probes_v5};
+// Version 6: self-speculative decoding per sample (the built-in engine with MTP): draft tokens
+// proposed and those accepted. NULL for engines without speculation and for older samples.
+void add_draft_columns_v6(sqlite3* db, const std::filesystem::path& path) {
+  sqlite::exec(db, path, R"sql(
+ALTER TABLE samples ADD COLUMN draft_tokens INTEGER;
+ALTER TABLE samples ADD COLUMN accepted_draft_tokens INTEGER;
+)sql");
+}
+
+constexpr std::array<Migration, 6> kMigrations = {
+    create_v1,     add_execution_columns_v2, add_verdict_columns_v3, add_judgments_v4,
+    add_probes_v5, add_draft_columns_v6};
 
 }  // namespace
 

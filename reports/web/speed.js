@@ -48,6 +48,29 @@ function kvCell(r) {
     bytes(f.kv_bytes_per_token));
 }
 
+function mtpCell(r) {
+  const s = r.speed;
+  if (s.draft_acceptance == null) return NONE;
+  const tip = s.accepted_draft_tokens.toLocaleString('en-US') + ' of ' +
+              s.draft_tokens.toLocaleString('en-US') + ' drafts accepted; ' +
+              s.tokens_per_step.toFixed(2) + ' tokens per step';
+  return el('span', {class: 'has-tip', title: tip}, (100 * s.draft_acceptance).toFixed(1) + '%');
+}
+
+function deviceCell(r) {
+  const f = r.facts;
+  if (f.device == null) return NONE;
+  const tip = [];
+  if (f.device_name != null && f.device_name !== f.device) tip.push(f.device_name);
+  if (f.device_memory_bytes != null) tip.push(bytes(f.device_memory_bytes) + ' memory');
+  if (f.cache_bytes_peak != null) {
+    tip.push('KV cache peak ' + bytes(f.cache_bytes_peak) +
+             (f.cache_bytes_capacity != null ? ' of ' + bytes(f.cache_bytes_capacity) : ''));
+  }
+  if (tip.length === 0) return f.device;
+  return el('span', {class: 'has-tip', title: tip.join('; ')}, f.device);
+}
+
 function speedColumns(ranked) {
   const cols = [];
   if (ranked.some(r => r.speed.decode_tokens_per_s != null)) {
@@ -63,6 +86,15 @@ function speedColumns(ranked) {
     cols.push({label: 'KV/token', num: true, value: r => r.facts.kv_bytes_per_token, cell: kvCell,
       title: 'KV cache per token as the engine stores it; hover a cell for the equivalent ' +
              'multi-head cache'});
+  }
+  if (ranked.some(r => r.speed.draft_acceptance != null)) {
+    cols.push({label: 'MTP accept', num: true, value: r => r.speed.draft_acceptance, cell: mtpCell,
+      title: 'self-speculative decoding: accepted drafts over drafted, summed over the samples; ' +
+             'hover a cell for the counts and the tokens per step'});
+  }
+  if (ranked.some(r => r.facts.device != null)) {
+    cols.push({label: 'Device', value: r => r.facts.device, cell: deviceCell,
+      title: 'where the engine ran; hover a cell for its memory and the KV cache peak'});
   }
   return cols;
 }

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "e2e/subprocess.h"
+#include "harness/store/run_facts.h"
 #include "harness/store/store.h"
 
 namespace rbench::test {
@@ -97,10 +98,40 @@ TEST_F(MtpCli, RunWithMtpIsAnotherRunWithTheSameAnswers) {
               runs[1].name.starts_with("builtin:tiny+mtp_demo-math_"))
       << runs[0].name << ", " << runs[1].name;
   std::map<std::string, std::vector<std::string>> answers;  // label -> answers by item
+  std::int64_t drafted = 0;
   for (const auto& s : store.samples()) {
     EXPECT_TRUE(s.completion.ok()) << s.completion.error;
     answers[s.key.model].push_back(s.completion.reasoning + "|" + s.completion.answer);
+    // Each sample keeps its drafts: counted with --mtp, null (-1) without.
+    const Usage& u = s.completion.usage;
+    if (s.key.model == "builtin:tiny+mtp") {
+      EXPECT_GE(u.draft_tokens, 0) << s.key.item_id;
+      EXPECT_GE(u.accepted_draft_tokens, 0) << s.key.item_id;
+      EXPECT_LE(u.accepted_draft_tokens, u.draft_tokens) << s.key.item_id;
+      drafted += u.draft_tokens;
+    } else {
+      EXPECT_EQ(u.draft_tokens, -1) << s.key.item_id;
+      EXPECT_EQ(u.accepted_draft_tokens, -1) << s.key.item_id;
+    }
   }
+  EXPECT_GT(drafted, 0);
+  // The report shows the acceptance rate of the MTP run only, and the device the engines ran on.
+  const auto md = (dir_.path() / "report.md").string();
+  const auto json = (dir_.path() / "report.json").string();
+  ASSERT_EQ(run_rbench({"report", "--db", db, "-o", md}, out), 0) << out;
+  ASSERT_EQ(run_rbench({"report", "--db", db, "-o", json}, out), 0) << out;
+  const std::string md_text = read_file(md);
+  EXPECT_TRUE(contains(md_text, "MTP accept")) << md_text;
+  EXPECT_TRUE(contains(md_text, "tokens per step")) << md_text;
+  EXPECT_TRUE(contains(md_text, "on cpu, KV cache peak")) << md_text;
+  const std::string json_text = read_file(json);
+  EXPECT_TRUE(contains(json_text, "\"draft_acceptance\": null")) << "the run without --mtp";
+  EXPECT_TRUE(contains(json_text, "\"tokens_per_step\": 1")) << json_text;
+  EXPECT_TRUE(contains(json_text, "\"device\": \"cpu\"")) << json_text;
+  // The cache's peak is stored when the run ends, after the engine has held a cache.
+  EXPECT_TRUE(contains(json_text, "\"cache_bytes_peak\": ")) << json_text;
+  EXPECT_FALSE(contains(json_text, "\"cache_bytes_peak\": 0,")) << json_text;
+  EXPECT_FALSE(contains(json_text, "\"cache_bytes_peak\": null")) << json_text;
   ASSERT_EQ(answers.size(), 2u);
   ASSERT_TRUE(answers.contains("builtin:tiny")) << answers.begin()->first;
   ASSERT_TRUE(answers.contains("builtin:tiny+mtp")) << answers.rbegin()->first;
@@ -110,6 +141,14 @@ TEST_F(MtpCli, RunWithMtpIsAnotherRunWithTheSameAnswers) {
   ASSERT_EQ(run_rbench(args, out), 0) << out;
   EXPECT_EQ(store.runs().size(), 2u) << out;
   EXPECT_EQ(store.samples().size(), samples) << out;
+  for (const RunInfo& run : store.runs()) {
+    const std::string label =
+        run.name.starts_with("builtin:tiny+mtp") ? "builtin:tiny+mtp" : "builtin:tiny";
+    const EngineFacts facts = stored_engine_facts(run.config_json, label);
+    EXPECT_EQ(facts.device, "cpu") << run.config_json;
+    // A resume with nothing to do held no cache: its peak is unknown, never a false 0.
+    EXPECT_NE(facts.cache_bytes_peak, 0) << run.config_json;
+  }
 }
 
 TEST_F(MtpCli, AQuantisedCheckpointKeepsItsModule) {

@@ -36,7 +36,12 @@ TEST(DeviceCli, CudaWithoutADeviceIsOneClearLineAndExit2) {
         std::vector<std::string>{"engine", "generate", "--model", kModel, "--prompt", "1+1",
                                  "--device", "cuda:1"},
         std::vector<std::string>{"run", "--engine", "builtin", "--model", kModel, "--suite",
-                                 "arith-easy", "--limit", "1", "--db", db, "--device", "cuda"}}) {
+                                 "arith-easy", "--limit", "1", "--db", db, "--device", "cuda"},
+        std::vector<std::string>{"serve", "--model", kModel, "--port", "0", "--device", "cuda"},
+        std::vector<std::string>{"probe", "latency", "--engine", "builtin", "--model", kModel,
+                                 "--requests", "1", "--db", db, "--device", "cuda"},
+        std::vector<std::string>{"probe", "memory", "--model", kModel, "--context", "8", "--db", db,
+                                 "--device", "cuda"}}) {
     std::string out;
     EXPECT_EQ(run_rbench(args, out), 2) << out;
     EXPECT_NE(out.find("--device cuda:"), std::string::npos) << out;

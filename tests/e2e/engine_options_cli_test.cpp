@@ -87,6 +87,9 @@ TEST(EngineOptionsCli, ServeWithMtpAnswersAsWithout) {
   // Clients name the model as before: --mtp is how it decodes, not another model.
   EXPECT_TRUE(contains(plain.models, "\"id\":\"tiny-r1-arith\"")) << plain.models;
   EXPECT_TRUE(contains(mtp.models, "\"id\":\"tiny-r1-arith\"")) << mtp.models;
+  // And where it runs, beside OpenAI's fields.
+  EXPECT_TRUE(contains(plain.models, "\"device\":\"cpu\"")) << plain.models;
+  EXPECT_TRUE(contains(plain.models, "\"device_description\":\"cpu, ")) << plain.models;
 }
 
 // The same flags make serve relay an endpoint: here the mock, under its profile's name.
@@ -100,6 +103,7 @@ TEST(EngineOptionsCli, ServeRelaysAnEndpoint) {
   ASSERT_TRUE(relayed.completion.ok()) << relayed.completion.error << "\n" << relayed.log;
   EXPECT_TRUE(contains(relayed.completion.answer, "42")) << relayed.completion.answer;
   EXPECT_TRUE(contains(relayed.models, "\"id\":\"mock\"")) << relayed.models;
+  EXPECT_FALSE(contains(relayed.models, "\"device\"")) << "an endpoint's device is unknown";
   EXPECT_GE(upstream.requests_received(), 1u);
   // The built-in engine's flags do not apply to an endpoint.
   std::string out;

@@ -189,6 +189,50 @@ TEST(HtmlSpeedColumns, HeadlessChromiumDrawsSpeedAndMemoryWhereKnown) {
   EXPECT_EQ(http.find(">KV/token<span"), std::string::npos);
 }
 
+// Self-speculative decoding and the device: the acceptance rate summed over the samples with the
+// counts on hover, and where the engine ran with its memory and the KV cache peak on hover.
+TEST(HtmlSpeedColumns, HeadlessChromiumDrawsMtpAcceptanceAndTheDevice) {
+  if (!fs::exists(kChromium)) GTEST_SKIP() << kChromium << " is not installed";
+  testing::TempDir dir;
+  {
+    Store store(dir.path() / "mtp.db");
+    const RunInfo run =
+        store.open_run("r",
+                       R"({"models":[{"label":"tiny-mtp","facts":{"device":"cuda:0",)"
+                       R"("device_name":"NVIDIA H100 80GB HBM3","device_memory_bytes":85520809984,)"
+                       R"("cache_bytes_peak":6291456}}]})",
+                       "v", "g");
+    for (int i = 0; i < 2; ++i) {
+      SampleRecord s;
+      s.run_id = run.id;
+      s.key = {"tiny-mtp", "demo-math", fmt::format("i{}", i), 0};
+      s.suite_version = "v";
+      s.prompt_json = "[]";
+      s.reference = "2";
+      s.completion.answer = "2";
+      s.completion.attempts = 1;
+      s.completion.usage.completion_tokens = 10;
+      s.completion.usage.draft_tokens = 8;
+      s.completion.usage.accepted_draft_tokens = 3 + 2 * i;  // 8 of 16 in all
+      s.scorer = "math";
+      s.score = Score{1.0, true, "2", "boxed", "2 == 2"};
+      store.put_sample(s);
+    }
+    write_report(store, dir.path() / "mtp.html", ReportFormat::html, {});
+  }
+  const std::string dom = dump_dom(dir.path() / "mtp.html", dir.path());
+  ASSERT_FALSE(dom.empty());
+  EXPECT_NE(dom.find(">MTP accept<span class=\"arrow\">"), std::string::npos) << dom;
+  EXPECT_NE(dom.find(">Device<span class=\"arrow\">"), std::string::npos) << dom;
+  EXPECT_NE(dom.find("title=\"8 of 16 drafts accepted; 1.50 tokens per step\">50.0%</span>"),
+            std::string::npos)
+      << dom;
+  EXPECT_NE(dom.find("title=\"NVIDIA H100 80GB HBM3; 85.5 GB memory; KV cache peak 6.3 MB\">"
+                     "cuda:0</span>"),
+            std::string::npos)
+      << dom;
+}
+
 // A pairwise suite: its judgments drawn as a Bradley-Terry leaderboard with the win-rate matrix,
 // and a hostile model name kept as text.
 TEST(HtmlPairwiseReport, HeadlessChromiumDrawsTheJudgedLeaderboard) {

@@ -1,6 +1,7 @@
 // The built-in engine's facts for the reports: the weights as loaded (ModelWeights::bytes), the
 // KV cache per token as the device's cache holds it, and from the config (memory.h) the parameters
-// and the multi-head cache the latent one is compared with.
+// and the multi-head cache the latent one is compared with; from the model's memory() the device,
+// its memory and the KV cache peak so far (the runner asks again when the run ends).
 #include "engines/moe/engine/builtin_engine.h"
 #include "engines/moe/model/memory.h"
 
@@ -23,6 +24,13 @@ EngineFacts BuiltinEngine::facts() const {
   }
   f.parameters_total = parameters.total;
   f.parameters_active = parameters.active_per_token;
+  const DeviceMemory memory = model_->memory();
+  f.device = model_->device();
+  f.device_name = memory.device;
+  f.device_memory_bytes = memory.total_bytes;
+  // Unknown until the engine has held a cache (the run's start, a resume with nothing to do).
+  if (memory.cache_peak_bytes > 0) f.cache_bytes_peak = memory.cache_peak_bytes;
+  f.cache_bytes_capacity = memory.cache_capacity_bytes;
   return f;
 }
 

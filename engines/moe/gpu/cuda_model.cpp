@@ -223,6 +223,7 @@ class CudaModel final : public ForwardModel {
   const Model& host() const override { return *host_; }
   std::string device() const override { return fmt::format("cuda:{}", ordinal_); }
   std::string describe_device() const override;
+  DeviceMemory memory() const override;
   std::unique_ptr<SequenceCache> make_cache() const override {
     return std::make_unique<PagedCache>(main_pool_, this);
   }
@@ -323,6 +324,7 @@ class CudaModel final : public ForwardModel {
   cuda::Stream stream_;
   cuda::Blas blas_;
   DeviceWeights weights_;
+  std::size_t weight_bytes_;  // what upload() allocated for weights_
   cuda::DeviceBuffer<float> cos_sin_;
   std::shared_ptr<BlockPool> main_pool_;
   std::shared_ptr<BlockPool> mtp_pool_;
@@ -369,7 +371,8 @@ CudaModel::CudaModel(std::shared_ptr<const Model> host, int ordinal, cuda::Devic
       rope_(host_->config()),
       table_positions_(std::max(host_->config().max_position_embeddings, 1)),
       graphs_enabled_(graphs_enabled_by_env()),
-      weights_(upload(host_->weights())) {
+      weights_(upload(host_->weights())),
+      weight_bytes_(device_bytes(host_->weights())) {
   const ModelConfig& c = host_->config();
   const std::vector<float> table = rope_.cos_sin_table(table_positions_);
   cos_sin_ = cuda::DeviceBuffer<float>(std::span<const float>(table));
@@ -419,6 +422,28 @@ std::string CudaModel::describe_device() const {
                      ordinal_, info_.name, info_.major, info_.minor, info_.total_bytes >> 20,
                      blas_.describe(), main_pool_->shape().bf16 ? "bf16" : "f32",
                      graphs_enabled_ ? "on" : "off (RBENCH_CUDA_GRAPHS=0)", kValidation);
+}
+
+DeviceMemory CudaModel::memory() const {
+  DeviceMemory m;
+  m.device = info_.name;
+  {
+    const DeviceScope scope(ordinal_);
+    std::size_t free = 0, total = 0;
+    RBENCH_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+    m.total_bytes = static_cast<std::int64_t>(total);
+    m.free_bytes = static_cast<std::int64_t>(free);
+  }
+  m.weight_bytes = static_cast<std::int64_t>(weight_bytes_);
+  // Blocks in use, not the arenas reserved for them: what the sequences hold. The main model's
+  // pool and the MTP module's peak at about the same steps; their sum bounds the joint peak.
+  for (const BlockPool* pool : {main_pool_.get(), mtp_pool_.get()}) {
+    if (pool == nullptr) continue;
+    const auto block = static_cast<std::int64_t>(pool->shape().block_bytes());
+    m.cache_bytes += block * static_cast<std::int64_t>(pool->blocks_held());
+    m.cache_peak_bytes += block * static_cast<std::int64_t>(pool->blocks_peak());
+  }
+  return m;
 }
 
 PagedCache& CudaModel::own_cache(SequenceCache* cache, int layers, const char* call) const {

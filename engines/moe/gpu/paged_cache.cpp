@@ -32,6 +32,7 @@ std::int32_t BlockPool::allocate() {
   }
   const std::int32_t id = free_.back();
   free_.pop_back();
+  peak_ = std::max(peak_, pointers_.size() - free_.size());
   return id;
 }
 
@@ -61,6 +62,16 @@ void* const* BlockPool::block_pointers(cudaStream_t stream) {
 std::size_t BlockPool::blocks_held() const {
   std::lock_guard lock(mutex_);
   return pointers_.size() - free_.size();
+}
+
+std::size_t BlockPool::blocks_peak() const {
+  std::lock_guard lock(mutex_);
+  return peak_;
+}
+
+std::size_t BlockPool::blocks_reserved() const {
+  std::lock_guard lock(mutex_);
+  return pointers_.size();
 }
 
 PagedCache::~PagedCache() {

@@ -42,6 +42,9 @@ class BlockPool {
   // the array grows by doubling, so its address changes rarely (a captured CUDA graph holds it).
   void* const* block_pointers(cudaStream_t stream);
   std::size_t blocks_held() const;
+  // The most blocks held at once since the pool was made, and the blocks its arenas hold.
+  std::size_t blocks_peak() const;
+  std::size_t blocks_reserved() const;
 
  private:
   CacheShape shape_;
@@ -49,6 +52,7 @@ class BlockPool {
   std::vector<cuda::DeviceBuffer<std::byte>> arenas_;
   std::vector<void*> pointers_;  // host copy, by block id
   std::vector<std::int32_t> free_;
+  std::size_t peak_ = 0;
   cuda::DeviceBuffer<void*> device_pointers_;  // capacity: its size
   std::size_t uploaded_ = 0;                   // entries of pointers_ already in it
 };

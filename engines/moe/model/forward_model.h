@@ -5,9 +5,11 @@
 // implementation and nothing else changes.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -97,6 +99,35 @@ struct ForwardStats {
   std::int64_t bytes_read = 0;
 };
 
+// What a model holds in memory, for the memory probe and the engine facts.
+struct DeviceMemory {
+  std::string device;                       // "cpu", or the device's name ("NVIDIA H100 ...")
+  std::optional<std::int64_t> total_bytes;  // the device's memory at the call; unset on the CPU
+  std::optional<std::int64_t> free_bytes;
+  std::int64_t weight_bytes = 0;      // the weights as held on the device
+  std::int64_t cache_bytes = 0;       // KV cache held now (main model's and MTP module's)
+  std::int64_t cache_peak_bytes = 0;  // the most held at once since the model was loaded
+  std::optional<std::int64_t> cache_capacity_bytes;  // when the cache is bounded
+};
+
+// Bytes held by a model's live caches and their peak. Shared by the model and the caches it made
+// (which may outlive it); caches grow and shrink from several threads at once.
+class CacheBytes {
+ public:
+  void add(std::int64_t delta) {
+    const std::int64_t now = held_.fetch_add(delta) + delta;
+    std::int64_t peak = peak_.load();
+    while (now > peak && !peak_.compare_exchange_weak(peak, now)) {
+    }
+  }
+  std::int64_t held() const { return held_.load(); }
+  std::int64_t peak() const { return peak_.load(); }
+
+ private:
+  std::atomic<std::int64_t> held_{0};
+  std::atomic<std::int64_t> peak_{0};
+};
+
 class ForwardModel {
  public:
   virtual ~ForwardModel() = default;
@@ -111,6 +142,8 @@ class ForwardModel {
   virtual std::string device() const = 0;
   // One line for logs: the device's name and anything a reader of the results should know.
   virtual std::string describe_device() const = 0;
+  // Weights and caches as held now, and the device's memory (queried at the call).
+  virtual DeviceMemory memory() const = 0;
 
   virtual std::unique_ptr<SequenceCache> make_cache() const = 0;
   virtual std::unique_ptr<SequenceCache> make_mtp_cache() const = 0;

@@ -17,6 +17,7 @@ KvBlockPool::Block KvBlockPool::allocate() {
   }
   const std::int32_t id = free_.back();
   free_.pop_back();
+  if (tally_) tally_->add(static_cast<std::int64_t>(block_floats_ * sizeof(float)));
   return {id, blocks_[static_cast<std::size_t>(id)].get()};
 }
 
@@ -26,6 +27,7 @@ void KvBlockPool::release(std::int32_t id) {
     throw std::logic_error("KvBlockPool::release: a block this pool never gave out");
   }
   free_.push_back(id);
+  if (tally_) tally_->add(-static_cast<std::int64_t>(block_floats_ * sizeof(float)));
 }
 
 std::size_t KvBlockPool::blocks_held() const {

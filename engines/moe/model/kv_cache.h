@@ -28,7 +28,9 @@ class KvBlockPool {
     std::int32_t id = -1;
     float* data = nullptr;
   };
-  explicit KvBlockPool(std::size_t block_floats) : block_floats_(block_floats) {}
+  // `tally`, when given, counts the bytes of the blocks in use (ForwardModel::memory()).
+  explicit KvBlockPool(std::size_t block_floats, std::shared_ptr<CacheBytes> tally = nullptr)
+      : block_floats_(block_floats), tally_(std::move(tally)) {}
   KvBlockPool(const KvBlockPool&) = delete;
   KvBlockPool& operator=(const KvBlockPool&) = delete;
 
@@ -41,6 +43,7 @@ class KvBlockPool {
 
  private:
   std::size_t block_floats_;
+  std::shared_ptr<CacheBytes> tally_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<float[]>> blocks_;  // by id
   std::vector<std::int32_t> free_;

@@ -38,6 +38,16 @@ std::string Model::describe_device() const {
   return fmt::format("cpu, {} threads", tbb::info::default_concurrency());
 }
 
+DeviceMemory Model::memory() const {
+  DeviceMemory m;
+  m.device = "cpu";
+  m.weight_bytes = static_cast<std::int64_t>(weights_.bytes());
+  // Blocks in use in the model's pools (its caches', main and MTP), as the CUDA model counts.
+  m.cache_bytes = cache_bytes_->held();
+  m.cache_peak_bytes = cache_bytes_->peak();
+  return m;
+}
+
 // The flattened tokens of one forward() or mtp_forward() call.
 struct Model::Batch {
   int n = 0;                    // tokens in all inputs
@@ -128,9 +138,9 @@ Model::Model(ModelConfig config, ModelWeights weights)
     : config_(std::move(config)),
       weights_(std::move(weights)),
       rope_(config_),
-      main_pool_(
-          std::make_shared<KvBlockPool>(kv_block_floats(config_, config_.num_hidden_layers))),
-      mtp_pool_(std::make_shared<KvBlockPool>(kv_block_floats(config_, 1))) {}
+      main_pool_(std::make_shared<KvBlockPool>(kv_block_floats(config_, config_.num_hidden_layers),
+                                               cache_bytes_)),
+      mtp_pool_(std::make_shared<KvBlockPool>(kv_block_floats(config_, 1), cache_bytes_)) {}
 
 std::vector<std::vector<float>> Model::forward(std::span<const ForwardInput> inputs,
                                                ForwardStats* stats) const {

@@ -61,6 +61,7 @@ class Model final : public ForwardModel {
   }
   // Unbounded: the pools grow as the caches do, in the machine's memory.
   std::size_t default_cache_bytes() const override { return 0; }
+  DeviceMemory memory() const override;
 
   // Logits per input: [vocab] for the last token, or [tokens x vocab] with all_logits.
   // The logits of a token are bitwise the same whatever else is in the call (other sequences,
@@ -92,6 +93,7 @@ class Model final : public ForwardModel {
   ModelConfig config_;
   ModelWeights weights_;
   Rope rope_;
+  std::shared_ptr<CacheBytes> cache_bytes_ = std::make_shared<CacheBytes>();  // both pools'
   std::shared_ptr<KvBlockPool> main_pool_;
   std::shared_ptr<KvBlockPool> mtp_pool_;
 };

@@ -10,6 +10,7 @@
 
 #include "common/temp_dir.h"
 #include "engines/moe/checkpoint/safetensors.h"
+#include "engines/moe/model/model.h"
 #include "engines/moe/tools/random_checkpoint.h"
 #include "harness/core/error.h"
 #include "harness/probe/probe_header.h"
@@ -177,6 +178,33 @@ TEST(MemoryProbe, MeasuresATinyCheckpoint) {
   EXPECT_STREQ(doc["figures"]["device"]["name"].GetString(), "cpu");
   EXPECT_GE(doc["assumptions"].Size(), 5u);
   EXPECT_NE(memory_report_table(r).find("device: cpu"), std::string::npos);
+  // The model's own account (ForwardModel::memory()) after the pass: its weights and the peak
+  // of the one cache it held.
+  EXPECT_EQ(m.device, "cpu");
+  EXPECT_GT(m.engine_memory.weight_bytes, 0);
+  EXPECT_EQ(m.engine_memory.cache_peak_bytes, 64 * 480);
+  EXPECT_EQ(doc["figures"]["measured"]["engine_memory"]["cache_peak_bytes"].GetInt64(), 64 * 480);
+}
+
+// --device hands the probe a loader (the CLI's load_model()); the pass runs on what it loads.
+TEST(MemoryProbe, MeasuresOnTheModelTheLoaderGives) {
+  testing::TempDir dir;
+  const moe::ModelConfig c = moe::tiny_config("v3", 300);
+  moe::write_random_checkpoint(dir.path() / "tiny", c, {.dtype = moe::DType::bf16, .seed = 1});
+  MemoryProbeOptions o;
+  o.model_dir = dir.path() / "tiny";
+  o.context = 40;
+  o.memory_budget_gib = 1;
+  int loads = 0;
+  o.load_model = [&](const std::filesystem::path& path) {
+    ++loads;
+    return moe::Model::load(path, {.mtp = false});
+  };
+  const MemoryReport r = probe_memory(o);
+  EXPECT_EQ(loads, 1);
+  ASSERT_TRUE(r.measured);
+  EXPECT_EQ(r.measured->engine_memory.cache_peak_bytes, 40 * 480);
+  EXPECT_EQ(r.measured->engine_memory.cache_bytes, 40 * 480) << "taken while the cache lives";
 }
 
 TEST(MemoryProbe, MtpLayersOnDiskAreCountedAsNotLoaded) {

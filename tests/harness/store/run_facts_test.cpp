@@ -115,6 +115,25 @@ TEST(RunFacts, KnownFactsAreWrittenAndReadBackByLabel) {
   EXPECT_TRUE(stored_engine_facts(json, "b").empty());
 }
 
+TEST(RunFacts, TheDeviceAndTheCachePeakAreReadBack) {
+  EngineFacts f = tiny_facts(1000);
+  f.device = "cuda:0";
+  f.device_name = "NVIDIA H100 80GB HBM3";
+  f.device_memory_bytes = 85'520'809'984LL;
+  f.cache_bytes_peak = 6'291'456;
+  json::Writer w;
+  w.object({{"models", json::array({json::object({{"label", "a"}, {"facts", [&](json::Writer& w) {
+                                                                     write_engine_facts(w, f);
+                                                                   }}})})}});
+  const EngineFacts back = stored_engine_facts(w.str(), "a");
+  EXPECT_EQ(back.device, "cuda:0");
+  EXPECT_EQ(back.device_name, "NVIDIA H100 80GB HBM3");
+  EXPECT_EQ(back.device_memory_bytes, 85'520'809'984LL);
+  EXPECT_EQ(back.cache_bytes_peak, 6'291'456);
+  EXPECT_FALSE(back.cache_bytes_capacity) << "unbounded: not written, read as unknown";
+  EXPECT_EQ(back.weight_bytes, 1000);
+}
+
 TEST(RunFacts, StoredInTheConfigButNotInTheFingerprint) {
   testing::TempDir dir;
   Store store(dir.path() / "r.db");

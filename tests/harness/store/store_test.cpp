@@ -146,12 +146,38 @@ TEST_F(StoreTest, UnknownNumbersAreNullAndComeBackAsMinusOne) {
   sqlite3_stmt* st = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(raw,
                                "SELECT COUNT(prompt_tokens), COUNT(cost_usd), COUNT(http_status), "
-                               "COUNT(finish_reason) FROM samples",
+                               "COUNT(finish_reason), COUNT(draft_tokens), "
+                               "COUNT(accepted_draft_tokens) FROM samples",
                                -1, &st, nullptr),
             SQLITE_OK);
   std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(st, &sqlite3_finalize);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(sqlite3_column_int(st, i), 0) << "column " << i;
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(sqlite3_column_int(st, i), 0) << "column " << i;
+  EXPECT_EQ(all[0].completion.usage.draft_tokens, -1);
+  EXPECT_EQ(all[0].completion.usage.accepted_draft_tokens, -1);
+}
+
+TEST_F(StoreTest, SpeculativeDraftCountsRoundTripAndUpsert) {
+  Store store(db());
+  const RunInfo run = store.open_run("r", "{}", "v", "s");
+  SampleRecord r = full_record(run.id);
+  r.completion.usage.draft_tokens = 40;
+  r.completion.usage.accepted_draft_tokens = 0;  // none accepted is a count, not unknown
+  store.put_sample(r);
+  auto all = store.samples(run.id);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].completion.usage.draft_tokens, 40);
+  EXPECT_EQ(all[0].completion.usage.accepted_draft_tokens, 0);
+  ASSERT_TRUE(all[0].score.has_value()) << "the score's columns still line up";
+  EXPECT_EQ(all[0].score->detail, "42 == 42");
+  // A redone sample replaces its counts, here with an engine that does not speculate.
+  r.completion.usage.draft_tokens = -1;
+  r.completion.usage.accepted_draft_tokens = -1;
+  store.put_sample(r);
+  all = store.samples(run.id);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].completion.usage.draft_tokens, -1);
+  EXPECT_EQ(all[0].completion.usage.accepted_draft_tokens, -1);
 }
 
 TEST_F(StoreTest, UpsertReplacesAndNeverDuplicates) {
@@ -284,6 +310,8 @@ PRAGMA user_version = 1;
   EXPECT_EQ(samples[0].score->duration_s, -1);
   EXPECT_EQ(samples[0].score->rule, "");  // columns added by version 3 read as empty
   EXPECT_EQ(samples[0].score->answer_form, "");
+  EXPECT_EQ(samples[0].completion.usage.draft_tokens, -1);  // version 6's read as unknown
+  EXPECT_EQ(samples[0].completion.usage.accepted_draft_tokens, -1);
 }
 
 TEST_F(StoreTest, MathVerdictsKeepTheirRuleAndCanonicalForms) {

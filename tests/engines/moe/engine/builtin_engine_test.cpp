@@ -3,9 +3,12 @@
 // max tokens flagged as truncation, cancellation, raw-text completions (no chat template), and
 // the server in front of it, chat and /v1/completions, driven by rbench's own OpenAI client.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "engines/engine_test_util.h"
@@ -223,6 +226,62 @@ TEST_F(BuiltinEngineTest, RawCompletionIsAllAnswerAndHonoursStopStrings) {
   EXPECT_EQ(cut.finish_reason, "stop");
   EXPECT_EQ(cut.answer.find(stop), std::string::npos);
   EXPECT_TRUE(full.answer.starts_with(cut.answer)) << cut.answer;
+}
+
+// A client that goes away mid-stream cancels its sequence: the engine's completion ends as
+// cancelled, not after the thousands of tokens asked for.
+TEST_F(BuiltinEngineTest, AClientThatGoesAwayCancelsItsSequence) {
+  auto engine = BuiltinEngine::open(dir());
+  // Records what the engine returned for each request the server passed on.
+  class Recording final : public Engine {
+   public:
+    explicit Recording(Engine& inner) : inner_(inner) {}
+    Completion complete(const ChatRequest& r, TokenSink* sink, std::stop_token stop) override {
+      Completion c = inner_.complete(r, sink, stop);
+      std::lock_guard lock(mutex_);
+      done_.push_back(c);
+      return c;
+    }
+    std::string describe() const override { return inner_.describe(); }
+    std::vector<Completion> done() {
+      std::lock_guard lock(mutex_);
+      return done_;
+    }
+
+   private:
+    Engine& inner_;
+    std::mutex mutex_;
+    std::vector<Completion> done_;
+  } recording(*engine);
+  OpenAIServer server(recording, {.model_id = "tiny"});
+  server.start();
+
+  constexpr int kAsked = 4000;
+  httplib::Client http("127.0.0.1", server.port());
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v1/chat/completions";
+  req.headers = {{"Content-Type", "application/json"}};
+  req.body = R"({"model":"tiny","stream":true,"ignore_eos":true,"max_tokens":)" +
+             std::to_string(kAsked) + R"(,"messages":[{"role":"user","content":"Count."}]})";
+  int chunks = 0;
+  req.content_receiver = [&](const char*, std::size_t, std::uint64_t, std::uint64_t) {
+    return ++chunks < 3;  // then hang up
+  };
+  httplib::Response res;
+  httplib::Error error = httplib::Error::Success;
+  http.send(req, res, error);
+  EXPECT_EQ(chunks, 3);
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (recording.done().empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const std::vector<Completion> done = recording.done();
+  ASSERT_EQ(done.size(), 1u) << "the engine never returned";
+  EXPECT_EQ(done[0].error_kind, ErrorKind::cancelled) << done[0].finish_reason;
+  EXPECT_LT(done[0].usage.completion_tokens, kAsked);
+  server.stop();
 }
 
 TEST_F(BuiltinEngineTest, RawCompletionServedOverHttpToRbenchsOwnClient) {

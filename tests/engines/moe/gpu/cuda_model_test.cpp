@@ -17,6 +17,7 @@
 #include "engines/moe/cuda/cuda_test_support.h"
 #include "engines/moe/cuda/device.h"
 #include "engines/moe/gpu/cuda_model.h"
+#include "engines/moe/gpu/device_weights.h"
 #include "engines/moe/model/model.h"
 #include "engines/moe/tools/random_checkpoint.h"
 
@@ -266,6 +267,40 @@ TEST_F(CudaModel, TruncatedCacheIsReusedAndForeignCachesRefused) {
   auto c2 = gpu->make_cache();
   const ForwardInput outside{c2.get(), std::span(&bad, 1), false};
   EXPECT_THROW(gpu->forward(std::span(&outside, 1)), std::out_of_range);
+}
+
+// memory(): the device's name and memory from cudaMemGetInfo, the weights as uploaded, and the
+// cache blocks sequences hold, now and at their peak, given back when a cache ends.
+TEST_F(CudaModel, MemoryAccountsTheWeightsAndTheCacheBlocks) {
+  const auto cpu = host_model({"v2", DType::bf16, true});
+  const auto gpu = gpu::load_cuda_model(cpu, 0);
+  DeviceMemory m = gpu->memory();
+  EXPECT_FALSE(m.device.empty());
+  ASSERT_TRUE(m.total_bytes && m.free_bytes);
+  EXPECT_GT(*m.total_bytes, 0);
+  EXPECT_LE(*m.free_bytes, *m.total_bytes);
+  EXPECT_EQ(m.weight_bytes, static_cast<std::int64_t>(gpu::device_bytes(cpu->weights())));
+  EXPECT_EQ(m.cache_bytes, 0);
+  EXPECT_EQ(m.cache_peak_bytes, 0);
+
+  const auto tokens = some_tokens(70, cpu->config().vocab_size, 3);
+  auto cache = gpu->make_cache();
+  const ForwardInput in{cache.get(), tokens, false};
+  gpu->forward(std::span(&in, 1));
+  m = gpu->memory();
+  // Whole blocks: at least the tokens' bytes, less than one block more.
+  const auto held = static_cast<std::int64_t>(cache->bytes());
+  EXPECT_GE(m.cache_bytes, held);
+  EXPECT_LT(m.cache_bytes, 2 * held);
+  EXPECT_EQ(m.cache_peak_bytes, m.cache_bytes);
+  const std::int64_t peak = m.cache_peak_bytes;
+  cache.reset();
+  m = gpu->memory();
+  EXPECT_EQ(m.cache_bytes, 0);
+  EXPECT_EQ(m.cache_peak_bytes, peak);
+  std::cout << "[memory] " << gpu->describe_device() << ": weights " << m.weight_bytes
+            << " B, cache peak " << peak << " B, free " << *m.free_bytes << " of " << *m.total_bytes
+            << " B\n";
 }
 
 }  // namespace
