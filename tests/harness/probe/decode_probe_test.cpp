@@ -66,6 +66,7 @@ class Recording final : public moe::ForwardModel {
   const moe::Model& host() const override { return m_.host(); }
   std::string device() const override { return m_.device(); }
   std::string describe_device() const override { return m_.describe_device(); }
+  moe::DeviceMemory memory() const override { return m_.memory(); }
   std::unique_ptr<moe::SequenceCache> make_cache() const override { return m_.make_cache(); }
   std::unique_ptr<moe::SequenceCache> make_mtp_cache() const override {
     return m_.make_mtp_cache();
