@@ -34,6 +34,32 @@ std::string mtp_help(const EngineFlags& f, const std::string& engine_flag) {
                      engine_flag, what);
 }
 
+// vLLM's dummy loader: a published shape with random weights, no checkpoint.
+void add_dummy_flags(CLI::App& cmd, EngineOptions& o, const EngineFlags& f,
+                     const std::string& lead) {
+  const std::string p = "--" + f.prefix;
+  cmd.add_option(p + "load-format", o.load_format,
+                 fmt::format("{}auto ({} is a checkpoint directory) | dummy (random weights of "
+                             "{}shape, no checkpoint and no {}; on CUDA made in device memory)",
+                             lead, f.model_flag, p, f.model_flag))
+      ->capture_default_str();
+  cmd.add_option(p + "shape", o.shape,
+                 "--load-format dummy: the published widths, deepseek-v2-lite | deepseek-v3");
+  cmd.add_option(p + "layers", o.layers,
+                 "--load-format dummy: keep the shape's first N decoder layers (0: all)")
+      ->capture_default_str();
+  cmd.add_option(p + "dummy-dtype", o.dummy_dtype,
+                 "--load-format dummy: bf16 | fp8 (128x128 blocks, as DeepSeek-V3's release; "
+                 "embeddings, norms, router and LM head bf16)")
+      ->capture_default_str();
+  cmd.add_option(p + "dummy-seed", o.dummy_seed, "--load-format dummy: seed of the weights")
+      ->capture_default_str();
+  if (!f.tokenizer) return;
+  cmd.add_option(p + "tokenizer", o.tokenizer,
+                 "--load-format dummy: a tokenizer.json (default: bytes plus the chat "
+                 "template's special tokens; other ids print as <tok_ID>)");
+}
+
 }  // namespace
 
 void add_engine_flags(CLI::App& cmd, EngineOptions& o, const EngineFlags& f,
@@ -44,7 +70,15 @@ void add_engine_flags(CLI::App& cmd, EngineOptions& o, const EngineFlags& f,
   CLI::Option* model =
       models ? cmd.add_option(f.model_flag, *models, model_help(f, engine_flag, true))
              : cmd.add_option(f.model_flag, o.model, model_help(f, engine_flag, false));
-  if (f.model_required) model->required();
+  // Required unless --load-format dummy makes the weights: checked once parsing is done, with
+  // CLI11's own words.
+  if (f.model_required) {
+    cmd.parse_complete_callback([model, &o] {
+      if (model->count() == 0 && o.load_format != "dummy") {
+        throw CLI::RequiredError(model->get_name());
+      }
+    });
+  }
   if (!f.builtin_only) {
     cmd.add_option(engine_flag, o.engine,
                    fmt::format("openai (an OpenAI-compatible endpoint, {0} PROFILE) | builtin "
@@ -62,6 +96,7 @@ void add_engine_flags(CLI::App& cmd, EngineOptions& o, const EngineFlags& f,
                              "(CUDA device N; not yet validated on a GPU, see scripts/gpu-check)",
                              f.builtin_only ? "W" : engine_flag + " builtin: w"))
       ->capture_default_str();
+  add_dummy_flags(cmd, o, f, f.builtin_only ? "" : engine_flag + " builtin: ");
   if (f.max_batch) {
     cmd.add_option("--" + f.prefix + "max-batch", o.max_batch,
                    f.builtin_only ? "Sequences decoded together"

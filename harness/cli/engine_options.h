@@ -1,6 +1,8 @@
 // The engine flags every command that runs a model takes, declared once so that they mean the same
 // and read the same in each command's --help: --engine, --model, --base-url, --api-model, --mtp,
-// --device, --max-batch. A prefix gives a second set (the judge's: --judge-engine, --judge-base-url, ...).
+// --device, --max-batch, and --load-format dummy's --shape, --layers, --dummy-dtype,
+// --dummy-seed, --tokenizer. A prefix gives a second set (the judge's: --judge-engine,
+// --judge-base-url, ...).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -25,7 +27,10 @@ struct EngineFlags {
   // `engine logits|generate`: a checkpoint on the built-in engine, so no --engine, --base-url or
   // --api-model; --model is a directory.
   bool builtin_only = false;
-  bool mtp = true;       // declare --mtp
+  bool mtp = true;  // declare --mtp
+  // Declare --tokenizer (--load-format dummy's). `probe latency` has its own --tokenizer, which
+  // it hands to a dummy model too.
+  bool tokenizer = true;
   std::string mtp_help;  // empty: the shared text (`engine logits` gives --mtp its own meaning)
 };
 

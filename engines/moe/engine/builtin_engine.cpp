@@ -8,6 +8,7 @@
 #include "engines/api/think_splitter.h"
 #include "engines/moe/engine/device_model.h"
 #include "engines/moe/engine/scheduler.h"
+#include "engines/moe/tokenizer/byte_tokenizer.h"
 #include "harness/core/error.h"
 
 namespace rbench::moe {
@@ -116,6 +117,27 @@ std::unique_ptr<BuiltinEngine> BuiltinEngine::open(const std::filesystem::path& 
   return std::make_unique<BuiltinEngine>(std::move(model), std::move(tokenizer), dir, options);
 }
 
+std::unique_ptr<BuiltinEngine> BuiltinEngine::open_dummy(
+    const DummySpec& spec, const std::filesystem::path& tokenizer_json,
+    BuiltinEngineOptions options) {
+  const ModelConfig config = dummy_config(spec);
+  auto tokenizer = std::make_shared<const Tokenizer>(
+      tokenizer_json.empty() ? byte_tokenizer({.vocab_size = config.vocab_size,
+                                               .bos = config.bos_token_id.value_or(-1),
+                                               .eos = config.eos_token_id.value_or(-1)})
+                             : Tokenizer::load(tokenizer_json));
+  if (tokenizer->vocab_size() > config.vocab_size) {
+    throw DataError(fmt::format("{}: {} tokens, but {} has a vocabulary of {}",
+                                tokenizer_json.string(), tokenizer->vocab_size(), spec.shape,
+                                config.vocab_size));
+  }
+  auto model = load_dummy_model(spec, parse_device(options.device));
+  auto engine = std::make_unique<BuiltinEngine>(std::move(model), std::move(tokenizer),
+                                                dummy_name(spec), options);
+  engine->dummy_ = spec;
+  return engine;
+}
+
 std::string BuiltinEngine::describe() const {
   const ModelConfig& c = model_->config();
   return fmt::format("builtin:{} ({}, {} layers, {} routed experts, {:.1f} MB of weights, {}{})",
@@ -125,6 +147,7 @@ std::string BuiltinEngine::describe() const {
 }
 
 std::string BuiltinEngine::checkpoint_digest() const {
+  if (dummy_) return dummy_digest(*dummy_);
   std::uint64_t h = 0xcbf29ce484222325ULL;
   auto mix = [&h](const char* data, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i)

@@ -1,0 +1,116 @@
+// `--load-format dummy` on the command line: a model of a published shape with random weights
+// and no checkpoint, cut to one layer so that it runs in seconds on the CPU. The same seed gives
+// the same tokens, another seed other logits; the flags that do not belong together are usage
+// errors that say which flag to drop.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <string>
+#include <vector>
+
+#include "e2e/subprocess.h"
+
+namespace rbench::test {
+namespace {
+
+const std::vector<std::string> kDummy = {"--load-format",    "dummy",    "--shape",
+                                         "deepseek-v2-lite", "--layers", "1",
+                                         "--dummy-dtype",    "bf16"};
+
+std::vector<std::string> with(std::vector<std::string> head, const std::vector<std::string>& tail) {
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
+std::vector<int> tokens_of(const rapidjson::Document& d) {
+  std::vector<int> out;
+  for (const auto& t : d["tokens"].GetArray()) out.push_back(t.GetInt());
+  return out;
+}
+
+TEST(DummyCli, GeneratesOnTheCpuAndTheSameSeedGivesTheSameTokens) {
+  const auto args = with({"engine", "generate"}, kDummy);
+  std::string a;
+  ASSERT_EQ(
+      run_rbench(with(args, {"--prompt", "hi", "--max-tokens", "3", "--greedy", "--json"}), a), 0)
+      << a;
+  const rapidjson::Document da = json_in_output(a);
+  ASSERT_FALSE(da.HasParseError()) << a;
+  EXPECT_EQ(da["tokens"].Size(), 3u) << a;
+  EXPECT_TRUE(da["text"].IsString());
+  std::string b;
+  ASSERT_EQ(
+      run_rbench(with(args, {"--prompt", "hi", "--max-tokens", "3", "--greedy", "--json"}), b), 0)
+      << b;
+  const rapidjson::Document db = json_in_output(b);
+  ASSERT_FALSE(db.HasParseError()) << b;
+  EXPECT_EQ(tokens_of(da), tokens_of(db));
+  // The chat template renders with the byte tokenizer's special tokens.
+  std::string chat;
+  ASSERT_EQ(run_rbench(
+                with(args, {"--prompt", "hi", "--chat", "--max-tokens", "2", "--greedy", "--json"}),
+                chat),
+            0)
+      << chat;
+}
+
+TEST(DummyCli, AnotherSeedGivesOtherLogits) {
+  const auto logits = [](const std::string& seed) {
+    std::string out;
+    EXPECT_EQ(run_rbench(with(with({"engine", "logits"}, kDummy),
+                              {"--dummy-seed", seed, "--tokens", "100000,104,105"}),
+                         out),
+              0)
+        << out;
+    return out.substr(out.find('{'));
+  };
+  const std::string zero = logits("0");
+  EXPECT_EQ(zero, logits("0"));
+  EXPECT_NE(zero, logits("1"));
+}
+
+TEST(DummyCli, BadCombinationsAreUsageErrors) {
+  const std::string model = RBENCH_SOURCE_DIR "/data/checkpoints/tiny-r1-arith";
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+    int exit_code = 2;  // UsageError
+  };
+  const std::vector<Case> cases = {
+      {{"engine", "generate", "--model", model, "--shape", "deepseek-v3", "--prompt", "x"},
+       "apply to --load-format dummy"},
+      {{"engine", "generate", "--load-format", "dummy", "--prompt", "x"}, "needs --shape"},
+      {{"engine", "generate", "--load-format", "dummy", "--shape", "llama", "--prompt", "x"},
+       "--shape 'llama' is not one of"},
+      {{"engine", "generate", "--load-format", "dummy", "--shape", "deepseek-v2-lite", "--layers",
+        "99", "--prompt", "x"},
+       "has 27 decoder layers"},
+      {{"engine", "generate", "--load-format", "dummy", "--shape", "deepseek-v2-lite", "--model",
+        model, "--prompt", "x"},
+       "drop --model"},
+      {{"engine", "generate", "--load-format", "safetensors", "--model", model, "--prompt", "x"},
+       "--load-format 'safetensors' is not one of auto, dummy"},
+      {{"engine", "generate", "--load-format", "dummy", "--shape", "deepseek-v3", "--dummy-dtype",
+        "f32", "--prompt", "x"},
+       "--dummy-dtype 'f32' is not one of bf16, fp8"},
+      {{"run", "--engine", "openai", "--load-format", "dummy", "--shape", "deepseek-v3", "--suite",
+        "arith-easy"},
+       "--load-format dummy applies to --engine builtin"},
+      // CLI11's own words and exit code, as before --load-format existed.
+      {{"engine", "generate", "--prompt", "x"}, "--model is required", 106},
+  };
+  for (const Case& c : cases) {
+    std::string out;
+    EXPECT_EQ(run_rbench(c.args, out), c.exit_code) << out;
+    EXPECT_NE(out.find(c.says), std::string::npos) << "expected '" << c.says << "' in: " << out;
+  }
+}
+
+TEST(DummyCli, MakeRandomOffersAnMtpModule) {
+  std::string out;
+  ASSERT_EQ(run_rbench({"engine", "make-random", "--help"}, out), 0) << out;
+  EXPECT_NE(out.find("--mtp"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace rbench::test
