@@ -95,7 +95,9 @@ TEST(RandomMatrix, IsTheTensorRandomWeightsMakes) {
   const ModelConfig c =
       dummy_config({.shape = "deepseek-v2-lite", .layers = 1, .dtype = DType::bf16});
   ModelConfig small = c;
-  small.vocab_size = 64;  // keeps the embedding small; its values do not depend on the vocab
+  // Small embedding and dense MLP: the values of a tensor depend on its name and row only.
+  small.vocab_size = 64;
+  small.intermediate_size = 64;
   const ModelWeights w = random_weights(small, {.dtype = DType::bf16, .seed = 3});
   const WeightMatrix o =
       random_matrix("model.layers.0.self_attn.o_proj.weight", 2048, 16 * 128, DType::bf16, 3);
