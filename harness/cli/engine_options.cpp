@@ -27,8 +27,8 @@ std::string model_help(const EngineFlags& f, const std::string& engine_flag, boo
 std::string mtp_help(const EngineFlags& f, const std::string& engine_flag) {
   if (!f.mtp_help.empty()) return f.mtp_help;
   const std::string what =
-      "self-speculative decoding with the checkpoint's MTP module (greedy requests: the same "
-      "text, sooner";
+      "self-speculative decoding with the checkpoint's MTP module, or one added to a "
+      "--load-format dummy model (greedy requests: the same text, sooner";
   if (f.builtin_only) return "S" + what.substr(1) + ")";
   return fmt::format("{} builtin: {}; runs and probes name the model builtin:NAME+mtp)",
                      engine_flag, what);
@@ -38,26 +38,28 @@ std::string mtp_help(const EngineFlags& f, const std::string& engine_flag) {
 void add_dummy_flags(CLI::App& cmd, EngineOptions& o, const EngineFlags& f,
                      const std::string& lead) {
   const std::string p = "--" + f.prefix;
+  const std::string dummy = p + "load-format dummy: ";
   cmd.add_option(p + "load-format", o.load_format,
                  fmt::format("{}auto ({} is a checkpoint directory) | dummy (random weights of "
                              "{}shape, no checkpoint and no {}; on CUDA made in device memory)",
                              lead, f.model_flag, p, f.model_flag))
       ->capture_default_str();
   cmd.add_option(p + "shape", o.shape,
-                 "--load-format dummy: the published widths, deepseek-v2-lite | deepseek-v3");
-  cmd.add_option(p + "layers", o.layers,
-                 "--load-format dummy: keep the shape's first N decoder layers (0: all)")
+                 dummy + "the published widths, deepseek-v2-lite | deepseek-v3");
+  cmd.add_option(p + "layers", o.layers, dummy + "keep the shape's first N decoder layers (0: all)")
       ->capture_default_str();
   cmd.add_option(p + "dummy-dtype", o.dummy_dtype,
-                 "--load-format dummy: bf16 | fp8 (128x128 blocks, as DeepSeek-V3's release; "
-                 "embeddings, norms, router and LM head bf16)")
+                 dummy +
+                     "bf16 | fp8 (128x128 blocks, as DeepSeek-V3's release; embeddings, norms, "
+                     "router and LM head bf16)")
       ->capture_default_str();
-  cmd.add_option(p + "dummy-seed", o.dummy_seed, "--load-format dummy: seed of the weights")
+  cmd.add_option(p + "dummy-seed", o.dummy_seed, dummy + "seed of the weights")
       ->capture_default_str();
   if (!f.tokenizer) return;
   cmd.add_option(p + "tokenizer", o.tokenizer,
-                 "--load-format dummy: a tokenizer.json (default: bytes plus the chat "
-                 "template's special tokens; other ids print as <tok_ID>)");
+                 dummy +
+                     "a tokenizer.json (default: bytes plus the chat template's special tokens; "
+                     "other ids print as <tok_ID>)");
 }
 
 }  // namespace

@@ -121,6 +121,21 @@ TEST(DummyCli, CudaWithoutADeviceIsRefusedBeforeAnyWeightIsMade) {
   EXPECT_NE(out.find("--device cuda:0"), std::string::npos) << out;
 }
 
+TEST(DummyCli, EveryCommandThatRunsAModelTakesTheFlags) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"run", "--help"}, std::vector<std::string>{"serve", "--help"},
+        std::vector<std::string>{"probe", "latency", "--help"},
+        std::vector<std::string>{"engine", "generate", "--help"},
+        std::vector<std::string>{"engine", "logits", "--help"}}) {
+    std::string out;
+    ASSERT_EQ(run_rbench(args, out), 0) << out;
+    for (const char* flag :
+         {"--load-format", "--shape", "--layers", "--dummy-dtype", "--dummy-seed", "--tokenizer"}) {
+      EXPECT_NE(out.find(flag), std::string::npos) << args[0] << " lacks " << flag << "\n" << out;
+    }
+  }
+}
+
 TEST(DummyCli, MakeRandomOffersAnMtpModule) {
   std::string out;
   ASSERT_EQ(run_rbench({"engine", "make-random", "--help"}, out), 0) << out;

@@ -55,7 +55,7 @@ std::shared_ptr<const ForwardModel> load_model(const std::filesystem::path& dir,
   fmt::print(stderr, "rbench: {}\n", model->describe_device());
   return model;
 #else
-  return host;     // unreachable: device_unavailable() said why above
+  return host;  // unreachable: device_unavailable() said why above
 #endif
 }
 
@@ -74,7 +74,8 @@ std::shared_ptr<const ForwardModel> load_dummy_model(const DummySpec& spec,
   fmt::print(stderr, "rbench: {}\n", model->describe_device());
   return model;
 #else
-  return nullptr;  // unreachable: device_unavailable() said why above
+  // Unreachable: device_unavailable() said why above.
+  return nullptr;
 #endif
 }
 
