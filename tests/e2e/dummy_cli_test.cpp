@@ -57,6 +57,22 @@ TEST(DummyCli, GeneratesOnTheCpuAndTheSameSeedGivesTheSameTokens) {
       << chat;
 }
 
+TEST(DummyCli, TakesATokenizerJsonWhoseVocabularyIsSmaller) {
+  // tiny-r1-arith's tokenizer has ~500 ids; the model chooses among 102400, printed as <tok_ID>.
+  std::string out;
+  ASSERT_EQ(
+      run_rbench(
+          with(with({"engine", "generate"}, kDummy),
+               {"--tokenizer", RBENCH_SOURCE_DIR "/data/checkpoints/tiny-r1-arith/tokenizer.json",
+                "--prompt", "1+1", "--chat", "--max-tokens", "2", "--greedy", "--json"}),
+          out),
+      0)
+      << out;
+  const rapidjson::Document d = json_in_output(out);
+  ASSERT_FALSE(d.HasParseError()) << out;
+  EXPECT_EQ(d["tokens"].Size(), 2u) << out;
+}
+
 TEST(DummyCli, AnotherSeedGivesOtherLogits) {
   const auto logits = [](const std::string& seed) {
     std::string out;

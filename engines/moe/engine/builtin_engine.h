@@ -100,7 +100,7 @@ class BuiltinEngine final : public Engine {
 
   // A digest of the checkpoint (config.json, tokenizer.json, and the safetensors files' sizes
   // plus bytes sampled every 64 MiB), so a run resumes only on the same weights; for a dummy
-  // model, of its spec (dummy_digest).
+  // model, of its spec (dummy_digest) and of its --tokenizer file when it has one.
   std::string checkpoint_digest() const;
 
   std::vector<std::int32_t> chat_prompt(const std::vector<ChatMessage>& messages) const;
@@ -117,7 +117,8 @@ class BuiltinEngine final : public Engine {
   std::shared_ptr<const Tokenizer> tokenizer_;
   std::filesystem::path dir_;
   BuiltinEngineOptions options_;
-  std::optional<DummySpec> dummy_;  // --load-format dummy: dir_ is then only its name
+  std::optional<DummySpec> dummy_;         // --load-format dummy: dir_ is then only its name
+  std::filesystem::path dummy_tokenizer_;  // its --tokenizer, if any
   std::unique_ptr<Scheduler> scheduler_;
 };
 
