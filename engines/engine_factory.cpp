@@ -23,7 +23,13 @@ std::string checkpoint_name(const std::filesystem::path& dir) {
 MadeEngine make_builtin(const EngineOptions& o) {
   MadeEngine made;
   made.builtin = true;
-  const std::string name = checkpoint_name(o.model);
+  const std::optional<moe::DummySpec> dummy = dummy_spec(o);
+  // A dummy model is named by its spec; --mtp is in the suffix below, as for checkpoints.
+  const std::string name = dummy ? moe::dummy_name({.shape = dummy->shape,
+                                                    .layers = dummy->layers,
+                                                    .dtype = dummy->dtype,
+                                                    .seed = dummy->seed})
+                                 : checkpoint_name(o.model);
   // With MTP the text is the same but the timings are not: another model, another run.
   const std::string mtp = o.mtp ? "+mtp" : "";
   // Another device computes in another order: a run on CUDA is another run, compared with the
@@ -40,8 +46,9 @@ MadeEngine make_builtin(const EngineOptions& o) {
   auto engine = open_builtin_engine(o);
   made.profile.api_model = fmt::format("{}@{}{}", name, engine->checkpoint_digest(), suffix);
   made.model_name = made.profile.name;
-  const std::filesystem::path tokenizer = std::filesystem::path(o.model) / "tokenizer.json";
-  if (std::filesystem::exists(tokenizer)) made.tokenizer = tokenizer;
+  const std::filesystem::path tokenizer = dummy ? std::filesystem::path(o.tokenizer)
+                                                : std::filesystem::path(o.model) / "tokenizer.json";
+  if (!tokenizer.empty() && std::filesystem::exists(tokenizer)) made.tokenizer = tokenizer;
   made.engine = std::move(engine);
   return made;
 }
@@ -57,7 +64,66 @@ MadeEngine make_endpoint(const EngineOptions& o, const std::filesystem::path& pr
   return made;
 }
 
+bool is_dummy(const EngineOptions& o) {
+  return o.load_format == "dummy";
+}
+
+// The dummy loader's flags: only with --load-format dummy on the built-in engine, and with a
+// shape; --model then has nothing to name.
+void check_dummy_options(const EngineOptions& o, std::string_view command) {
+  if (o.load_format != "auto" && o.load_format != "dummy") {
+    throw UsageError(
+        fmt::format("{}: --load-format '{}' is not one of auto, dummy", command, o.load_format));
+  }
+  if (!is_dummy(o)) {
+    if (!o.shape.empty() || o.layers != 0 || o.dummy_dtype != "fp8" || o.dummy_seed != 0 ||
+        !o.tokenizer.empty()) {
+      throw UsageError(
+          fmt::format("{}: --shape, --layers, --dummy-dtype, --dummy-seed and --tokenizer apply to "
+                      "--load-format dummy (a checkpoint directory brings its own)",
+                      command));
+    }
+    return;
+  }
+  if (o.engine != kBuiltinEngine) {
+    throw UsageError(fmt::format(
+        "{}: --load-format dummy applies to --engine builtin (an endpoint has its own weights)",
+        command));
+  }
+  if (!o.model.empty()) {
+    throw UsageError(fmt::format(
+        "{}: --load-format dummy makes its own weights: drop --model {} (or drop --load-format "
+        "dummy to load the checkpoint)",
+        command, o.model));
+  }
+  if (o.shape.empty()) {
+    throw UsageError(
+        fmt::format("{}: --load-format dummy needs --shape deepseek-v2-lite|deepseek-v3", command));
+  }
+  if (!o.tokenizer.empty() && !std::filesystem::is_regular_file(o.tokenizer)) {
+    throw UsageError(
+        fmt::format("{}: --tokenizer {}: no such file (a tokenizer.json)", command, o.tokenizer));
+  }
+  try {
+    moe::dummy_config(*dummy_spec(o));
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("{}: {}", command, e.what()));
+  }
+}
+
 }  // namespace
+
+std::optional<moe::DummySpec> dummy_spec(const EngineOptions& o) {
+  if (!is_dummy(o)) return std::nullopt;
+  if (o.dummy_dtype != "bf16" && o.dummy_dtype != "fp8") {
+    throw UsageError(fmt::format("--dummy-dtype '{}' is not one of bf16, fp8", o.dummy_dtype));
+  }
+  return moe::DummySpec{.shape = o.shape,
+                        .layers = o.layers,
+                        .dtype = o.dummy_dtype == "fp8" ? moe::DType::f8_e4m3 : moe::DType::bf16,
+                        .seed = o.dummy_seed,
+                        .mtp = o.mtp};
+}
 
 void check_engine_options(const EngineOptions& o, std::string_view command) {
   if (o.engine != kOpenAIEngine && o.engine != kBuiltinEngine) {
@@ -79,6 +145,7 @@ void check_engine_options(const EngineOptions& o, std::string_view command) {
   } catch (const UsageError& e) {
     throw UsageError(fmt::format("{}: {}", command, e.what()));
   }
+  check_dummy_options(o, command);
   if (o.engine == kBuiltinEngine && o.max_batch < 1) {
     throw UsageError(fmt::format("{}: --max-batch must be >= 1, not {}", command, o.max_batch));
   }
@@ -100,6 +167,9 @@ std::unique_ptr<moe::BuiltinEngine> open_builtin_engine(const EngineOptions& o) 
   options.device = o.device;
   if (!o.kv_cache_memory.empty()) {
     options.kv_cache_bytes = parse_byte_size(o.kv_cache_memory, "--kv-cache-memory");
+  }
+  if (const auto dummy = dummy_spec(o)) {
+    return moe::BuiltinEngine::open_dummy(*dummy, o.tokenizer, options);
   }
   return moe::BuiltinEngine::open(o.model, options);
 }

@@ -4,6 +4,7 @@
 // here, so they accept the same options and refuse the same mistakes with the same words.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -32,7 +33,18 @@ struct EngineOptions {
   std::string kv_cache_memory;
   // Endpoints: overrides the profile's retries (a probe measures each request once).
   std::optional<int> max_attempts;
+  // builtin: "auto" (model is a checkpoint directory) | "dummy" (random weights of `shape`, no
+  // checkpoint: vLLM's dummy loader), with the fields below.
+  std::string load_format = "auto";
+  std::string shape;                // "deepseek-v2-lite" | "deepseek-v3"
+  int layers = 0;                   // the shape's first N decoder layers; 0: all
+  std::string dummy_dtype = "fp8";  // "bf16" | "fp8"
+  std::uint64_t dummy_seed = 0;
+  std::string tokenizer;  // a tokenizer.json; empty: the byte tokenizer (byte_tokenizer.h)
 };
+
+// The dummy model `o` asks for, or nullopt with --load-format auto. UsageError for a bad value.
+std::optional<moe::DummySpec> dummy_spec(const EngineOptions& o);
 
 struct MadeEngine {
   std::unique_ptr<Engine> engine;
@@ -42,7 +54,8 @@ struct MadeEngine {
   ModelProfile profile;
   // The model as probes and default labels name it: --api-model when given, else the profile's.
   std::string model_name;
-  // builtin: the checkpoint's tokenizer.json when it has one; empty otherwise.
+  // builtin: the checkpoint's tokenizer.json when it has one (a dummy model's --tokenizer);
+  // empty otherwise.
   std::filesystem::path tokenizer;
   bool builtin = false;
 };

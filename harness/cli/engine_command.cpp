@@ -93,6 +93,7 @@ void add_make_random(CLI::App& engine) {
     std::string shape;
     std::string dtype = "bf16";
     std::uint64_t seed = 0;
+    bool mtp = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = engine.add_subcommand("make-random",
@@ -102,10 +103,16 @@ void add_make_random(CLI::App& engine) {
   cmd->add_option("--out", o->out, "Directory to write")->required();
   cmd->add_option("--dtype", o->dtype, "f32 | bf16 | fp8")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Seed of the weights")->capture_default_str();
+  cmd->add_flag("--mtp", o->mtp,
+                "With MTP module 0 (num_nextn_predict_layers 1, its tensors under "
+                "model.layers.{num_hidden_layers}), for --mtp decoding");
   cmd->callback([o] {
-    write_random_checkpoint(o->out, shape_config(o->shape),
-                            {.dtype = parse_weight_dtype(o->dtype), .seed = o->seed});
-    fmt::print(stderr, "wrote {} ({} {})\n", o->out, o->shape, o->dtype);
+    ModelConfig config = shape_config(o->shape);
+    if (o->mtp) config.num_nextn_predict_layers = std::max(config.num_nextn_predict_layers, 1);
+    write_random_checkpoint(
+        o->out, config, {.dtype = parse_weight_dtype(o->dtype), .seed = o->seed, .mtp = o->mtp});
+    fmt::print(stderr, "wrote {} ({} {}{})\n", o->out, o->shape, o->dtype,
+               o->mtp ? ", with an MTP module" : "");
   });
 }
 
@@ -153,8 +160,11 @@ void add_logits(CLI::App& engine) {
   cmd->add_option("--tokens", o->tokens, "Token ids, e.g. 1,2,3")->required();
   cmd->add_flag("--all-positions", o->all_positions, "Logits for every position");
   cmd->callback([o] {
+    check_engine_options(*o, "engine logits");
     const auto tokens = parse_tokens(o->tokens);
-    const auto model = load_model(o->model, parse_device(o->device));
+    const auto dummy = dummy_spec(*o);
+    const auto model = dummy ? load_dummy_model(*dummy, parse_device(o->device))
+                             : load_model(o->model, parse_device(o->device));
     if (o->mtp && !model->has_mtp()) {
       throw DataError(fmt::format("{}: --mtp: the checkpoint has no MTP module", o->model));
     }

@@ -27,11 +27,39 @@ std::string model_help(const EngineFlags& f, const std::string& engine_flag, boo
 std::string mtp_help(const EngineFlags& f, const std::string& engine_flag) {
   if (!f.mtp_help.empty()) return f.mtp_help;
   const std::string what =
-      "self-speculative decoding with the checkpoint's MTP module (greedy requests: the same "
-      "text, sooner";
+      "self-speculative decoding with the checkpoint's MTP module, or one added to a "
+      "--load-format dummy model (greedy requests: the same text, sooner";
   if (f.builtin_only) return "S" + what.substr(1) + ")";
   return fmt::format("{} builtin: {}; runs and probes name the model builtin:NAME+mtp)",
                      engine_flag, what);
+}
+
+// vLLM's dummy loader: a published shape with random weights, no checkpoint.
+void add_dummy_flags(CLI::App& cmd, EngineOptions& o, const EngineFlags& f,
+                     const std::string& lead) {
+  const std::string p = "--" + f.prefix;
+  const std::string dummy = p + "load-format dummy: ";
+  cmd.add_option(p + "load-format", o.load_format,
+                 fmt::format("{}auto ({} is a checkpoint directory) | dummy (random weights of "
+                             "{}shape, no checkpoint and no {}; on CUDA made in device memory)",
+                             lead, f.model_flag, p, f.model_flag))
+      ->capture_default_str();
+  cmd.add_option(p + "shape", o.shape,
+                 dummy + "the published widths, deepseek-v2-lite | deepseek-v3");
+  cmd.add_option(p + "layers", o.layers, dummy + "keep the shape's first N decoder layers (0: all)")
+      ->capture_default_str();
+  cmd.add_option(p + "dummy-dtype", o.dummy_dtype,
+                 dummy +
+                     "bf16 | fp8 (128x128 blocks, as DeepSeek-V3's release; embeddings, norms, "
+                     "router and LM head bf16)")
+      ->capture_default_str();
+  cmd.add_option(p + "dummy-seed", o.dummy_seed, dummy + "seed of the weights")
+      ->capture_default_str();
+  if (!f.tokenizer) return;
+  cmd.add_option(p + "tokenizer", o.tokenizer,
+                 dummy +
+                     "a tokenizer.json (default: bytes plus the chat template's special tokens; "
+                     "other ids print as <tok_ID>)");
 }
 
 }  // namespace
@@ -44,7 +72,15 @@ void add_engine_flags(CLI::App& cmd, EngineOptions& o, const EngineFlags& f,
   CLI::Option* model =
       models ? cmd.add_option(f.model_flag, *models, model_help(f, engine_flag, true))
              : cmd.add_option(f.model_flag, o.model, model_help(f, engine_flag, false));
-  if (f.model_required) model->required();
+  // Required unless --load-format dummy makes the weights: checked once parsing is done, with
+  // CLI11's own words.
+  if (f.model_required) {
+    cmd.parse_complete_callback([model, &o] {
+      if (model->count() == 0 && o.load_format != "dummy") {
+        throw CLI::RequiredError(model->get_name());
+      }
+    });
+  }
   if (!f.builtin_only) {
     cmd.add_option(engine_flag, o.engine,
                    fmt::format("openai (an OpenAI-compatible endpoint, {0} PROFILE) | builtin "
@@ -74,6 +110,7 @@ void add_engine_flags(CLI::App& cmd, EngineOptions& o, const EngineFlags& f,
                     "later (the same text)",
                     f.builtin_only ? "M" : engine_flag + " builtin: m"));
   }
+  add_dummy_flags(cmd, o, f, f.builtin_only ? "" : engine_flag + " builtin: ");
   if (f.max_batch) {
     cmd.add_option("--" + f.prefix + "max-batch", o.max_batch,
                    f.builtin_only ? "Sequences decoded together"

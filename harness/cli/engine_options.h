@@ -1,6 +1,7 @@
 // The engine flags every command that runs a model takes, declared once so that they mean the same
 // and read the same in each command's --help: --engine, --model, --base-url, --api-model, --mtp,
-// --device, --kv-cache-memory, --max-batch. A prefix gives a second set (the judge's:
+// --device, --kv-cache-memory, --max-batch, and --load-format dummy's --shape, --layers,
+// --dummy-dtype, --dummy-seed, --tokenizer. A prefix gives a second set (the judge's:
 // --judge-engine, --judge-base-url, ...).
 #pragma once
 
@@ -28,6 +29,9 @@ struct EngineFlags {
   bool builtin_only = false;
   bool mtp = true;              // declare --mtp
   bool kv_cache_memory = true;  // declare --kv-cache-memory (`engine logits` has no scheduler)
+  // Declare --tokenizer (--load-format dummy's). `probe latency` has its own --tokenizer, which
+  // it hands to a dummy model too.
+  bool tokenizer = true;
   std::string mtp_help;  // empty: the shared text (`engine logits` gives --mtp its own meaning)
 };
 

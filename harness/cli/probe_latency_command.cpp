@@ -145,6 +145,12 @@ int probe_latency(const LatencyOptions& o) {
   EngineOptions engine_options = o;
   // A probe measures each request once: retries would hide the failure inside a slow request.
   engine_options.max_attempts = 1;
+  // The probe's --tokenizer is a dummy model's too (a file, or the folder that holds one).
+  if (engine_options.load_format == "dummy" && !o.tokenizer.empty()) {
+    std::filesystem::path t(o.tokenizer);
+    if (std::filesystem::is_directory(t)) t /= "tokenizer.json";
+    engine_options.tokenizer = t.string();
+  }
   MadeEngine made = make_cli_engine(engine_options, "probe latency");
   const std::unique_ptr<Engine> engine = std::move(made.engine);
   const std::string model_name = made.model_name;
@@ -205,7 +211,7 @@ void add_probe_latency(CLI::App& probe, int& exit_code) {
       "latency",
       "TTFT, TPOT, inter-token and end-to-end latency, throughput and goodput under a sweep of "
       "concurrency levels or arrival rates");
-  add_engine_flags(*cmd, *o, {.default_max_batch = 8});
+  add_engine_flags(*cmd, *o, {.default_max_batch = 8, .tokenizer = false});
   cmd->add_option("--tokenizer", o->tokenizer,
                   "tokenizer.json (or its folder): exact prompt lengths, and output counts "
                   "where the server sends no usage");

@@ -99,10 +99,13 @@ SamplingParams merge_sampling(const RunOptions& o, const std::vector<ModelEntry>
 }
 
 int run(const RunOptions& o) {
-  if (o.models.empty()) throw UsageError("run: give at least one --model");
+  // --load-format dummy is one model without a --model.
+  std::vector<std::string> models = o.models;
+  if (models.empty() && o.engine.load_format == "dummy") models.emplace_back();
+  if (models.empty()) throw UsageError("run: give at least one --model");
   if (o.suites.empty()) throw UsageError("run: give at least one --suite (see `rbench suites`)");
   check_engine_options(o.engine, "run");
-  if (o.models.size() > 1 && (!o.engine.api_model.empty() || !o.label.empty())) {
+  if (models.size() > 1 && (!o.engine.api_model.empty() || !o.label.empty())) {
     throw UsageError("run: --api-model and --label apply to a single --model");
   }
   // Signals are blocked before any thread starts, so every thread inherits the mask.
@@ -111,7 +114,7 @@ int run(const RunOptions& o) {
   InterruptWatcher interrupts([&progress](const std::string& line) { progress.message(line); });
 
   RunSpec spec;
-  for (const auto& m : o.models) spec.models.push_back(make_model(o, m));
+  for (const auto& m : models) spec.models.push_back(make_model(o, m));
   const std::filesystem::path data_dir =
       o.data_dir.empty() ? default_data_dir() : std::filesystem::path(o.data_dir);
   for (const auto& s : o.suites) spec.suites.push_back(load_suite(s, data_dir, bundled_data_dir()));

@@ -46,7 +46,10 @@ void serve_model(const ServeOptions& o) {
   // A checkpoint is served under its folder's name, --mtp or not: clients name the model, not
   // how it decodes. An endpoint is relayed under its own name.
   const std::filesystem::path dir(o.engine.model);
+  std::optional<moe::DummySpec> dummy = dummy_spec(o.engine);
+  if (dummy) dummy->mtp = false;  // named as a checkpoint is, --mtp or not
   options.model_id = !made.builtin            ? made.model_name
+                     : dummy                  ? moe::dummy_name(*dummy)
                      : dir.filename().empty() ? dir.parent_path().filename().string()
                                               : dir.filename().string();
   if (const auto* builtin = dynamic_cast<const moe::BuiltinEngine*>(made.engine.get())) {
@@ -64,10 +67,12 @@ void serve_model(const ServeOptions& o) {
 }
 
 void serve(const ServeOptions& o) {
-  if (o.mock == !o.engine.model.empty()) {
-    throw UsageError("serve: give --model DIR (the built-in engine) or --mock");
+  const bool model = !o.engine.model.empty() || o.engine.load_format == "dummy";
+  if (o.mock == model) {
+    throw UsageError(
+        "serve: give --model DIR or --load-format dummy (the built-in engine), or --mock");
   }
-  if (!o.engine.model.empty()) return serve_model(o);
+  if (model) return serve_model(o);
   MockServerOptions options;
   options.port = o.port;
   options.token_delay_ms = o.token_delay_ms;

@@ -34,7 +34,19 @@ float dot_bf16(const std::uint16_t* w, const float* x, int n) {
 }  // namespace
 
 std::size_t WeightMatrix::bytes() const {
-  return f32.size() * 4 + bf16.size() * 2 + f8.size() + scales.size() * 4;
+  return element_bytes() + scale_bytes();
+}
+
+std::size_t WeightMatrix::element_bytes() const {
+  return static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols) * dtype_size(dtype);
+}
+
+std::size_t WeightMatrix::scale_bytes() const {
+  if (dtype != DType::f8_e4m3 || rows <= 0 || cols <= 0) return 0;
+  const auto blocks = [](int n, int block) {
+    return static_cast<std::size_t>((n + block - 1) / block);
+  };
+  return blocks(rows, block_rows) * blocks(cols, block_cols) * sizeof(float);
 }
 
 void WeightMatrix::row_to_f32(int row, float* out) const {

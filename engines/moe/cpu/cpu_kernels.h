@@ -23,7 +23,11 @@ struct WeightMatrix {
   int block_rows = 128;
   int block_cols = 128;
 
-  std::size_t bytes() const;  // weights plus scales as held in memory
+  // Weights plus scales as held in memory, from the shape and dtype: the same for a matrix
+  // whose values live elsewhere (a dummy model's, generated on a device) as for a loaded one.
+  std::size_t bytes() const;
+  std::size_t element_bytes() const;  // rows x cols x dtype_size
+  std::size_t scale_bytes() const;    // f8 only: the f32 block scales
   void row_to_f32(int row, float* out) const;
   std::vector<float> to_f32() const;  // the whole matrix, dequantised
 };

@@ -8,7 +8,9 @@
 #include "engines/api/think_splitter.h"
 #include "engines/moe/engine/device_model.h"
 #include "engines/moe/engine/scheduler.h"
+#include "engines/moe/tokenizer/byte_tokenizer.h"
 #include "harness/core/error.h"
+#include "harness/core/jsonl_reader.h"
 
 namespace rbench::moe {
 namespace {
@@ -116,6 +118,32 @@ std::unique_ptr<BuiltinEngine> BuiltinEngine::open(const std::filesystem::path& 
   return std::make_unique<BuiltinEngine>(std::move(model), std::move(tokenizer), dir, options);
 }
 
+std::unique_ptr<BuiltinEngine> BuiltinEngine::open_dummy(
+    const DummySpec& spec, const std::filesystem::path& tokenizer_json,
+    BuiltinEngineOptions options) {
+  const ModelConfig config = dummy_config(spec);
+  Tokenizer tokenizer = tokenizer_json.empty()
+                            ? byte_tokenizer({.vocab_size = config.vocab_size,
+                                              .bos = config.bos_token_id.value_or(-1),
+                                              .eos = config.eos_token_id.value_or(-1)})
+                            : Tokenizer::load(tokenizer_json);
+  if (tokenizer.vocab_size() > config.vocab_size) {
+    throw DataError(fmt::format("{}: {} tokens, but {} has a vocabulary of {}",
+                                tokenizer_json.string(), tokenizer.vocab_size(), spec.shape,
+                                config.vocab_size));
+  }
+  // Random weights choose any id of the shape's vocabulary, which a given tokenizer.json may
+  // not have: those print as <tok_ID> instead of failing the request.
+  tokenizer.add_placeholders(config.vocab_size);
+  auto model = load_dummy_model(spec, parse_device(options.device));
+  auto engine = std::make_unique<BuiltinEngine>(
+      std::move(model), std::make_shared<const Tokenizer>(std::move(tokenizer)), dummy_name(spec),
+      options);
+  engine->dummy_ = spec;
+  engine->dummy_tokenizer_ = tokenizer_json;
+  return engine;
+}
+
 std::string BuiltinEngine::describe() const {
   const ModelConfig& c = model_->config();
   return fmt::format("builtin:{} ({}, {} layers, {} routed experts, {:.1f} MB of weights, {}{})",
@@ -125,11 +153,20 @@ std::string BuiltinEngine::describe() const {
 }
 
 std::string BuiltinEngine::checkpoint_digest() const {
+  if (dummy_ && dummy_tokenizer_.empty()) return dummy_digest(*dummy_);
   std::uint64_t h = 0xcbf29ce484222325ULL;
   auto mix = [&h](const char* data, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i)
       h = (h ^ static_cast<unsigned char>(data[i])) * 0x100000001b3ULL;
   };
+  if (dummy_) {
+    // A tokenizer.json of its own changes the prompts: the weights' digest and its bytes.
+    const std::string weights = dummy_digest(*dummy_);
+    const std::string tokenizer = read_file_bytes(dummy_tokenizer_);
+    mix(weights.data(), weights.size());
+    mix(tokenizer.data(), tokenizer.size());
+    return fmt::format("{:016x}", h);
+  }
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
     const auto name = entry.path().filename().string();

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "engines/moe/cpu/sampler.h"
 #include "engines/moe/model/forward_model.h"
 #include "engines/moe/model/model.h"
+#include "engines/moe/model/random_weights.h"
 #include "engines/moe/tokenizer/chat_template.h"
 #include "engines/moe/tokenizer/tokenizer.h"
 
@@ -84,6 +86,12 @@ class BuiltinEngine final : public Engine {
   // DIR holds config.json, *.safetensors and tokenizer.json.
   static std::unique_ptr<BuiltinEngine> open(const std::filesystem::path& dir,
                                              BuiltinEngineOptions options = {});
+  // `--load-format dummy`: random weights of spec's shape, no checkpoint (on options.device; on
+  // CUDA generated in device memory). The tokenizer is `tokenizer_json` when given, else the
+  // byte tokenizer (byte_tokenizer.h) with the config's BOS and EOS ids.
+  static std::unique_ptr<BuiltinEngine> open_dummy(const DummySpec& spec,
+                                                   const std::filesystem::path& tokenizer_json,
+                                                   BuiltinEngineOptions options = {});
 
   Completion complete(const ChatRequest& request, TokenSink* sink, std::stop_token stop) override;
   std::string describe() const override;
@@ -97,7 +105,8 @@ class BuiltinEngine final : public Engine {
                           std::stop_token stop = {});
 
   // A digest of the checkpoint (config.json, tokenizer.json, and the safetensors files' sizes
-  // plus bytes sampled every 64 MiB), so a run resumes only on the same weights.
+  // plus bytes sampled every 64 MiB), so a run resumes only on the same weights; for a dummy
+  // model, of its spec (dummy_digest) and of its --tokenizer file when it has one.
   std::string checkpoint_digest() const;
 
   std::vector<std::int32_t> chat_prompt(const std::vector<ChatMessage>& messages) const;
@@ -114,6 +123,8 @@ class BuiltinEngine final : public Engine {
   std::shared_ptr<const Tokenizer> tokenizer_;
   std::filesystem::path dir_;
   BuiltinEngineOptions options_;
+  std::optional<DummySpec> dummy_;         // --load-format dummy: dir_ is then only its name
+  std::filesystem::path dummy_tokenizer_;  // its --tokenizer, if any
   std::unique_ptr<Scheduler> scheduler_;
 };
 

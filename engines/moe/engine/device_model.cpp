@@ -59,4 +59,24 @@ std::shared_ptr<const ForwardModel> load_model(const std::filesystem::path& dir,
 #endif
 }
 
+std::shared_ptr<const ForwardModel> load_dummy_model(const DummySpec& spec,
+                                                     const DeviceSpec& device) {
+  const ModelConfig config = dummy_config(spec);
+  if (const std::string why = device_unavailable(device); !why.empty()) {
+    throw SetupError(fmt::format("--device {}: {}", device.str(), why));
+  }
+  if (device.kind == DeviceSpec::Kind::cpu) {
+    return std::make_shared<const Model>(config,
+                                         random_weights(config, dummy_weights_options(spec)));
+  }
+#if RBENCH_HAVE_CUDA
+  auto model = gpu::load_dummy_cuda_model(config, dummy_weights_options(spec), device.ordinal);
+  fmt::print(stderr, "rbench: {}\n", model->describe_device());
+  return model;
+#else
+  // Unreachable: device_unavailable() said why above.
+  return nullptr;
+#endif
+}
+
 }  // namespace rbench::moe

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "engines/moe/model/forward_model.h"
+#include "engines/moe/model/random_weights.h"
 #include "engines/moe/model/weights.h"
 #include "harness/core/error.h"
 
@@ -34,5 +35,11 @@ std::string device_unavailable(const DeviceSpec& spec);
 std::shared_ptr<const ForwardModel> load_model(const std::filesystem::path& dir,
                                                const DeviceSpec& spec,
                                                WeightLoadOptions options = {});
+
+// `--load-format dummy`: random weights of spec's shape on `device`. On the CPU, a Model over
+// random_weights(); on CUDA, weights generated in device memory (the host keeps their shapes
+// only), refused with SetupError when they do not fit the device's free memory.
+std::shared_ptr<const ForwardModel> load_dummy_model(const DummySpec& spec,
+                                                     const DeviceSpec& device);
 
 }  // namespace rbench::moe

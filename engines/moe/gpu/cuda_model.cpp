@@ -30,6 +30,7 @@
 #include "engines/moe/cuda/stream.h"
 #include "engines/moe/cuda/weights.h"
 #include "engines/moe/gpu/device_weights.h"
+#include "engines/moe/gpu/dummy_device_weights.h"
 #include "engines/moe/gpu/paged_cache.h"
 #include "engines/moe/model/rope.h"
 
@@ -218,7 +219,12 @@ struct GraphEntry {
 
 class CudaModel final : public ForwardModel {
  public:
-  CudaModel(std::shared_ptr<const Model> host, int ordinal, cuda::DeviceInfo info);
+  CudaModel(std::shared_ptr<const Model> host, int ordinal, cuda::DeviceInfo info)
+      : CudaModel(host, ordinal, std::move(info), upload(host->weights())) {}
+  // Over weights already on the device (a dummy model's, generated there; `host` then holds
+  // their shapes only).
+  CudaModel(std::shared_ptr<const Model> host, int ordinal, cuda::DeviceInfo info,
+            DeviceWeights weights);
 
   const Model& host() const override { return *host_; }
   std::string device() const override { return fmt::format("cuda:{}", ordinal_); }
@@ -364,14 +370,15 @@ bool graphs_enabled_by_env() {
   return v == nullptr || std::string_view(v) != "0";
 }
 
-CudaModel::CudaModel(std::shared_ptr<const Model> host, int ordinal, cuda::DeviceInfo info)
+CudaModel::CudaModel(std::shared_ptr<const Model> host, int ordinal, cuda::DeviceInfo info,
+                     DeviceWeights weights)
     : host_(std::move(host)),
       ordinal_(ordinal),
       info_(std::move(info)),
       rope_(host_->config()),
       table_positions_(std::max(host_->config().max_position_embeddings, 1)),
       graphs_enabled_(graphs_enabled_by_env()),
-      weights_(upload(host_->weights())),
+      weights_(std::move(weights)),
       weight_bytes_(device_bytes(host_->weights())) {
   const ModelConfig& c = host_->config();
   const std::vector<float> table = rope_.cos_sin_table(table_positions_);
@@ -1202,6 +1209,59 @@ std::shared_ptr<const ForwardModel> load_cuda_model(std::shared_ptr<const Model>
     throw;
   } catch (const Error& e) {
     // cuBLAS missing: the device is there but this machine cannot drive it.
+    throw SetupError(fmt::format("--device cuda:{}: {}", ordinal, e.what()));
+  }
+}
+
+namespace {
+
+// How many of the config's decoder layers fit in `free` bytes beside the rest of the model.
+int layers_that_fit(const ModelWeights& shapes, std::size_t free) {
+  ModelWeights outside;  // everything but the decoder layers
+  outside.embed_tokens = shapes.embed_tokens;
+  outside.norm = shapes.norm;
+  outside.lm_head = shapes.lm_head;
+  outside.mtp = shapes.mtp;
+  std::size_t used = device_bytes(outside);
+  int n = 0;
+  for (const LayerWeights& lw : shapes.layers) {
+    ModelWeights one;
+    one.layers.push_back(lw);
+    used += device_bytes(one);
+    if (used > free) break;
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::shared_ptr<const ForwardModel> load_dummy_cuda_model(const ModelConfig& config,
+                                                          RandomWeightsOptions options,
+                                                          int ordinal) {
+  std::optional<cuda::DeviceInfo> info = cuda::cuda_device(ordinal);
+  if (!info) {
+    throw SetupError(fmt::format("--device cuda:{}: no CUDA device: {}", ordinal,
+                                 cuda::cuda_unavailable_reason(ordinal)));
+  }
+  options.shapes_only = true;
+  auto host = std::make_shared<const Model>(config, random_weights(config, options));
+  const std::size_t need = device_bytes(host->weights());
+  if (need > info->free_bytes) {
+    throw SetupError(fmt::format(
+        "--device cuda:{}: the dummy weights need {:.1f} MiB on the device and {} has {:.1f} MiB "
+        "free; --layers {} would fit (of {})",
+        ordinal, need / 1048576.0, info->name, info->free_bytes / 1048576.0,
+        layers_that_fit(host->weights(), info->free_bytes), config.num_hidden_layers));
+  }
+  const DeviceScope scope(ordinal);
+  try {
+    DeviceWeights weights = generate_device_weights(host->weights(), config, options);
+    return std::make_shared<const CudaModel>(std::move(host), ordinal, std::move(*info),
+                                             std::move(weights));
+  } catch (const cuda::CudaError&) {
+    throw;
+  } catch (const Error& e) {
     throw SetupError(fmt::format("--device cuda:{}: {}", ordinal, e.what()));
   }
 }

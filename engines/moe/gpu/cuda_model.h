@@ -42,6 +42,7 @@
 
 #include "engines/moe/model/forward_model.h"
 #include "engines/moe/model/model.h"
+#include "engines/moe/model/random_weights.h"
 
 namespace rbench::moe::gpu {
 
@@ -54,5 +55,13 @@ std::string cuda_unavailable(int ordinal);
 // Uploads `host`'s weights to device `ordinal` and returns the model that runs there. Error when
 // the device lacks the memory or cuBLAS cannot be loaded (SetupError, naming the library).
 std::shared_ptr<const ForwardModel> load_cuda_model(std::shared_ptr<const Model> host, int ordinal);
+
+// `--load-format dummy`: random weights of `config` generated in device `ordinal`'s memory,
+// bit for bit random_weights(config, options)'s; the host Model keeps their shapes only (and
+// the small vectors). SetupError when they do not fit the device's free memory, saying how many
+// decoder layers would (--layers).
+std::shared_ptr<const ForwardModel> load_dummy_cuda_model(const ModelConfig& config,
+                                                          RandomWeightsOptions options,
+                                                          int ordinal);
 
 }  // namespace rbench::moe::gpu

@@ -49,8 +49,9 @@ std::size_t layer_device_bytes(const LayerWeights& lw) {
   const AttentionWeights& a = lw.attn;
   if (a.q_proj) b += a.q_proj->bytes();
   if (a.q_a_proj) b += a.q_a_proj->bytes() + a.q_b_proj->bytes() + a.q_a_layernorm.size() * 4;
-  b += a.kv_a_proj_with_mqa.bytes() + a.kv_a_layernorm.size() * 4 + a.kv_b_f32.size() * 4 +
-       a.o_proj.bytes();
+  b += a.kv_a_proj_with_mqa.bytes() + a.kv_a_layernorm.size() * 4 +
+       // kv_b_f32 from kv_b_proj's shape: a dummy model's host description has no copy.
+       static_cast<std::size_t>(a.kv_b_proj.rows) * a.kv_b_proj.cols * 4 + a.o_proj.bytes();
   if (lw.mlp) b += lw.mlp->bytes();
   if (lw.moe) {
     b += lw.moe->gate.bytes() + lw.moe->e_score_correction_bias.size() * 4;

@@ -167,8 +167,9 @@ class Loader {
 };
 
 void add(std::map<std::string, std::size_t>& by, const WeightMatrix& w) {
-  by[std::string(to_string(w.dtype))] += w.f32.size() * 4 + w.bf16.size() * 2 + w.f8.size();
-  if (!w.scales.empty()) by["F32"] += w.scales.size() * 4;
+  // From the shape, so that a dummy model's host description (values on the device) counts too.
+  by[std::string(to_string(w.dtype))] += w.element_bytes();
+  if (const std::size_t scales = w.scale_bytes(); scales > 0) by["F32"] += scales;
 }
 
 void add(std::map<std::string, std::size_t>& by, const std::vector<float>& v) {

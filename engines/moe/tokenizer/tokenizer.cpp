@@ -220,4 +220,12 @@ std::int32_t Tokenizer::vocab_size() const {
   return static_cast<std::int32_t>(impl_->tokens.size());
 }
 
+void Tokenizer::add_placeholders(std::int32_t vocab_size) {
+  if (vocab_size > this->vocab_size()) impl_->tokens.resize(static_cast<std::size_t>(vocab_size));
+  for (std::size_t id = 0; id < impl_->tokens.size(); ++id) {
+    TokenInfo& token = impl_->tokens[id];
+    if (!token.known) token = {fmt::format("<tok_{}>", id), true, false};
+  }
+}
+
 }  // namespace rbench::moe

@@ -50,6 +50,11 @@ class Tokenizer {
   bool is_special(std::int32_t id) const;
   std::int32_t vocab_size() const;  // one past the largest id, added tokens included
 
+  // Every id below `vocab_size` that the vocabulary lacks decodes to "<tok_ID>" from now on (a
+  // model whose vocabulary is larger than its tokenizer's, as a dummy model's is, prints what it
+  // chose instead of failing); encode() never produces them.
+  void add_placeholders(std::int32_t vocab_size);
+
  private:
   struct Impl;
   explicit Tokenizer(std::unique_ptr<Impl> impl);

@@ -1,7 +1,9 @@
 // Checkpoints of random weights in the Hugging Face layout: `rbench engine make-tiny` (a small
 // DeepSeek-V3-architecture model with a BPE tokenizer trained on our own corpus, for tests and
 // the demo) and real-size shapes for benchmarks, without any download. Values are seeded per
-// tensor name, so a checkpoint is the same whatever order or threads wrote it.
+// tensor name, so a checkpoint is the same whatever order or threads wrote it; the generator
+// and the shapes live with the model (engines/moe/model/random_weights.h), which the engine's
+// dummy loader uses without a file.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,7 @@
 
 #include "engines/moe/checkpoint/config.h"
 #include "engines/moe/checkpoint/dtype.h"
+#include "engines/moe/model/random_weights.h"
 #include "engines/moe/model/weights.h"
 
 namespace rbench::moe {
@@ -23,22 +26,6 @@ namespace rbench::moe {
 //   "dense"   no experts at all, plain RoPE
 std::vector<std::string> tiny_variants();
 ModelConfig tiny_config(std::string_view variant, int vocab_size);
-
-// Real widths: "deepseek-v2-lite" (27 layers), "deepseek-v2-lite-4l" (its first 4 layers),
-// "deepseek-v3". Vocabulary as published.
-ModelConfig shape_config(std::string_view shape);
-
-struct RandomWeightsOptions {
-  DType dtype = DType::f32;  // f32, bf16 or f8_e4m3 (block-quantised like DeepSeek-V3's release)
-  std::uint64_t seed = 0;
-  // MTP module 0 (model.layers.{num_hidden_layers}), without its own embedding and head, as our
-  // exports store it; the config must have num_nextn_predict_layers >= 1. The other tensors do
-  // not change with it.
-  bool mtp = false;
-};
-
-// Weights for `config`, held in memory (benchmarks use this directly).
-ModelWeights random_weights(const ModelConfig& config, RandomWeightsOptions options);
 
 // Writes DIR/config.json and DIR/model.safetensors. For f8_e4m3 the config gets a
 // quantization_config and every linear layer but the router its weight_scale_inv, as in
