@@ -17,7 +17,9 @@
 #include <string_view>
 #include <vector>
 
+#include "engines/engine_factory.h"
 #include "engines/moe/engine/device_model.h"
+#include "engines/moe/model/random_weights.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/engine_options.h"
 #include "harness/core/error.h"
@@ -232,12 +234,15 @@ void add_probe_decode(CLI::App& probe, int& exit_code) {
       "decode",
       "The built-in engine's decode step per batch size on --device: tokens/s and the bytes it "
       "must read per second against a copy in the same memory, measured in the same run");
+  // The model alone, no engine: no batch bound, no cache bound, no tokenizer.
   add_engine_flags(*cmd, *o,
                    {.max_batch = false,
                     .builtin_only = true,
+                    .kv_cache_memory = false,
+                    .tokenizer = false,
                     .mtp_help = "Also time, at batch 1, the 2-token verification step of "
                                 "self-speculative decoding and the MTP module's draft pass "
-                                "(the model needs the module)"});
+                                "(the model needs the module; a dummy model gets one)"});
   cmd->add_option("--batch", o->batches, "Batch sizes, comma-separated")->capture_default_str();
   cmd->add_option("--context", o->context, "Positions in each sequence's cache at every step")
       ->capture_default_str();
@@ -254,14 +259,18 @@ void add_probe_decode(CLI::App& probe, int& exit_code) {
     options.progress = [](std::string_view line) {
       fmt::print(stderr, "probe decode: {}\n", line);
     };
+    check_engine_options(*o, "probe decode");
     const moe::DeviceSpec device = moe::parse_device(o->device);
-    const auto model = moe::load_model(o->model, device);
+    const auto dummy = dummy_spec(*o);
+    const auto model =
+        dummy ? moe::load_dummy_model(*dummy, device) : moe::load_model(o->model, device);
     if (o->mtp && !model->has_mtp()) {
       throw DataError(fmt::format("{}: --mtp: the checkpoint has no MTP module", o->model));
     }
-    std::string name = std::filesystem::path(o->model).lexically_normal().filename().string();
-    if (name.empty())
-      name = std::filesystem::path(o->model).lexically_normal().parent_path().filename().string();
+    const std::filesystem::path dir = std::filesystem::path(o->model).lexically_normal();
+    std::string name = dummy                ? moe::dummy_name(*dummy)
+                       : dir.has_filename() ? dir.filename().string()
+                                            : dir.parent_path().filename().string();
     if (device.kind != moe::DeviceSpec::Kind::cpu) name += "+cuda";
     ProbeSink sink(o->out,
                    {.kind = "decode",
