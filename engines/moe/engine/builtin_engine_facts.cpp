@@ -2,6 +2,8 @@
 // KV cache per token as the device's cache holds it, and from the config (memory.h) the parameters
 // and the multi-head cache the latent one is compared with; from the model's memory() the device,
 // its memory and the KV cache peak so far (the runner asks again when the run ends).
+#include <optional>
+
 #include "engines/moe/engine/builtin_engine.h"
 #include "engines/moe/model/memory.h"
 
@@ -30,7 +32,11 @@ EngineFacts BuiltinEngine::facts() const {
   f.device_memory_bytes = memory.total_bytes;
   // Unknown until the engine has held a cache (the run's start, a resume with nothing to do).
   if (memory.cache_peak_bytes > 0) f.cache_bytes_peak = memory.cache_peak_bytes;
-  f.cache_bytes_capacity = memory.cache_capacity_bytes;
+  // The scheduler's bound: --kv-cache-memory, else the device's default (none on the CPU).
+  const std::size_t bound =
+      options_.kv_cache_bytes > 0 ? options_.kv_cache_bytes : model_->default_cache_bytes();
+  f.cache_bytes_capacity =
+      bound > 0 ? std::optional(static_cast<std::int64_t>(bound)) : memory.cache_capacity_bytes;
   return f;
 }
 

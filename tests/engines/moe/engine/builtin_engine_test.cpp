@@ -84,6 +84,12 @@ TEST_F(BuiltinEngineTest, FactsAreTheLoadedWeightsTheLatentCacheAndTheParameters
   EXPECT_EQ(f.parameters_total, count_parameters(c).total);
   EXPECT_EQ(f.parameters_active, count_parameters(c).active_per_token);
   EXPECT_LT(*f.parameters_active, *f.parameters_total) << "an MoE model";
+  // Unbounded on the CPU by default; --kv-cache-memory is the capacity the reports show.
+  EXPECT_FALSE(f.cache_bytes_capacity);
+  BuiltinEngineOptions bounded;
+  bounded.kv_cache_bytes = std::size_t{3} << 20;
+  EXPECT_EQ(BuiltinEngine::open(dir(), bounded)->facts().cache_bytes_capacity,
+            std::int64_t{3} << 20);
 }
 
 TEST_F(BuiltinEngineTest, ConcurrentRequestsAreBatchedWithoutChangingResults) {
