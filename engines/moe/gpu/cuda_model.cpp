@@ -130,22 +130,6 @@ void check_token(std::int32_t t, int vocab) {
   }
 }
 
-// The weights that model.cpp's forward pass counts in ForwardStats::bytes_read for one layer,
-// routed experts aside (they count once per expert chosen).
-std::size_t layer_bytes(const LayerWeights& lw) {
-  const AttentionWeights& a = lw.attn;
-  std::size_t bytes = (lw.input_layernorm.size() + lw.post_attention_layernorm.size()) * 4;
-  if (a.q_proj) bytes += a.q_proj->bytes();
-  if (a.q_a_proj) bytes += a.q_a_proj->bytes() + a.q_b_proj->bytes();
-  bytes += a.kv_a_proj_with_mqa.bytes() + a.kv_b_f32.size() * 4 + a.o_proj.bytes();
-  if (lw.mlp) bytes += lw.mlp->bytes();
-  if (lw.moe) {
-    bytes += lw.moe->gate.bytes();
-    if (lw.moe->shared) bytes += lw.moe->shared->bytes();
-  }
-  return bytes;
-}
-
 // A MoE layer's routed experts as the grouped gemv reads them: each projection's WeightView per
 // expert, on the device (the experts are separate allocations). `usable` when every expert has
 // one type, shape and size and gemv would take the same path for each (always so for a loaded
@@ -1028,7 +1012,7 @@ std::vector<std::vector<float>> CudaModel::forward(std::span<const ForwardInput>
     }
     stats->bytes_read += static_cast<std::int64_t>(w.lm_head.bytes() + w.norm.size() * 4);
     for (const LayerWeights& lw : w.layers) {
-      stats->bytes_read += static_cast<std::int64_t>(layer_bytes(lw));
+      stats->bytes_read += static_cast<std::int64_t>(layer_read_bytes(lw));
     }
   }
 
@@ -1141,7 +1125,7 @@ std::vector<std::vector<float>> CudaModel::mtp_forward(std::span<const MtpInput>
     }
     stats->bytes_read += static_cast<std::int64_t>(
         (hm.enorm.size() + hm.hnorm.size() + hm.head_norm.size()) * 4 + hm.eh_proj.bytes() +
-        w.mtp_head().bytes() + layer_bytes(hm.layer));
+        w.mtp_head().bytes() + layer_read_bytes(hm.layer));
   }
   std::vector<StagedInput> staged;
   for (const MtpInput& in : inputs) {

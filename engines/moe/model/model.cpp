@@ -76,23 +76,6 @@ void check_token(std::int32_t t, int vocab) {
   }
 }
 
-// Bytes of a layer's weights that one pass over it reads, routed experts left out (counted as
-// they are chosen).
-std::size_t layer_bytes(const LayerWeights& lw) {
-  const AttentionWeights& a = lw.attn;
-  std::size_t bytes = (lw.input_layernorm.size() + lw.post_attention_layernorm.size()) * 4;
-  if (a.q_proj) bytes += a.q_proj->bytes();
-  if (a.q_a_proj) bytes += a.q_a_proj->bytes() + a.q_b_proj->bytes();
-  // The absorbed path reads kv_b in f32 (kv_b_f32), not kv_b_proj itself.
-  bytes += a.kv_a_proj_with_mqa.bytes() + a.kv_b_f32.size() * 4 + a.o_proj.bytes();
-  if (lw.mlp) bytes += lw.mlp->bytes();
-  if (lw.moe) {
-    bytes += lw.moe->gate.bytes();
-    if (lw.moe->shared) bytes += lw.moe->shared->bytes();
-  }
-  return bytes;
-}
-
 // Logits through `head` of the rows each input wants (its last, or all with `all[k]`) of
 // `normed` ([tokens x hidden], already normalised), one vector per input.
 std::vector<std::vector<float>> head_logits(const WeightMatrix& head,
@@ -168,7 +151,7 @@ std::vector<std::vector<float>> Model::forward(std::span<const ForwardInput> inp
     stats->bytes_read +=
         static_cast<std::int64_t>(weights_.lm_head.bytes() + weights_.norm.size() * 4);
     for (const LayerWeights& lw : weights_.layers) {
-      stats->bytes_read += static_cast<std::int64_t>(layer_bytes(lw));
+      stats->bytes_read += static_cast<std::int64_t>(layer_read_bytes(lw));
     }
     for (const ForwardInput& in : inputs) {
       stats->bytes_read += static_cast<std::int64_t>(in.cache->bytes());
@@ -251,7 +234,7 @@ std::vector<std::vector<float>> Model::mtp_forward(std::span<const MtpInput> inp
     stats->bytes_read += static_cast<std::int64_t>(b.n) * hidden * mats;  // embedding rows
     stats->bytes_read += static_cast<std::int64_t>(
         (m.enorm.size() + m.hnorm.size() + m.head_norm.size()) * 4 + m.eh_proj.bytes() +
-        weights_.mtp_head().bytes() + layer_bytes(m.layer));
+        weights_.mtp_head().bytes() + layer_read_bytes(m.layer));
     for (const MtpInput& in : inputs) {
       stats->bytes_read += static_cast<std::int64_t>(in.cache->bytes());
     }

@@ -273,4 +273,19 @@ std::size_t ModelWeights::bytes() const {
   return total;
 }
 
+std::size_t layer_read_bytes(const LayerWeights& lw) {
+  const AttentionWeights& a = lw.attn;
+  std::size_t bytes = (lw.input_layernorm.size() + lw.post_attention_layernorm.size()) * 4;
+  if (a.q_proj) bytes += a.q_proj->bytes();
+  if (a.q_a_proj) bytes += a.q_a_proj->bytes() + a.q_b_proj->bytes();
+  const std::size_t kv_b_f32 = static_cast<std::size_t>(a.kv_b_proj.rows) * a.kv_b_proj.cols * 4;
+  bytes += a.kv_a_proj_with_mqa.bytes() + kv_b_f32 + a.o_proj.bytes();
+  if (lw.mlp) bytes += lw.mlp->bytes();
+  if (lw.moe) {
+    bytes += lw.moe->gate.bytes();
+    if (lw.moe->shared) bytes += lw.moe->shared->bytes();
+  }
+  return bytes;
+}
+
 }  // namespace rbench::moe

@@ -91,6 +91,12 @@ struct ModelWeights {
   std::size_t bytes() const;
 };
 
+// The bytes of a layer's weights one forward pass over it reads (ForwardStats::bytes_read, on
+// every device), routed experts left out: they count once per expert chosen. kv_b is read in f32
+// by the absorbed attention (kv_b_f32), counted from kv_b_proj's shape so that shape-only weights
+// (a dummy model whose values live on a device) count the same.
+std::size_t layer_read_bytes(const LayerWeights& lw);
+
 struct WeightLoadOptions {
   // Load MTP module 0 when the checkpoint has one (further modules are never loaded: the
   // engine drafts one token ahead). Off, its tensors are left on disk.
