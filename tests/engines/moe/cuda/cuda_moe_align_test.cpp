@@ -18,6 +18,7 @@
 
 #include "engines/moe/cpu/cpu_kernels.h"
 #include "engines/moe/cuda/cuda_test_support.h"
+#include "engines/moe/cuda/cuda_weight_matrix.h"
 #include "engines/moe/cuda/device_buffer.h"
 #include "engines/moe/cuda/moe.h"
 #include "engines/moe/cuda/weights.h"
@@ -121,34 +122,6 @@ TEST_F(CudaMoeAlign, AlignMatchesTheServedOrder) {
   std::cout << "OK, " << cases << " alignments exact\n";
 }
 
-// A random [rows][cols] matrix in `dtype`, fp8 quantised band by band as the checkpoint tools do.
-WeightMatrix random_matrix(DType dtype, int rows, int cols, std::uint32_t seed) {
-  WeightMatrix w;
-  w.rows = rows;
-  w.cols = cols;
-  w.dtype = dtype;
-  const auto values = random_floats(static_cast<std::size_t>(rows) * cols, seed);
-  if (dtype == DType::f32) {
-    w.f32 = values;
-  } else if (dtype == DType::bf16) {
-    for (float v : values) w.bf16.push_back(f32_to_bf16(v));
-  } else {
-    const int scale_cols = (cols + w.block_cols - 1) / w.block_cols;
-    w.f8.resize(values.size());
-    w.scales.resize(static_cast<std::size_t>((rows + w.block_rows - 1) / w.block_rows) *
-                    scale_cols);
-    for (int r0 = 0, band = 0; r0 < rows; r0 += w.block_rows, ++band) {
-      const std::size_t begin = static_cast<std::size_t>(r0) * cols;
-      const std::size_t size = static_cast<std::size_t>(std::min(rows - r0, w.block_rows)) * cols;
-      quantize_fp8_band(std::span<const float>(values).subspan(begin, size), cols, w.block_cols,
-                        std::span<std::uint8_t>(w.f8).subspan(begin, size),
-                        std::span<float>(w.scales).subspan(
-                            static_cast<std::size_t>(band) * scale_cols, scale_cols));
-    }
-  }
-  return w;
-}
-
 // A matrix on the device (one allocation per expert, as the engine uploads them) and its view.
 struct DeviceMatrix {
   explicit DeviceMatrix(const WeightMatrix& w) {
@@ -195,7 +168,7 @@ TEST_F(CudaMoeAlign, GroupedGemvIsPerExpertGemvBitForBit) {
       std::vector<DeviceMatrix> device;
       std::vector<WeightView> views;
       for (int e = 0; e < kExperts; ++e) {
-        host.push_back(random_matrix(dtype, kRows, cols, e * 31 + cols));
+        host.push_back(random_weight_matrix(dtype, kRows, cols, e * 31 + cols));
       }
       for (const WeightMatrix& w : host) device.emplace_back(w);
       for (const DeviceMatrix& d : device) views.push_back(d.view);

@@ -13,6 +13,7 @@
 
 #include "engines/moe/cpu/cpu_kernels.h"
 #include "engines/moe/cuda/cuda_test_support.h"
+#include "engines/moe/cuda/cuda_weight_matrix.h"
 #include "engines/moe/cuda/device_buffer.h"
 #include "engines/moe/cuda/weights.h"
 
@@ -20,34 +21,6 @@ namespace rbench::moe::cuda {
 namespace {
 
 constexpr DType kDtypes[] = {DType::f32, DType::bf16, DType::f8_e4m3};
-
-// A random [rows][cols] matrix in `dtype`; fp8 quantised band by band as the checkpoint tools do.
-WeightMatrix random_weights(DType dtype, int rows, int cols, std::uint32_t seed) {
-  WeightMatrix w;
-  w.rows = rows;
-  w.cols = cols;
-  w.dtype = dtype;
-  const auto values = random_floats(static_cast<std::size_t>(rows) * cols, seed);
-  if (dtype == DType::f32) {
-    w.f32 = values;
-  } else if (dtype == DType::bf16) {
-    for (float v : values) w.bf16.push_back(f32_to_bf16(v));
-  } else {
-    const int scale_cols = (cols + w.block_cols - 1) / w.block_cols;
-    w.f8.resize(values.size());
-    w.scales.resize(static_cast<std::size_t>((rows + w.block_rows - 1) / w.block_rows) *
-                    scale_cols);
-    for (int r0 = 0, band = 0; r0 < rows; r0 += w.block_rows, ++band) {
-      const std::size_t begin = static_cast<std::size_t>(r0) * cols;
-      const std::size_t size = static_cast<std::size_t>(std::min(rows - r0, w.block_rows)) * cols;
-      quantize_fp8_band(std::span<const float>(values).subspan(begin, size), cols, w.block_cols,
-                        std::span<std::uint8_t>(w.f8).subspan(begin, size),
-                        std::span<float>(w.scales).subspan(
-                            static_cast<std::size_t>(band) * scale_cols, scale_cols));
-    }
-  }
-  return w;
-}
 
 // A copy on the device; none (no copy call) for an empty vector.
 template <typename T>
@@ -112,7 +85,7 @@ TEST_F(CudaOps, EmbeddingMatchesRowToF32) {
   const std::vector<std::int32_t> ids = {0, 16, 3, -1, 17, 3};  // -1 and 17: NaN rows
   for (DType dtype : kDtypes) {
     for (int cols : {1, 100, 129, 300}) {
-      const WeightMatrix w = random_weights(dtype, 17, cols, cols);
+      const WeightMatrix w = random_weight_matrix(dtype, 17, cols, cols);
       DeviceWeights d(w);
       DeviceBuffer<std::int32_t> d_ids{std::span<const std::int32_t>(ids)};
       const int n = static_cast<int>(ids.size());
@@ -143,7 +116,7 @@ TEST_F(CudaOps, DequantizeMatchesToF32Exactly) {
   std::vector<WeightMatrix> matrices = {every_fp8_code()};
   for (DType dtype : kDtypes) {
     for (auto [rows, cols] : {std::pair{1, 1}, {3, 100}, {129, 129}, {300, 1000}}) {
-      matrices.push_back(random_weights(dtype, rows, cols, rows * cols));
+      matrices.push_back(random_weight_matrix(dtype, rows, cols, rows * cols));
     }
   }
   for (const WeightMatrix& w : matrices) {
@@ -198,7 +171,7 @@ TEST_F(CudaOps, GemvMatchesMatmul) {
   for (DType dtype : kDtypes) {
     for (int rows : rows_grid) {
       for (int cols : cols_grid) {
-        const WeightMatrix w = random_weights(dtype, rows, cols, rows + cols);
+        const WeightMatrix w = random_weight_matrix(dtype, rows, cols, rows + cols);
         DeviceWeights d(w);
         for (int n : n_grid) {
           const auto x = random_floats(static_cast<std::size_t>(n) * cols, rows * cols + n);
@@ -237,7 +210,7 @@ TEST_F(CudaOps, GemvHonoursStrides) {
   constexpr float kSentinel = -12345.0f;
   for (DType dtype : kDtypes) {
     for (int cols : {128, 129}) {
-      const WeightMatrix w = random_weights(dtype, kRows, cols, cols);
+      const WeightMatrix w = random_weight_matrix(dtype, kRows, cols, cols);
       DeviceWeights d(w);
       const int x_stride = cols + 4;
       const int y_stride = kRows + 3;
@@ -275,7 +248,7 @@ TEST_F(CudaOps, GemvIsBatchInvariantBitForBit) {
   constexpr int kN = 13;
   for (DType dtype : kDtypes) {
     for (int cols : {1024, 1000}) {
-      const WeightMatrix w = random_weights(dtype, kRows, cols, cols + 3);
+      const WeightMatrix w = random_weight_matrix(dtype, kRows, cols, cols + 3);
       DeviceWeights d(w);
       const auto x = random_floats(static_cast<std::size_t>(kN + 1) * cols, cols + 11);
       DeviceBuffer<float> d_x{std::span<const float>(x)};
