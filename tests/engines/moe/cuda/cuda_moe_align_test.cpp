@@ -122,36 +122,6 @@ TEST_F(CudaMoeAlign, AlignMatchesTheServedOrder) {
   std::cout << "OK, " << cases << " alignments exact\n";
 }
 
-// A matrix on the device (one allocation per expert, as the engine uploads them) and its view.
-struct DeviceMatrix {
-  explicit DeviceMatrix(const WeightMatrix& w) {
-    view.rows = w.rows;
-    view.cols = w.cols;
-    view.block_rows = w.block_rows;
-    view.block_cols = w.block_cols;
-    if (w.dtype == DType::f32) {
-      f32 = DeviceBuffer<float>(std::span<const float>(w.f32));
-      view.type = WeightType::f32;
-      view.data = f32.data();
-    } else if (w.dtype == DType::bf16) {
-      bf16 = DeviceBuffer<std::uint16_t>(std::span<const std::uint16_t>(w.bf16));
-      view.type = WeightType::bf16;
-      view.data = bf16.data();
-    } else {
-      f8 = DeviceBuffer<std::uint8_t>(std::span<const std::uint8_t>(w.f8));
-      scales = DeviceBuffer<float>(std::span<const float>(w.scales));
-      view.type = WeightType::f8_e4m3;
-      view.data = f8.data();
-      view.scales = scales.data();
-    }
-  }
-  DeviceBuffer<float> f32;
-  DeviceBuffer<std::uint16_t> bf16;
-  DeviceBuffer<std::uint8_t> f8;
-  DeviceBuffer<float> scales;
-  WeightView view;
-};
-
 // Route -> align -> gather -> grouped gemv, against (a) one gemv per chosen expert over its
 // gathered rows, bit for bit, and (b) the CPU's matmul per expert, within
 // 1e-5 x sum_c |W[r][c] x[c]| + 1e-6 (the tolerance of GemvMatchesMatmul: the same f32 products
@@ -165,13 +135,13 @@ TEST_F(CudaMoeAlign, GroupedGemvIsPerExpertGemvBitForBit) {
   for (DType dtype : {DType::f32, DType::bf16, DType::f8_e4m3}) {
     for (int cols : {1024, 1000}) {
       std::vector<WeightMatrix> host;
-      std::vector<DeviceMatrix> device;
+      std::vector<DeviceWeights> device;
       std::vector<WeightView> views;
       for (int e = 0; e < kExperts; ++e) {
         host.push_back(random_weight_matrix(dtype, kRows, cols, e * 31 + cols));
       }
       for (const WeightMatrix& w : host) device.emplace_back(w);
-      for (const DeviceMatrix& d : device) views.push_back(d.view);
+      for (const DeviceWeights& d : device) views.push_back(d.view);
       std::vector<std::vector<float>> dequantised;
       for (const WeightMatrix& w : host) dequantised.push_back(w.to_f32());
       DeviceBuffer<WeightView> d_views{std::span<const WeightView>(views)};

@@ -1,5 +1,5 @@
-// A seeded random WeightMatrix for the CUDA weight and MoE tests: f32, bf16, or fp8 e4m3
-// quantised band by band as the checkpoint tools do.
+// For the CUDA weight and MoE tests: a seeded random WeightMatrix (f32, bf16, or fp8 e4m3
+// quantised band by band as the checkpoint tools do), and its copy on the device.
 #pragma once
 
 #include <algorithm>
@@ -9,6 +9,8 @@
 
 #include "engines/moe/cpu/cpu_kernels.h"
 #include "engines/moe/cuda/cuda_test_support.h"
+#include "engines/moe/cuda/device_buffer.h"
+#include "engines/moe/cuda/weights.h"
 
 namespace rbench::moe::cuda {
 
@@ -38,5 +40,41 @@ inline WeightMatrix random_weight_matrix(DType dtype, int rows, int cols, std::u
   }
   return w;
 }
+
+// A copy on the device; none (no copy call) for an empty vector.
+template <typename T>
+DeviceBuffer<T> upload_vector(const std::vector<T>& host) {
+  return host.empty() ? DeviceBuffer<T>() : DeviceBuffer<T>(std::span<const T>(host));
+}
+
+// A WeightMatrix copied to the device, and the view of it the launchers take.
+struct DeviceWeights {
+  explicit DeviceWeights(const WeightMatrix& w)
+      : f32(upload_vector(w.f32)),
+        bf16(upload_vector(w.bf16)),
+        f8(upload_vector(w.f8)),
+        scales(upload_vector(w.scales)) {
+    view.rows = w.rows;
+    view.cols = w.cols;
+    view.block_rows = w.block_rows;
+    view.block_cols = w.block_cols;
+    if (w.dtype == DType::f32) {
+      view.type = WeightType::f32;
+      view.data = f32.data();
+    } else if (w.dtype == DType::bf16) {
+      view.type = WeightType::bf16;
+      view.data = bf16.data();
+    } else {
+      view.type = WeightType::f8_e4m3;
+      view.data = f8.data();
+      view.scales = scales.data();
+    }
+  }
+  DeviceBuffer<float> f32;
+  DeviceBuffer<std::uint16_t> bf16;
+  DeviceBuffer<std::uint8_t> f8;
+  DeviceBuffer<float> scales;
+  WeightView view;
+};
 
 }  // namespace rbench::moe::cuda

@@ -22,39 +22,6 @@ namespace {
 
 constexpr DType kDtypes[] = {DType::f32, DType::bf16, DType::f8_e4m3};
 
-// A copy on the device; none (no copy call) for an empty vector.
-template <typename T>
-DeviceBuffer<T> upload(const std::vector<T>& host) {
-  return host.empty() ? DeviceBuffer<T>() : DeviceBuffer<T>(std::span<const T>(host));
-}
-
-// A WeightMatrix copied to the device, and the view of it the launchers take.
-struct DeviceWeights {
-  explicit DeviceWeights(const WeightMatrix& w)
-      : f32(upload(w.f32)), bf16(upload(w.bf16)), f8(upload(w.f8)), scales(upload(w.scales)) {
-    view.rows = w.rows;
-    view.cols = w.cols;
-    view.block_rows = w.block_rows;
-    view.block_cols = w.block_cols;
-    if (w.dtype == DType::f32) {
-      view.type = WeightType::f32;
-      view.data = f32.data();
-    } else if (w.dtype == DType::bf16) {
-      view.type = WeightType::bf16;
-      view.data = bf16.data();
-    } else {
-      view.type = WeightType::f8_e4m3;
-      view.data = f8.data();
-      view.scales = scales.data();
-    }
-  }
-  DeviceBuffer<float> f32;
-  DeviceBuffer<std::uint16_t> bf16;
-  DeviceBuffer<std::uint8_t> f8;
-  DeviceBuffer<float> scales;
-  WeightView view;
-};
-
 std::string name(DType t) {
   return std::string(to_string(t));
 }
