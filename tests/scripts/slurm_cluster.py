@@ -17,6 +17,7 @@ Where Slurm cannot start here (not root, packages missing, the node never comes 
 Skip and the command exits 77, which ctest counts as skipped (SKIP_RETURN_CODE 77).
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -234,8 +235,45 @@ class SlurmCluster:
                              "\n".join(text.splitlines()[-40:]))
         return "\n".join(parts)
 
+    def _cancel_jobs(self):
+        # Jobs still running (a test that failed or timed out) are cancelled while slurmctld is
+        # up: their slurmstepd would outlive slurmd.
+        if "slurmctld" not in self.pids or not _alive(self.pids["slurmctld"]):
+            return
+        env = self.env()
+        try:
+            queued = subprocess.run(["squeue", "-h", "-o", "%i"], env=env, capture_output=True,
+                                    text=True, timeout=10).stdout.split()
+            if not queued:
+                return
+            subprocess.run(["scancel", "--full", *queued], env=env, capture_output=True,
+                           timeout=10)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and subprocess.run(
+                    ["squeue", "-h", "-t", "RUNNING,COMPLETING", "-o", "%i"], env=env,
+                    capture_output=True, text=True, timeout=10).stdout.strip():
+                time.sleep(0.2)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def _leftover_steps(self):
+        # slurmstepd processes of this cluster: they carry our SLURM_CONF from slurmd.
+        mark = f"SLURM_CONF={self.conf}".encode()
+        found = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and _exe_name(int(entry)).startswith("slurmstepd"):
+                try:
+                    with open(f"/proc/{entry}/environ", "rb") as f:
+                        if mark in f.read().split(b"\0") and _alive(int(entry)):
+                            found.append(int(entry))
+                except OSError:
+                    pass
+        return found
+
     def stop(self):
-        """Stops the daemons in reverse start order, by pid, and waits for each."""
+        """Cancels what still runs, stops the daemons in reverse start order, by pid, and waits
+        for each; then kills any job step this cluster's slurmd left behind."""
+        self._cancel_jobs()
         for name, pid in reversed(list(self.pids.items())):
             proc = self._procs.get(name)
             if proc is None:
@@ -256,6 +294,9 @@ class SlurmCluster:
                         proc.wait()
                     break
                 time.sleep(0.05)
+        for pid in self._leftover_steps():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.pids = {}
         self._procs = {}
         pids_file = os.path.join(self.dir, "run", "pids.json")
