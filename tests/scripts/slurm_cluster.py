@@ -102,9 +102,10 @@ SchedulerType=sched/backfill
 SchedulerParameters=batch_sched_delay=0
 # A node that was down comes back by itself when slurmd registers.
 ReturnToService=2
-# Keep finished jobs' records (never purged): `sbatch --wait` then polls every 2 s, where the
-# default MinJobAge (300) stretches its polls to 32 s.
-MinJobAge=0
+# `sbatch --wait` polls every 2 s while MinJobAge < 5, where the default (300) stretches its polls
+# to 32 s; 4 s (the minimum is 2) still keeps a finished job's record past the next poll.
+MinJobAge=4
+MailProg=/bin/true
 KillWait=2
 InactiveLimit=0
 SlurmctldTimeout=30
