@@ -133,7 +133,8 @@ class SlurmCluster:
     @staticmethod
     def check_prerequisites():
         if os.geteuid() != 0:
-            raise Skip("not root: the private Slurm cluster runs its daemons as root (SlurmUser=root)")
+            raise Skip("not root: the private Slurm cluster runs its daemons as root "
+                       "(SlurmUser=root)")
         for tool in ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "sinfo"):
             if not shutil.which(tool, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin"):
                 raise Skip(f"{tool} missing: install slurmctld slurmd slurm-client munge "

@@ -27,8 +27,9 @@ from slurm_cluster import SKIP_CODE, Skip, SlurmCluster  # noqa: E402
 
 SHARDS = 4
 # `rbench slurm submit` (harness/cli/slurm_command.cpp) writes and submits the array and the merge
-# job itself; until it is on main, `submit_with_sbatch` below does the same with sbatch. The switch:
-SUBMIT_WITH_RBENCH = False
+# job itself; `submit_with_sbatch` below does the same with sbatch for a binary without it (issue
+# 21 lands in parts). None: rbench's where the binary has it; True or False forces one.
+SUBMIT_WITH_RBENCH = None
 
 
 class Failure(Exception):
@@ -65,7 +66,8 @@ def submit_with_sbatch(rbench, cluster, out, run_args):
 #SBATCH --array=0-{SHARDS - 1}
 #SBATCH --output={out}/logs/shard-%a.log
 set -euo pipefail
-exec {q(rbench)} run {shlex.join(run_args)} --shard auto --db {q(out)}/shards/shard-"$SLURM_ARRAY_TASK_ID".db
+exec {q(rbench)} run {shlex.join(run_args)} --shard auto \
+  --db {q(out)}/shards/shard-"$SLURM_ARRAY_TASK_ID".db
 """)
     array_job = run(["sbatch", "--parsable", array], env=cluster.env(), timeout=60).stdout.strip()
     merge = os.path.join(out, "merge.sbatch")
@@ -82,9 +84,6 @@ set -euo pipefail
     run(["sbatch", "--wait", f"--dependency=afterok:{array_job.split(';')[0]}",
          "--kill-on-invalid-dep=yes", merge],
         env=cluster.env(), timeout=300)
-
-
-SUBMIT = submit_with_rbench if SUBMIT_WITH_RBENCH else submit_with_sbatch
 
 
 def masked(report):
@@ -177,11 +176,11 @@ def mock_server(rbench, work):
                 proc.wait()
 
 
-def check_case(name, rbench, cluster, work, run_args, source_dir):
+def check_case(name, submit, rbench, cluster, work, run_args, source_dir):
     case = os.path.join(work, name)
     os.makedirs(case)
     started = time.monotonic()
-    SUBMIT(rbench, cluster, os.path.join(case, "slurm"), run_args)
+    submit(rbench, cluster, os.path.join(case, "slurm"), run_args)
     sharded_s = time.monotonic() - started
     merged_db = os.path.join(case, "slurm", "merged.db")
     if not os.path.exists(merged_db):
@@ -219,14 +218,20 @@ def main(argv):
         r = subprocess.run([rbench, *argv, "--help"], capture_output=True, text=True)
         return r.returncode == 0 and needle in r.stdout
 
-    missing = [what for what, argv, needle in (
-        ("rbench merge", ["merge"], " merge "),
-        ("rbench run --shard", ["run"], "--shard"),
-        ("rbench slurm submit", ["slurm", "submit"], " submit "))
-        if (SUBMIT_WITH_RBENCH or what != "rbench slurm submit") and not has(argv, needle)]
+    missing = [what for what, argv, needle in (("rbench merge", ["merge"], " merge "),
+                                               ("rbench run --shard", ["run"], "--shard"))
+               if not has(argv, needle)]
+    with_rbench = SUBMIT_WITH_RBENCH
+    if with_rbench is None:
+        with_rbench = has(["slurm", "submit"], " submit ")
+    elif with_rbench and not has(["slurm", "submit"], " submit "):
+        missing.append("rbench slurm submit")
     if missing:
         print(f"skipped: {rbench} has no {', '.join(missing)} yet (issue 21)")
         return SKIP_CODE
+    submit = submit_with_rbench if with_rbench else submit_with_sbatch
+    log("submitting with " + ("rbench slurm submit" if with_rbench
+                              else "sbatch (the equivalent of rbench slurm submit)"))
     test_started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="rbench-slurm-e2e-") as work:
         os.chmod(work, 0o755)  # munged's socket lives below it (slurm_cluster.py)
@@ -242,10 +247,10 @@ def main(argv):
                 # suite names resolve the same there as in the one-process run.
                 os.chdir(source_dir)
                 with mock_server(rbench, work) as url:
-                    check_case("demo-math", rbench, cluster, work,
+                    check_case("demo-math", submit, rbench, cluster, work,
                                ["--model", "mock", "--base-url", url, "--suite", "demo-math"],
                                source_dir)
-                check_case("arith-easy", rbench, cluster, work,
+                check_case("arith-easy", submit, rbench, cluster, work,
                            ["--engine", "builtin", "--model", "data/checkpoints/tiny-r1-arith",
                             "--suite", "arith-easy", "--limit", "40"], source_dir)
         except (Failure, subprocess.TimeoutExpired) as e:
