@@ -76,6 +76,20 @@ int check_store_file(const fs::path& path) {
   }
 }
 
+// A file another merge has only just created (empty, or an SQLite file without tables yet):
+// Store waits for its creator's schema transaction, then finds it done.
+bool is_blank_store(const fs::path& path) {
+  std::error_code ec;
+  if (fs::file_size(path, ec) == 0 && !ec) return true;
+  try {
+    Db db = open_raw(path, SQLITE_OPEN_READONLY);
+    sqlite::Statement st(db.get(), path, "SELECT COUNT(*) FROM sqlite_master");
+    return st.step() && st.int64(0) == 0 && store_schema_version(db.get(), path) == 0;
+  } catch (const Error&) {
+    return false;  // check_store_file names the problem
+  }
+}
+
 // The columns of a table of the current schema, minus those the merge maps itself.
 std::vector<std::string> columns(sqlite3* db, const fs::path& path, const std::string& table,
                                  const std::set<std::string>& except) {
@@ -146,7 +160,7 @@ void read_shard_attribute(ShardRun& run, const rapidjson::Document& config, cons
 }
 
 // Reads a store through a read-only connection: its runs, their shard attributes and items.
-LoadedShard read_shard(const fs::path& path) {
+LoadedShard read_shard(const fs::path& path, bool allow_empty = false) {
   Db db = open_raw(path, SQLITE_OPEN_READONLY);
   LoadedShard out;
   out.file.path = path;
@@ -177,7 +191,8 @@ FROM runs r ORDER BY r.name)sql");
     out.file.runs.push_back(std::move(run));
     out.details.emplace(out.file.runs.back().name, std::move(detail));
   }
-  if (out.file.runs.empty()) throw DataError(fmt::format("{}: holds no run", path.string()));
+  if (out.file.runs.empty() && !allow_empty)
+    throw DataError(fmt::format("{}: holds no run", path.string()));
   // The run's full item list (schema v7); an older, unsharded store has none, so its items are
   // those it has samples of.
   for (auto& [name, detail] : out.details) {
@@ -665,9 +680,9 @@ MergeResult merge_shards(const std::vector<fs::path>& shard_paths, const fs::pat
   const LoadedShard& first = shards.front();
 
   // OUT: an rbench store of this schema (created if new), holding the same runs if any.
-  if (fs::exists(out, ec)) {
+  if (fs::exists(out, ec) && !is_blank_store(out)) {
     if (check_store_file(out) != Store::kSchemaVersion) Store{out};
-    LoadedShard existing = read_shard(out);
+    LoadedShard existing = read_shard(out, /*allow_empty=*/true);
     for (const auto& run : first.file.runs) {
       const auto it = existing.details.find(run.name);
       if (it == existing.details.end()) continue;
