@@ -574,8 +574,10 @@ const ShardRun* first_run(const std::vector<ShardFile>& files, const std::string
 }
 
 // Missing samples of one run, by shard, with the command that redoes each incomplete shard.
+// Unfinished shard files are offered a redo too when `redo_unfinished` (--status: a shard killed
+// after its last sample may still owe scores); the merge's own exit status goes by samples alone.
 void describe_missing(std::string& out, const RunCoverage& c, const std::vector<ShardFile>& files,
-                      bool with_commands) {
+                      bool redo_unfinished) {
   const ShardRun* any = first_run(files, c.run);
   const std::vector<std::string> argv = any ? any->argv : std::vector<std::string>{};
   std::set<int> redo;
@@ -601,10 +603,9 @@ void describe_missing(std::string& out, const RunCoverage& c, const std::vector<
                        c.shard_count, c.run, list);
     redo.insert(shard);
   }
-  if (!with_commands) return;
   for (const auto& f : files) {
     for (const auto& r : f.runs) {
-      if (r.name == c.run && r.finished_at.empty()) redo.insert(r.index);
+      if (redo_unfinished && r.name == c.run && r.finished_at.empty()) redo.insert(r.index);
     }
   }
   for (int shard : redo) {
@@ -941,7 +942,7 @@ std::string describe_merge(const MergeResult& result, const fs::path& out) {
     }
   }
   std::vector<ShardFile> files = result.shards;
-  for (const auto& c : result.coverage) describe_missing(text, c, files, true);
+  for (const auto& c : result.coverage) describe_missing(text, c, files, false);
   if (result.duplicates > 0) {
     text += fmt::format(
         "duplicates: {} samples were in more than one shard file; kept the scored row over an "
