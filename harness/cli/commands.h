@@ -29,6 +29,7 @@ void add_sandbox_command(CLI::App& app, int& exit_code);
 void add_rescore_command(CLI::App& app, int& exit_code);
 void add_grade_command(CLI::App& app, int& exit_code);
 void add_import_command(CLI::App& app, int& exit_code);
+void add_merge_command(CLI::App& app, int& exit_code);  // merge, merge --status
 void add_probe_command(CLI::App& app, int& exit_code);
 void add_probe_latency(CLI::App& probe, int& exit_code);  // in probe_latency_command.cpp
 void add_perf_command(CLI::App& app, int& exit_code);  // perf compare (a group: more to come)

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   cli::add_rescore_command(app, exit_code);
   cli::add_grade_command(app, exit_code);
   cli::add_import_command(app, exit_code);
+  cli::add_merge_command(app, exit_code);
   cli::add_probe_command(app, exit_code);
   cli::add_perf_command(app, exit_code);
   try {
