@@ -184,7 +184,8 @@ def check_case(name, submit, rbench, cluster, work, run_args, source_dir):
     sharded_s = time.monotonic() - started
     merged_db = os.path.join(case, "slurm", "merged.db")
     if not os.path.exists(merged_db):
-        raise Failure(f"{name}: the merge job left no {merged_db}")
+        raise Failure(f"{name}: the merge job left no {merged_db} (it runs only once every "
+                      "shard has succeeded: see the shards' logs below)")
     started = time.monotonic()
     single_db = os.path.join(case, "single.db")
     run([rbench, "run", *run_args, "--db", single_db], cwd=source_dir, timeout=300)
