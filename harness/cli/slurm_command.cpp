@@ -118,6 +118,21 @@ std::string job_id(const Captured& c, const std::vector<std::string>& argv) {
   return id;
 }
 
+// Why the merge job waited for did not succeed, or "" when it did: sbatch's status, then the
+// status file the merge script writes last (its absence: the job never ran).
+std::string merge_failure(const Captured& merge, const std::string& merge_id,
+                          const fs::path& status_file) {
+  if (merge.status != 0) return fmt::format("ended with status {}", merge.status);
+  std::ifstream f(status_file);
+  std::string ran_as;
+  int status = -1;
+  if (!(f >> ran_as >> status) || ran_as != merge_id) {
+    return fmt::format("never ran ({} not written by it): a shard failed, so afterok was not met",
+                       status_file.string());
+  }
+  return status == 0 ? "" : fmt::format("ended with status {}", status);
+}
+
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f << text;
@@ -177,18 +192,24 @@ int submit(const SlurmCommandOptions& o) {
   fmt::print("submitted array job {} ({} shards{})\n", array_id, o.shards,
              o.throttle ? fmt::format(", {} at a time", *o.throttle) : "");
   const auto merge_command = launch::sbatch_merge_command(merge_path, array_id, o.wait);
+  const fs::path status_file = launch::merge_status_file(s.out_dir);
+  std::error_code ignored;
+  fs::remove(status_file, ignored);  // an earlier submission's
   if (o.wait) fmt::print("waiting for the merge job, which starts once every shard succeeded\n");
   std::fflush(stdout);
   const Captured merge = capture(merge_command);
-  const std::string shards_glob = launch::shell_quote((s.out_dir / "shards" / "*.db").string());
-  if (o.wait && merge.status != 0) {
-    fmt::print(stderr,
-               "slurm submit: the merge job {}ended with status {}: see {} and {}; "
-               "`rbench merge --status {}` lists what is missing and how to redo it\n",
-               merge.out.empty() ? "" : merge.out.substr(0, merge.out.find_first_of(";\n")) + " ",
-               merge.status, (s.out_dir / "logs" / "merge.err").string(),
-               (s.out_dir / "logs" / "shard-*.err").string(), shards_glob);
-    return kExitError;
+  if (o.wait) {
+    const std::string merge_id = merge.out.substr(0, merge.out.find_first_of(";\n"));
+    const std::string why = merge_failure(merge, merge_id, status_file);
+    if (!why.empty()) {
+      fmt::print(stderr,
+                 "slurm submit: merge job {} {}: see {} and {}; `rbench merge --status {}` lists "
+                 "what is missing and how to redo it\n",
+                 merge_id, why, (s.out_dir / "logs" / "merge.err").string(),
+                 (s.out_dir / "logs" / "shard-*.err").string(),
+                 launch::shell_quote((s.out_dir / "shards" / "*.db").string()));
+      return kExitError;
+    }
   }
   const std::string merge_id = job_id(merge, merge_command);
   fmt::print("{} merge job {} (after array job {})\n", o.wait ? "finished" : "submitted", merge_id,

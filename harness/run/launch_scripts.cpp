@@ -188,11 +188,18 @@ std::string slurm_merge_script(const SlurmOptions& o) {
       "  {} report --db {} -o {} || status=$?\n"
       "  {} report --db {} --format json -o {} || status=$?\n"
       "fi\n"
+      "# For `slurm submit --wait`: proof that this job ran, and how it ended.\n"
+      "printf '%s %s\\n' \"${{SLURM_JOB_ID:-}}\" \"$status\" > {}\n"
       "exit \"$status\"\n",
       sbatch_header(o, o.job_name + "-merge", false), shell_quote(o.workdir.string()), rbench,
       merged, shards, merged, rbench, merged,
       shell_quote((o.out_dir / "leaderboard.html").string()), rbench, merged,
-      shell_quote((o.out_dir / "report.json").string()));
+      shell_quote((o.out_dir / "report.json").string()),
+      shell_quote(merge_status_file(o.out_dir).string()));
+}
+
+std::filesystem::path merge_status_file(const std::filesystem::path& out_dir) {
+  return out_dir / "merge.status";
 }
 
 std::vector<std::string> sbatch_array_command(const std::filesystem::path& script) {

@@ -57,8 +57,11 @@ std::filesystem::path shard_store(const std::filesystem::path& out_dir, int inde
 std::string slurm_array_script(const SlurmOptions& o);
 // out_dir/merge.sbatch: `rbench merge` of the shards into out_dir/merged.db, then the HTML
 // leaderboard and the JSON report next to it. Exits with merge's status (non-zero when items are
-// missing), after writing the reports of what was merged.
+// missing), after writing the reports of what was merged, and "JOB_ID STATUS" to
+// merge_status_file(): `sbatch --wait` passes on the job's exit code, which for a job cancelled
+// before it ran (afterok never met) need not be non-zero, so the file tells that the merge ran.
 std::string slurm_merge_script(const SlurmOptions& o);
+std::filesystem::path merge_status_file(const std::filesystem::path& out_dir);
 
 // The submissions: the array, then the merge once every task has succeeded (afterok; a failed task
 // cancels the merge instead of leaving it pending for ever). `wait`: sbatch returns when the merge

@@ -47,8 +47,11 @@ fs::path fake_sbatch(const fs::path& bin) {
   std::ofstream(path) << "#!/bin/sh\n"
                          "echo \"$* conf=$SLURM_CONF\" >> \"$FAKE_SBATCH_LOG\"\n"
                          "n=$(wc -l < \"$FAKE_SBATCH_LOG\")\n"
-                         "case \"$*\" in *--wait*) echo \"$((1000 + n))\"; "
-                         "exit \"${FAKE_SBATCH_WAIT_STATUS:-0}\";; esac\n"
+                         "for script; do :; done\n"
+                         "case \"$*\" in *--wait*) echo \"$((1000 + n))\"\n"
+                         "  [ -z \"$FAKE_SBATCH_RAN\" ] || echo \"$((1000 + n)) $FAKE_SBATCH_RAN\" "
+                         "> \"$(dirname \"$script\")/merge.status\"\n"
+                         "  exit \"${FAKE_SBATCH_WAIT_STATUS:-0}\";; esac\n"
                          "echo \"$((1000 + n));cluster\"\n";
   fs::permissions(path, fs::perms::owner_all);
   return path;
@@ -150,29 +153,32 @@ TEST(SlurmSubmitCli, SubmitsTheArrayThenTheMergeAfterIt) {
       << calls;
 }
 
-TEST(SlurmSubmitCli, WaitExitsNonZeroWhenTheMergeJobFailed) {
+TEST(SlurmSubmitCli, WaitExitsNonZeroUnlessTheMergeJobRanAndSucceeded) {
   TempDir dir;
   const fs::path out = dir.path() / "out";
   fake_sbatch(dir.path() / "bin");
   ScopedEnv path("PATH", (dir.path() / "bin").string() + ":" + std::getenv("PATH"));
   ScopedEnv log_env("FAKE_SBATCH_LOG", (dir.path() / "sbatch.log").string());
+  const auto submit = [&](const std::string& sbatch_status, const char* ran, std::string& output) {
+    ScopedEnv status("FAKE_SBATCH_WAIT_STATUS", sbatch_status);
+    std::optional<ScopedEnv> merge_ran;
+    if (ran != nullptr) merge_ran.emplace("FAKE_SBATCH_RAN", ran);
+    return run_rbench(
+        with({"slurm", "submit", "--shards", "2", "--out", out.string(), "--wait"}, kRun), output);
+  };
   std::string output;
-  {
-    ScopedEnv status("FAKE_SBATCH_WAIT_STATUS", "0");
-    EXPECT_EQ(run_rbench(
-                  with({"slurm", "submit", "--shards", "2", "--out", out.string(), "--wait"}, kRun),
-                  output),
-              0)
-        << output;
-    EXPECT_TRUE(contains(output, "finished merge job 1002")) << output;
-  }
-  ScopedEnv status("FAKE_SBATCH_WAIT_STATUS", "1");
-  EXPECT_EQ(
-      run_rbench(with({"slurm", "submit", "--shards", "2", "--out", out.string(), "--wait"}, kRun),
-                 output),
-      1)
-      << output;
+  EXPECT_EQ(submit("0", "0", output), 0) << output;
+  EXPECT_TRUE(contains(output, "finished merge job 1002")) << output;
+  // sbatch --wait says the job failed.
+  EXPECT_EQ(submit("1", "1", output), 1) << output;
+  EXPECT_TRUE(contains(output, "ended with status 1")) << output;
   EXPECT_TRUE(contains(output, "rbench merge --status")) << output;
+  // The merge ran and found items missing, whatever sbatch's own status.
+  EXPECT_EQ(submit("0", "3", output), 1) << output;
+  EXPECT_TRUE(contains(output, "ended with status 3")) << output;
+  // Cancelled before it ran (a shard failed): sbatch may say 0, the status file says otherwise.
+  EXPECT_EQ(submit("0", nullptr, output), 1) << output;
+  EXPECT_TRUE(contains(output, "never ran")) << output;
 }
 
 TEST(K8sJobCli, PrintsTheManifestAndRefusesADb) {

@@ -167,8 +167,9 @@ TEST(SlurmScripts, MergeScriptMergesTheGlobThenWritesBothReports) {
   EXPECT_NE(script.find("#SBATCH --job-name=rbench-test-merge\n"), std::string::npos) << script;
   const fs::path path = dir.write("merge.sbatch", script);
   fs::create_directories(o.out_dir);  // as `slurm submit` does
-  const Result r = shell("cd / && bash " + shell_quote(path.string()));
+  const Result r = shell("cd / && SLURM_JOB_ID=42 bash " + shell_quote(path.string()));
   ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(slurp(merge_status_file(o.out_dir)), "42 0\n");
   const fs::path merged = o.out_dir / "merged.db";
   const fs::path bin = dir.path() / "bin dir";
   EXPECT_EQ(split_nul(slurp(bin / "calls-0")),
