@@ -2,9 +2,10 @@
 """SlurmE2E: a run cut into 4 shards on a private Slurm cluster, merged, equals the same run in one
 process, in everything but times, speeds and hosts.
 
-Two runs: demo-math against `rbench serve --mock`, and the built-in engine on arith-easy. Each runs
-as a Slurm array of 4 tasks (`rbench run ... --shard auto`), then a merge job (afterok) merges the
-shard stores; the same flags also run as one process into another store. The JSON reports of the
+Two runs: demo-math against `rbench serve --mock`, and the built-in engine on arith-easy. Each goes
+through `rbench slurm submit --shards 4 --out DIR --wait -- ARGS`: a Slurm array of 4 tasks
+(`rbench run ARGS --shard auto`), then a merge job (afterok) that merges the shard stores into
+DIR/merged.db; the same flags also run as one process into another store. The JSON reports of the
 merged store and of the single store must be equal with the masked fields below.
 
 usage: slurm_e2e_test.py RBENCH SOURCE_DIR
@@ -26,10 +27,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from slurm_cluster import SKIP_CODE, Skip, SlurmCluster  # noqa: E402
 
 SHARDS = 4
-# `rbench slurm submit` (harness/cli/slurm_command.cpp) writes and submits the array and the merge
-# job itself; `submit_with_sbatch` below does the same with sbatch for a binary without it (issue
-# 21 lands in parts). None: rbench's where the binary has it; True or False forces one.
-SUBMIT_WITH_RBENCH = None
 
 
 class Failure(Exception):
@@ -48,42 +45,10 @@ def run(argv, **kw):
     return r
 
 
-def submit_with_rbench(rbench, cluster, out, run_args):
+def submit(rbench, cluster, out, run_args):
+    """The array of shards into OUT/shards, then the merge job (afterok) into OUT/merged.db."""
     run([rbench, "slurm", "submit", "--shards", str(SHARDS), "--out", out, "--wait", "--",
          *run_args], env=cluster.env(), timeout=300)
-
-
-def submit_with_sbatch(rbench, cluster, out, run_args):
-    """What `rbench slurm submit --shards N --out OUT --wait -- ARGS` does: the array of shards
-    into OUT/shards, then the merge and the report in a job that runs after all of them."""
-    os.makedirs(os.path.join(out, "shards"), exist_ok=True)
-    os.makedirs(os.path.join(out, "logs"), exist_ok=True)
-    q = shlex.quote
-    array = os.path.join(out, "array.sbatch")
-    with open(array, "w") as f:
-        f.write(f"""#!/bin/bash
-#SBATCH --job-name=rbench-shards
-#SBATCH --array=0-{SHARDS - 1}
-#SBATCH --output={out}/logs/shard-%a.log
-set -euo pipefail
-exec {q(rbench)} run {shlex.join(run_args)} --shard auto \
-  --db {q(out)}/shards/shard-"$SLURM_ARRAY_TASK_ID".db
-""")
-    array_job = run(["sbatch", "--parsable", array], env=cluster.env(), timeout=60).stdout.strip()
-    merge = os.path.join(out, "merge.sbatch")
-    with open(merge, "w") as f:
-        f.write(f"""#!/bin/bash
-#SBATCH --job-name=rbench-merge
-#SBATCH --output={out}/logs/merge.log
-set -euo pipefail
-{q(rbench)} merge --db {q(out)}/merged.db {q(out + "/shards/*.db")}
-{q(rbench)} report --db {q(out)}/merged.db -o {q(out)}/report.json
-""")
-    # A failed shard makes the dependency unsatisfiable: the merge job is then cancelled, and
-    # sbatch --wait returns, instead of waiting forever.
-    run(["sbatch", "--wait", f"--dependency=afterok:{array_job.split(';')[0]}",
-         "--kill-on-invalid-dep=yes", merge],
-        env=cluster.env(), timeout=300)
 
 
 def masked(report):
@@ -176,7 +141,7 @@ def mock_server(rbench, work):
                 proc.wait()
 
 
-def check_case(name, submit, rbench, cluster, work, run_args, source_dir):
+def check_case(name, rbench, cluster, work, run_args, source_dir):
     case = os.path.join(work, name)
     os.makedirs(case)
     started = time.monotonic()
@@ -213,26 +178,6 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     rbench, source_dir = os.path.abspath(argv[1]), os.path.abspath(argv[2])
-    # Issue 21 lands in parts: until `rbench merge` and `run --shard` are both in, there is
-    # nothing to test end to end. (An unknown subcommand's --help prints the main help.)
-    def has(argv, needle):
-        r = subprocess.run([rbench, *argv, "--help"], capture_output=True, text=True)
-        return r.returncode == 0 and needle in r.stdout
-
-    missing = [what for what, argv, needle in (("rbench merge", ["merge"], " merge "),
-                                               ("rbench run --shard", ["run"], "--shard"))
-               if not has(argv, needle)]
-    with_rbench = SUBMIT_WITH_RBENCH
-    if with_rbench is None:
-        with_rbench = has(["slurm", "submit"], " submit ")
-    elif with_rbench and not has(["slurm", "submit"], " submit "):
-        missing.append("rbench slurm submit")
-    if missing:
-        print(f"skipped: {rbench} has no {', '.join(missing)} yet (issue 21)")
-        return SKIP_CODE
-    submit = submit_with_rbench if with_rbench else submit_with_sbatch
-    log("submitting with " + ("rbench slurm submit" if with_rbench
-                              else "sbatch (the equivalent of rbench slurm submit)"))
     test_started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="rbench-slurm-e2e-") as work:
         os.chmod(work, 0o755)  # munged's socket lives below it (slurm_cluster.py)
@@ -248,10 +193,10 @@ def main(argv):
                 # suite names resolve the same there as in the one-process run.
                 os.chdir(source_dir)
                 with mock_server(rbench, work) as url:
-                    check_case("demo-math", submit, rbench, cluster, work,
+                    check_case("demo-math", rbench, cluster, work,
                                ["--model", "mock", "--base-url", url, "--suite", "demo-math"],
                                source_dir)
-                check_case("arith-easy", submit, rbench, cluster, work,
+                check_case("arith-easy", rbench, cluster, work,
                            ["--engine", "builtin", "--model", "data/checkpoints/tiny-r1-arith",
                             "--suite", "arith-easy", "--limit", "40"], source_dir)
         except (Failure, subprocess.TimeoutExpired) as e:
