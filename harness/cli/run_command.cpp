@@ -43,6 +43,8 @@ struct RunOptions {
   EngineOptions judge;
   int judge_concurrency = 0;
   int judge_attempts = 3;
+  std::string shard;  // --shard I/N or auto
+  int shard_count = 0;
 };
 
 // One model of the run. A checkpoint's profile (no endpoint, no price, greedy by default) is
@@ -147,9 +149,21 @@ int run(const RunOptions& o) {
   spec.seed = o.seed;
   spec.sampling = merge_sampling(o, spec.models, spec.sampling_source);
   spec.run_name = o.run_name.empty() ? default_run_name(spec) : o.run_name;
+  spec.host = short_host_name();
+  if (!o.shard.empty()) {
+    spec.shard = parse_shard(o.shard, o.shard_count, process_env());
+    spec.argv = process_arguments();
+  } else if (o.shard_count > 0) {
+    throw UsageError("run: --shard-count goes with --shard auto");
+  }
 
   Store store(o.db);
-  fmt::print(stderr, "run '{}' -> {}\n", spec.run_name, store.path().string());
+  if (spec.shard) {
+    fmt::print(stderr, "run '{}', shard {} of {} (0-based) -> {}\n", spec.run_name,
+               spec.shard->index, spec.shard->count, store.path().string());
+  } else {
+    fmt::print(stderr, "run '{}' -> {}\n", spec.run_name, store.path().string());
+  }
   Runner runner(store, progress);
   const RunSummary summary = runner.run(spec, {interrupts.drain(), interrupts.cancel()});
   const auto stats = progress.stats();
@@ -244,6 +258,15 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--executors", o->executors,
                   "Code suites: programs run in parallel (default: one per core)")
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--shard", o->shard,
+                  "Run only shard I of N (I/N, 0-based: 0/8 .. 7/8) of the (item, sample) pairs, "
+                  "split by a stable hash of their content; `auto` reads a Slurm array's or a "
+                  "Kubernetes Indexed Job's variables. Each shard gets its own --db; join them "
+                  "with `rbench merge`");
+  cmd->add_option("--shard-count", o->shard_count,
+                  "With --shard auto in a Kubernetes Indexed Job: the number of shards "
+                  "(default: $RBENCH_SHARD_COUNT)")
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--debug", o->debug, "At most 5 items, one request at a time");
   cmd->add_flag("--quiet", o->quiet, "Plain log lines instead of a progress bar");
   cmd->callback([o, &exit_code] { exit_code = run(*o); });

@@ -89,6 +89,19 @@ std::string request_json(const ChatRequest& request) {
   return messages_json({ChatMessage{"prompt", request.prompt}});
 }
 
+// The stored run's shard ("" when not sharded), as "I/N".
+std::string stored_shard(const std::string& config_json) {
+  rapidjson::Document doc;
+  doc.Parse(config_json.c_str());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("shard")) return "";
+  const auto& shard = doc["shard"];
+  if (!shard.IsObject() || !shard.HasMember("index") || !shard.HasMember("count") ||
+      !shard["index"].IsInt() || !shard["count"].IsInt()) {
+    return "";
+  }
+  return fmt::format("{}/{}", shard["index"].GetInt(), shard["count"].GetInt());
+}
+
 std::string stored_fingerprint(const std::string& config_json) {
   rapidjson::Document doc;
   doc.Parse(config_json.c_str());
@@ -138,7 +151,14 @@ void write_model_config(json::Writer& w, const ModelEntry& m) {
 
 std::string run_config_json(const RunSpec& spec) {
   json::Writer w;
+  const auto shard = [&](json::Writer& w) {
+    w.object({{"index", spec.shard->index},
+              {"count", spec.shard->count},
+              {"argv", json::array(spec.argv)},
+              {"host", spec.host}});
+  };
   w.object({{"fingerprint", [&](json::Writer& w) { write_fingerprint(w, spec); }},
+            {"shard", spec.shard ? json::OutValue(shard) : std::nullopt},
             {"limit", json::nullable(spec.limit)},
             {"sampling_source", spec.sampling_source},
             {"models", json::array(spec.models, write_model_config)},
@@ -172,6 +192,18 @@ void check_resumable(Store& store, const RunSpec& spec) {
           "would not be comparable.\n  stored:  {}\n  now:     {}\nUse --run NAME for a new run.",
           spec.run_name, store.path().string(), before, fingerprint));
     }
+    // One file holds one shard: resuming another shard (or none) into it would mix them.
+    const std::string stored = stored_shard(existing.config_json);
+    const std::string now =
+        spec.shard ? fmt::format("{}/{}", spec.shard->index, spec.shard->count) : "";
+    if (stored != now) {
+      throw UsageError(fmt::format(
+          "run '{}' in {} holds {}, but this command runs {}: give each shard a store of its "
+          "own (--db), and merge them with `rbench merge`",
+          spec.run_name, store.path().string(),
+          stored.empty() ? "the whole run" : "shard " + stored,
+          now.empty() ? "the whole run" : "shard " + now));
+    }
   }
 }
 
@@ -198,6 +230,16 @@ struct WorkPlan {
   std::size_t skipped = 0;  // already in the store
 };
 
+// The run's full item list (every shard stores all of it, so a merge can name what is missing).
+std::vector<RunItem> run_items(const RunSpec& spec) {
+  std::vector<RunItem> items;
+  for (const auto& suite : spec.suites) {
+    const std::size_t n = std::min(suite.items.size(), spec.limit.value_or(suite.items.size()));
+    for (std::size_t i = 0; i < n; ++i) items.push_back({suite.name, suite.items[i].id});
+  }
+  return items;
+}
+
 WorkPlan plan_work(const RunSpec& spec, const std::set<SampleKey>& done) {
   WorkPlan plan;
   plan.per_model.resize(spec.models.size());
@@ -206,6 +248,10 @@ WorkPlan plan_work(const RunSpec& spec, const std::set<SampleKey>& done) {
       const std::size_t n = std::min(suite.items.size(), spec.limit.value_or(suite.items.size()));
       for (std::size_t i = 0; i < n; ++i) {
         for (int s = 0; s < spec.samples; ++s) {
+          if (spec.shard &&
+              shard_of(suite.name, suite.items[i].id, s, spec.shard->count) != spec.shard->index) {
+            continue;
+          }
           ++plan.planned;
           const SampleKey key{spec.models[m].label, suite.name, suite.items[i].id, s};
           if (done.contains(key)) {
@@ -302,6 +348,7 @@ class Dispatch {
     SampleRecord record;
     record.run_id = run_id_;
     record.key = {model.label, w.suite->name, w.item->id, w.sample_index};
+    record.host = spec_.host;
     record.suite_version = w.suite->version;
     record.reference = w.item->reference;
     const ChatRequest request = request_for(w);
@@ -368,6 +415,7 @@ RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
   for (const std::string& note : spec.scorer_notes) progress_.message(note);
 
   const RunInfo info = store_.open_run(spec.run_name, run_config_json(spec), version(), git_sha());
+  store_.put_run_items(info.id, run_items(spec));
   const WorkPlan plan = plan_work(spec, store_.completed(info.id));
   const std::vector<SampleRecord> rescore = store_.unscored(info.id);
   std::size_t to_do = rescore.size();

@@ -13,6 +13,7 @@
 #include "engines/api/engine.h"
 #include "engines/openai/model_profile.h"
 #include "harness/run/progress.h"
+#include "harness/run/shard.h"
 #include "harness/store/store.h"
 #include "suites/suite.h"
 
@@ -37,6 +38,11 @@ struct RunSpec {
   int executors = 0;            // parallel code executions; 0 = one per core
   double code_timeout_s = 0;    // per-program limit in reference seconds; 0 = the suite default
   std::vector<std::string> scorer_notes;  // filled by Runner::run: Scorer::describe() per suite
+  // --shard: only this shard's (item, sample) pairs. Stored as the run's own attribute (config
+  // "shard", with argv and host), never in its name or fingerprint.
+  std::optional<Shard> shard;
+  std::vector<std::string> argv;  // the `rbench run` arguments, for the command that redoes it
+  std::string host;               // stored with each sample
 };
 
 // `drain`: start no new samples, let in-flight ones finish. `cancel`: also abort in-flight ones

@@ -43,6 +43,8 @@ class Statement {
   bool step();
   // Steps a statement that must not return rows to completion.
   void run();
+  // Back to the start with the bindings cleared, to run the statement again (batch inserts).
+  void reset();
 
   bool is_null(int column) const;
   std::string text(int column) const;  // "" for NULL

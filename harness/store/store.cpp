@@ -75,7 +75,7 @@ SELECT s.id, s.run_id, s.model, s.suite, s.item_id, s.sample_index, s.suite_vers
        s.prompt_json, s.reference, s.reasoning, s.answer, s.finish_reason, s.prompt_tokens,
        s.completion_tokens, s.reasoning_tokens, s.ttft_s, s.e2e_s, s.chunk_times_json,
        s.attempts, s.http_status, s.error_kind, s.error, s.cost_usd, s.created_at,
-       s.draft_tokens, s.accepted_draft_tokens,
+       s.draft_tokens, s.accepted_draft_tokens, s.host,
        c.sample_id, c.scorer, c.value, c.correct, c.extracted, c.method, c.detail,
        c.outcome, c.log, c.duration_s, c.rule, c.answer_form, c.reference_form
 FROM samples s LEFT JOIN scores c ON c.sample_id = s.id
@@ -110,20 +110,21 @@ SampleRecord read_sample(const sqlite::Statement& st, const std::filesystem::pat
   r.created_at = st.text(23);
   c.usage.draft_tokens = st.int64(24, -1);
   c.usage.accepted_draft_tokens = st.int64(25, -1);
-  if (!st.is_null(26)) {
+  r.host = st.text(26);
+  if (!st.is_null(27)) {
     Score s;
-    r.scorer = st.text(27);
-    s.value = st.real(28);
-    s.correct = st.int64(29) != 0;
-    s.extracted = st.text(30);
-    s.method = st.text(31);
-    s.detail = st.text(32);
-    s.outcome = st.text(33);
-    s.log = st.text(34);
-    s.duration_s = st.real(35, -1);
-    s.rule = st.text(36);
-    s.answer_form = st.text(37);
-    s.reference_form = st.text(38);
+    r.scorer = st.text(28);
+    s.value = st.real(29);
+    s.correct = st.int64(30) != 0;
+    s.extracted = st.text(31);
+    s.method = st.text(32);
+    s.detail = st.text(33);
+    s.outcome = st.text(34);
+    s.log = st.text(35);
+    s.duration_s = st.real(36, -1);
+    s.rule = st.text(37);
+    s.answer_form = st.text(38);
+    s.reference_form = st.text(39);
     r.score = std::move(s);
   }
   return r;
@@ -229,9 +230,9 @@ std::int64_t Store::put_sample(const SampleRecord& record) {
 INSERT INTO samples (run_id, model, suite, item_id, sample_index, suite_version, prompt_json,
   reference, reasoning, answer, finish_reason, prompt_tokens, completion_tokens, reasoning_tokens,
   ttft_s, e2e_s, chunk_times_json, attempts, http_status, error_kind, error, cost_usd, created_at,
-  draft_tokens, accepted_draft_tokens)
+  draft_tokens, accepted_draft_tokens, host)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-  ?21, ?22, COALESCE(?23, {}), ?24, ?25)
+  ?21, ?22, COALESCE(?23, {}), ?24, ?25, ?26)
 ON CONFLICT (run_id, model, suite, item_id, sample_index) DO UPDATE SET
   suite_version = excluded.suite_version, prompt_json = excluded.prompt_json,
   reference = excluded.reference, reasoning = excluded.reasoning, answer = excluded.answer,
@@ -241,7 +242,7 @@ ON CONFLICT (run_id, model, suite, item_id, sample_index) DO UPDATE SET
   attempts = excluded.attempts, http_status = excluded.http_status,
   error_kind = excluded.error_kind, error = excluded.error, cost_usd = excluded.cost_usd,
   created_at = excluded.created_at, draft_tokens = excluded.draft_tokens,
-  accepted_draft_tokens = excluded.accepted_draft_tokens
+  accepted_draft_tokens = excluded.accepted_draft_tokens, host = excluded.host
 RETURNING id)sql",
                                    kNowUtc));
   st.bind(1, record.run_id);
@@ -269,6 +270,7 @@ RETURNING id)sql",
   st.bind_text_or_null(23, record.created_at);
   st.bind_count_or_null(24, c.usage.draft_tokens);
   st.bind_count_or_null(25, c.usage.accepted_draft_tokens);
+  st.bind_text_or_null(26, record.host);
   if (!st.step()) {
     sqlite::fail(db_.get(), path_,
                  fmt::format("storing sample {}/{}/{}#{}", record.key.model, record.key.suite,
@@ -327,6 +329,41 @@ std::vector<SampleRecord> Store::unscored(std::int64_t run_id) {
   st.bind(1, run_id);
   std::vector<SampleRecord> out;
   while (st.step()) out.push_back(read_sample(st, path_));
+  return out;
+}
+
+void Store::put_run_items(std::int64_t run_id, const std::vector<RunItem>& items) {
+  std::lock_guard lock(mutex_);
+  sqlite::Transaction tx(db_.get(), path_);
+  sqlite::Statement drop(db_.get(), path_, "DELETE FROM run_items WHERE run_id = ?1");
+  drop.bind(1, run_id);
+  drop.run();
+  sqlite::Statement put(db_.get(), path_,
+                        "INSERT INTO run_items (run_id, suite, position, item_id) "
+                        "VALUES (?1, ?2, ?3, ?4)");
+  std::int64_t position = 0;
+  std::string suite;
+  for (const RunItem& item : items) {
+    if (item.suite != suite) position = 0;
+    suite = item.suite;
+    put.bind(1, run_id);
+    put.bind(2, item.suite);
+    put.bind(3, position++);
+    put.bind(4, item.item_id);
+    put.run();
+    put.reset();
+  }
+  tx.commit();
+}
+
+std::vector<RunItem> Store::run_items(std::int64_t run_id) {
+  std::lock_guard lock(mutex_);
+  sqlite::Statement st(db_.get(), path_,
+                       "SELECT suite, item_id FROM run_items WHERE run_id = ?1 "
+                       "ORDER BY rowid");
+  st.bind(1, run_id);
+  std::vector<RunItem> out;
+  while (st.step()) out.push_back({st.text(0), st.text(1)});
   return out;
 }
 

@@ -52,6 +52,13 @@ struct SampleRecord {
   std::string created_at;      // ISO 8601 UTC; put_sample stamps "now" when empty
   std::optional<Score> score;  // absent for errored samples (put_sample drops one if given)
   std::string scorer;          // scorer name when scored
+  std::string host;            // the machine it ran on (schema v7); "" when unknown
+};
+
+// One item of a run's plan, in suite order (after --limit): the full list, in every shard.
+struct RunItem {
+  std::string suite;
+  std::string item_id;
 };
 
 // One game of a pairwise judgment (see the judgments table in store_schema.cpp).
@@ -113,7 +120,7 @@ struct ProbeRequestRecord {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   // Opens or creates the file, enables WAL, creates or migrates the schema.
   // Throws rbench::Error naming the file on failure or on a newer schema than this build knows.
@@ -142,6 +149,10 @@ class Store {
   // Samples of the run that finished without error but have no score yet (their scoring was
   // interrupted or could not run): resume scores these without calling the model again.
   std::vector<SampleRecord> unscored(std::int64_t run_id);
+
+  // The run's full item list (schema v7), replaced as a whole; items() in suite, position order.
+  void put_run_items(std::int64_t run_id, const std::vector<RunItem>& items);
+  std::vector<RunItem> run_items(std::int64_t run_id);
 
   std::vector<RunInfo> runs();
   // All samples, or those of one run, ordered by run, model, suite, item, sample index.

@@ -166,9 +166,25 @@ ALTER TABLE samples ADD COLUMN accepted_draft_tokens INTEGER;
 )sql");
 }
 
-constexpr std::array<Migration, 6> kMigrations = {
+// Version 7: runs cut into shards (harness/run/shard.h). The host each sample ran on, so that
+// latency measured from different client machines is never pooled blindly; and the run's full
+// item list, kept in every shard's file, so that a merge can name the items no shard holds.
+void add_shard_columns_v7(sqlite3* db, const std::filesystem::path& path) {
+  sqlite::exec(db, path, R"sql(
+ALTER TABLE samples ADD COLUMN host TEXT;
+CREATE TABLE run_items (
+  run_id   INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  suite    TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  item_id  TEXT NOT NULL,
+  PRIMARY KEY (run_id, suite, position)
+);
+)sql");
+}
+
+constexpr std::array<Migration, 7> kMigrations = {
     create_v1,     add_execution_columns_v2, add_verdict_columns_v3, add_judgments_v4,
-    add_probes_v5, add_draft_columns_v6};
+    add_probes_v5, add_draft_columns_v6,     add_shard_columns_v7};
 
 }  // namespace
 
