@@ -29,9 +29,14 @@ void add_sandbox_command(CLI::App& app, int& exit_code);
 void add_rescore_command(CLI::App& app, int& exit_code);
 void add_grade_command(CLI::App& app, int& exit_code);
 void add_import_command(CLI::App& app, int& exit_code);
+void add_merge_command(CLI::App& app, int& exit_code);  // merge, merge --status
 void add_probe_command(CLI::App& app, int& exit_code);
 void add_probe_latency(CLI::App& probe, int& exit_code);  // in probe_latency_command.cpp
 void add_perf_command(CLI::App& app, int& exit_code);  // perf compare (a group: more to come)
+
+// Launch helpers: a run cut into shards on a cluster's scheduler (slurm submit, k8s job).
+void add_slurm_command(CLI::App& app, int& exit_code);
+void add_k8s_command(CLI::App& app, int& exit_code);
 
 // `rbench probe` and its subcommands (probe_command.cpp; latency is added by its own file).
 void add_probe_command(CLI::App& app, int& exit_code);

@@ -23,8 +23,11 @@ int main(int argc, char** argv) {
   cli::add_rescore_command(app, exit_code);
   cli::add_grade_command(app, exit_code);
   cli::add_import_command(app, exit_code);
+  cli::add_merge_command(app, exit_code);
   cli::add_probe_command(app, exit_code);
   cli::add_perf_command(app, exit_code);
+  cli::add_slurm_command(app, exit_code);
+  cli::add_k8s_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

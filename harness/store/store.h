@@ -120,7 +120,7 @@ struct ProbeRequestRecord {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   // Opens or creates the file, enables WAL, creates or migrates the schema.
   // Throws rbench::Error naming the file on failure or on a newer schema than this build knows.

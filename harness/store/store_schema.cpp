@@ -182,9 +182,31 @@ CREATE TABLE run_items (
 )sql");
 }
 
-constexpr std::array<Migration, 7> kMigrations = {
+// Version 8: `rbench merge` (harness/run/merge.h). Which file brought which shard of a merged
+// run, with the shard's own attributes: the run's config is stored as an unsharded run's (the
+// reports print it), so the merge's bookkeeping lives here, one row per (run, file, shard).
+void add_merges_v8(sqlite3* db, const std::filesystem::path& path) {
+  sqlite::exec(db, path, R"sql(
+CREATE TABLE merges (
+  run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  file        TEXT NOT NULL,
+  shard_index INTEGER NOT NULL,
+  shard_count INTEGER NOT NULL,
+  host        TEXT,
+  samples     INTEGER NOT NULL,
+  errors      INTEGER NOT NULL,
+  started_at  TEXT,
+  finished_at TEXT,
+  argv_json   TEXT NOT NULL,
+  merged_at   TEXT NOT NULL,
+  PRIMARY KEY (run_id, file, shard_index)
+);
+)sql");
+}
+
+constexpr std::array<Migration, 8> kMigrations = {
     create_v1,     add_execution_columns_v2, add_verdict_columns_v3, add_judgments_v4,
-    add_probes_v5, add_draft_columns_v6,     add_shard_columns_v7};
+    add_probes_v5, add_draft_columns_v6,     add_shard_columns_v7,   add_merges_v8};
 
 }  // namespace
 
