@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "engines/moe/engine/device_model.h"
 #include "engines/openai/openai_client.h"
 #include "harness/core/byte_size.h"
@@ -58,6 +60,7 @@ MadeEngine make_endpoint(const EngineOptions& o, const std::filesystem::path& pr
   made.profile = resolve_profile(o.model, profiles_dir);
   if (!o.base_url.empty()) made.profile.base_url = o.base_url;
   if (!o.api_model.empty()) made.profile.api_model = o.api_model;
+  if (!o.api_key_envs.empty()) made.profile.api_key_envs = o.api_key_envs;
   if (o.max_attempts) made.profile.max_attempts = *o.max_attempts;
   made.model_name = !o.api_model.empty() ? o.api_model : made.profile.name;
   made.engine = std::make_unique<OpenAIClient>(made.profile);
@@ -133,6 +136,22 @@ void check_engine_options(const EngineOptions& o, std::string_view command) {
   if (o.engine == kBuiltinEngine && (!o.base_url.empty() || !o.api_model.empty())) {
     throw UsageError(fmt::format(
         "{}: --base-url and --api-model apply to endpoints, not --engine builtin", command));
+  }
+  if (o.engine == kBuiltinEngine && !o.api_key_envs.empty()) {
+    throw UsageError(
+        fmt::format("{}: --api-key-env applies to endpoints, not --engine builtin", command));
+  }
+  for (std::size_t i = 0; i < o.api_key_envs.size(); ++i) {
+    const std::string& name = o.api_key_envs[i];
+    if (name.empty()) {
+      throw UsageError(fmt::format(
+          "{}: --api-key-env: an empty variable name (expected NAME, repeated or NAME,NAME)",
+          command));
+    }
+    if (std::find(o.api_key_envs.begin(), o.api_key_envs.begin() + i, name) !=
+        o.api_key_envs.begin() + i) {
+      throw UsageError(fmt::format("{}: --api-key-env: {} is named twice", command, name));
+    }
   }
   if (o.mtp && o.engine != kBuiltinEngine) {
     throw UsageError(fmt::format("{}: --mtp applies to --engine builtin", command));

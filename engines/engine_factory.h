@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engines/api/engine.h"
 #include "engines/moe/engine/builtin_engine.h"
@@ -22,9 +23,12 @@ inline constexpr std::string_view kBuiltinEngine = "builtin";
 
 struct EngineOptions {
   std::string engine = std::string(kOpenAIEngine);  // "openai" | "builtin"
-  std::string model;           // a profile name or file; with "builtin", a checkpoint directory
-  std::string base_url;        // endpoints: overrides the profile's
-  std::string api_model;       // endpoints: overrides the profile's
+  std::string model;      // a profile name or file; with "builtin", a checkpoint directory
+  std::string base_url;   // endpoints: overrides the profile's
+  std::string api_model;  // endpoints: overrides the profile's
+  // Endpoints: the environment variables holding the API keys, overriding the profile's
+  // api_key_env (a shard takes its own key); empty: the profile's.
+  std::vector<std::string> api_key_envs;
   bool mtp = false;            // builtin: self-speculative greedy decoding with the MTP module
   int max_batch = 16;          // builtin: sequences decoded together
   std::string device = "cpu";  // builtin: cpu | cuda | cuda:N (engines/moe/engine/device_model.h)

@@ -1,7 +1,7 @@
-// The HTML report: one self-contained file. The header (runs, configs) is rendered here with
-// HTML escaping; leaderboards, the cost plot, the per-item view and the probes' charts and
-// tables are rendered by inline JavaScript from the data embedded once as JSON (inserted as
-// textContent, never as HTML).
+// The HTML report: one self-contained file. The header (runs, configs, and timings by host
+// where results ran on several) is rendered here with HTML escaping; leaderboards, the cost plot,
+// the per-item view and the probes' charts and tables are rendered by inline JavaScript from the
+// data embedded once as JSON (inserted as textContent, never as HTML).
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 
@@ -95,6 +95,43 @@ std::string runs_section(const ReportData& data) {
   return out;
 }
 
+std::string seconds_cell(const std::optional<double>& v) {
+  if (!v) return "—";
+  return *v < 1 ? fmt::format("{:.0f} ms", *v * 1000) : fmt::format("{:.2f} s", *v);
+}
+
+// Results whose samples ran on several hosts: each host's latency and decode speed, since
+// latency from different client machines is never pooled blindly. Nothing when every result
+// ran on one host, so such reports read as before.
+std::string hosts_section(const ReportData& data) {
+  const bool several_runs = data.runs.size() > 1;
+  std::string rows;
+  for (const ResultSummary& r : data.results) {
+    for (const HostTiming& h : r.hosts) {
+      rows += fmt::format("<tr><td>{}</td><td class=\"strong\">{}</td>", html_escape(r.suite),
+                          html_escape(r.model));
+      if (several_runs) rows += fmt::format("<td>{}</td>", html_escape(r.run));
+      rows += fmt::format(
+          "<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}"
+          "</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+          "</tr>\n",
+          h.host.empty() ? R"(<span class="muted">unknown</span>)" : html_escape(h.host), h.n,
+          h.errors, seconds_cell(h.e2e_p50_s), seconds_cell(h.e2e_mean_s),
+          seconds_cell(h.ttft_mean_s),
+          h.decode_tokens_per_s ? fmt::format("{:.1f}", *h.decode_tokens_per_s) : "—");
+    }
+  }
+  if (rows.empty()) return "";
+  return fmt::format(
+      R"(<section class="hosts"><h2>Timings by host</h2>
+<p class="muted">These results ran on several machines; the leaderboards pool their timings, and here each host's are apart.</p>
+<div class="table-wrap"><table>
+<thead><tr><th>Suite</th><th>Model</th>{}<th>Host</th><th>n</th><th>Errors</th><th>Latency p50</th><th>Latency mean</th><th>TTFT mean</th><th>tok/s</th></tr></thead><tbody>
+{}</tbody></table></div></section>
+)",
+      several_runs ? "<th>Run</th>" : "", rows);
+}
+
 // Prompts and references repeat across models and samples: each is stored once in "strings".
 class StringTable {
  public:
@@ -150,20 +187,20 @@ void write_sample(json::Writer& w, const SampleRecord& s, StringTable& strings) 
                 {"du", real(s.score->duration_s)},
                 {"val", s.score->value}});
     }
-    w.fields(
-        {{"rs", json::unless_empty(c.reasoning)},
-         {"a", json::unless_empty(c.answer)},
-         {"f", json::unless_empty(c.finish_reason)},
-         {"tp", count(c.usage.prompt_tokens)},
-         {"tc", count(c.usage.completion_tokens)},
-         {"tr", count(c.usage.reasoning_tokens)},
-         {"t1", real(c.timings.ttft_s)},
-         {"te", real(c.timings.e2e_s)},
-         {"ek", c.ok() ? json::OutValue(std::nullopt) : json::unless_empty(to_string(c.error_kind))},
-         {"e", json::unless_empty(c.error)},
-         {"c", real(s.cost_usd)},
-         {"at", count(c.attempts)},
-         {"hs", c.http_status > 0 ? count(c.http_status) : json::OutValue(std::nullopt)}});
+    w.fields({{"rs", json::unless_empty(c.reasoning)},
+              {"a", json::unless_empty(c.answer)},
+              {"f", json::unless_empty(c.finish_reason)},
+              {"tp", count(c.usage.prompt_tokens)},
+              {"tc", count(c.usage.completion_tokens)},
+              {"tr", count(c.usage.reasoning_tokens)},
+              {"t1", real(c.timings.ttft_s)},
+              {"te", real(c.timings.e2e_s)},
+              {"ek",
+               c.ok() ? json::OutValue(std::nullopt) : json::unless_empty(to_string(c.error_kind))},
+              {"e", json::unless_empty(c.error)},
+              {"c", real(s.cost_usd)},
+              {"at", count(c.attempts)},
+              {"hs", c.http_status > 0 ? count(c.http_status) : json::OutValue(std::nullopt)}});
   });
 }
 
@@ -224,6 +261,7 @@ std::string render_html_report(const ReportData& data) {
       "{:.0f}% percentile-bootstrap confidence intervals over samples.</p></header>\n",
       html_escape(data.db_path), html_escape(data.rbench_version), data.confidence * 100);
   out += runs_section(data);
+  out += hosts_section(data);
   out += R"(<nav id="toc" class="toc"></nav>
 <main id="suites"><noscript><p class="notice">This report draws its tables with JavaScript; enable it to see them.</p></noscript></main>
 <script type="application/json" id="rbench-data">)";

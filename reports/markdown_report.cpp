@@ -1,6 +1,6 @@
 // The Markdown report: a leaderboard table per suite, small enough for a CI comment (speed and
-// memory columns from reports/markdown_speed.cpp), then the runs' probes
-// (reports/markdown_probes.cpp).
+// memory columns from reports/markdown_speed.cpp, timings by host from
+// reports/markdown_hosts.cpp), then the runs' probes (reports/markdown_probes.cpp).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "reports/markdown_hosts.h"
 #include "reports/markdown_probes.h"
 #include "reports/markdown_speed.h"
 #include "reports/markdown_text.h"
@@ -225,6 +226,7 @@ std::string render_markdown_report(const ReportData& data) {
                          speed_cells(speed, *r), usd(r->cost_usd), per_correct);
     }
     out += speed_notes(speed, ranked, several_runs);
+    out += hosts_table(ranked, several_runs);
     out += pass_at_k_table(ranked, several_runs);
     out += rules_lines(ranked, several_runs);
   }

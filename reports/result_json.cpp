@@ -45,6 +45,24 @@ void write_pairwise_model(json::Writer& w, const PairwiseModelResult& m) {
                                     {"no_answer", m.no_answer}})}});
 }
 
+// One host's share of a result's timings; the same members as the result's "latency" and
+// "speed" (host null: samples stored without a host).
+void write_host_timing(json::Writer& w, const HostTiming& h) {
+  w.object({{"host", h.host.empty() ? json::null : json::OutValue(h.host)},
+            {"n", h.n},
+            {"errors", h.errors},
+            {"latency", json::object({{"e2e_mean_s", json::nullable(h.e2e_mean_s)},
+                                      {"e2e_p50_s", json::nullable(h.e2e_p50_s)},
+                                      {"e2e_p90_s", json::nullable(h.e2e_p90_s)},
+                                      {"ttft_mean_s", json::nullable(h.ttft_mean_s)}})},
+            {"speed",
+             json::object({{"decode_tokens_per_s", json::nullable(h.decode_tokens_per_s)},
+                           {"decode_tokens", h.decode_tokens},
+                           {"decode_seconds", h.decode_seconds},
+                           {"decode_samples", h.decode_samples},
+                           {"e2e_tokens_per_s_mean", json::nullable(h.e2e_tokens_per_s_mean)}})}});
+}
+
 }  // namespace
 
 void write_result_json(json::Writer& w, const ResultSummary& r) {
@@ -98,6 +116,9 @@ void write_result_json(json::Writer& w, const ResultSummary& r) {
                               {"accepted_draft_tokens", if_drafts(r.accepted_draft_tokens)},
                               {"draft_acceptance", json::nullable(r.draft_acceptance)},
                               {"tokens_per_step", json::nullable(r.tokens_per_step)}})},
+      // Per host, where the samples ran on several; absent otherwise.
+      {"hosts",
+       r.hosts.empty() ? json::OutValue(std::nullopt) : json::array(r.hosts, write_host_timing)},
       // The engine's, as the run stored them; null when unknown.
       {"facts",
        json::object({{"weight_bytes", json::nullable(r.facts.weight_bytes)},

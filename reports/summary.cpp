@@ -52,6 +52,56 @@ std::optional<double> mean_or_none(const std::vector<double>& values) {
   return stats::mean(values);
 }
 
+// The latency and speed of a set of samples (a result's, or one host's share of it); see
+// summary.h for what each figure is over.
+struct TimingAccumulator {
+  std::int64_t n = 0;
+  std::int64_t errors = 0;
+  std::vector<double> e2e, ttft;
+  std::vector<double> e2e_rates;  // completion tokens / e2e seconds, per request
+  std::int64_t decode_tokens = 0;
+  double decode_seconds = 0;
+  std::int64_t decode_samples = 0;
+
+  void add(const Completion& c) {
+    ++n;
+    if (!c.ok()) {
+      ++errors;
+      return;
+    }
+    if (c.timings.e2e_s >= 0) e2e.push_back(c.timings.e2e_s);
+    if (c.timings.ttft_s >= 0) ttft.push_back(c.timings.ttft_s);
+    const std::int64_t tokens = c.usage.completion_tokens;
+    const double ttft_s = c.timings.ttft_s;
+    const double e2e_s = c.timings.e2e_s;
+    if (tokens >= 2 && ttft_s >= 0 && e2e_s > ttft_s) {
+      decode_tokens += tokens - 1;
+      decode_seconds += e2e_s - ttft_s;
+      ++decode_samples;
+    }
+    if (tokens >= 0 && e2e_s > 0) e2e_rates.push_back(double(tokens) / e2e_s);
+  }
+
+  HostTiming finish(std::string host) const {
+    HostTiming t;
+    t.host = std::move(host);
+    t.n = n;
+    t.errors = errors;
+    t.e2e_mean_s = mean_or_none(e2e);
+    if (!e2e.empty()) {
+      t.e2e_p50_s = stats::quantile(e2e, 0.5);
+      t.e2e_p90_s = stats::quantile(e2e, 0.9);
+    }
+    t.ttft_mean_s = mean_or_none(ttft);
+    t.decode_tokens = decode_tokens;
+    t.decode_seconds = decode_seconds;
+    t.decode_samples = decode_samples;
+    if (decode_samples > 0) t.decode_tokens_per_s = double(decode_tokens) / decode_seconds;
+    t.e2e_tokens_per_s_mean = mean_or_none(e2e_rates);
+    return t;
+  }
+};
+
 // Accumulates one group; finish() turns it into the summary's derived numbers.
 struct Accumulator {
   ResultSummary result;
@@ -59,8 +109,9 @@ struct Accumulator {
   std::vector<double> outcomes;                       // 1 correct, 0 wrong, per scored sample
   std::map<std::string, stats::ItemCounts> per_item;  // item id -> scored, correct
   std::map<std::string, std::vector<Vote>> votes;     // item id -> its scored samples
-  std::vector<double> prompt_tokens, completion_tokens, reasoning_tokens, e2e, ttft;
-  std::vector<double> e2e_rates;  // completion tokens / e2e seconds, per request
+  std::vector<double> prompt_tokens, completion_tokens, reasoning_tokens;
+  TimingAccumulator timing;
+  std::map<std::string, TimingAccumulator> timing_by_host;  // host ("" unknown) -> its share
   double cost = 0;
   bool cost_known = false;
 
@@ -78,14 +129,14 @@ struct Accumulator {
       cost += s.cost_usd;
       cost_known = true;
     }
+    timing.add(c);
+    timing_by_host[s.host].add(c);
     if (!c.ok()) {
       ++result.errors;
       ++result.errors_by_kind[std::string(to_string(c.error_kind))];
       return;
     }
-    if (c.timings.e2e_s >= 0) e2e.push_back(c.timings.e2e_s);
-    if (c.timings.ttft_s >= 0) ttft.push_back(c.timings.ttft_s);
-    add_speed(c);
+    add_drafts(c);
     if (c.truncated()) ++result.truncated;
     if (!s.score) {
       ++result.unscored;
@@ -116,21 +167,35 @@ struct Accumulator {
     }
   }
 
-  // Decode and end-to-end token rates of a sample without error; see summary.h.
-  void add_speed(const Completion& c) {
-    const std::int64_t tokens = c.usage.completion_tokens;
-    const double ttft_s = c.timings.ttft_s;
-    const double e2e_s = c.timings.e2e_s;
-    if (tokens >= 2 && ttft_s >= 0 && e2e_s > ttft_s) {
-      result.decode_tokens += tokens - 1;
-      result.decode_seconds += e2e_s - ttft_s;
-      ++result.decode_samples;
-    }
-    if (tokens >= 0 && e2e_s > 0) e2e_rates.push_back(double(tokens) / e2e_s);
+  // Self-speculative decoding's counts of a sample without error; see summary.h.
+  void add_drafts(const Completion& c) {
     if (c.usage.draft_tokens >= 0 && c.usage.accepted_draft_tokens >= 0) {
       result.draft_tokens += c.usage.draft_tokens;
       result.accepted_draft_tokens += c.usage.accepted_draft_tokens;
       ++result.draft_samples;
+    }
+  }
+
+  // The pooled latency and speed, and each host's when there are several.
+  void finish_timing() {
+    ResultSummary& r = result;
+    const HostTiming pooled = timing.finish("");
+    r.e2e_mean_s = pooled.e2e_mean_s;
+    r.e2e_p50_s = pooled.e2e_p50_s;
+    r.e2e_p90_s = pooled.e2e_p90_s;
+    r.ttft_mean_s = pooled.ttft_mean_s;
+    r.decode_tokens_per_s = pooled.decode_tokens_per_s;
+    r.decode_tokens = pooled.decode_tokens;
+    r.decode_seconds = pooled.decode_seconds;
+    r.decode_samples = pooled.decode_samples;
+    r.e2e_tokens_per_s_mean = pooled.e2e_tokens_per_s_mean;
+    if (timing_by_host.size() < 2) return;
+    for (const auto& [host, acc] : timing_by_host) {
+      if (!host.empty()) r.hosts.push_back(acc.finish(host));
+    }
+    // The unknown host (samples stored before hosts were) after the named ones.
+    if (const auto unknown = timing_by_host.find(""); unknown != timing_by_host.end()) {
+      r.hosts.push_back(unknown->second.finish(""));
     }
   }
 
@@ -172,14 +237,7 @@ struct Accumulator {
     r.prompt_tokens_mean = mean_or_none(prompt_tokens);
     r.completion_tokens_mean = mean_or_none(completion_tokens);
     r.reasoning_tokens_mean = mean_or_none(reasoning_tokens);
-    r.e2e_mean_s = mean_or_none(e2e);
-    if (!e2e.empty()) {
-      r.e2e_p50_s = stats::quantile(e2e, 0.5);
-      r.e2e_p90_s = stats::quantile(e2e, 0.9);
-    }
-    r.ttft_mean_s = mean_or_none(ttft);
-    if (r.decode_samples > 0) r.decode_tokens_per_s = double(r.decode_tokens) / r.decode_seconds;
-    r.e2e_tokens_per_s_mean = mean_or_none(e2e_rates);
+    finish_timing();
     if (r.draft_tokens > 0) {
       r.draft_acceptance = double(r.accepted_draft_tokens) / double(r.draft_tokens);
       r.tokens_per_step = 1.0 + *r.draft_acceptance;

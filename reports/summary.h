@@ -30,6 +30,24 @@ struct ConsensusAtK {
   std::int64_t items = 0;  // items with a scored sample
 };
 
+// The timing figures of one host's samples within a result, for results whose samples ran on
+// several hosts: latency measured from different client machines is never pooled blindly. The
+// figures are defined as ResultSummary's of the same names, over that host's samples.
+struct HostTiming {
+  std::string host;    // "" for samples stored without one (before schema v7): one unknown host
+  std::int64_t n = 0;  // samples from this host
+  std::int64_t errors = 0;  // of those, with an error
+  std::optional<double> e2e_mean_s;
+  std::optional<double> e2e_p50_s;
+  std::optional<double> e2e_p90_s;
+  std::optional<double> ttft_mean_s;
+  std::optional<double> decode_tokens_per_s;
+  std::int64_t decode_tokens = 0;
+  double decode_seconds = 0;
+  std::int64_t decode_samples = 0;
+  std::optional<double> e2e_tokens_per_s_mean;
+};
+
 struct ResultSummary {
   std::int64_t run_id = 0;
   std::string run;  // run name
@@ -89,6 +107,10 @@ struct ResultSummary {
   // Mean over samples without error with completion_tokens known and e2e_s > 0 of
   // completion_tokens / e2e_s: each request's rate end to end, prefill and waiting included.
   std::optional<double> e2e_tokens_per_s_mean;
+
+  // The latency and speed figures above per host, hosts in name order (the unknown host last);
+  // only when the samples came from two hosts or more, else empty. The pooled figures stay.
+  std::vector<HostTiming> hosts;
 
   // Self-speculative decoding (the built-in engine with --mtp), summed over the samples without
   // error that stored their counts: draft tokens proposed and those accepted. Absent (and the

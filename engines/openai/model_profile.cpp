@@ -2,7 +2,9 @@
 //
 //   name (string; default: the file's stem)      display_name, provider (string)
 //   base_url (string, required, http(s)://..., up to and including /v1)
-//   api_model (string, required: the "model" sent)  api_key_env (string; "" or absent: no key)
+//   api_model (string, required: the "model" sent)
+//   api_key_env (string, or an array of strings: requests rotate over the keys; "", [] or
+//                absent: no key)
 //   max_tokens_field ("max_tokens" | "max_completion_tokens")
 //   supports_temperature, supports_seed, stream, stream_include_usage (bool)
 //   default_max_tokens (int > 0 or null)      default_temperature (number >= 0 or null)
@@ -55,6 +57,30 @@ void read_integer(json::StrictObject& o, std::string_view key, std::optional<int
   if (const auto v = o.find(key)) out = v->int32(min);
 }
 
+// A string names one variable ("" none), an array several; each name once, none empty.
+std::vector<std::string> read_key_env_names(const json::Value& value) {
+  std::vector<std::string> names;
+  if (value.is_string()) {
+    if (!value.string_view().empty()) names.push_back(value.string());
+    return names;
+  }
+  if (!value.is_array()) {
+    value.fail(
+        fmt::format("expected a string or an array of strings (environment variable "
+                    "names), got {}",
+                    json::type_name(value.raw())));
+  }
+  for (const json::Value& element : value.elements()) {
+    std::string name = element.string();
+    if (name.empty()) element.fail("expected an environment variable name, got \"\"");
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      element.fail(fmt::format("{} is named twice", name));
+    }
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
 ThinkTags parse_think_tags(const json::Value& value) {
   const std::string tags = value.one_of({"off", "leading", "implicit_open"});
   if (tags == "off") return ThinkTags::off;
@@ -86,7 +112,7 @@ void read_fields(json::StrictObject& r, ModelProfile& p) {
   read_string(r, "provider", p.provider);
   read_string(r, "base_url", p.base_url);
   read_string(r, "api_model", p.api_model);
-  read_string(r, "api_key_env", p.api_key_env);
+  if (const auto v = r.find("api_key_env")) p.api_key_envs = read_key_env_names(*v);
   if (const auto v = r.find("max_tokens_field")) {
     p.max_tokens_field = v->one_of({"max_tokens", "max_completion_tokens"});
   }

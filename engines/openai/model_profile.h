@@ -26,9 +26,11 @@ struct ModelProfile {
   std::string name;          // profile name: the model label in the store and reports
   std::string display_name;  // "DeepSeek R1"
   std::string provider;
-  std::string base_url;     // up to and including /v1
-  std::string api_model;    // the "model" field sent
-  std::string api_key_env;  // environment variable holding the key; "" for none
+  std::string base_url;   // up to and including /v1
+  std::string api_model;  // the "model" field sent
+  // Environment variables holding the API keys; empty for none. With several, requests rotate
+  // over them (one key per request, a retry on the next), spreading a rate limit over keys.
+  std::vector<std::string> api_key_envs;
   // Request shape.
   std::string max_tokens_field = "max_tokens";  // o1: "max_completion_tokens"
   bool supports_temperature = true;             // o1 and deepseek-reasoner ignore or reject it

@@ -71,15 +71,27 @@ std::string status_error(long status, const std::string& body) {
 }  // namespace
 
 OpenAIClient::OpenAIClient(ModelProfile profile) : profile_(std::move(profile)) {
-  if (!profile_.api_key_env.empty()) {
-    const char* key = std::getenv(profile_.api_key_env.c_str());
+  std::vector<std::string> unset;
+  for (const std::string& name : profile_.api_key_envs) {
+    const char* key = std::getenv(name.c_str());
     if (!key || !*key) {
-      throw UsageError(fmt::format(
-          "model profile {} reads its API key from the environment variable {}, which is not "
-          "set; export {}=... or use a profile without a key",
-          profile_.name, profile_.api_key_env, profile_.api_key_env));
+      unset.push_back(name);
+    } else {
+      api_keys_.emplace_back(key);
     }
-    api_key_ = key;
+  }
+  if (unset.size() == 1 && profile_.api_key_envs.size() == 1) {
+    throw UsageError(fmt::format(
+        "model profile {} reads its API key from the environment variable {}, which is not "
+        "set; export {}=... or use a profile without a key",
+        profile_.name, unset[0], unset[0]));
+  }
+  if (!unset.empty()) {
+    throw UsageError(fmt::format(
+        "model profile {} reads its API keys from the environment variables {}; {} {} not "
+        "set; export {} or name only the keys you have (--api-key-env)",
+        profile_.name, fmt::join(profile_.api_key_envs, ", "), fmt::join(unset, ", "),
+        unset.size() == 1 ? "is" : "are", unset.size() == 1 ? unset[0] + "=..." : "each"));
   }
   validate_extra_body(profile_);
 }
@@ -90,9 +102,10 @@ std::string OpenAIClient::describe() const {
 }
 
 std::string OpenAIClient::redact(std::string text) const {
-  if (api_key_.empty()) return text;
-  for (auto pos = text.find(api_key_); pos != std::string::npos; pos = text.find(api_key_, pos)) {
-    text.replace(pos, api_key_.size(), "[redacted]");
+  for (const std::string& key : api_keys_) {
+    for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos)) {
+      text.replace(pos, key.size(), "[redacted]");
+    }
   }
   return text;
 }
@@ -103,6 +116,9 @@ Completion OpenAIClient::complete(const ChatRequest& request, TokenSink* sink,
   const std::string url = api == CompletionApi::text ? completions_endpoint() : endpoint();
   const std::string body = build_request_body(profile_, request, profile_.stream);
   std::mt19937_64 rng{std::random_device{}()};
+  const std::size_t keys = api_keys_.size();
+  const std::size_t first_key = keys > 1 ? next_key_.fetch_add(1, std::memory_order_relaxed) : 0;
+  const std::string no_key;
   Completion last;
   const int max_attempts = std::max(1, profile_.max_attempts);
   int attempts = 0;
@@ -111,15 +127,20 @@ Completion OpenAIClient::complete(const ChatRequest& request, TokenSink* sink,
       fail(last, ErrorKind::cancelled, "cancelled");
       break;
     }
-    Attempt attempt = attempt_once(url, api, body, profile_.stream, sink, stop);
+    const std::string& key = keys == 0 ? no_key : api_keys_[(first_key + i) % keys];
+    Attempt attempt = attempt_once(url, api, body, key, sink, stop);
     ++attempts;
     last = std::move(attempt.completion);
     if (last.ok() || last.error_kind == ErrorKind::cancelled || !attempt.retryable) break;
     if (attempts == max_attempts) break;
-    const double wait =
-        attempt.retry_after_s
-            ? std::min(*attempt.retry_after_s, profile_.backoff_max_s)
-            : backoff_delay_s(i, profile_.backoff_base_s, profile_.backoff_max_s, rng);
+    double wait = attempt.retry_after_s
+                      ? std::min(*attempt.retry_after_s, profile_.backoff_max_s)
+                      : backoff_delay_s(i, profile_.backoff_base_s, profile_.backoff_max_s, rng);
+    // A rate limit is the key's: the next key may have room now. Once every key has had its
+    // turn, wait as with one key.
+    if (last.http_status == 429 && keys > 1 && (static_cast<std::size_t>(i) + 1) % keys != 0) {
+      wait = 0;
+    }
     if (!sleep_unless_stopped(wait, stop)) {
       fail(last, ErrorKind::cancelled, "cancelled while waiting to retry after: " + last.error);
       break;
@@ -141,8 +162,10 @@ Completion OpenAIClient::complete(const ChatRequest& request, TokenSink* sink,
 }
 
 OpenAIClient::Attempt OpenAIClient::attempt_once(const std::string& url, CompletionApi api,
-                                                 const std::string& body, bool stream,
-                                                 TokenSink* sink, std::stop_token stop) const {
+                                                 const std::string& body,
+                                                 const std::string& api_key, TokenSink* sink,
+                                                 std::stop_token stop) const {
+  const bool stream = profile_.stream;
   http::PostRequest post{url,
                          body,
                          {"Content-Type: application/json"},
@@ -150,7 +173,7 @@ OpenAIClient::Attempt OpenAIClient::attempt_once(const std::string& url, Complet
                          profile_.idle_timeout_s,
                          profile_.total_timeout_s};
   post.headers.push_back(stream ? "Accept: text/event-stream" : "Accept: application/json");
-  if (!api_key_.empty()) post.headers.push_back("Authorization: Bearer " + api_key_);
+  if (!api_key.empty()) post.headers.push_back("Authorization: Bearer " + api_key);
 
   ResponseAccumulator response(profile_.think_tags, sink, api);
   http::SseParser sse;

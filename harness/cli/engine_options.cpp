@@ -91,6 +91,11 @@ void add_engine_flags(CLI::App& cmd, EngineOptions& o, const EngineFlags& f,
                    "Endpoints: the base URL, up to /v1 (overrides the profile's)");
     cmd.add_option("--" + f.prefix + "api-model", o.api_model,
                    "Endpoints: the model id sent (overrides the profile's)");
+    cmd.add_option("--" + f.prefix + "api-key-env", o.api_key_envs,
+                   "Endpoints: the environment variable holding the API key (overrides the "
+                   "profile's api_key_env); repeatable or NAME,NAME: requests rotate over the "
+                   "keys, so a shard can take its own")
+        ->delimiter(',');
   }
   if (f.mtp) cmd.add_flag("--" + f.prefix + "mtp", o.mtp, mtp_help(f, engine_flag));
   cmd.add_option(

@@ -1,7 +1,7 @@
 // The engine flags every command that runs a model takes, declared once so that they mean the same
-// and read the same in each command's --help: --engine, --model, --base-url, --api-model, --mtp,
-// --device, --kv-cache-memory, --max-batch, and --load-format dummy's --shape, --layers,
-// --dummy-dtype, --dummy-seed, --tokenizer. A prefix gives a second set (the judge's:
+// and read the same in each command's --help: --engine, --model, --base-url, --api-model,
+// --api-key-env, --mtp, --device, --kv-cache-memory, --max-batch, and --load-format dummy's
+// --shape, --layers, --dummy-dtype, --dummy-seed, --tokenizer. A prefix gives a second set (the judge's:
 // --judge-engine, --judge-base-url, ...).
 #pragma once
 

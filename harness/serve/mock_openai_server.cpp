@@ -35,6 +35,7 @@ struct MockOpenAIServer::Impl {
   std::deque<Fault> faults;
   std::string last_body;
   std::string last_authorization;
+  std::vector<std::string> authorizations;
 
   // Sleeps `ms` unless stop() comes first; false when stopping.
   bool pause(int ms) {
@@ -178,6 +179,7 @@ void MockOpenAIServer::Impl::handle(const httplib::Request& req, httplib::Respon
     std::lock_guard lock(mutex);
     last_body = req.body;
     last_authorization = req.get_header_value("Authorization");
+    authorizations.push_back(last_authorization);
   }
   const Fault fault = next_fault();
   switch (fault.kind) {
@@ -378,6 +380,11 @@ std::string MockOpenAIServer::last_request_body() const {
 std::string MockOpenAIServer::last_authorization() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->last_authorization;
+}
+
+std::vector<std::string> MockOpenAIServer::authorizations() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->authorizations;
 }
 
 }  // namespace rbench

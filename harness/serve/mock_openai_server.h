@@ -105,6 +105,9 @@ class MockOpenAIServer {
   // What the last completion request (either route) carried, for tests of request shaping.
   std::string last_request_body() const;
   std::string last_authorization() const;
+  // Every completion request's Authorization header ("" where none), in arrival order: which
+  // key each request used.
+  std::vector<std::string> authorizations() const;
 
  private:
   struct Impl;  // keeps httplib.h out of this header

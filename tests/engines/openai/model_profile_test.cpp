@@ -64,7 +64,7 @@ TEST(ModelProfile, BundledProfilesAllLoad) {
 TEST(ModelProfile, BundledProfilesSayWhatTheProviderNeeds) {
   const auto r1 = resolve_profile("deepseek-r1", kModels);
   EXPECT_EQ(r1.api_model, "deepseek-reasoner");
-  EXPECT_EQ(r1.api_key_env, "DEEPSEEK_API_KEY");
+  EXPECT_EQ(r1.api_key_envs, std::vector<std::string>{"DEEPSEEK_API_KEY"});
   EXPECT_FALSE(r1.supports_temperature);
   EXPECT_DOUBLE_EQ(*r1.pricing.input_per_mtok, 0.55);
   EXPECT_DOUBLE_EQ(*r1.pricing.output_per_mtok, 2.19);
@@ -76,11 +76,12 @@ TEST(ModelProfile, BundledProfilesSayWhatTheProviderNeeds) {
 
   const auto granite = resolve_profile("granite-3.2-8b-vllm", kModels);
   EXPECT_EQ(granite.extra_body_json, R"({"chat_template_kwargs":{"thinking":true}})");
-  EXPECT_TRUE(granite.api_key_env.empty());
+  EXPECT_TRUE(granite.api_key_envs.empty());
   EXPECT_FALSE(granite.pricing.known());
 
   EXPECT_EQ(resolve_profile("mock", kModels).base_url, "http://127.0.0.1:8088/v1");
-  EXPECT_EQ(resolve_profile("gemini-2.0-flash", kModels).api_key_env, "GEMINI_API_KEY");
+  EXPECT_EQ(resolve_profile("gemini-2.0-flash", kModels).api_key_envs,
+            std::vector<std::string>{"GEMINI_API_KEY"});
 }
 
 TEST(ModelProfile, MinimalFileGetsDefaults) {
@@ -92,6 +93,28 @@ TEST(ModelProfile, MinimalFileGetsDefaults) {
   EXPECT_EQ(p.think_tags, ThinkTags::leading);
   EXPECT_EQ(p.max_attempts, 5);
   EXPECT_TRUE(p.stream);
+}
+
+TEST(ModelProfile, ApiKeyEnvIsOneNameOrSeveral) {
+  const std::string base = R"("base_url": "http://x/v1", "api_model": "m")";
+  const auto keys_of = [&](const std::string& field) {
+    TempProfile f("{" + base + ", " + field + "}");
+    return load_profile_file(f.path()).api_key_envs;
+  };
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(keys_of(R"("api_key_env": "KEY_A")"), Names{"KEY_A"});
+  EXPECT_EQ(keys_of(R"("api_key_env": "")"), Names{});
+  EXPECT_EQ(keys_of(R"("api_key_env": [])"), Names{});
+  EXPECT_EQ(keys_of(R"("api_key_env": ["KEY_A", "KEY_B", "KEY_C"])"),
+            (Names{"KEY_A", "KEY_B", "KEY_C"}));
+  EXPECT_THAT(load_error("{" + base + R"(, "api_key_env": 3})"),
+              HasSubstr("p.json: $.api_key_env: expected a string or an array of strings"));
+  EXPECT_THAT(load_error("{" + base + R"(, "api_key_env": ["KEY_A", 3]})"),
+              HasSubstr("p.json: $.api_key_env[1]: expected a string, got a number"));
+  EXPECT_THAT(load_error("{" + base + R"(, "api_key_env": ["KEY_A", ""]})"),
+              HasSubstr("p.json: $.api_key_env[1]: expected an environment variable name"));
+  EXPECT_THAT(load_error("{" + base + R"(, "api_key_env": ["KEY_A", "KEY_A"]})"),
+              HasSubstr("p.json: $.api_key_env[1]: KEY_A is named twice"));
 }
 
 TEST(ModelProfile, UnknownFieldNamesFileAndField) {

@@ -310,7 +310,7 @@ TEST(ClientFaults, ApiKeyNeverAppearsInErrors) {
                     "application/json");
   });
   ModelProfile p = profile_for(server.base_url());
-  p.api_key_env = "RBENCH_TEST_SECRET_KEY";
+  p.api_key_envs = {"RBENCH_TEST_SECRET_KEY"};
   OpenAIClient client(p);
   const Completion c = client.complete(ask(kQuestion), nullptr, {});
   EXPECT_EQ(c.error_kind, ErrorKind::http);
@@ -323,7 +323,7 @@ TEST(ClientFaults, ApiKeyNeverAppearsInErrors) {
   // The same for retried failures and timeouts.
   Faulty f("500,stall:2000,cut");
   ModelProfile q = profile_for(f.server);
-  q.api_key_env = "RBENCH_TEST_SECRET_KEY";
+  q.api_key_envs = {"RBENCH_TEST_SECRET_KEY"};
   const Completion d = f.run(q);
   EXPECT_FALSE(d.ok());
   EXPECT_EQ(d.error.find(secret), std::string::npos) << d.error;

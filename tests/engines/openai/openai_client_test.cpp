@@ -151,7 +151,7 @@ TEST(OpenAIClient, RequestFollowsTheProfile) {
   server.start();
   ScopedEnv key("RBENCH_TEST_O1_KEY", "sk-o1-test");
   ModelProfile profile = profile_for(server);
-  profile.api_key_env = "RBENCH_TEST_O1_KEY";
+  profile.api_key_envs = {"RBENCH_TEST_O1_KEY"};
   profile.api_model = "o1";
   profile.max_tokens_field = "max_completion_tokens";
   profile.supports_temperature = false;
@@ -204,14 +204,14 @@ TEST(OpenAIClient, SamplingDefaultsFromProfileAndNoKeyMeansNoAuthHeader) {
 
 TEST(OpenAIClient, MissingKeyVariableIsAUsageErrorNamingIt) {
   ModelProfile profile = profile_for("http://127.0.0.1:9/v1");
-  profile.api_key_env = "RBENCH_TEST_SURELY_UNSET_KEY";
+  profile.api_key_envs = {"RBENCH_TEST_SURELY_UNSET_KEY"};
   try {
     OpenAIClient client(profile);
     FAIL() << "expected UsageError";
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("RBENCH_TEST_SURELY_UNSET_KEY"), std::string::npos);
   }
-  profile.api_key_env.clear();
+  profile.api_key_envs.clear();
   profile.extra_body_json = "[1, 2]";
   EXPECT_THROW(OpenAIClient{profile}, UsageError);
 }
