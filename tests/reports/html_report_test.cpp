@@ -242,7 +242,7 @@ TEST(HtmlPairwiseReport, HeadlessChromiumDrawsTheJudgedLeaderboard) {
     Store store(dir.path() / "pw.db");
     const RunInfo run = store.open_run("pw", "{}", "v", "g");
     const std::string hostile = "weak <b>bold</b>";
-    for (const std::string model : {std::string("strong"), hostile}) {
+    for (const std::string& model : {std::string("strong"), hostile}) {
       for (int i = 0; i < 12; ++i) {
         SampleRecord s;
         s.run_id = run.id;

@@ -169,6 +169,12 @@ def check_case(name, rbench, cluster, work, run_args, source_dir):
         raise Failure(f"{name}: the merged report differs from the single run's "
                       f"({case}/merged.json vs single.json):\n  " + "\n  ".join(differences[:20]))
     n = sum(r.get("n", 0) for r in reports["single"]["results"])
+    # The comparison, for the log: equal by the check above, printed so a reader sees the figures.
+    for which in ("merged", "single"):
+        for r in reports[which]["results"]:
+            log(f"{name}: {which:6} {r['model']} {r['suite']}: n={r['n']} correct={r['correct']} "
+                f"accuracy={r['accuracy']:.4f} [{r['ci_low']:.4f}, {r['ci_high']:.4f}] "
+                f"errors={r['errors']} truncated={r['truncated']}")
     log(f"{name}: {SHARDS} shards on Slurm + merge {sharded_s:.1f} s, one process "
         f"{single_s:.1f} s; reports equal ({n} samples)")
 
