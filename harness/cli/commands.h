@@ -43,6 +43,7 @@ void add_probe_command(CLI::App& app, int& exit_code);
 void add_probe_memory(CLI::App& probe, int& exit_code);
 void add_probe_ceiling(CLI::App& probe, int& exit_code);
 void add_probe_decode(CLI::App& probe, int& exit_code);
+void add_probe_training(CLI::App& probe, int& exit_code);
 void add_probe_latency(CLI::App& probe, int& exit_code);
 
 }  // namespace rbench::cli

@@ -28,6 +28,7 @@
 #include "harness/probe/decode_probe.h"
 #include "harness/probe/memory_probe.h"
 #include "harness/probe/probe_header.h"
+#include "harness/probe/training_probe.h"
 #include "harness/store/store.h"
 
 namespace rbench::cli {
@@ -185,6 +186,105 @@ void add_probe_memory(CLI::App& probe, int& exit_code) {
   });
 }
 
+namespace {
+
+// "14.8T", "2.788M", "37e9", "1200": a count with an optional K/M/B/T suffix (powers of 1000).
+double parse_count(const std::string& text, const char* flag) {
+  std::string number = text;
+  double scale = 1;
+  if (!number.empty()) {
+    switch (number.back()) {
+      case 'K':
+      case 'k':
+        scale = 1e3;
+        break;
+      case 'M':
+      case 'm':
+        scale = 1e6;
+        break;
+      case 'B':
+      case 'b':
+      case 'G':
+      case 'g':
+        scale = 1e9;
+        break;
+      case 'T':
+      case 't':
+        scale = 1e12;
+        break;
+      default:
+        break;
+    }
+    if (scale != 1) number.pop_back();
+  }
+  double value = 0;
+  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (number.empty() || ec != std::errc{} || end != number.data() + number.size() || value <= 0) {
+    throw UsageError(fmt::format(
+        "probe training: {} \"{}\" is not a positive number (a suffix K, M, B or T may follow)",
+        flag, text));
+  }
+  return value * scale;
+}
+
+}  // namespace
+
+void add_probe_training(CLI::App& probe, int& exit_code) {
+  struct Options {
+    std::string config;
+    std::string tokens, gpu_hours;
+    double peak_tflops = 0;
+    double price_per_hour = 0;
+    int sequence_length = 4096;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = probe.add_subcommand(
+      "training",
+      "Check a published training-cost claim against a config: training FLOPs (6 x active "
+      "parameters x tokens, plus MTP and attention), the MFU the claimed GPU-hours imply, and the "
+      "claimed cost");
+  cmd->add_option("--config", o->config,
+                  "A config.json, or a built-in shape: deepseek-v3 | deepseek-v2-lite")
+      ->required();
+  cmd->add_option("--tokens", o->tokens, "Training tokens, e.g. 14.8T")->required();
+  cmd->add_option("--gpu-hours", o->gpu_hours, "Claimed GPU-hours, e.g. 2.788M")->required();
+  cmd->add_option("--peak-tflops", o->peak_tflops,
+                  "The GPU's dense peak at the training precision, TFLOP/s (H800: 989 bf16, "
+                  "1979 fp8)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--price-per-hour", o->price_per_hour, "USD per GPU-hour of the claim")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--sequence-length", o->sequence_length, "Training context of attention's FLOPs")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--json", o->json, "Print the figures as JSON");
+  cmd->callback([o, &exit_code] {
+    probe::TrainingOptions options;
+    options.tokens = parse_count(o->tokens, "--tokens");
+    options.gpu_hours = parse_count(o->gpu_hours, "--gpu-hours");
+    options.peak_tflops = o->peak_tflops;
+    options.price_per_hour = o->price_per_hour;
+    options.sequence_length = o->sequence_length;
+    const bool is_file = std::filesystem::exists(o->config);
+    const moe::ModelConfig config =
+        is_file ? moe::load_config(o->config) : moe::shape_config(o->config);
+    // A checkpoint's config.json is named by its folder; any other file by its own name.
+    const std::filesystem::path path(o->config);
+    std::string name = o->config;
+    if (is_file) {
+      name = path.filename() == "config.json" && !path.parent_path().filename().empty()
+                 ? path.parent_path().filename().string()
+                 : path.stem().string();
+    }
+    const probe::TrainingReport report = probe::probe_training(config, name, options);
+    fmt::print("{}", o->json ? probe::training_report_json(report) + "\n"
+                             : probe::training_report_text(report));
+    exit_code = kExitOk;
+  });
+}
+
 void add_probe_ceiling(CLI::App& probe, int& exit_code) {
   struct Options {
     probe::CeilingOptions ceiling;
@@ -295,6 +395,7 @@ void add_probe_command(CLI::App& app, int& exit_code) {
   add_probe_ceiling(*probe, exit_code);
   add_probe_latency(*probe, exit_code);  // in probe_latency_command.cpp
   add_probe_decode(*probe, exit_code);
+  add_probe_training(*probe, exit_code);
 }
 
 }  // namespace rbench::cli
