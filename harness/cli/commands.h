@@ -10,8 +10,8 @@ namespace rbench::cli {
 
 // Exit codes shared by the commands.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;        // a run or report failed at run time
-inline constexpr int kExitUsage = 2;        // bad flags, bad input files, missing set-up
+inline constexpr int kExitError = 1;  // a run or report failed at run time
+inline constexpr int kExitUsage = 2;  // bad flags, bad input files, missing set-up
 inline constexpr int kExitInterrupted = 130;
 
 // rbench's bundled data/ (model profiles, our own suites, the dataset catalogue):
@@ -32,7 +32,8 @@ void add_import_command(CLI::App& app, int& exit_code);
 void add_merge_command(CLI::App& app, int& exit_code);  // merge, merge --status
 void add_probe_command(CLI::App& app, int& exit_code);
 void add_probe_latency(CLI::App& probe, int& exit_code);  // in probe_latency_command.cpp
-void add_perf_command(CLI::App& app, int& exit_code);  // perf compare (a group: more to come)
+void add_diff_command(CLI::App& app, int& exit_code);     // diff of two models, paired
+void add_perf_command(CLI::App& app, int& exit_code);     // perf compare (a group: more to come)
 
 // Launch helpers: a run cut into shards on a cluster's scheduler (slurm submit, k8s job).
 void add_slurm_command(CLI::App& app, int& exit_code);

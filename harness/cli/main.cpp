@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   cli::add_grade_command(app, exit_code);
   cli::add_import_command(app, exit_code);
   cli::add_merge_command(app, exit_code);
+  cli::add_diff_command(app, exit_code);
   cli::add_probe_command(app, exit_code);
   cli::add_perf_command(app, exit_code);
   cli::add_slurm_command(app, exit_code);
