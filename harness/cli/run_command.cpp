@@ -10,6 +10,7 @@
 #include "harness/core/error.h"
 #include "harness/core/interrupts.h"
 #include "harness/run/judging.h"
+#include "harness/run/launch_scripts.h"
 #include "harness/run/runner.h"
 #include "harness/store/store.h"
 #include "scorers/pairwise_scorer.h"
@@ -204,7 +205,9 @@ int run(const RunOptions& o) {
                  j.errors);
     }
   }
-  fmt::print(stderr, "report: rbench report --db {} -o leaderboard.html\n", o.db);
+  // Quoted, so that the line can be pasted whatever the file's name.
+  fmt::print(stderr, "report: rbench report --db {} -o leaderboard.html\n",
+             launch::shell_quote(o.db));
   return kExitOk;
 }
 

@@ -38,8 +38,8 @@ RBENCH_HOST_DEVICE constexpr std::uint64_t nth(std::uint64_t state0, std::uint64
   return mix(state0 + (i + 1) * kGolden);
 }
 
-constexpr std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
+// FNV-1a of `s`; pass an earlier result as `h` to hash a sequence of strings as one.
+constexpr std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ULL) {
   for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
   return h;
 }

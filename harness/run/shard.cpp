@@ -52,12 +52,11 @@ long long env_int(const EnvLookup& env, const char* name) {
 
 int shard_of(std::string_view suite, std::string_view item_id, int sample_index, int count) {
   if (count <= 1) return 0;
-  std::uint64_t h = splitmix::fnv1a(suite);
   // A separator no id contains keeps ("ab", "c") and ("a", "bc") apart.
-  for (unsigned char c : std::string_view("\x1f", 1)) h = (h ^ c) * 1099511628211ULL;
-  for (unsigned char c : item_id) h = (h ^ c) * 1099511628211ULL;
-  h = splitmix::mix(h + splitmix::kGolden * static_cast<std::uint64_t>(sample_index + 1));
-  return static_cast<int>(h % static_cast<std::uint64_t>(count));
+  const std::uint64_t h = splitmix::fnv1a(item_id, splitmix::fnv1a("\x1f", splitmix::fnv1a(suite)));
+  const std::uint64_t mixed =
+      splitmix::mix(h + splitmix::kGolden * static_cast<std::uint64_t>(sample_index + 1));
+  return static_cast<int>(mixed % static_cast<std::uint64_t>(count));
 }
 
 EnvLookup process_env() {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdio>
 
+#include "common/quiet_run.h"
 #include "common/temp_dir.h"
 #include "harness/core/error.h"
 #include "harness/run/runner.h"
@@ -90,11 +91,7 @@ RunSpec spec_with(std::unique_ptr<Engine> engine) {
 }
 
 RunSummary run(Store& store, RunSpec& spec) {
-  std::FILE* sink = std::tmpfile();
-  Progress progress(sink, false);
-  const RunSummary summary = Runner(store, progress).run(spec, {});
-  std::fclose(sink);
-  return summary;
+  return testing::quiet_run(store, spec);
 }
 
 TEST(RunFacts, KnownFactsAreWrittenAndReadBackByLabel) {
