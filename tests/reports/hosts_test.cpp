@@ -14,24 +14,8 @@ namespace {
 SampleRecord timed_sample(std::int64_t run_id, const std::string& model, int item,
                           const std::string& host, std::int64_t tokens, double ttft_s,
                           double e2e_s) {
-  SampleRecord r;
-  r.run_id = run_id;
-  r.key = {model, "demo-math", fmt::format("item-{}", item), 0};
-  r.suite_version = "demo-v1";
-  r.prompt_json = fmt::format(R"([{{"role":"user","content":"What is {} + 1?"}}])", item);
-  r.reference = std::to_string(item + 1);
+  SampleRecord r = testing::variant_sample(run_id, model, item, true, tokens, ttft_s, e2e_s);
   r.host = host;
-  Completion& c = r.completion;
-  c.answer = r.reference;
-  c.finish_reason = "stop";
-  c.usage = {20, tokens, 0};
-  c.timings.ttft_s = ttft_s;
-  c.timings.e2e_s = e2e_s;
-  c.attempts = 1;
-  r.cost_usd = -1;
-  r.created_at = "2026-01-01T00:00:00.000Z";
-  r.scorer = "math";
-  r.score = Score{1.0, true, c.answer, "last number", ""};
   return r;
 }
 

@@ -111,9 +111,7 @@ void fill_fixture_store(Store& store) {
   store.finish_run(run.id);
 }
 
-namespace {
-
-SampleRecord variant_sample(std::int64_t run_id, const char* model, int item, bool correct,
+SampleRecord variant_sample(std::int64_t run_id, const std::string& model, int item, bool correct,
                             std::int64_t tokens, double ttft_s, double e2e_s) {
   SampleRecord r;
   r.run_id = run_id;
@@ -135,7 +133,7 @@ SampleRecord variant_sample(std::int64_t run_id, const char* model, int item, bo
   return r;
 }
 
-}  // namespace
+namespace {}  // namespace
 
 void fill_variants_store(Store& store) {
   const RunInfo run = store.open_run("variants", R"({

@@ -45,4 +45,9 @@ void fill_fixture_store(Store& store);
 //   endpoint   no facts (an HTTP model), no timings: no decode speed; one wrong answer.
 void fill_variants_store(Store& store);
 
+// One demo-math sample of fill_variants_store's kind: item N asks "N + 1", answered right or
+// "0", with the completion tokens and timings given (-1: unknown).
+SampleRecord variant_sample(std::int64_t run_id, const std::string& model, int item, bool correct,
+                            std::int64_t tokens, double ttft_s, double e2e_s);
+
 }  // namespace rbench::testing
