@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -23,13 +24,9 @@ double quantile(std::span<const double> values, double q) {
   return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
-Interval bootstrap_mean_ci(std::span<const double> values, double confidence, int rounds,
-                           std::uint64_t seed) {
-  if (values.empty()) return {};
-  if (values.size() == 1 || rounds <= 0) {
-    const double m = mean(values);
-    return {m, m};
-  }
+std::vector<double> bootstrap_means(std::span<const double> values, int rounds,
+                                    std::uint64_t seed) {
+  if (values.size() < 2 || rounds <= 0) return {};
   // mt19937_64 with uniform index draws by modulo-free rejection (uniform_int_distribution is
   // implementation-defined, so results could differ between standard libraries; this does not).
   std::mt19937_64 rng(seed);
@@ -46,6 +43,17 @@ Interval bootstrap_mean_ci(std::span<const double> values, double confidence, in
       sum += values[r % n];
     }
     m = sum / static_cast<double>(n);
+  }
+  return means;
+}
+
+Interval bootstrap_mean_ci(std::span<const double> values, double confidence, int rounds,
+                           std::uint64_t seed) {
+  if (values.empty()) return {};
+  const std::vector<double> means = bootstrap_means(values, rounds, seed);
+  if (means.empty()) {
+    const double m = mean(values);
+    return {m, m};
   }
   const double alpha = (1 - confidence) / 2;
   return {quantile(means, alpha), quantile(means, 1 - alpha)};

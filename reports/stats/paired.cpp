@@ -26,6 +26,11 @@ double mcnemar_exact_p(int only_a, int only_b) {
   return std::min(1.0, 2.0 * std::exp(max_log + std::log(sum)));
 }
 
+double normal_two_sided_p(double difference, double se) {
+  if (se <= 0) return difference == 0 ? 1.0 : 0.0;  // no spread: certain either way
+  return std::erfc(std::abs(difference) / se / std::sqrt(2.0));
+}
+
 PairedComparison compare_paired(std::span<const PairedItem> items, double confidence, int rounds,
                                 std::uint64_t seed) {
   PairedComparison r;
@@ -35,10 +40,13 @@ PairedComparison compare_paired(std::span<const PairedItem> items, double confid
   differences.reserve(items.size());
   bool single = true;
   double sum_a = 0, sum_b = 0;
+  int a_ahead = 0, b_ahead = 0;
   for (const PairedItem& item : items) {
     sum_a += item.a;
     sum_b += item.b;
     differences.push_back(item.a - item.b);
+    a_ahead += item.a > item.b;
+    b_ahead += item.b > item.a;
     single = single && item.single_sample;
     const bool a = item.a >= 0.5, b = item.b >= 0.5;
     r.both_correct += a && b;
@@ -50,8 +58,24 @@ PairedComparison compare_paired(std::span<const PairedItem> items, double confid
   r.accuracy_a = sum_a / n;
   r.accuracy_b = sum_b / n;
   r.difference = r.accuracy_a - r.accuracy_b;
-  // Resampling items and taking mean(a) - mean(b) is the mean of the resampled differences.
-  r.difference_ci = bootstrap_mean_ci(differences, confidence, rounds, seed);
+  // Resampling items and taking mean(a) - mean(b) is the mean of the resampled differences: the
+  // same draws as bootstrap_mean_ci, kept to give the standard error as well.
+  const std::vector<double> means = bootstrap_means(differences, rounds, seed);
+  if (means.empty()) {
+    r.difference_ci = {r.difference, r.difference};
+  } else {
+    const double alpha = (1 - confidence) / 2;
+    r.difference_ci = {quantile(means, alpha), quantile(means, 1 - alpha)};
+    const double m = mean(means);
+    double squares = 0;
+    for (const double x : means) squares += (x - m) * (x - m);
+    r.bootstrap_se = std::sqrt(squares / static_cast<double>(means.size()));
+  }
+  if (r.bootstrap_se > 0) {
+    r.bootstrap_p = normal_two_sided_p(r.difference, r.bootstrap_se);
+  } else if (r.difference != 0) {
+    r.bootstrap_p = mcnemar_exact_p(a_ahead, b_ahead);  // the sign test over items
+  }
   if (single) {
     r.mcnemar_p = mcnemar_exact_p(r.only_a, r.only_b);
   } else {

@@ -34,11 +34,24 @@ struct PairedComparison {
   int only_b = 0;
   int neither = 0;
   std::optional<double> mcnemar_p;
+  // From the same resamples as the interval: their standard deviation (the bootstrap standard
+  // error of the difference), and the two-sided p-value of "no difference" it gives under the
+  // normal approximation, erfc(|difference| / se / sqrt 2). A normal p rather than the resamples'
+  // tail share: that share cannot go below 1 / rounds, too coarse for Holm's adjustment over many
+  // pairs. With se = 0 (every item differs alike, or a single item) the normal approximation says
+  // nothing: 1 when the difference is 0, else the exact sign test over the items (the binomial
+  // test of the items where A's fraction is higher against those where B's is), so that a few
+  // items are never significant by themselves.
+  double bootstrap_se = 0;
+  double bootstrap_p = 1;
 };
 
 // Two-sided exact binomial test of `only_a` successes in `only_a + only_b` trials at p = 1/2
 // (scipy.stats.binomtest(only_a, n, 0.5).pvalue): 1 when there are no discordant pairs.
 double mcnemar_exact_p(int only_a, int only_b);
+
+// erfc(|difference| / se / sqrt 2); with se <= 0: 1 when the difference is 0, else 0.
+double normal_two_sided_p(double difference, double se);
 
 PairedComparison compare_paired(std::span<const PairedItem> items, double confidence = 0.95,
                                 int rounds = 1000, std::uint64_t seed = 0);
