@@ -16,5 +16,11 @@ std::string_view html_report_script_items();
 std::string_view html_report_script_speed();
 // The probes: latency curves, CDFs and tables; defines probesSection(), used by main().
 std::string_view html_report_script_probes();
+// The overview at the top (models by suites, sortable); defines overviewSection(), used by main().
+std::string_view html_report_script_overview();
+// Each suite's paired-comparison matrix; defines pairedMatrix(), used by main().
+std::string_view html_report_script_paired();
+// Two models' per-item diff in each suite; defines diffView(), used by main().
+std::string_view html_report_script_diff();
 
 }  // namespace rbench

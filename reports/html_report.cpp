@@ -238,7 +238,8 @@ std::string embedded_data(const ReportData& data) {
                                      write_report_probe(
                                          w, p, {.itl_samples = false, .figure_rows = true});
                                    })},
-            {"strings", [&](json::Writer& w) { strings.write(w); }}});
+            {"strings", [&](json::Writer& w) { strings.write(w); }},
+            {"paired", json::array(data.paired, write_paired_json)}});
   return script_safe_json(w.str());
 }
 
@@ -262,6 +263,7 @@ std::string render_html_report(const ReportData& data) {
       html_escape(data.db_path), html_escape(data.rbench_version), data.confidence * 100);
   out += runs_section(data);
   out += hosts_section(data);
+  out += "<section id=\"overview\" class=\"overview\"></section>\n";
   out += R"(<nav id="toc" class="toc"></nav>
 <main id="suites"><noscript><p class="notice">This report draws its tables with JavaScript; enable it to see them.</p></noscript></main>
 <script type="application/json" id="rbench-data">)";
@@ -271,6 +273,9 @@ std::string render_html_report(const ReportData& data) {
   out += html_report_script_speed();
   out += html_report_script_items();
   out += html_report_script_probes();
+  out += html_report_script_overview();
+  out += html_report_script_paired();
+  out += html_report_script_diff();
   out += "main();\n})();\n</script>\n</body>\n</html>\n";
   return out;
 }

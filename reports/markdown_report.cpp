@@ -229,6 +229,7 @@ std::string render_markdown_report(const ReportData& data) {
     out += hosts_table(ranked, several_runs);
     out += pass_at_k_table(ranked, several_runs);
     out += rules_lines(ranked, several_runs);
+    out += paired_markdown(data.paired, suite);
   }
   for (const PairwiseSummary& p : data.pairwise) out += pairwise_section(p, data.confidence);
   if (data.results.empty() && data.probes.empty()) out += "\nNo samples in the store yet.\n";

@@ -66,6 +66,10 @@ ReportData load(Store& store, const ReportOptions& options) {
   data.pairwise =
       summarize_pairwise(options.run ? store.judgments(data.runs.front().id) : store.judgments(),
                          data.samples, pairwise);
+  data.paired = paired_matrices(data.results, data.samples, data.runs.size() > 1,
+                                {.seed = options.bootstrap_seed,
+                                 .rounds = options.bootstrap_rounds,
+                                 .confidence = options.confidence});
   data.probes =
       load_probes(store, data, options.run ? std::optional(data.runs.front().id) : std::nullopt);
   return data;
@@ -104,7 +108,7 @@ std::string render_report(Store& store, ReportFormat format, const ReportOptions
     case ReportFormat::json:
       return render_json_report(data);
     case ReportFormat::csv:
-      return render_csv_report(data);
+      return options.paired_csv ? render_paired_csv(data.paired) : render_csv_report(data);
     case ReportFormat::md:
       return render_markdown_report(data);
   }

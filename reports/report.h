@@ -24,6 +24,8 @@ struct ReportOptions {
   int bootstrap_rounds = 1000;
   double confidence = 0.95;
   std::optional<std::string> run;  // only this run (by name); all runs when absent
+  // csv: the paired comparisons (reports/paired_matrix.h), one row per pair, instead of the results
+  bool paired_csv = false;
 };
 
 // The report as text. Throws UsageError when options.run names no run in the store.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "harness/store/store.h"
+#include "reports/paired_matrix.h"
 #include "reports/pairwise_summary.h"
 #include "reports/summary.h"
 
@@ -30,6 +31,7 @@ struct ReportData {
   std::vector<PairwiseSummary> pairwise;  // pairwise suites: one per (suite, judge)
   std::vector<ReportProbe> probes;        // the runs' probes, in the order they were stored
   double confidence = 0.95;
+  std::vector<PairedMatrix> paired;  // per suite, every two results on their common items
 };
 
 std::string render_json_report(const ReportData& data);

@@ -15,6 +15,7 @@ struct ReportCommandOptions {
   std::string format;
   std::string run;
   std::uint64_t seed = 0;
+  bool paired = false;
 };
 
 void report(const ReportCommandOptions& o) {
@@ -27,10 +28,17 @@ void report(const ReportCommandOptions& o) {
     const std::string ext = std::filesystem::path(o.out).extension().string();
     format = ext == ".json" ? "json" : ext == ".csv" ? "csv" : ext == ".md" ? "md" : "html";
   }
+  if (o.paired && format != "csv") {
+    throw UsageError(fmt::format(
+        "report: --paired is a CSV of the paired comparisons (the other formats include them); "
+        "got format '{}' for {}",
+        format, o.out));
+  }
   Store store(o.db);
   ReportOptions options;
   options.bootstrap_seed = o.seed;
   if (!o.run.empty()) options.run = o.run;
+  options.paired_csv = o.paired;
   write_report(store, o.out, parse_report_format(format), options);
   fmt::print(stderr, "wrote {} ({})\n", o.out, format);
 }
@@ -46,6 +54,9 @@ void add_report_command(CLI::App& app) {
       ->check(CLI::IsMember({"html", "json", "csv", "md"}));
   cmd->add_option("--run", o->run, "Only this run");
   cmd->add_option("--seed", o->seed, "Seed of the bootstrap confidence intervals");
+  cmd->add_flag("--paired", o->paired,
+                "CSV only: one row per pair of models of a suite (difference, paired interval, "
+                "p-values, Holm-adjusted verdict) instead of the results");
   cmd->callback([o] { report(*o); });
 }
 

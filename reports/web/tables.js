@@ -305,6 +305,7 @@ function pairwiseSection(p) {
 function main() {
   const root = document.getElementById('suites');
   const toc = document.getElementById('toc');
+  overviewSection();
   if (!data.suites.length && !data.probes.length) {
     root.append(el('p', {class: 'notice'}, 'The store has no samples yet.'));
     return;
@@ -317,7 +318,7 @@ function main() {
       el('h2', null, suite.name),
       el('p', {class: 'suite-meta'}, 'data version ' + versions + ' \u00b7 ranked by accuracy; ' +
          'click a column to sort'),
-      leaderboard(ranked));
+      leaderboard(ranked), pairedMatrix(suite.name) || '');
     const judged = (data.pairwise || []).filter(p => p.suite === suite.name);
     for (const p of judged) section.append(pairwiseSection(p));
     if (ranked.some(r => r.pairwise) && !judged.length) {
@@ -330,6 +331,7 @@ function main() {
         unscored.map(r => label(r) + ' ' + r.unscored).join(', ') + '.'));
     }
     section.append(costPlot(ranked) || '');
+    section.append(diffView(ranked) || '');
     section.append(itemsView(ranked));
     root.append(section);
   }

@@ -33,6 +33,9 @@ TEST(HtmlAssets, EmbeddedBytesAreTheFiles) {
   expect_embedded(html_report_script_items(), "items.js");
   expect_embedded(html_report_script_speed(), "speed.js");
   expect_embedded(html_report_script_probes(), "probes.js");
+  expect_embedded(html_report_script_overview(), "overview.js");
+  expect_embedded(html_report_script_paired(), "paired.js");
+  expect_embedded(html_report_script_diff(), "diff.js");
 }
 
 TEST(HtmlAssets, FirstDifferenceNamesTheByte) {

@@ -130,6 +130,32 @@ TEST_F(HtmlReportTest, HeadlessChromiumDrawsTheLeaderboardsAndKeepsHostileTextIn
             std::string::npos);
 }
 
+// The overview above the suites (one row per model, three sortable columns per suite), a paired
+// matrix in each suite, and the per-item diff, opened by a script added to the page: gsm8k's items
+// 5 and 6 (A right, B wrong), math500's items 0-2.
+TEST_F(HtmlReportTest, HeadlessChromiumDrawsTheOverviewPairedMatricesAndDiff) {
+  if (!fs::exists(kChromium)) GTEST_SKIP() << kChromium << " is not installed";
+  std::string html = html_;
+  html.replace(html.rfind("</body>"), 7,
+               "<script>for (const d of document.querySelectorAll('details.diff')) "
+               "{ d.open = true; d.dispatchEvent(new Event('toggle')); }</script></body>");
+  const fs::path opened = dir_.path() / "opened.html";
+  std::ofstream(opened, std::ios::binary) << html;
+  const std::string dom = dump_dom(opened, dir_.path());
+  ASSERT_FALSE(dom.empty());
+  const auto overview = dom.find("<section id=\"overview\" class=\"overview\">");
+  ASSERT_NE(overview, std::string::npos);
+  EXPECT_LT(overview, dom.find("id=\"suite-gsm8k\""));
+  EXPECT_EQ(count(dom, "class=\"overview-row\""), 2u);
+  EXPECT_EQ(count(dom, "class=\"ov-sort\""), 1u + 2 * 3) << "Model, then 3 per suite";
+  EXPECT_EQ(count(dom, "<table class=\"matrix paired-matrix\">"), 2u);
+  EXPECT_NE(dom.find("Holm's step-down adjustment over the suite's 1 pair"), std::string::npos);
+  EXPECT_EQ(count(dom, "<details class=\"diff\""), 2u);
+  EXPECT_NE(dom.find("8 items scored for both; A ahead on 2, B ahead on 0, the same on 6."),
+            std::string::npos);
+  EXPECT_EQ(count(dom, "<li class=\"diff-item\">"), 2u + 3u);
+}
+
 // The variants store (report_fixture.h): tok/s, Weights and KV/token columns before Cost, the
 // multi-head cache as the KV cell's tooltip; the fixture's HTTP models get tok/s only.
 TEST(HtmlSpeedColumns, HeadlessChromiumDrawsSpeedAndMemoryWhereKnown) {
