@@ -55,7 +55,7 @@ function overviewSection() {
   const table = el('table', {class: 'overview-table'}, el('thead', null, groupRow, headRow), el('tbody'));
   const ths = [];
   columns.forEach((c, col) => {
-    const button = el('button', {type: 'button', class: 'ov-sort', title: c.title}, c.label, el('span', {class: 'arrow'}));
+    const button = el('button', {type: 'button', class: 'ov-sort', title: c.title}, c.label, el('span', {class: 'ov-arrow'}));
     const th = col === 0 ? groupRow.cells[0] : el('th', {scope: 'col', class: c.num ? 'num' : null});
     th.append(button);
     th.setAttribute('aria-sort', 'none');
@@ -82,9 +82,9 @@ function overviewSort(table, columns, ths, col) {
   const th = ths[col];
   const first = columns[col].num ? 'descending' : 'ascending';
   const dir = th.getAttribute('aria-sort') === first ? (first === 'descending' ? 'ascending' : 'descending') : first;
-  ths.forEach(h => { h.setAttribute('aria-sort', 'none'); h.querySelector('.arrow').textContent = ''; });
+  ths.forEach(h => { h.setAttribute('aria-sort', 'none'); h.querySelector('.ov-arrow').textContent = ''; });
   th.setAttribute('aria-sort', dir);
-  th.querySelector('.arrow').textContent = dir === 'descending' ? '\u25be' : '\u25b4';
+  th.querySelector('.ov-arrow').textContent = dir === 'descending' ? '\u25be' : '\u25b4';
   const body = table.tBodies[0];
   const rows = Array.from(body.rows);
   rows.sort((a, b) => {
