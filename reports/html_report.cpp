@@ -1,7 +1,8 @@
 // The HTML report: one self-contained file. The header (runs, configs, and timings by host
-// where results ran on several) is rendered here with HTML escaping; leaderboards, the cost plot,
-// the per-item view and the probes' charts and tables are rendered by inline JavaScript from the
-// data embedded once as JSON (inserted as textContent, never as HTML).
+// where results ran on several) is rendered here with HTML escaping; leaderboards, the frontier
+// charts, the per-item view and the probes' charts and tables are rendered by inline JavaScript
+// from the data embedded as JSON (inserted as textContent, never as HTML): the summaries first,
+// each result's samples after the code (html_samples.h), read only when shown.
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 
