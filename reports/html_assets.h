@@ -14,6 +14,8 @@ std::string_view html_report_script_tables();
 std::string_view html_report_script_items();
 // The leaderboard's speed and memory columns; defines speedColumns(), used by leaderboard().
 std::string_view html_report_script_speed();
+// The frontier charts (accuracy against cost and speed); defines frontierSection(), used by main().
+std::string_view html_report_script_frontier();
 // The probes: latency curves, CDFs and tables; defines probesSection(), used by main().
 std::string_view html_report_script_probes();
 // The overview at the top (models by suites, sortable); defines overviewSection(), used by main().

@@ -1,18 +1,18 @@
 // The HTML report: one self-contained file. The header (runs, configs, and timings by host
-// where results ran on several) is rendered here with HTML escaping; leaderboards, the cost plot,
-// the per-item view and the probes' charts and tables are rendered by inline JavaScript from the
-// data embedded once as JSON (inserted as textContent, never as HTML).
+// where results ran on several) is rendered here with HTML escaping; leaderboards, the frontier
+// charts, the per-item view and the probes' charts and tables are rendered by inline JavaScript
+// from the data embedded as JSON (inserted as textContent, never as HTML): the summaries first,
+// each result's samples after the code (html_samples.h), read only when shown.
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 
-#include <unordered_map>
-
 #include "harness/core/json_writer.h"
 #include "reports/html_assets.h"
+#include "reports/html_samples.h"
+#include "reports/paired_matrix.h"
 #include "reports/report_probes.h"
 #include "reports/reporters.h"
 #include "reports/result_json.h"
-#include "scorers/pairwise_scorer.h"
 
 namespace rbench {
 namespace {
@@ -36,29 +36,6 @@ std::string html_escape(std::string_view s) {
         break;
       case '\'':
         out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-// JSON inside <script type="application/json">: "</script>" or "<!--" in a string must not end
-// or change the script element, so every '<' (and '>', '&' for good measure) becomes \uXXXX.
-std::string script_safe_json(std::string_view json) {
-  std::string out;
-  out.reserve(json.size());
-  for (char c : json) {
-    switch (c) {
-      case '<':
-        out += "\\u003c";
-        break;
-      case '>':
-        out += "\\u003e";
-        break;
-      case '&':
-        out += "\\u0026";
         break;
       default:
         out += c;
@@ -132,80 +109,7 @@ std::string hosts_section(const ReportData& data) {
       several_runs ? "<th>Run</th>" : "", rows);
 }
 
-// Prompts and references repeat across models and samples: each is stored once in "strings".
-class StringTable {
- public:
-  int intern(const std::string& s) {
-    const auto [it, inserted] = index_.try_emplace(s, static_cast<int>(strings_.size()));
-    if (inserted) strings_.push_back(&it->first);
-    return it->second;
-  }
-  void write(json::Writer& w) const {
-    w.value(json::array(strings_, [](json::Writer& w, const std::string* s) { w.value(*s); }));
-  }
-
- private:
-  std::unordered_map<std::string, int> index_;
-  std::vector<const std::string*> strings_;  // node-based map: pointers stay valid
-};
-
-// Unknown fields are left out: empty strings, negative counts and times.
-json::OutValue count(std::int64_t value) {
-  return value < 0 ? json::OutValue(std::nullopt) : value;
-}
-json::OutValue real(double value) {
-  return value < 0 ? json::OutValue(std::nullopt) : value;
-}
-
-// One sample with short keys (the JavaScript's field names).
-void write_sample(json::Writer& w, const SampleRecord& s, StringTable& strings) {
-  const Completion& c = s.completion;
-  const int prompt = strings.intern(s.prompt_json);
-  const int reference = strings.intern(s.reference);
-  // A pairwise answer has no verdict of its own: its games are in the suite's pairwise table.
-  const char* verdict = !c.ok()                       ? "error"
-                        : !s.score                    ? "unscored"
-                        : s.scorer == kPairwiseScorer ? "pairwise"
-                        : s.score->correct            ? "correct"
-                                                      : "wrong";
-  w.object([&](json::Writer& w) {
-    w.fields({{"id", json::unless_empty(s.key.item_id)},
-              {"k", count(s.key.sample_index)},
-              {"p", count(prompt)},
-              {"r", count(reference)},
-              {"v", verdict}});
-    if (s.score) {
-      w.fields({{"x", json::unless_empty(s.score->extracted)},
-                {"m", json::unless_empty(s.score->method)},
-                {"d", json::unless_empty(s.score->detail)},
-                {"sc", json::unless_empty(s.scorer)},
-                {"o", json::unless_empty(s.score->outcome)},
-                {"ru", json::unless_empty(s.score->rule)},
-                {"fa", json::unless_empty(s.score->answer_form)},
-                {"fr", json::unless_empty(s.score->reference_form)},
-                {"lg", json::unless_empty(s.score->log)},
-                {"du", real(s.score->duration_s)},
-                {"val", s.score->value}});
-    }
-    w.fields({{"rs", json::unless_empty(c.reasoning)},
-              {"a", json::unless_empty(c.answer)},
-              {"f", json::unless_empty(c.finish_reason)},
-              {"tp", count(c.usage.prompt_tokens)},
-              {"tc", count(c.usage.completion_tokens)},
-              {"tr", count(c.usage.reasoning_tokens)},
-              {"t1", real(c.timings.ttft_s)},
-              {"te", real(c.timings.e2e_s)},
-              {"ek",
-               c.ok() ? json::OutValue(std::nullopt) : json::unless_empty(to_string(c.error_kind))},
-              {"e", json::unless_empty(c.error)},
-              {"c", real(s.cost_usd)},
-              {"at", count(c.attempts)},
-              {"hs", c.http_status > 0 ? count(c.http_status) : json::OutValue(std::nullopt)}});
-  });
-}
-
 std::string embedded_data(const ReportData& data) {
-  StringTable strings;
   json::Writer w;
   w.object({{"confidence", data.confidence},
             {"multi_run", data.runs.size() > 1},
@@ -225,20 +129,11 @@ std::string embedded_data(const ReportData& data) {
              }},
             // Pairwise suites' leaderboards, one per (suite, judge).
             {"pairwise", json::array(data.pairwise, write_pairwise_json)},
-            // Parallel to "results".
-            {"samples", json::array(data.results,
-                                    [&](json::Writer& w, const ResultSummary& r) {
-                                      w.value(json::array(
-                                          r.samples, [&](json::Writer& w, std::size_t i) {
-                                            write_sample(w, data.samples[i], strings);
-                                          }));
-                                    })},
             {"probes", json::array(data.probes,
                                    [](json::Writer& w, const ReportProbe& p) {
                                      write_report_probe(
                                          w, p, {.itl_samples = false, .figure_rows = true});
                                    })},
-            {"strings", [&](json::Writer& w) { strings.write(w); }},
             {"paired", json::array(data.paired, write_paired_json)}});
   return script_safe_json(w.str());
 }
@@ -264,7 +159,8 @@ std::string render_html_report(const ReportData& data) {
   out += runs_section(data);
   out += hosts_section(data);
   out += "<section id=\"overview\" class=\"overview\"></section>\n";
-  out += R"(<nav id="toc" class="toc"></nav>
+  out += R"(<section id="frontier" class="frontier"></section>
+<nav id="toc" class="toc"></nav>
 <main id="suites"><noscript><p class="notice">This report draws its tables with JavaScript; enable it to see them.</p></noscript></main>
 <script type="application/json" id="rbench-data">)";
   out += embedded_data(data);
@@ -272,11 +168,16 @@ std::string render_html_report(const ReportData& data) {
   out += html_report_script_tables();
   out += html_report_script_speed();
   out += html_report_script_items();
+  out += html_report_script_frontier();
   out += html_report_script_probes();
   out += html_report_script_overview();
   out += html_report_script_paired();
   out += html_report_script_diff();
-  out += "main();\n})();\n</script>\n</body>\n</html>\n";
+  out += "main();\n})();\n</script>\n";
+  // Each result's samples, after the code: the page draws its tables while the browser still
+  // reads these, and items.js decodes a result's only when its items are shown.
+  out += html_sample_scripts(data);
+  out += "</body>\n</html>\n";
   return out;
 }
 

@@ -3,9 +3,6 @@
 // (with several samples, where one's fraction correct is higher), both answers side by side,
 // a page at a time. Built when first opened; samples are read only through samplesOf().
 
-// replaced by items.js (E)
-function samplesOf(i) { return data.samples[i]; }
-
 const DIFF_PAGE = 25;
 const DIFF_TEXT = 4000;  // characters of an answer shown before "(cut)"
 
@@ -37,7 +34,10 @@ function diffView(ranked) {
   if (scored.length < 2) return null;
   const details = el('details', {class: 'diff'}, el('summary', null, 'Compare two models item by item'));
   details.addEventListener('toggle', () => {
-    if (details.open && !details.built) { details.built = true; details.append(diffBody(scored)); }
+    if (details.open && !details.built) {
+      details.built = true;
+      samplesReady(() => details.append(diffBody(scored)));
+    }
   });
   return details;
 }

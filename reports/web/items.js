@@ -1,5 +1,6 @@
 
 const PAGE = 100;
+const EAGER_SAMPLES = 2000;  // results with more samples are decoded when first scrolled to
 const PREVIEW = 160;
 const FILTERS = [
   ['all', 'All', s => true],
@@ -11,6 +12,50 @@ const VERDICTS = {correct: '\u2713 correct', wrong: '\u2717 wrong', error: '\u26
                   pairwise: '\u21c4 judged'};
 
 function str(i) { return i == null ? '' : data.strings[i]; }
+
+// Samples are embedded as columns, one script element per result (reports/html_samples.h), and
+// decoded into objects with the short keys above when first asked for: a page of 100,000 items
+// parses none of them to open. Interned fields hold indices into their suite's table of strings,
+// appended to data.strings when first needed (p and r stay indices into data.strings).
+const INTERNED = new Set(['id', 'v', 'x', 'm', 'd', 'sc', 'o', 'ru', 'fa', 'fr', 'f', 'ek']);
+const decodedSamples = new Map();
+const tableOffsets = new Map();
+data.strings = [];
+function stringTable(t) {
+  if (!tableOffsets.has(t)) {
+    tableOffsets.set(t, data.strings.length);
+    const strings = JSON.parse(document.getElementById('rbench-strings-' + t).textContent);
+    for (const s of strings) data.strings.push(s);  // push(...strings) overflows the stack
+  }
+  return tableOffsets.get(t);
+}
+// The samples' elements follow the code, so that the page draws before the browser has read
+// them: call samplesOf() from samplesReady(f), which runs f once they are all parsed (at once
+// when they are), or from a handler of the user's clicks.
+function samplesReady(f) {
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', f, {once: true});
+  else f();
+}
+function samplesOf(resultIndex) {
+  if (decodedSamples.has(resultIndex)) return decodedSamples.get(resultIndex);
+  const element = document.getElementById('rbench-samples-' + resultIndex);
+  if (!element || document.readyState === 'loading') {
+    throw new Error('samplesOf(' + resultIndex + ') before the page has read the samples: call it ' +
+                    'from samplesReady(f)');
+  }
+  const block = JSON.parse(element.textContent);
+  const base = stringTable(block.t);
+  const samples = Array.from({length: block.n}, () => ({}));
+  for (const [key, col] of Object.entries(block.cols)) {
+    const put = key === 'p' || key === 'r' ? (s, v) => { s[key] = base + v; }
+              : INTERNED.has(key) ? (s, v) => { s[key] = data.strings[base + v]; }
+              : (s, v) => { s[key] = v; };
+    if (Array.isArray(col)) col.forEach((v, j) => { if (v !== null) put(samples[j], v); });
+    else col.i.forEach((j, n) => put(samples[j], col.v[n]));
+  }
+  decodedSamples.set(resultIndex, samples);
+  return samples;
+}
 function oneLine(s) { s = s.replace(/\s+/g, ' ').trim(); return s.length > PREVIEW ? s.slice(0, PREVIEW) + '\u2026' : s; }
 
 function promptBlock(json) {
@@ -120,7 +165,7 @@ function itemsView(ranked) {
   for (const r of ranked) select.append(el('option', {value: String(r.index)}, label(r)));
   const search = el('input', {type: 'search', placeholder: 'Filter by item id or text', 'aria-label': 'search items'});
 
-  const samples = () => data.samples[state.result];
+  const samples = () => samplesOf(state.result);
   const buttons = FILTERS.map(([key, name]) => {
     const b = el('button', {type: 'button', 'data-filter': key}, name, el('span', {class: 'count'}));
     b.addEventListener('click', () => { state.filter = key; state.shown = PAGE; render(); });
@@ -135,7 +180,10 @@ function itemsView(ranked) {
            (s.x || '').toLowerCase().includes(q) || (s.e || '').toLowerCase().includes(q);
   };
 
+  let rendered = false;
   function render() {
+    if (document.readyState === 'loading') return;  // samplesReady() below renders
+    rendered = true;
     const all = samples();
     const multiSample = all.some(s => s.k);
     FILTERS.forEach(([key, , test], i) => {
@@ -152,7 +200,24 @@ function itemsView(ranked) {
   select.addEventListener('change', () => { state.result = Number(select.value); state.shown = PAGE; render(); });
   search.addEventListener('input', () => { state.query = search.value.trim().toLowerCase(); state.shown = PAGE; render(); });
   more.addEventListener('click', () => { state.shown += PAGE; render(); });
-  render();
-  return el('div', {class: 'items'}, el('h3', null, 'Items'),
-            el('div', {class: 'controls'}, select, seg, search), list, more);
+  const view = el('div', {class: 'items'}, el('h3', null, 'Items'),
+                  el('div', {class: 'controls'}, select, seg, search), list, more);
+  // A long result is decoded when its list comes near the screen, not while the page opens.
+  const n = data.results[state.result].n;
+  more.hidden = true;
+  list.append(el('li', {class: 'empty'}, 'Loading ' + n.toLocaleString('en-US') + ' items\u2026'));
+  samplesReady(() => {
+    if (rendered) return;
+    if (n <= EAGER_SAMPLES || typeof IntersectionObserver === 'undefined') {
+      render();
+      return;
+    }
+    const seen = new IntersectionObserver(entries => {
+      if (!entries.some(e => e.isIntersecting)) return;
+      seen.disconnect();
+      if (!rendered) render();
+    }, {rootMargin: '400px'});
+    seen.observe(view);
+  });
+  return view;
 }

@@ -48,8 +48,8 @@ function axis(values, logRatio, zero) {
   return {log: false, ticks, at: x => (x - lo) / (hi - lo)};
 }
 
-// A chart's frame: grid, ticks and axis labels, as costPlot draws them. Returns the <svg> and
-// the value-to-pixel maps.
+// A chart's frame: grid, ticks and axis labels, as frontierChart (frontier.js) draws them.
+// Returns the <svg> and the value-to-pixel maps.
 function chartFrame(o) {
   const {W, H, L = 58, R = 16, T = 12, B = 42} = o;
   const g = svg('svg', {viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': o.aria, class: o.cls || ''});

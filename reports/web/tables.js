@@ -205,59 +205,6 @@ function niceTicks(lo, hi, count) {
   return ticks;
 }
 
-// Accuracy against total cost; the Pareto front joins the models no cheaper model beats.
-function costPlot(ranked) {
-  const pts = ranked.filter(r => r.accuracy != null && r.cost_usd != null && r.cost_usd > 0);
-  if (pts.length < 2) return null;
-  const W = 720, H = 300, L = 58, R = 150, T = 14, B = 42;
-  const costs = pts.map(r => r.cost_usd);
-  let x0 = Math.min(...costs), x1 = Math.max(...costs);
-  const log = x1 / x0 > 20;
-  if (log) { x0 = Math.log10(x0) - 0.15; x1 = Math.log10(x1) + 0.15; }
-  else { x0 = 0; x1 = x1 * 1.08; }
-  const accs = pts.map(r => r.accuracy);
-  const y0 = Math.max(0, Math.floor((Math.min(...accs) - 0.05) * 10) / 10);
-  const y1 = Math.min(1, Math.ceil((Math.max(...accs) + 0.05) * 10) / 10);
-  const fx = c => L + ((log ? Math.log10(c) : c) - x0) / (x1 - x0) * (W - L - R);
-  const fy = a => T + (y1 - a) / (y1 - y0 || 1) * (H - T - B);
-  const g = svg('svg', {viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'accuracy against cost'});
-  for (const t of niceTicks(y0, y1, 5)) {
-    g.append(svg('line', {x1: L, x2: W - R, y1: fy(t), y2: fy(t), stroke: '#eaeef2'}));
-    g.append(svg('text', {x: L - 8, y: fy(t) + 4, 'text-anchor': 'end'}, pct(t).replace('.0%', '%')));
-  }
-  const xt = log ? niceTicks(Math.ceil(x0), Math.floor(x1), Math.max(1, Math.floor(x1) - Math.ceil(x0)))
-                     .map(p => Math.pow(10, p))
-                 : niceTicks(0, x1, 5);
-  for (const t of xt) {
-    if (t <= 0 && log) continue;
-    g.append(svg('line', {x1: fx(t), x2: fx(t), y1: T, y2: H - B, stroke: '#eaeef2'}));
-    g.append(svg('text', {x: fx(t), y: H - B + 16, 'text-anchor': 'middle'}, usd(t)));
-  }
-  g.append(svg('text', {x: (L + W - R) / 2, y: H - 6, 'text-anchor': 'middle'},
-               'total cost (USD' + (log ? ', log scale' : '') + ')'));
-  g.append(svg('text', {x: 14, y: (T + H - B) / 2, 'text-anchor': 'middle',
-                        transform: `rotate(-90 14 ${(T + H - B) / 2})`}, 'accuracy'));
-  const byCost = pts.slice().sort((a, b) => a.cost_usd - b.cost_usd || b.accuracy - a.accuracy);
-  const front = [];
-  for (const r of byCost) if (!front.length || r.accuracy > front[front.length - 1].accuracy) front.push(r);
-  let d = '';
-  front.forEach((r, i) => {
-    d += i === 0 ? `M${fx(r.cost_usd)},${fy(r.accuracy)}` : `H${fx(r.cost_usd)}V${fy(r.accuracy)}`;
-  });
-  g.append(svg('path', {d, fill: 'none', stroke: '#0969da', 'stroke-width': 1.5, 'stroke-dasharray': '4 3'}));
-  for (const r of pts) {
-    const onFront = front.includes(r);
-    const cx = fx(r.cost_usd), cy = fy(r.accuracy);
-    g.append(svg('circle', {cx, cy, r: 5, fill: onFront ? '#0969da' : '#fff', stroke: onFront ? '#0969da' : '#8c959f',
-                            'stroke-width': 1.5},
-                 svg('title', null, label(r) + ': ' + pct(r.accuracy) + ' for ' + usd(r.cost_usd))));
-    g.append(svg('text', {x: cx + 7, y: cy - 7, class: 'label'}, label(r)));
-  }
-  return el('figure', {class: 'plot'}, g,
-            el('figcaption', {class: 'note'}, 'Accuracy against total cost. Filled points are on the ' +
-               'Pareto front: no cheaper model is more accurate.'));
-}
-
 // A pairwise suite's leaderboard from its judgments (reports/pairwise_summary.h), and the
 // predicted win rates between models.
 function pairwiseSection(p) {
@@ -310,6 +257,7 @@ function main() {
     root.append(el('p', {class: 'notice'}, 'The store has no samples yet.'));
     return;
   }
+  frontierSection(document.getElementById('frontier'));
   for (const suite of data.suites) {
     const ranked = suite.ranked.map(i => Object.assign({index: i}, data.results[i]));
     const versions = Array.from(new Set(ranked.map(r => r.suite_version))).join(', ');
@@ -330,7 +278,6 @@ function main() {
       section.append(el('p', {class: 'note'}, 'Not scored (no error, but the scorer gave no verdict): ' +
         unscored.map(r => label(r) + ' ' + r.unscored).join(', ') + '.'));
     }
-    section.append(costPlot(ranked) || '');
     section.append(diffView(ranked) || '');
     section.append(itemsView(ranked));
     root.append(section);

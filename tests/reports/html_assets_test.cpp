@@ -32,6 +32,7 @@ TEST(HtmlAssets, EmbeddedBytesAreTheFiles) {
   expect_embedded(html_report_script_tables(), "tables.js");
   expect_embedded(html_report_script_items(), "items.js");
   expect_embedded(html_report_script_speed(), "speed.js");
+  expect_embedded(html_report_script_frontier(), "frontier.js");
   expect_embedded(html_report_script_probes(), "probes.js");
   expect_embedded(html_report_script_overview(), "overview.js");
   expect_embedded(html_report_script_paired(), "paired.js");

@@ -2,6 +2,7 @@
 // leaderboards and item list drawn by its JavaScript.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include <cstdio>
 #include <fstream>
@@ -48,8 +49,11 @@ class HtmlReportTest : public ::testing::Test {
 
 TEST_F(HtmlReportTest, IsOneSelfContainedFile) {
   EXPECT_TRUE(html_.starts_with("<!doctype html>"));
-  EXPECT_EQ(count(html_, "<script"), 2u) << "the data and the code, nothing else";
-  EXPECT_EQ(count(html_, "</script>"), 2u) << "a '</script>' in the data would end it early";
+  // The code, and data: the summaries, each result's samples, each suite's strings.
+  const std::size_t data = count(html_, "<script type=\"application/json\"");
+  EXPECT_EQ(data, 1u + 4u + 2u);
+  EXPECT_EQ(count(html_, "<script"), data + 1) << "the data and the code, nothing else";
+  EXPECT_EQ(count(html_, "</script>"), data + 1) << "a '</script>' in the data would end it early";
   EXPECT_EQ(count(html_, "<style>"), 1u);
   // No external requests: no src/href to a URL, no @import, a CSP that forbids them.
   EXPECT_FALSE(std::regex_search(html_, std::regex(R"((src|href)\s*=\s*["']?(https?:)?//)")));
@@ -68,6 +72,46 @@ TEST_F(HtmlReportTest, StringsFromTheStoreAreEscaped) {
             std::string::npos);
   // Prompts repeat across models; the report stores each once.
   EXPECT_EQ(count(html_, "Question 3 of gsm8k"), 1u);
+}
+
+// Samples as columns, one script element per result (html_samples.h): dense columns where most
+// samples have the field, sparse ones (indices and values) where few do, interned strings as
+// indices into the suite's table.
+TEST_F(HtmlReportTest, SamplesAreColumnsPerResult) {
+  const auto element = [&](const std::string& id) {
+    const std::string open = "<script type=\"application/json\" id=\"" + id + "\">";
+    const auto at = html_.find(open);
+    EXPECT_NE(at, std::string::npos) << id;
+    const auto from = at + open.size();
+    rapidjson::Document doc;
+    doc.Parse(html_.substr(from, html_.find("</script>", from) - from).c_str());
+    EXPECT_FALSE(doc.HasParseError()) << id;
+    return doc;
+  };
+  const rapidjson::Document block = element("rbench-samples-0");
+  ASSERT_TRUE(block.IsObject());
+  const std::int64_t n = block["n"].GetInt64();
+  ASSERT_GT(n, 0);
+  const rapidjson::Document strings =
+      element(fmt::format("rbench-strings-{}", block["t"].GetInt()));
+  ASSERT_TRUE(strings.IsArray());
+  const auto& cols = block["cols"];
+  ASSERT_TRUE(cols["id"].IsArray()) << "every sample has an id: dense";
+  ASSERT_EQ(cols["id"].Size(), static_cast<rapidjson::SizeType>(n));
+  for (const auto& id : cols["id"].GetArray()) {
+    ASSERT_TRUE(id.IsInt());
+    ASSERT_LT(id.GetInt(), static_cast<int>(strings.Size()));
+  }
+  for (const auto& col : cols.GetObject()) {
+    if (col.value.IsArray()) {
+      EXPECT_EQ(col.value.Size(), static_cast<rapidjson::SizeType>(n)) << col.name.GetString();
+    } else {
+      ASSERT_TRUE(col.value.IsObject()) << col.name.GetString();
+      EXPECT_EQ(col.value["i"].Size(), col.value["v"].Size()) << col.name.GetString();
+      EXPECT_LT(2 * col.value["i"].Size(), static_cast<rapidjson::SizeType>(n));
+    }
+  }
+  EXPECT_FALSE(html_.contains("\"samples\":[[{")) << "no sample objects in the summaries' data";
 }
 
 // Renders the report in headless Chromium and returns the DOM after its scripts ran.
