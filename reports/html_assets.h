@@ -16,5 +16,8 @@ std::string_view html_report_script_items();
 std::string_view html_report_script_speed();
 // The probes: latency curves, CDFs and tables; defines probesSection(), used by main().
 std::string_view html_report_script_probes();
+// Published figures beside a measured suite of the same benchmark; defines publishedBeside(),
+// used by main().
+std::string_view html_report_script_published();
 
 }  // namespace rbench

@@ -33,9 +33,12 @@ std::string render_json_report(const ReportData& data) {
             {"runs", json::array(data.runs, write_run)},
             {"results", json::array(data.results, write_result_json)},
             {"pairwise", json::array(data.pairwise, write_pairwise_json)},
-            {"probes", json::array(data.probes, [](json::Writer& w, const ReportProbe& p) {
-               write_report_probe(w, p, {});
-             })}});
+            {"probes", json::array(data.probes,
+                                   [](json::Writer& w, const ReportProbe& p) {
+                                     write_report_probe(w, p, {});
+                                   })},
+            // Published reference rows with their sources: not measured here, never ranked.
+            {"published", json::array(data.published, write_published_json)}});
   return w.str() + '\n';
 }
 

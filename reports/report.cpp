@@ -68,6 +68,7 @@ ReportData load(Store& store, const ReportOptions& options) {
                          data.samples, pairwise);
   data.probes =
       load_probes(store, data, options.run ? std::optional(data.runs.front().id) : std::nullopt);
+  if (options.published_dir) data.published = load_published(*options.published_dir);
   return data;
 }
 

@@ -24,6 +24,9 @@ struct ReportOptions {
   int bootstrap_rounds = 1000;
   double confidence = 0.95;
   std::optional<std::string> run;  // only this run (by name); all runs when absent
+  // The published reference rows' folder (`rbench report --published DIR`; the CLI defaults it to
+  // the bundled data/published); absent: no published band.
+  std::optional<std::filesystem::path> published_dir;
 };
 
 // The report as text. Throws UsageError when options.run names no run in the store.

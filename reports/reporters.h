@@ -6,6 +6,7 @@
 
 #include "harness/store/store.h"
 #include "reports/pairwise_summary.h"
+#include "reports/published.h"
 #include "reports/summary.h"
 
 namespace rbench {
@@ -30,6 +31,7 @@ struct ReportData {
   std::vector<PairwiseSummary> pairwise;  // pairwise suites: one per (suite, judge)
   std::vector<ReportProbe> probes;        // the runs' probes, in the order they were stored
   double confidence = 0.95;
+  std::vector<PublishedRow> published;  // data/published: shown in their own band, never ranked
 };
 
 std::string render_json_report(const ReportData& data);

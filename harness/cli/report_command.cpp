@@ -15,6 +15,7 @@ struct ReportCommandOptions {
   std::string format;
   std::string run;
   std::uint64_t seed = 0;
+  std::string published;  // --published DIR | none; "" = the bundled data/published
 };
 
 void report(const ReportCommandOptions& o) {
@@ -31,6 +32,10 @@ void report(const ReportCommandOptions& o) {
   ReportOptions options;
   options.bootstrap_seed = o.seed;
   if (!o.run.empty()) options.run = o.run;
+  if (o.published != "none") {
+    options.published_dir =
+        o.published.empty() ? bundled_data_dir() / "published" : std::filesystem::path(o.published);
+  }
   write_report(store, o.out, parse_report_format(format), options);
   fmt::print(stderr, "wrote {} ({})\n", o.out, format);
 }
@@ -46,6 +51,9 @@ void add_report_command(CLI::App& app) {
       ->check(CLI::IsMember({"html", "json", "csv", "md"}));
   cmd->add_option("--run", o->run, "Only this run");
   cmd->add_option("--seed", o->seed, "Seed of the bootstrap confidence intervals");
+  cmd->add_option("--published", o->published,
+                  "Folder of published reference rows shown in their own band, never ranked "
+                  "(default: the bundled data/published); `none` leaves the band out");
   cmd->callback([o] { report(*o); });
 }
 

@@ -33,6 +33,7 @@ TEST(HtmlAssets, EmbeddedBytesAreTheFiles) {
   expect_embedded(html_report_script_items(), "items.js");
   expect_embedded(html_report_script_speed(), "speed.js");
   expect_embedded(html_report_script_probes(), "probes.js");
+  expect_embedded(html_report_script_published(), "published.js");
 }
 
 TEST(HtmlAssets, FirstDifferenceNamesTheByte) {
