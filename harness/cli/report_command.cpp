@@ -32,9 +32,12 @@ void report(const ReportCommandOptions& o) {
   ReportOptions options;
   options.bootstrap_seed = o.seed;
   if (!o.run.empty()) options.run = o.run;
-  if (o.published != "none") {
-    options.published_dir =
-        o.published.empty() ? bundled_data_dir() / "published" : std::filesystem::path(o.published);
+  if (!o.published.empty() && o.published != "none") {
+    options.published_dir = o.published;  // given: it must exist
+  } else if (o.published.empty()) {
+    // The bundled rows, where this installation (or $RBENCH_DATA) has them.
+    const std::filesystem::path bundled = bundled_data_dir() / "published";
+    if (std::filesystem::is_directory(bundled)) options.published_dir = bundled;
   }
   write_report(store, o.out, parse_report_format(format), options);
   fmt::print(stderr, "wrote {} ({})\n", o.out, format);
