@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "engines/engine_factory.h"
@@ -50,6 +51,7 @@ struct RunOptions {
   int shard_count = 0;
   std::string protocol;        // --protocol NAME: a published protocol's settings
   bool samples_given = false;  // --samples was on the command line (it overrides a protocol)
+  std::vector<std::string> from_protocol;  // the settings the protocol filled
 };
 
 // A protocol's settings fill what the command line left unset: explicit flags win. Returns what
@@ -59,6 +61,7 @@ std::string apply_protocol_flags(RunOptions& o) {
   ProtocolSettings settings{o.samples_given ? std::optional(o.samples) : std::nullopt,
                             o.temperature, o.top_p, o.max_tokens};
   const std::vector<std::string> filled = apply_protocol(protocol_or_throw(o.protocol), settings);
+  o.from_protocol = filled;
   o.samples = settings.samples.value_or(o.samples);
   o.temperature = settings.temperature;
   o.top_p = settings.top_p;
@@ -114,9 +117,16 @@ SamplingParams merge_sampling(const RunOptions& o, const std::vector<ModelEntry>
   s.temperature = o.temperature ? o.temperature : first.default_temperature;
   s.top_p = o.top_p;
   s.reasoning_effort = first.reasoning_effort;
+  const auto origin = [&](const char* setting, bool given, const char* flag) -> std::string {
+    if (std::find(o.from_protocol.begin(), o.from_protocol.end(), setting) !=
+        o.from_protocol.end()) {
+      return "protocol " + o.protocol;
+    }
+    return given ? flag : "profile " + first.name;
+  };
   source = fmt::format("max_tokens from {}, temperature from {}",
-                       o.max_tokens ? "--max-tokens" : "profile " + first.name,
-                       o.temperature ? "--temperature" : "profile " + first.name);
+                       origin("max_tokens", o.max_tokens.has_value(), "--max-tokens"),
+                       origin("temperature", o.temperature.has_value(), "--temperature"));
   return s;
 }
 
