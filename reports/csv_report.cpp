@@ -67,6 +67,8 @@ std::string render_csv_report(const ReportData& data) {
                     count(r.facts.kv_bytes_per_token), count(r.facts.kv_bytes_per_token_mha),
                     count(r.facts.parameters_total), count(r.facts.parameters_active));
   }
+  // Published figures: a block of their own, so the measured rows' columns stay as they are.
+  out += published_csv(data.published);
   return out;
 }
 

@@ -24,5 +24,8 @@ std::string_view html_report_script_overview();
 std::string_view html_report_script_paired();
 // Two models' per-item diff in each suite; defines diffView(), used by main().
 std::string_view html_report_script_diff();
+// Published figures beside a measured suite of the same benchmark; defines publishedBeside(),
+// used by main().
+std::string_view html_report_script_published();
 
 }  // namespace rbench

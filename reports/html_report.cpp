@@ -58,6 +58,11 @@ std::string runs_section(const ReportData& data) {
 <thead><tr><th>Run</th><th>rbench</th><th>Commit</th><th>Started (UTC)</th><th>Finished (UTC)</th><th>Config</th></tr></thead><tbody>
 )";
   for (const RunInfo& run : data.runs) {
+    std::string name = html_escape(run.name);  // a run under a protocol says so beside its name
+    for (const RunProtocol& p : run_protocols({run})) {
+      name += fmt::format(" <span class=\"protocol-match\">protocol {}</span>",
+                          html_escape(p.protocol));
+    }
     const std::string finished = run.finished_at.empty()
                                      ? R"(<span class="muted" title="no finish time: the run is )"
                                        R"(still going, or was interrupted">not finished</span>)"
@@ -65,7 +70,7 @@ std::string runs_section(const ReportData& data) {
     out += fmt::format(
         "<tr><td class=\"strong\">{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td>"
         "<td><details><summary>show</summary><pre class=\"config\">{}</pre></details></td></tr>\n",
-        html_escape(run.name), html_escape(run.rbench_version), html_escape(run.git_sha),
+        name, html_escape(run.rbench_version), html_escape(run.git_sha),
         html_escape(run.started_at), finished, html_escape(pretty_config(run.config_json)));
   }
   out += "</tbody></table></div></section>\n";
@@ -134,7 +139,19 @@ std::string embedded_data(const ReportData& data) {
                                      write_report_probe(
                                          w, p, {.itl_samples = false, .figure_rows = true});
                                    })},
-            {"paired", json::array(data.paired, write_paired_json)}});
+            {"paired", json::array(data.paired, write_paired_json)},
+            // As in the JSON report; the band itself is drawn above, in HTML. published_suites:
+            // the measured suites that are a published benchmark (publishedBeside() in
+            // published.js shows its figures beside them).
+            {"published", json::array(data.published, write_published_json)},
+            {"published_suites", [&](json::Writer& w) {
+               w.object([&](json::Writer& w) {
+                 if (data.published.empty()) return;
+                 for (const std::string& suite : measured_suites(data.results, data.pairwise)) {
+                   if (const auto b = published_benchmark_of_suite(suite)) w.field(suite, *b);
+                 }
+               });
+             }}});
   return script_safe_json(w.str());
 }
 
@@ -159,8 +176,10 @@ std::string render_html_report(const ReportData& data) {
   out += runs_section(data);
   out += hosts_section(data);
   out += "<section id=\"overview\" class=\"overview\"></section>\n";
-  out += R"(<section id="frontier" class="frontier"></section>
-<nav id="toc" class="toc"></nav>
+  out += "<section id=\"frontier\" class=\"frontier\"></section>\n";
+  out += published_html(data.published, measured_suites(data.results, data.pairwise),
+                        run_protocols(data.runs));
+  out += R"(<nav id="toc" class="toc"></nav>
 <main id="suites"><noscript><p class="notice">This report draws its tables with JavaScript; enable it to see them.</p></noscript></main>
 <script type="application/json" id="rbench-data">)";
   out += embedded_data(data);
@@ -170,6 +189,7 @@ std::string render_html_report(const ReportData& data) {
   out += html_report_script_items();
   out += html_report_script_frontier();
   out += html_report_script_probes();
+  out += html_report_script_published();
   out += html_report_script_overview();
   out += html_report_script_paired();
   out += html_report_script_diff();

@@ -37,7 +37,9 @@ std::string render_json_report(const ReportData& data) {
             {"probes",
              json::array(data.probes, [](json::Writer& w,
                                          const ReportProbe& p) { write_report_probe(w, p, {}); })},
-            {"paired", json::array(data.paired, write_paired_json)}});
+            {"paired", json::array(data.paired, write_paired_json)},
+            // Published reference rows with their sources: not measured here, never ranked.
+            {"published", json::array(data.published, write_published_json)}});
   return w.str() + '\n';
 }
 

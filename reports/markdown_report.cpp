@@ -194,6 +194,9 @@ std::string render_markdown_report(const ReportData& data) {
     for (const RunInfo& run : data.runs) {
       out += fmt::format(" {} (rbench {}, {})", md_text(run.name), md_text(run.rbench_version),
                          md_text(run.git_sha));
+      for (const RunProtocol& p : run_protocols({run})) {
+        out += fmt::format(" under protocol {}", md_text(p.protocol));
+      }
     }
   }
   out += fmt::format(". Accuracy with its {:.0f}% bootstrap confidence interval.\n",
@@ -230,8 +233,11 @@ std::string render_markdown_report(const ReportData& data) {
     out += pass_at_k_table(ranked, several_runs);
     out += rules_lines(ranked, several_runs);
     out += paired_markdown(data.paired, suite);
+    out += published_beside_markdown(data.published, suite);
   }
   for (const PairwiseSummary& p : data.pairwise) out += pairwise_section(p, data.confidence);
+  out += published_markdown(data.published, measured_suites(data.results, data.pairwise),
+                            run_protocols(data.runs));
   if (data.results.empty() && data.probes.empty()) out += "\nNo samples in the store yet.\n";
   if (any_unpriced) out += "\n¹ no price known for the model. ² no correct answers.\n";
   out += markdown_probes_section(data.probes);

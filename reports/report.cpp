@@ -72,6 +72,7 @@ ReportData load(Store& store, const ReportOptions& options) {
                                  .confidence = options.confidence});
   data.probes =
       load_probes(store, data, options.run ? std::optional(data.runs.front().id) : std::nullopt);
+  if (options.published_dir) data.published = load_published(*options.published_dir);
   return data;
 }
 

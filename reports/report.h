@@ -26,6 +26,9 @@ struct ReportOptions {
   std::optional<std::string> run;  // only this run (by name); all runs when absent
   // csv: the paired comparisons (reports/paired_matrix.h), one row per pair, instead of the results
   bool paired_csv = false;
+  // The published reference rows' folder (`rbench report --published DIR`; the CLI defaults it to
+  // the bundled data/published); absent: no published band.
+  std::optional<std::filesystem::path> published_dir;
 };
 
 // The report as text. Throws UsageError when options.run names no run in the store.

@@ -7,6 +7,7 @@
 #include "harness/store/store.h"
 #include "reports/paired_matrix.h"
 #include "reports/pairwise_summary.h"
+#include "reports/published.h"
 #include "reports/summary.h"
 
 namespace rbench {
@@ -32,6 +33,7 @@ struct ReportData {
   std::vector<ReportProbe> probes;        // the runs' probes, in the order they were stored
   double confidence = 0.95;
   std::vector<PairedMatrix> paired;  // per suite, every two results on their common items
+  std::vector<PublishedRow> published;  // data/published: shown in their own band, never ranked
 };
 
 std::string render_json_report(const ReportData& data);

@@ -16,6 +16,7 @@ struct ReportCommandOptions {
   std::string run;
   std::uint64_t seed = 0;
   bool paired = false;
+  std::string published;  // --published DIR | none; "" = the bundled data/published
 };
 
 void report(const ReportCommandOptions& o) {
@@ -39,6 +40,13 @@ void report(const ReportCommandOptions& o) {
   options.bootstrap_seed = o.seed;
   if (!o.run.empty()) options.run = o.run;
   options.paired_csv = o.paired;
+  if (!o.published.empty() && o.published != "none") {
+    options.published_dir = o.published;  // given: it must exist
+  } else if (o.published.empty()) {
+    // The bundled rows, where this installation (or $RBENCH_DATA) has them.
+    const std::filesystem::path bundled = bundled_data_dir() / "published";
+    if (std::filesystem::is_directory(bundled)) options.published_dir = bundled;
+  }
   write_report(store, o.out, parse_report_format(format), options);
   fmt::print(stderr, "wrote {} ({})\n", o.out, format);
 }
@@ -57,6 +65,9 @@ void add_report_command(CLI::App& app) {
   cmd->add_flag("--paired", o->paired,
                 "CSV only: one row per pair of models of a suite (difference, paired interval, "
                 "p-values, Holm-adjusted verdict) instead of the results");
+  cmd->add_option("--published", o->published,
+                  "Folder of published reference rows shown in their own band, never ranked "
+                  "(default: the bundled data/published); `none` leaves the band out");
   cmd->callback([o] { report(*o); });
 }
 

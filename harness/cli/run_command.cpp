@@ -1,7 +1,9 @@
 // `rbench run`: models x suites into the store, resumable.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "engines/engine_factory.h"
@@ -15,6 +17,7 @@
 #include "harness/store/store.h"
 #include "scorers/pairwise_scorer.h"
 #include "suites/prompts.h"
+#include "suites/protocols.h"
 #include "suites/registry.h"
 
 namespace rbench::cli {
@@ -46,7 +49,26 @@ struct RunOptions {
   int judge_attempts = 3;
   std::string shard;  // --shard I/N or auto
   int shard_count = 0;
+  std::string protocol;        // --protocol NAME: a published protocol's settings
+  bool samples_given = false;  // --samples was on the command line (it overrides a protocol)
+  std::vector<std::string> from_protocol;  // the settings the protocol filled
 };
+
+// A protocol's settings fill what the command line left unset: explicit flags win. Returns what
+// it filled, as the stored config's sampling_source says it.
+std::string apply_protocol_flags(RunOptions& o) {
+  if (o.protocol.empty()) return "";
+  ProtocolSettings settings{o.samples_given ? std::optional(o.samples) : std::nullopt,
+                            o.temperature, o.top_p, o.max_tokens};
+  const std::vector<std::string> filled = apply_protocol(protocol_or_throw(o.protocol), settings);
+  o.from_protocol = filled;
+  o.samples = settings.samples.value_or(o.samples);
+  o.temperature = settings.temperature;
+  o.top_p = settings.top_p;
+  o.max_tokens = settings.max_tokens;
+  return filled.empty() ? ""
+                        : fmt::format("; {} from protocol {}", fmt::join(filled, ", "), o.protocol);
+}
 
 // One model of the run. A checkpoint's profile (no endpoint, no price, greedy by default) is
 // made by the factory, with the engine's batch as its concurrency so that a run fills it.
@@ -95,13 +117,21 @@ SamplingParams merge_sampling(const RunOptions& o, const std::vector<ModelEntry>
   s.temperature = o.temperature ? o.temperature : first.default_temperature;
   s.top_p = o.top_p;
   s.reasoning_effort = first.reasoning_effort;
+  const auto origin = [&](const char* setting, bool given, const char* flag) -> std::string {
+    if (std::find(o.from_protocol.begin(), o.from_protocol.end(), setting) !=
+        o.from_protocol.end()) {
+      return "protocol " + o.protocol;
+    }
+    return given ? flag : "profile " + first.name;
+  };
   source = fmt::format("max_tokens from {}, temperature from {}",
-                       o.max_tokens ? "--max-tokens" : "profile " + first.name,
-                       o.temperature ? "--temperature" : "profile " + first.name);
+                       origin("max_tokens", o.max_tokens.has_value(), "--max-tokens"),
+                       origin("temperature", o.temperature.has_value(), "--temperature"));
   return s;
 }
 
-int run(const RunOptions& o) {
+int run(RunOptions o) {
+  const std::string from_protocol = apply_protocol_flags(o);
   // --load-format dummy is one model without a --model.
   std::vector<std::string> models = o.models;
   if (models.empty() && o.engine.load_format == "dummy") models.emplace_back();
@@ -143,12 +173,14 @@ int run(const RunOptions& o) {
     }
   }
   spec.code_timeout_s = o.code_timeout_s;
+  spec.protocol = o.protocol;
   spec.executors = o.executors;
   spec.limit =
       o.debug ? std::optional<std::size_t>(std::min<std::size_t>(o.limit.value_or(5), 5)) : o.limit;
   spec.samples = o.samples;
   spec.seed = o.seed;
   spec.sampling = merge_sampling(o, spec.models, spec.sampling_source);
+  spec.sampling_source += from_protocol;
   spec.run_name = o.run_name.empty() ? default_run_name(spec) : o.run_name;
   spec.host = short_host_name();
   if (!o.shard.empty()) {
@@ -226,7 +258,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--limit", o->limit, "Only the first N items of each suite")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--samples", o->samples, "Samples per item (for pass@k)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::PositiveNumber)
+      ->each([o](const std::string&) { o->samples_given = true; });
+  cmd->add_option("--protocol", o->protocol,
+                  "A published protocol's settings (samples, temperature, top-p, max tokens; see "
+                  "`rbench protocols`); flags given explicitly override its values");
   cmd->add_option("--seed", o->seed, "Seed for the per-request seeds");
   cmd->add_option("--concurrency", o->concurrency,
                   "Requests in flight per model (default: profile)")

@@ -12,6 +12,7 @@
 #include "harness/core/error.h"
 #include "scorers/pairwise_scorer.h"
 #include "scorers/registry.h"
+#include "suites/official_defaults.h"
 #include "suites/prompts.h"
 #include "suites/registry.h"
 
@@ -108,7 +109,13 @@ std::vector<RescoreResult> rescore(Store& store, const RescoreOptions& options) 
       for (const Item& item : suite.items) items[item.id] = &item;
       ScorerOptions scorer_options;
       scorer_options.completion_style = is_completion_template(suite.prompt_template);
-      scorer_options.code_timeout_s = options.code_timeout_s;
+      // As the run ran: its stored default for this suite unless --code-timeout says otherwise.
+      const DefaultsBySuite defaults = stored_defaults(run.config_json).value_or(DefaultsBySuite{});
+      const auto stored_default = defaults.find(suite.name);
+      scorer_options.code_timeout_s = options.code_timeout_s > 0 ? options.code_timeout_s
+                                      : stored_default != defaults.end()
+                                          ? stored_default->second.timeout_s.value_or(0)
+                                          : 0;
       const auto scorer = make_scorer(suite.scorer, scorer_options);
 
       std::vector<const SampleRecord*> todo;

@@ -163,10 +163,31 @@ std::string run_config_json(const RunSpec& spec) {
             {"sampling_source", spec.sampling_source},
             {"models", json::array(spec.models, write_model_config)},
             {"scorer_notes", json::array(spec.scorer_notes)},
+            {"protocol", json::unless_empty(spec.protocol)},
+            {"defaults", json::raw(defaults_json(spec.defaults))},
             {"suites", json::array(spec.suites, [](json::Writer& w, const auto& s) {
                w.object({{"name", s.name}, {"path", s.path}, {"items", s.items.size()}});
              })}});
   return w.str();
+}
+
+DefaultsBySuite run_defaults(Store& store, const RunSpec& spec) {
+  for (const auto& existing : store.runs()) {
+    if (existing.name != spec.run_name) continue;
+    // A run stored before defaults were recorded ran with the scorers' own settings: keep them.
+    return stored_defaults(existing.config_json).value_or(DefaultsBySuite{});
+  }
+  DefaultsBySuite out;
+  for (const Suite& suite : spec.suites) {
+    if (auto d = official_defaults(suite.name)) out.emplace(suite.name, *d);
+  }
+  return out;
+}
+
+double suite_code_timeout(const RunSpec& spec, const std::string& suite) {
+  if (spec.code_timeout_s > 0) return spec.code_timeout_s;
+  const auto it = spec.defaults.find(suite);
+  return it != spec.defaults.end() ? it->second.timeout_s.value_or(0) : 0;
 }
 
 std::string default_run_name(const RunSpec& spec) {
@@ -213,7 +234,7 @@ std::vector<std::unique_ptr<Scorer>> make_scorers(RunSpec& spec) {
   for (const auto& suite : spec.suites) {
     ScorerOptions options;
     options.completion_style = is_completion_template(suite.prompt_template);
-    options.code_timeout_s = spec.code_timeout_s;
+    options.code_timeout_s = suite_code_timeout(spec, suite.name);
     scorers.push_back(make_scorer(suite.scorer, options));
     // How the verdicts are reached on this machine (the sandbox's isolation and speed factor)
     // goes into the run's stored configuration: part of what a reader needs to trust them.
@@ -411,6 +432,7 @@ class Dispatch {
 RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
   if (spec.samples < 1) throw UsageError("--samples must be at least 1");
   check_resumable(store_, spec);
+  spec.defaults = run_defaults(store_, spec);
   const std::vector<std::unique_ptr<Scorer>> scorers = make_scorers(spec);
   for (const std::string& note : spec.scorer_notes) progress_.message(note);
 

@@ -15,6 +15,7 @@
 #include "harness/run/progress.h"
 #include "harness/run/shard.h"
 #include "harness/store/store.h"
+#include "suites/official_defaults.h"
 #include "suites/suite.h"
 
 namespace rbench {
@@ -37,6 +38,12 @@ struct RunSpec {
   std::string sampling_source;  // which flags were given, for the stored config
   int executors = 0;            // parallel code executions; 0 = one per core
   double code_timeout_s = 0;    // per-program limit in reference seconds; 0 = the suite default
+  // The per-suite defaults this run uses (suites/official_defaults.h), chosen by Runner::run: a
+  // new run takes today's official ones, a resumed run those it stored (none for a run stored
+  // before they were recorded). Stored in the config, never in the fingerprint, so that adding a
+  // default does not stop stored runs from resuming. An explicit code_timeout_s overrides them.
+  DefaultsBySuite defaults;
+  std::string protocol;  // `--protocol NAME` ("" = none): stored in the config, for the reports
   std::vector<std::string> scorer_notes;  // filled by Runner::run: Scorer::describe() per suite
   // --shard: only this shard's (item, sample) pairs. Stored as the run's own attribute (config
   // "shard", with argv and host), never in its name or fingerprint.
@@ -66,6 +73,12 @@ std::string run_fingerprint_json(const RunSpec& spec);
 // The full configuration stored with the run (fingerprint, limits, concurrency, prices, and
 // each model's engine facts where the engine knows them: harness/store/run_facts.h).
 std::string run_config_json(const RunSpec& spec);
+// The defaults a run uses: those stored with an existing run of spec.run_name (none where it
+// stored none), else the official defaults of spec's suites.
+DefaultsBySuite run_defaults(Store& store, const RunSpec& spec);
+// The per-program limit of one suite's code: the explicit one, else the suite's default, else 0
+// (the scorer's own).
+double suite_code_timeout(const RunSpec& spec, const std::string& suite);
 // A deterministic run name for a spec without --run, so rerunning the same command resumes.
 std::string default_run_name(const RunSpec& spec);
 // The seed sent with one request: stable for (seed, suite, item, sample), distinct across them.

@@ -269,6 +269,7 @@ function main() {
       leaderboard(ranked), pairedMatrix(suite.name) || '');
     const judged = (data.pairwise || []).filter(p => p.suite === suite.name);
     for (const p of judged) section.append(pairwiseSection(p));
+    section.append(publishedBeside(suite.name));
     if (ranked.some(r => r.pairwise) && !judged.length) {
       section.append(el('p', {class: 'note'}, 'Pairwise suite: its answers have not been judged ' +
         'yet (run the same command with --judge PROFILE).'));

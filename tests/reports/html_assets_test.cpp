@@ -37,6 +37,7 @@ TEST(HtmlAssets, EmbeddedBytesAreTheFiles) {
   expect_embedded(html_report_script_overview(), "overview.js");
   expect_embedded(html_report_script_paired(), "paired.js");
   expect_embedded(html_report_script_diff(), "diff.js");
+  expect_embedded(html_report_script_published(), "published.js");
 }
 
 TEST(HtmlAssets, FirstDifferenceNamesTheByte) {
