@@ -303,7 +303,8 @@ std::string GradedImport::config_json() const {
               {"bytes", f.bytes},
               {"format", f.format},
               {"records", f.records.size()},
-              {"dataset", json::unless_empty(f.dataset)}});
+              {"dataset", json::unless_empty(f.dataset)},
+              {"settings", json::unless_empty(f.settings)}});
   };
   const auto write_fingerprint = [](json::Writer& w, const Suite& s) {
     w.object({{"name", s.name},

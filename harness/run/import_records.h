@@ -44,6 +44,9 @@ struct ImportedFile {
   // generic file's stem.
   std::string dataset;
   std::string model;  // the model the whole file belongs to, when only its path says ("" if not)
+  // How the source harness says it sampled, as it wrote it (ZeroEval's "configs" of its first
+  // record: "{'engine': 'openai', 'temperature': 0.0, ...}"); "" when it does not say.
+  std::string settings;
   std::vector<ImportedRecord> records;
 };
 

@@ -40,6 +40,11 @@ ImportedFile read_zeroeval(const std::filesystem::path& file) {
     }
     r.answers.push_back(ImportedAnswer{.answer = output.at(0).string()});
     if (out.dataset.empty()) out.dataset = v.optional_string("dataset").value_or("");
+    if (out.settings.empty()) {
+      if (const auto configs = v.find("configs"); configs && configs->is_string()) {
+        out.settings = configs->string();
+      }
+    }
     out.records.push_back(std::move(r));
   });
   if (out.dataset.empty()) {

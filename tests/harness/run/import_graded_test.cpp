@@ -88,6 +88,7 @@ TEST(ImportGraded, ZeroEvalWithoutSuiteBecomesItsOwnSuiteGradedByMath) {
   EXPECT_EQ(std::string(from["sha256"].GetString()), sha256_file_hex(kZeroEval));
   EXPECT_EQ(from["bytes"].GetUint64(), fs::file_size(kZeroEval));
   EXPECT_EQ(std::string(from["format"].GetString()), "zeroeval");
+  EXPECT_THAT(from["settings"].GetString(), HasSubstr("'temperature': 0.0"));
   EXPECT_EQ(std::string(config["suites"][0]["items_from"].GetString()), "samples");
   EXPECT_EQ(store.run_items(store.runs().front().id).size(), 3u);
 
