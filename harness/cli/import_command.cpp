@@ -127,7 +127,9 @@ void add_import_command(CLI::App& app, int& exit_code) {
                   "references become a suite named after their dataset");
   cmd->add_option("--data-dir", o->data_dir,
                   "Folder holding the public data (default: as for `rbench run`)");
-  cmd->add_option("--run", o->run, "Run name to import into (default: import-SUITE)");
+  cmd->add_option(
+      "--run", o->run,
+      "Run name to import into (default: import-SUITE; graded formats: import-SUITE-MODEL)");
   cmd->add_option("--model", o->model, "Store the (one) imported model under this name");
   cmd->add_option("--judge", o->judge, "Store the judge or annotator under this name");
   cmd->add_flag("--skip-unmatched", o->skip_unmatched,
