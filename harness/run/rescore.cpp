@@ -7,9 +7,12 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
+#include <string_view>
 #include <tuple>
 
 #include "harness/core/error.h"
+#include "harness/run/importer.h"
 #include "scorers/pairwise_scorer.h"
 #include "scorers/registry.h"
 #include "suites/official_defaults.h"
@@ -26,6 +29,7 @@ struct StoredSuite {
   std::string prompt_template;
   std::string scorer;
   std::string path;
+  bool items_stored = false;  // an imported custom suite: its items are the run's samples
 };
 
 std::vector<StoredSuite> stored_suites(const RunInfo& run) {
@@ -42,11 +46,16 @@ std::vector<StoredSuite> stored_suites(const RunInfo& run) {
     throw bad();
   }
   std::map<std::string, std::string> paths;
+  std::set<std::string> items_stored;
   if (doc.HasMember("suites") && doc["suites"].IsArray()) {
     for (const auto& s : doc["suites"].GetArray()) {
       if (s.IsObject() && s.HasMember("name") && s["name"].IsString() && s.HasMember("path") &&
           s["path"].IsString()) {
         paths[s["name"].GetString()] = s["path"].GetString();
+        if (s.HasMember("items_from") && s["items_from"].IsString() &&
+            std::string_view(s["items_from"].GetString()) == "samples") {
+          items_stored.insert(s["name"].GetString());
+        }
       }
     }
   }
@@ -59,13 +68,32 @@ std::vector<StoredSuite> stored_suites(const RunInfo& run) {
     StoredSuite suite{text(s, "name"), text(s, "version"), text(s, "prompt_template"),
                       text(s, "scorer"), ""};
     suite.path = paths[suite.name];
+    suite.items_stored = items_stored.contains(suite.name);
     out.push_back(std::move(suite));
   }
   return out;
 }
 
+// An imported custom suite (rbench import without --suite): its items are what the run's samples
+// stored, the question in the prompt and the reference beside it.
+Suite suite_from_samples(const StoredSuite& stored, const std::vector<SampleRecord>& samples) {
+  Suite suite{.name = stored.name,
+              .version = stored.version,
+              .prompt_template = stored.prompt_template,
+              .scorer = stored.scorer,
+              .path = stored.path};
+  std::set<std::string> seen;
+  for (const SampleRecord& s : samples) {
+    if (s.key.suite != stored.name || !seen.insert(s.key.item_id).second) continue;
+    suite.items.push_back(Item{.id = s.key.item_id, .reference = s.reference});
+  }
+  return suite;
+}
+
 // The suite as the run read it: by name (registry), else from the stored path (custom files).
-Suite load_as_stored(const RunInfo& run, const StoredSuite& stored, const RescoreOptions& options) {
+Suite load_as_stored(const RunInfo& run, const StoredSuite& stored, const RescoreOptions& options,
+                     const std::vector<SampleRecord>& samples) {
+  if (stored.items_stored) return suite_from_samples(stored, samples);
   Suite suite;
   try {
     suite = find_suite(stored.name)
@@ -104,7 +132,9 @@ std::vector<RescoreResult> rescore(Store& store, const RescoreOptions& options) 
       }
       // Pairwise answers have no verdict of their own: their results are the judgments.
       if (stored.scorer == kPairwiseScorer) continue;
-      const Suite suite = load_as_stored(run, stored, options);
+      // Verdicts imported as given (LiveCodeBench's) were made by no scorer of rbench's.
+      if (stored.scorer == kImportedVerdictScorer) continue;
+      const Suite suite = load_as_stored(run, stored, options, samples);
       std::map<std::string, const Item*> items;
       for (const Item& item : suite.items) items[item.id] = &item;
       ScorerOptions scorer_options;

@@ -122,6 +122,24 @@ TEST(ExtractAnswer, RuleOrderWithoutABox) {
   EXPECT_EQ(extract_answer("it is 10/9").rule, ExtractionRule::last_number);
 }
 
+// Replies as models write them: raw line breaks and LaTeX's backslashes unescaped inside the
+// JSON strings (o1-mini's ZeroEval GSM8K replies). The answer field is still read.
+TEST(ExtractAnswer, JsonAnswerWithUnescapedLatex) {
+  const std::string reply =
+      "```json\n{\n    \"reasoning\": \"The winner got \\( \\frac{3}{4} \\times 80 = 60 \\) "
+      "votes.\n"
+      "So the loser got 20, not 60.\",\n    \"answer\": \"20\"\n}\n```";
+  EXPECT_EQ(extract_answer(reply).rule, ExtractionRule::json_answer);
+  EXPECT_EQ(extract_answer(reply).text, "20");
+  // \frac, \beta, \times, \right: commands, not form feed, backspace, tab, carriage return.
+  const std::string latex =
+      "{\"reasoning\": \"\\left(3 \\times \\theta\\right)\", \"answer\": \"\\frac{\\beta}{2}\"}";
+  EXPECT_EQ(extract_answer(latex).rule, ExtractionRule::json_answer);
+  EXPECT_EQ(extract_answer(latex).text, "\\frac{\\beta}{2}");
+  // Escaped properly, the same text reads the same.
+  EXPECT_EQ(extract_answer("{\"answer\": \"\\\\frac{1}{2}\"}").text, "\\frac{1}{2}");
+}
+
 TEST(ExtractAnswer, MathEnvironments) {
   EXPECT_EQ(extract_answer("Answer \\[ 9 \\]").text, "9");
   EXPECT_EQ(extract_answer("Answer $$ 9 $$").text, "9");
