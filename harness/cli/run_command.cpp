@@ -9,6 +9,7 @@
 #include "harness/cli/engine_options.h"
 #include "harness/core/error.h"
 #include "harness/core/interrupts.h"
+#include "harness/core/json_reader.h"
 #include "harness/run/judging.h"
 #include "harness/run/launch_scripts.h"
 #include "harness/run/runner.h"
@@ -46,7 +47,38 @@ struct RunOptions {
   int judge_attempts = 3;
   std::string shard;  // --shard I/N or auto
   int shard_count = 0;
+  std::string price_per_hour;  // --price-per-hour: USD, or a pricing file with hourly_usd
 };
+
+// --price-per-hour: a number of USD, or a pricing file (data/prices/*.json) whose hourly_usd is
+// a named machine's price with its source and date. It replaces the model's prices: the run's
+// cost is then its busy time at that price (reports/pricing.h).
+Pricing hourly_pricing(const std::string& value) {
+  std::size_t used = 0;
+  double usd = -1;
+  try {
+    usd = std::stod(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == value.size() && used > 0) {
+    if (!(usd >= 0)) throw UsageError(fmt::format("run: --price-per-hour {} must be >= 0", value));
+    Pricing p;
+    p.hourly_usd = usd;
+    p.note = "--price-per-hour";
+    return p;
+  }
+  if (!std::filesystem::exists(value)) {
+    throw UsageError(fmt::format(
+        "run: --price-per-hour {} is neither a number of USD nor an existing pricing file", value));
+  }
+  const json::Document document = json::Document::read_file(value);
+  const PriceHistory history = read_price_history(document.root());
+  if (!history.latest()->hourly()) {
+    document.root().fail_at("hourly_usd", "missing: --price-per-hour needs an hourly price");
+  }
+  return *history.latest();
+}
 
 // One model of the run. A checkpoint's profile (no endpoint, no price, greedy by default) is
 // made by the factory, with the engine's batch as its concurrency so that a run fills it.
@@ -58,6 +90,10 @@ ModelEntry make_model(const RunOptions& o, const std::string& name_or_path) {
   entry.label = !o.label.empty() ? o.label : made.model_name;
   entry.concurrency = o.concurrency.value_or(made.profile.concurrency);
   if (o.debug) entry.concurrency = 1;
+  if (!o.price_per_hour.empty()) {
+    made.profile.pricing = hourly_pricing(o.price_per_hour);
+    made.profile.price_history = PriceHistory{{made.profile.pricing}};
+  }
   entry.profile = std::move(made.profile);
   entry.engine = std::move(made.engine);
   return entry;
@@ -71,6 +107,7 @@ JudgeSpec make_judge(const RunOptions& o, ModelEntry& holder) {
   as_model.engine.max_batch = o.engine.max_batch;
   as_model.label.clear();
   as_model.concurrency.reset();
+  as_model.price_per_hour.clear();  // the judge keeps its own prices
   holder = make_model(as_model, o.judge.model);
   JudgeSpec spec;
   spec.name = holder.label;
@@ -270,6 +307,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "With --shard auto in a Kubernetes Indexed Job: the number of shards "
                   "(default: $RBENCH_SHARD_COUNT)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--price-per-hour", o->price_per_hour,
+                  "Self-hosted: USD per busy hour of the machine, or a pricing file with "
+                  "hourly_usd (data/prices/*.json); the run's cost is its busy time at that price");
   cmd->add_flag("--debug", o->debug, "At most 5 items, one request at a time");
   cmd->add_flag("--quiet", o->quiet, "Plain log lines instead of a progress bar");
   cmd->callback([o, &exit_code] { exit_code = run(*o); });
