@@ -238,6 +238,7 @@ std::string embedded_data(const ReportData& data) {
                                      write_report_probe(
                                          w, p, {.itl_samples = false, .figure_rows = true});
                                    })},
+            {"prices", prices_json(data.prices, data.prices_note)},
             {"strings", [&](json::Writer& w) { strings.write(w); }}});
   return script_safe_json(w.str());
 }
@@ -260,6 +261,11 @@ std::string render_html_report(const ReportData& data) {
       "<p class=\"muted\">Generated from <code>{}</code> by rbench {}. Accuracy intervals are "
       "{:.0f}% percentile-bootstrap confidence intervals over samples.</p></header>\n",
       html_escape(data.db_path), html_escape(data.rbench_version), data.confidence * 100);
+  if (!data.prices_note.empty()) {
+    out +=
+        fmt::format("<p class=\"notice\">Costs {}, not at the prices stored with the runs.</p>\n",
+                    html_escape(data.prices_note));
+  }
   out += runs_section(data);
   out += hosts_section(data);
   out += R"(<nav id="toc" class="toc"></nav>

@@ -14,13 +14,14 @@ void write_run(json::Writer& w, const RunInfo& run) {
   rapidjson::Document config;
   config.Parse(run.config_json.c_str(), run.config_json.size());
   const bool parsed = !config.HasParseError();
-  w.object({{"name", run.name},
-            {"rbench_version", run.rbench_version},
-            {"git_sha", run.git_sha},
-            {"started_at", run.started_at},
-            {"finished_at", string_or_null(run.finished_at)},
-            {"config_json", parsed ? json::OutValue(std::nullopt) : json::OutValue(run.config_json)},
-            {"config", parsed ? json::OutValue(config) : std::nullopt}});
+  w.object(
+      {{"name", run.name},
+       {"rbench_version", run.rbench_version},
+       {"git_sha", run.git_sha},
+       {"started_at", run.started_at},
+       {"finished_at", string_or_null(run.finished_at)},
+       {"config_json", parsed ? json::OutValue(std::nullopt) : json::OutValue(run.config_json)},
+       {"config", parsed ? json::OutValue(config) : std::nullopt}});
 }
 
 }  // namespace
@@ -33,9 +34,11 @@ std::string render_json_report(const ReportData& data) {
             {"runs", json::array(data.runs, write_run)},
             {"results", json::array(data.results, write_result_json)},
             {"pairwise", json::array(data.pairwise, write_pairwise_json)},
-            {"probes", json::array(data.probes, [](json::Writer& w, const ReportProbe& p) {
-               write_report_probe(w, p, {});
-             })}});
+            {"probes",
+             json::array(data.probes, [](json::Writer& w,
+                                         const ReportProbe& p) { write_report_probe(w, p, {}); })},
+            // Which prices the costs used, per run and model (reports/pricing.h).
+            {"prices", prices_json(data.prices, data.prices_note)}});
   return w.str() + '\n';
 }
 

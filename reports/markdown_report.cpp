@@ -198,6 +198,10 @@ std::string render_markdown_report(const ReportData& data) {
   }
   out += fmt::format(". Accuracy with its {:.0f}% bootstrap confidence interval.\n",
                      data.confidence * 100);
+  if (!data.prices_note.empty()) {
+    out += fmt::format("\nCosts {}, not at the prices stored with the runs.\n",
+                       md_text(data.prices_note));
+  }
   const bool several_runs = data.runs.size() > 1;
   bool any_unpriced = false;
   for (const auto& [suite, ranked] : rank_by_suite(data.results)) {
@@ -206,8 +210,8 @@ std::string render_markdown_report(const ReportData& data) {
     const SpeedColumns speed = speed_columns(ranked);
     out += fmt::format(
         " Accuracy [{:.0f}% CI] | Correct | n | Errors | Truncated | Output tok | Reasoning tok"
-        " | Latency p50 |{} Cost | Cost / correct |\n",
-        data.confidence * 100, speed_header(speed));
+        " | Latency p50 |{} Cost | Cost / correct [{:.0f}% CI] |\n",
+        data.confidence * 100, speed_header(speed), data.confidence * 100);
     out += several_runs ? "|--:|---|---|" : "|--:|---|";
     out += fmt::format("---|--:|--:|---|---|--:|--:|--:|{}--:|--:|\n", speed_rule(speed));
     int rank = 0;
@@ -215,6 +219,10 @@ std::string render_markdown_report(const ReportData& data) {
       out += fmt::format("| {} | {} |", ++rank, md_text(r->model));
       if (several_runs) out += fmt::format(" {} |", md_text(r->run));
       std::string per_correct = usd(r->cost_per_correct_usd);
+      if (r->cost_per_correct_ci) {
+        per_correct += fmt::format(" [{}, {}]", usd(r->cost_per_correct_ci->lo),
+                                   usd(r->cost_per_correct_ci->hi));
+      }
       if (!r->cost_per_correct_usd) {
         per_correct += r->cost_per_correct_note == "no correct answers" ? "²" : "¹";
         any_unpriced = true;

@@ -24,6 +24,9 @@ struct ReportOptions {
   int bootstrap_rounds = 1000;
   double confidence = 0.95;
   std::optional<std::string> run;  // only this run (by name); all runs when absent
+  // {"profile name": pricing} re-pricing the stored runs of the models it names
+  // (reports/pricing.h).
+  std::optional<std::filesystem::path> prices_file;
 };
 
 // The report as text. Throws UsageError when options.run names no run in the store.

@@ -6,6 +6,7 @@
 
 #include "harness/store/store.h"
 #include "reports/pairwise_summary.h"
+#include "reports/pricing.h"
 #include "reports/summary.h"
 
 namespace rbench {
@@ -30,6 +31,9 @@ struct ReportData {
   std::vector<PairwiseSummary> pairwise;  // pairwise suites: one per (suite, judge)
   std::vector<ReportProbe> probes;        // the runs' probes, in the order they were stored
   double confidence = 0.95;
+  // Which prices the report used: "" = the stored ones; else what re-priced them (--prices).
+  std::string prices_note;
+  std::vector<AppliedPrices> prices;  // per (run, model): the prices applied, busy time, total
 };
 
 std::string render_json_report(const ReportData& data);

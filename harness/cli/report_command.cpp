@@ -15,6 +15,7 @@ struct ReportCommandOptions {
   std::string format;
   std::string run;
   std::uint64_t seed = 0;
+  std::string prices;
 };
 
 void report(const ReportCommandOptions& o) {
@@ -31,6 +32,12 @@ void report(const ReportCommandOptions& o) {
   ReportOptions options;
   options.bootstrap_seed = o.seed;
   if (!o.run.empty()) options.run = o.run;
+  if (!o.prices.empty()) {
+    if (!std::filesystem::exists(o.prices)) {
+      throw UsageError(fmt::format("report: --prices file '{}' does not exist", o.prices));
+    }
+    options.prices_file = o.prices;
+  }
   write_report(store, o.out, parse_report_format(format), options);
   fmt::print(stderr, "wrote {} ({})\n", o.out, format);
 }
@@ -46,6 +53,8 @@ void add_report_command(CLI::App& app) {
       ->check(CLI::IsMember({"html", "json", "csv", "md"}));
   cmd->add_option("--run", o->run, "Only this run");
   cmd->add_option("--seed", o->seed, "Seed of the bootstrap confidence intervals");
+  cmd->add_option("--prices", o->prices,
+                  "Re-price stored runs: a JSON file {\"profile name\": {pricing}} (see README)");
   cmd->callback([o] { report(*o); });
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 namespace rbench::stats {
@@ -15,6 +16,19 @@ struct Interval {
 // a generator seeded with `seed`. Empty input gives {0, 0}; a single value gives {v, v}.
 Interval bootstrap_mean_ci(std::span<const double> values, double confidence = 0.95,
                            int rounds = 1000, std::uint64_t seed = 0);
+
+// sum(numerators) / sum(denominators) with a percentile bootstrap CI over the pairs (items),
+// drawn as bootstrap_mean_ci draws them (same seed, same indices). Resamples whose denominators
+// sum to 0 have no ratio and are left out of the percentiles. nullopt when the pairs are empty or
+// their denominators all 0. For cost per correct answer: (cost, correct answers) per item.
+struct RatioEstimate {
+  double value = 0;
+  Interval ci;
+};
+std::optional<RatioEstimate> bootstrap_ratio_ci(std::span<const double> numerators,
+                                                std::span<const double> denominators,
+                                                double confidence = 0.95, int rounds = 1000,
+                                                std::uint64_t seed = 0);
 
 double mean(std::span<const double> values);
 
