@@ -196,8 +196,13 @@ std::string render_markdown_report(const ReportData& data) {
                          md_text(run.git_sha));
     }
   }
-  out += fmt::format(". Accuracy with its {:.0f}% bootstrap confidence interval.\n",
+  out += fmt::format(". Accuracy with its {:.0f}% bootstrap confidence interval",
                      data.confidence * 100);
+  const bool cost_intervals =
+      std::any_of(data.results.begin(), data.results.end(),
+                  [](const ResultSummary& r) { return r.cost_per_correct_ci.has_value(); });
+  out += cost_intervals ? "; cost per correct answer with its interval, bootstrapped over items.\n"
+                        : ".\n";
   if (!data.prices_note.empty()) {
     out += fmt::format("\nCosts {}, not at the prices stored with the runs.\n",
                        md_text(data.prices_note));
@@ -210,8 +215,8 @@ std::string render_markdown_report(const ReportData& data) {
     const SpeedColumns speed = speed_columns(ranked);
     out += fmt::format(
         " Accuracy [{:.0f}% CI] | Correct | n | Errors | Truncated | Output tok | Reasoning tok"
-        " | Latency p50 |{} Cost | Cost / correct [{:.0f}% CI] |\n",
-        data.confidence * 100, speed_header(speed), data.confidence * 100);
+        " | Latency p50 |{} Cost | Cost / correct |\n",
+        data.confidence * 100, speed_header(speed));
     out += several_runs ? "|--:|---|---|" : "|--:|---|";
     out += fmt::format("---|--:|--:|---|---|--:|--:|--:|{}--:|--:|\n", speed_rule(speed));
     int rank = 0;

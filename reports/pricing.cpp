@@ -119,11 +119,14 @@ std::vector<AppliedPrices> apply_prices(const std::vector<RunInfo>& runs,
     } else if (run != runs.end()) {
       applied.pricing = stored_pricing(run->config_json, applied.model);
     }
-    std::vector<std::pair<double, double>> intervals;
+    // Per host: shards of a run on several machines each kept their own machine busy.
+    std::map<std::string, std::vector<std::pair<double, double>>> intervals_by_host;
     for (const SampleRecord* s : group) {
-      if (const auto interval = in_flight(*s)) intervals.push_back(*interval);
+      if (const auto interval = in_flight(*s)) intervals_by_host[s->host].push_back(*interval);
     }
-    if (!intervals.empty()) applied.busy_s = union_seconds(std::move(intervals));
+    for (auto& [host, intervals] : intervals_by_host) {
+      applied.busy_s = applied.busy_s.value_or(0) + union_seconds(std::move(intervals));
+    }
     const Pricing* latest = applied.pricing.latest();
     if (latest != nullptr && latest->hourly()) {
       applied.cost_usd = apply_hourly(group, *latest->hourly_usd, applied.busy_s.value_or(0));

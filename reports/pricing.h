@@ -5,7 +5,8 @@
 //     run's busy time for that model times the price, apportioned to its samples by tokens.
 // Busy time is the union of the intervals [end - e2e_s, end] of the model's samples in the run,
 // `end` being when the response ended (created_at): overlapping requests count once, idle gaps
-// between them and between the invocations of a resumed run not at all.
+// between them and between the invocations of a resumed run not at all. Shards that ran on
+// several hosts add each host's union (each kept its own machine busy).
 #pragma once
 
 #include <cstdint>

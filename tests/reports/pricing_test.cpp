@@ -65,6 +65,21 @@ TEST(BusyTime, HourlyPriceOverTwoInvocationsSharedByTokens) {
   EXPECT_NEAR(samples[3].cost_usd, 0.0, 1e-9);
 }
 
+TEST(BusyTime, ShardsOnSeveralHostsEachKeepTheirMachineBusy) {
+  RunInfo run;
+  run.id = 1;
+  run.config_json = R"({"models": [{"label": "local", "pricing": {"hourly_usd": 3600}}]})";
+  std::vector<SampleRecord> samples = {
+      timed("local", 0, "2026-01-01T10:00:02.000Z", 2.0, 10, 10),
+      timed("local", 1, "2026-01-01T10:00:02.000Z", 2.0, 10, 10),
+  };
+  samples[0].host = "node-1";
+  samples[1].host = "node-2";
+  const auto applied = apply_prices({run}, samples, {});
+  ASSERT_TRUE(applied[0].busy_s);
+  EXPECT_DOUBLE_EQ(*applied[0].busy_s, 4.0);  // the same 2 s on two machines
+}
+
 TEST(StoredPricing, FullPricingOrTheOlderTwoPrices) {
   const PriceHistory full = stored_pricing(
       R"({"models": [{"label": "a", "pricing": {"input_per_mtok": 1, "cached_input_per_mtok": 0.5, "output_per_mtok": 2}}]})",
