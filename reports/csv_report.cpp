@@ -43,7 +43,9 @@ constexpr const char* kHeader =
     "errors_by_kind,truncated,truncated_wrong,unscored,prompt_tokens_mean,"
     "completion_tokens_mean,reasoning_tokens_mean,e2e_mean_s,e2e_p50_s,e2e_p90_s,ttft_mean_s,"
     "cost_usd,cost_per_correct_usd,decode_tokens_per_s,decode_samples,e2e_tokens_per_s_mean,"
-    "weight_bytes,kv_bytes_per_token,kv_bytes_per_token_mha,parameters_total,parameters_active";
+    "weight_bytes,kv_bytes_per_token,kv_bytes_per_token_mha,parameters_total,parameters_active,"
+    "cost_per_correct_ci_low_usd,cost_per_correct_ci_high_usd,cost_per_item_usd,"
+    "tokens_per_correct,cached_prompt_tokens_mean,answer_tokens_mean";
 
 }  // namespace
 
@@ -61,11 +63,16 @@ std::string render_csv_report(const ReportData& data) {
                        number(r.completion_tokens_mean), number(r.reasoning_tokens_mean),
                        number(r.e2e_mean_s), number(r.e2e_p50_s), number(r.e2e_p90_s),
                        number(r.ttft_mean_s), number(r.cost_usd), number(r.cost_per_correct_usd));
-    out +=
-        fmt::format(",{},{},{},{},{},{},{},{}\r\n", number(r.decode_tokens_per_s), r.decode_samples,
-                    number(r.e2e_tokens_per_s_mean), count(r.facts.weight_bytes),
-                    count(r.facts.kv_bytes_per_token), count(r.facts.kv_bytes_per_token_mha),
-                    count(r.facts.parameters_total), count(r.facts.parameters_active));
+    out += fmt::format(",{},{},{},{},{},{},{},{}", number(r.decode_tokens_per_s), r.decode_samples,
+                       number(r.e2e_tokens_per_s_mean), count(r.facts.weight_bytes),
+                       count(r.facts.kv_bytes_per_token), count(r.facts.kv_bytes_per_token_mha),
+                       count(r.facts.parameters_total), count(r.facts.parameters_active));
+    const auto& cost_ci = r.cost_per_correct_ci;
+    out += fmt::format(",{},{},{},{},{},{}\r\n",
+                       number(cost_ci ? std::optional(cost_ci->lo) : std::nullopt),
+                       number(cost_ci ? std::optional(cost_ci->hi) : std::nullopt),
+                       number(r.cost_per_item_usd), number(r.tokens_per_correct),
+                       number(r.cached_prompt_tokens_mean), number(r.answer_tokens_mean));
   }
   // Published figures: a block of their own, so the measured rows' columns stay as they are.
   out += published_csv(data.published);

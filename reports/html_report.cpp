@@ -144,14 +144,16 @@ std::string embedded_data(const ReportData& data) {
             // the measured suites that are a published benchmark (publishedBeside() in
             // published.js shows its figures beside them).
             {"published", json::array(data.published, write_published_json)},
-            {"published_suites", [&](json::Writer& w) {
+            {"published_suites",
+             [&](json::Writer& w) {
                w.object([&](json::Writer& w) {
                  if (data.published.empty()) return;
                  for (const std::string& suite : measured_suites(data.results, data.pairwise)) {
                    if (const auto b = published_benchmark_of_suite(suite)) w.field(suite, *b);
                  }
                });
-             }}});
+             }},
+            {"prices", prices_json(data.prices, data.prices_note)}});
   return script_safe_json(w.str());
 }
 
@@ -173,6 +175,11 @@ std::string render_html_report(const ReportData& data) {
       "<p class=\"muted\">Generated from <code>{}</code> by rbench {}. Accuracy intervals are "
       "{:.0f}% percentile-bootstrap confidence intervals over samples.</p></header>\n",
       html_escape(data.db_path), html_escape(data.rbench_version), data.confidence * 100);
+  if (!data.prices_note.empty()) {
+    out +=
+        fmt::format("<p class=\"notice\">Costs {}, not at the prices stored with the runs.</p>\n",
+                    html_escape(data.prices_note));
+  }
   out += runs_section(data);
   out += hosts_section(data);
   out += "<section id=\"overview\" class=\"overview\"></section>\n";

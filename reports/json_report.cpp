@@ -39,7 +39,9 @@ std::string render_json_report(const ReportData& data) {
                                          const ReportProbe& p) { write_report_probe(w, p, {}); })},
             {"paired", json::array(data.paired, write_paired_json)},
             // Published reference rows with their sources: not measured here, never ranked.
-            {"published", json::array(data.published, write_published_json)}});
+            {"published", json::array(data.published, write_published_json)},
+            // Which prices the costs used, per run and model (reports/pricing.h).
+            {"prices", prices_json(data.prices, data.prices_note)}});
   return w.str() + '\n';
 }
 

@@ -199,8 +199,17 @@ std::string render_markdown_report(const ReportData& data) {
       }
     }
   }
-  out += fmt::format(". Accuracy with its {:.0f}% bootstrap confidence interval.\n",
+  out += fmt::format(". Accuracy with its {:.0f}% bootstrap confidence interval",
                      data.confidence * 100);
+  const bool cost_intervals =
+      std::any_of(data.results.begin(), data.results.end(),
+                  [](const ResultSummary& r) { return r.cost_per_correct_ci.has_value(); });
+  out += cost_intervals ? "; cost per correct answer with its interval, bootstrapped over items.\n"
+                        : ".\n";
+  if (!data.prices_note.empty()) {
+    out += fmt::format("\nCosts {}, not at the prices stored with the runs.\n",
+                       md_text(data.prices_note));
+  }
   const bool several_runs = data.runs.size() > 1;
   bool any_unpriced = false;
   for (const auto& [suite, ranked] : rank_by_suite(data.results)) {
@@ -218,6 +227,10 @@ std::string render_markdown_report(const ReportData& data) {
       out += fmt::format("| {} | {} |", ++rank, md_text(r->model));
       if (several_runs) out += fmt::format(" {} |", md_text(r->run));
       std::string per_correct = usd(r->cost_per_correct_usd);
+      if (r->cost_per_correct_ci) {
+        per_correct += fmt::format(" [{}, {}]", usd(r->cost_per_correct_ci->lo),
+                                   usd(r->cost_per_correct_ci->hi));
+      }
       if (!r->cost_per_correct_usd) {
         per_correct += r->cost_per_correct_note == "no correct answers" ? "²" : "¹";
         any_unpriced = true;

@@ -55,6 +55,15 @@ ReportData load(Store& store, const ReportOptions& options) {
     data.runs = std::move(runs);
     data.samples = store.samples();
   }
+  std::map<std::string, PriceHistory> file_prices;
+  if (options.prices_file) {
+    file_prices = load_price_file(*options.prices_file);
+    std::string names;
+    for (const auto& [name, history] : file_prices) names += (names.empty() ? "" : ", ") + name;
+    data.prices_note = fmt::format("re-priced from {} ({})", options.prices_file->string(),
+                                   names.empty() ? "no models" : names);
+  }
+  data.prices = apply_prices(data.runs, data.samples, file_prices);
   SummaryOptions summary;
   summary.bootstrap_seed = options.bootstrap_seed;
   summary.bootstrap_rounds = options.bootstrap_rounds;

@@ -29,6 +29,9 @@ struct ReportOptions {
   // The published reference rows' folder (`rbench report --published DIR`; the CLI defaults it to
   // the bundled data/published); absent: no published band.
   std::optional<std::filesystem::path> published_dir;
+  // {"profile name": pricing} re-pricing the stored runs of the models it names
+  // (reports/pricing.h).
+  std::optional<std::filesystem::path> prices_file;
 };
 
 // The report as text. Throws UsageError when options.run names no run in the store.

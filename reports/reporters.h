@@ -7,6 +7,7 @@
 #include "harness/store/store.h"
 #include "reports/paired_matrix.h"
 #include "reports/pairwise_summary.h"
+#include "reports/pricing.h"
 #include "reports/published.h"
 #include "reports/summary.h"
 
@@ -32,8 +33,11 @@ struct ReportData {
   std::vector<PairwiseSummary> pairwise;  // pairwise suites: one per (suite, judge)
   std::vector<ReportProbe> probes;        // the runs' probes, in the order they were stored
   double confidence = 0.95;
-  std::vector<PairedMatrix> paired;  // per suite, every two results on their common items
+  std::vector<PairedMatrix> paired;     // per suite, every two results on their common items
   std::vector<PublishedRow> published;  // data/published: shown in their own band, never ranked
+  // Which prices the report used: "" = the stored ones; else what re-priced them (--prices).
+  std::string prices_note;
+  std::vector<AppliedPrices> prices;  // per (run, model): the prices applied, busy time, total
 };
 
 std::string render_json_report(const ReportData& data);

@@ -100,6 +100,10 @@ void write_result_json(json::Writer& w, const ResultSummary& r) {
       {"tokens", json::object({{"prompt_mean", json::nullable(r.prompt_tokens_mean)},
                                {"completion_mean", json::nullable(r.completion_tokens_mean)},
                                {"reasoning_mean", json::nullable(r.reasoning_tokens_mean)}})},
+      // Per sample: of the prompt, tokens served from the provider's cache; of the completion,
+      // the visible answer's (completion minus reasoning).
+      {"cached_prompt_tokens_mean", json::nullable(r.cached_prompt_tokens_mean)},
+      {"answer_tokens_mean", json::nullable(r.answer_tokens_mean)},
       {"latency", json::object({{"e2e_mean_s", json::nullable(r.e2e_mean_s)},
                                 {"e2e_p50_s", json::nullable(r.e2e_p50_s)},
                                 {"e2e_p90_s", json::nullable(r.e2e_p90_s)},
@@ -133,6 +137,13 @@ void write_result_json(json::Writer& w, const ResultSummary& r) {
                      {"cache_bytes_capacity", json::nullable(r.facts.cache_bytes_capacity)}})},
       {"cost_usd", json::nullable(r.cost_usd)},
       {"cost_per_correct_usd", json::nullable(r.cost_per_correct_usd)},
+      // Bootstrap over items of sum(cost) / sum(correct); the same seed and rounds as accuracy.
+      {"cost_per_correct_ci_low_usd",
+       r.cost_per_correct_ci ? json::OutValue(r.cost_per_correct_ci->lo) : json::null},
+      {"cost_per_correct_ci_high_usd",
+       r.cost_per_correct_ci ? json::OutValue(r.cost_per_correct_ci->hi) : json::null},
+      {"cost_per_item_usd", json::nullable(r.cost_per_item_usd)},
+      {"tokens_per_correct", json::nullable(r.tokens_per_correct)},
       {"cost_per_correct_note", json::unless_empty(r.cost_per_correct_note)},
   });
 }

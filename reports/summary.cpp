@@ -110,6 +110,15 @@ struct Accumulator {
   std::map<std::string, stats::ItemCounts> per_item;  // item id -> scored, correct
   std::map<std::string, std::vector<Vote>> votes;     // item id -> its scored samples
   std::vector<double> prompt_tokens, completion_tokens, reasoning_tokens;
+  std::vector<double> cached_prompt_tokens, answer_tokens;
+  double completion_tokens_sum = 0;
+  // Per item, every sample of it (errors included): what it cost and its correct answers, for
+  // cost per correct answer and its bootstrap over items.
+  struct ItemCost {
+    double cost = 0;
+    double correct = 0;
+  };
+  std::map<std::string, ItemCost> item_costs;
   TimingAccumulator timing;
   std::map<std::string, TimingAccumulator> timing_by_host;  // host ("" unknown) -> its share
   double cost = 0;
@@ -125,9 +134,23 @@ struct Accumulator {
       completion_tokens.push_back(double(c.usage.completion_tokens));
     }
     if (c.usage.reasoning_tokens >= 0) reasoning_tokens.push_back(double(c.usage.reasoning_tokens));
+    if (c.usage.cached_prompt_tokens >= 0) {
+      cached_prompt_tokens.push_back(double(c.usage.cached_prompt_tokens));
+    }
+    if (c.usage.completion_tokens >= 0) {
+      completion_tokens_sum += double(c.usage.completion_tokens);
+      if (c.usage.reasoning_tokens >= 0) {
+        answer_tokens.push_back(double(c.usage.completion_tokens - c.usage.reasoning_tokens));
+      }
+    }
+    ItemCost& item_cost = item_costs[s.key.item_id];
     if (s.cost_usd >= 0) {  // an errored call may still have been billed
       cost += s.cost_usd;
+      item_cost.cost += s.cost_usd;
       cost_known = true;
+    }
+    if (c.ok() && s.score && s.scorer != kPairwiseScorer && s.score->correct) {
+      item_cost.correct += 1;
     }
     timing.add(c);
     timing_by_host[s.host].add(c);
@@ -174,6 +197,20 @@ struct Accumulator {
       result.accepted_draft_tokens += c.usage.accepted_draft_tokens;
       ++result.draft_samples;
     }
+  }
+
+  // Cost per correct answer's interval: items resampled, sum(cost) / sum(correct) each time.
+  void finish_cost_interval(const SummaryOptions& options) {
+    std::vector<double> costs, corrects;
+    costs.reserve(item_costs.size());
+    corrects.reserve(item_costs.size());
+    for (const auto& [id, item] : item_costs) {
+      costs.push_back(item.cost);
+      corrects.push_back(item.correct);
+    }
+    const auto ratio = stats::bootstrap_ratio_ci(costs, corrects, options.confidence,
+                                                 options.bootstrap_rounds, options.bootstrap_seed);
+    if (ratio) result.cost_per_correct_ci = ratio->ci;
   }
 
   // The pooled latency and speed, and each host's when there are several.
@@ -237,6 +274,11 @@ struct Accumulator {
     r.prompt_tokens_mean = mean_or_none(prompt_tokens);
     r.completion_tokens_mean = mean_or_none(completion_tokens);
     r.reasoning_tokens_mean = mean_or_none(reasoning_tokens);
+    r.cached_prompt_tokens_mean = mean_or_none(cached_prompt_tokens);
+    r.answer_tokens_mean = mean_or_none(answer_tokens);
+    if (r.correct > 0 && !completion_tokens.empty()) {
+      r.tokens_per_correct = completion_tokens_sum / double(r.correct);
+    }
     finish_timing();
     if (r.draft_tokens > 0) {
       r.draft_acceptance = double(r.accepted_draft_tokens) / double(r.draft_tokens);
@@ -250,7 +292,9 @@ struct Accumulator {
       r.cost_per_correct_note = "no correct answers";
     } else {
       r.cost_per_correct_usd = cost / double(r.correct);
+      finish_cost_interval(options);
     }
+    if (r.cost_usd && !item_costs.empty()) r.cost_per_item_usd = cost / double(item_costs.size());
     return std::move(r);
   }
 };

@@ -85,6 +85,10 @@ struct ResultSummary {
   std::optional<double> prompt_tokens_mean;
   std::optional<double> completion_tokens_mean;
   std::optional<double> reasoning_tokens_mean;
+  // Of the prompt, tokens the provider served from its cache (billed at the cached rate).
+  std::optional<double> cached_prompt_tokens_mean;
+  // The visible answer's tokens: completion minus reasoning, over samples that reported both.
+  std::optional<double> answer_tokens_mean;
   // Latency over samples without error that were timed.
   std::optional<double> e2e_mean_s;
   std::optional<double> e2e_p50_s;
@@ -130,6 +134,12 @@ struct ResultSummary {
 
   std::optional<double> cost_usd;  // absent when no sample had a price (or all cost 0)
   std::optional<double> cost_per_correct_usd;
+  // Percentile bootstrap over items of sum(cost) / sum(correct answers), with the accuracy's
+  // seed and rounds; present with cost_per_correct_usd.
+  std::optional<stats::Interval> cost_per_correct_ci;
+  std::optional<double> cost_per_item_usd;  // cost_usd / items (every item the result has)
+  // Completion tokens (reasoning included) over all samples, per correct answer.
+  std::optional<double> tokens_per_correct;
   std::string cost_per_correct_note;  // why cost_per_correct_usd is absent ("" when present)
 
   std::vector<std::size_t> samples;  // indices into the input samples, in store order

@@ -45,6 +45,8 @@ struct Usage {
   std::int64_t prompt_tokens = -1;
   std::int64_t completion_tokens = -1;
   std::int64_t reasoning_tokens = -1;
+  // Of prompt_tokens, those served from the provider's prompt cache (billed at its cached rate).
+  std::int64_t cached_prompt_tokens = -1;
   // Speculative decoding (the built-in engine with MTP): draft tokens proposed and those
   // accepted. Not stored with samples.
   std::int64_t draft_tokens = -1;

@@ -15,8 +15,10 @@
 //   concurrency (int >= 1)  max_attempts (int >= 1)
 //   connect_timeout_s, idle_timeout_s, total_timeout_s (number > 0)
 //   backoff_base_s, backoff_max_s (number >= 0, max >= base)
-//   pricing: {input_per_mtok, output_per_mtok (USD per million tokens, number >= 0 or null),
-//             as_of ("YYYY-MM-DD"), source (URL), note (string)}
+//   pricing: {input_per_mtok, cached_input_per_mtok, output_per_mtok (USD per million tokens,
+//             number >= 0 or null), off_peak {rates, hours_utc "HH:MM-HH:MM"}, hourly_usd,
+//             from, as_of ("YYYY-MM-DD"), source (URL), note (string)}, or an array of such
+//             objects dated by `from`, oldest first (engines/api/pricing.cpp)
 //   notes (string)
 //
 // Unknown keys and wrong types are errors naming the file and the field: a typo in a profile
@@ -88,22 +90,11 @@ ThinkTags parse_think_tags(const json::Value& value) {
   return ThinkTags::implicit_open;
 }
 
-void read_pricing(json::StrictObject& top, Pricing& pricing) {
+void read_pricing(json::StrictObject& top, ModelProfile& p) {
   const auto v = top.find("pricing");
   if (!v) return;
-  json::StrictObject r(*v);
-  read_number(r, "input_per_mtok", pricing.input_per_mtok, 0);
-  read_number(r, "output_per_mtok", pricing.output_per_mtok, 0);
-  if (const auto as_of = r.find("as_of")) {
-    pricing.as_of = as_of->string();
-    if (!pricing.as_of.empty() &&
-        !std::regex_match(pricing.as_of, std::regex(R"(\d{4}-\d{2}-\d{2})"))) {
-      as_of->fail("expected a date as YYYY-MM-DD");
-    }
-  }
-  read_string(r, "source", pricing.source);
-  read_string(r, "note", pricing.note);
-  r.reject_unknown();
+  p.price_history = read_price_history(*v);
+  p.pricing = *p.price_history.latest();
 }
 
 void read_fields(json::StrictObject& r, ModelProfile& p) {
@@ -140,7 +131,7 @@ void read_fields(json::StrictObject& r, ModelProfile& p) {
   read_integer(r, "max_attempts", p.max_attempts, 1);
   read_number(r, "backoff_base_s", p.backoff_base_s, 0);
   read_number(r, "backoff_max_s", p.backoff_max_s, 0);
-  read_pricing(r, p.pricing);
+  read_pricing(r, p);
   read_string(r, "notes", p.notes);
   r.reject_unknown();
 
@@ -157,13 +148,6 @@ void read_fields(json::StrictObject& r, ModelProfile& p) {
 }
 
 }  // namespace
-
-double ModelProfile::cost_usd(long long prompt_tokens, long long completion_tokens) const {
-  if (!pricing.known() || prompt_tokens < 0 || completion_tokens < 0) return 0;
-  return (static_cast<double>(prompt_tokens) * *pricing.input_per_mtok +
-          static_cast<double>(completion_tokens) * *pricing.output_per_mtok) /
-         1e6;
-}
 
 ModelProfile load_profile_file(const std::filesystem::path& file) {
   const json::Document document = json::Document::read_file(file);

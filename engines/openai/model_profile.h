@@ -8,19 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include "engines/api/pricing.h"
 #include "engines/api/think_splitter.h"
 
 namespace rbench {
-
-struct Pricing {
-  // USD per million tokens; reasoning tokens are billed as output tokens.
-  std::optional<double> input_per_mtok;
-  std::optional<double> output_per_mtok;
-  std::string as_of;   // date the price was read, YYYY-MM-DD
-  std::string source;  // where it was read
-  std::string note;
-  bool known() const { return input_per_mtok && output_per_mtok; }
-};
 
 struct ModelProfile {
   std::string name;          // profile name: the model label in the store and reports
@@ -53,12 +44,18 @@ struct ModelProfile {
   int max_attempts = 5;
   double backoff_base_s = 1;
   double backoff_max_s = 60;
+  // The price in force now (the history's latest entry), and the dated history it ends; a
+  // profile without a history (the built-in engine's) has an empty one.
   Pricing pricing;
+  PriceHistory price_history;
   std::string notes;
   std::filesystem::path file;  // where it was read from
 
-  // Cost of one call from its usage; 0 when no price is known or usage is missing.
-  double cost_usd(long long prompt_tokens, long long completion_tokens) const;
+  // The price in force at `utc` (ISO 8601 UTC; "" = now).
+  const Pricing& pricing_at(std::string_view utc) const {
+    const Pricing* p = price_history.at(utc);
+    return p != nullptr ? *p : pricing;
+  }
 };
 
 // Reads a profile file; throws DataError naming the file and field on bad content.

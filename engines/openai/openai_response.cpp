@@ -170,6 +170,15 @@ void ResponseAccumulator::read_usage(const rapidjson::Value& usage) {
   if (details != usage.MemberEnd() && details->value.IsObject()) {
     if (const auto v = numeric_member(details->value, "reasoning_tokens")) u.reasoning_tokens = *v;
   }
+  // Prompt tokens served from the provider's cache, billed at its cached rate: OpenAI says
+  // prompt_tokens_details.cached_tokens, DeepSeek prompt_cache_hit_tokens.
+  const auto prompt_details = usage.FindMember("prompt_tokens_details");
+  if (prompt_details != usage.MemberEnd() && prompt_details->value.IsObject()) {
+    if (const auto v = numeric_member(prompt_details->value, "cached_tokens")) {
+      u.cached_prompt_tokens = *v;
+    }
+  }
+  if (const auto v = numeric_member(usage, "prompt_cache_hit_tokens")) u.cached_prompt_tokens = *v;
 }
 
 void ResponseAccumulator::add_reasoning(std::string_view text, double t_s) {

@@ -17,6 +17,7 @@ struct ReportCommandOptions {
   std::uint64_t seed = 0;
   bool paired = false;
   std::string published;  // --published DIR | none; "" = the bundled data/published
+  std::string prices;
 };
 
 void report(const ReportCommandOptions& o) {
@@ -47,6 +48,12 @@ void report(const ReportCommandOptions& o) {
     const std::filesystem::path bundled = bundled_data_dir() / "published";
     if (std::filesystem::is_directory(bundled)) options.published_dir = bundled;
   }
+  if (!o.prices.empty()) {
+    if (!std::filesystem::exists(o.prices)) {
+      throw UsageError(fmt::format("report: --prices file '{}' does not exist", o.prices));
+    }
+    options.prices_file = o.prices;
+  }
   write_report(store, o.out, parse_report_format(format), options);
   fmt::print(stderr, "wrote {} ({})\n", o.out, format);
 }
@@ -68,6 +75,8 @@ void add_report_command(CLI::App& app) {
   cmd->add_option("--published", o->published,
                   "Folder of published reference rows shown in their own band, never ranked "
                   "(default: the bundled data/published); `none` leaves the band out");
+  cmd->add_option("--prices", o->prices,
+                  "Re-price stored runs: a JSON file {\"profile name\": {pricing}} (see README)");
   cmd->callback([o] { report(*o); });
 }
 

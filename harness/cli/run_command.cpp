@@ -11,6 +11,7 @@
 #include "harness/cli/engine_options.h"
 #include "harness/core/error.h"
 #include "harness/core/interrupts.h"
+#include "harness/core/json_reader.h"
 #include "harness/run/judging.h"
 #include "harness/run/launch_scripts.h"
 #include "harness/run/runner.h"
@@ -52,6 +53,7 @@ struct RunOptions {
   std::string protocol;        // --protocol NAME: a published protocol's settings
   bool samples_given = false;  // --samples was on the command line (it overrides a protocol)
   std::vector<std::string> from_protocol;  // the settings the protocol filled
+  std::string price_per_hour;  // --price-per-hour: USD, or a pricing file with hourly_usd
 };
 
 // A protocol's settings fill what the command line left unset: explicit flags win. Returns what
@@ -70,6 +72,36 @@ std::string apply_protocol_flags(RunOptions& o) {
                         : fmt::format("; {} from protocol {}", fmt::join(filled, ", "), o.protocol);
 }
 
+// --price-per-hour: a number of USD, or a pricing file (data/prices/*.json) whose hourly_usd is
+// a named machine's price with its source and date. It replaces the model's prices: the run's
+// cost is then its busy time at that price (reports/pricing.h).
+Pricing hourly_pricing(const std::string& value) {
+  std::size_t used = 0;
+  double usd = -1;
+  try {
+    usd = std::stod(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == value.size() && used > 0) {
+    if (!(usd >= 0)) throw UsageError(fmt::format("run: --price-per-hour {} must be >= 0", value));
+    Pricing p;
+    p.hourly_usd = usd;
+    p.note = "--price-per-hour";
+    return p;
+  }
+  if (!std::filesystem::exists(value)) {
+    throw UsageError(fmt::format(
+        "run: --price-per-hour {} is neither a number of USD nor an existing pricing file", value));
+  }
+  const json::Document document = json::Document::read_file(value);
+  const PriceHistory history = read_price_history(document.root());
+  if (!history.latest()->hourly()) {
+    document.root().fail_at("hourly_usd", "missing: --price-per-hour needs an hourly price");
+  }
+  return *history.latest();
+}
+
 // One model of the run. A checkpoint's profile (no endpoint, no price, greedy by default) is
 // made by the factory, with the engine's batch as its concurrency so that a run fills it.
 ModelEntry make_model(const RunOptions& o, const std::string& name_or_path) {
@@ -80,6 +112,10 @@ ModelEntry make_model(const RunOptions& o, const std::string& name_or_path) {
   entry.label = !o.label.empty() ? o.label : made.model_name;
   entry.concurrency = o.concurrency.value_or(made.profile.concurrency);
   if (o.debug) entry.concurrency = 1;
+  if (!o.price_per_hour.empty()) {
+    made.profile.pricing = hourly_pricing(o.price_per_hour);
+    made.profile.price_history = PriceHistory{{made.profile.pricing}};
+  }
   entry.profile = std::move(made.profile);
   entry.engine = std::move(made.engine);
   return entry;
@@ -93,6 +129,7 @@ JudgeSpec make_judge(const RunOptions& o, ModelEntry& holder) {
   as_model.engine.max_batch = o.engine.max_batch;
   as_model.label.clear();
   as_model.concurrency.reset();
+  as_model.price_per_hour.clear();  // the judge keeps its own prices
   holder = make_model(as_model, o.judge.model);
   JudgeSpec spec;
   spec.name = holder.label;
@@ -306,6 +343,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "With --shard auto in a Kubernetes Indexed Job: the number of shards "
                   "(default: $RBENCH_SHARD_COUNT)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--price-per-hour", o->price_per_hour,
+                  "Self-hosted: USD per busy hour of the machine, or a pricing file with "
+                  "hourly_usd (data/prices/*.json); the run's cost is its busy time at that price");
   cmd->add_flag("--debug", o->debug, "At most 5 items, one request at a time");
   cmd->add_flag("--quiet", o->quiet, "Plain log lines instead of a progress bar");
   cmd->callback([o, &exit_code] { exit_code = run(*o); });

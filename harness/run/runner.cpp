@@ -13,6 +13,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/json_writer.h"
+#include "harness/core/utc_time.h"
 #include "harness/core/version.h"
 #include "harness/run/scoring_pool.h"
 #include "harness/store/run_facts.h"
@@ -143,6 +144,9 @@ void write_model_config(json::Writer& w, const ModelEntry& m) {
             {"price_input_per_mtok", json::nullable(p.pricing.input_per_mtok)},
             {"price_output_per_mtok", json::nullable(p.pricing.output_per_mtok)},
             {"price_as_of", p.pricing.as_of},
+            // The full prices (cached input, off-peak, hourly, history) the reports apply.
+            {"pricing", p.price_history.empty() ? pricing_json(p.pricing)
+                                                : price_history_json(p.price_history)},
             {"facts", facts.empty() ? json::OutValue(std::nullopt)
                                     : [&](json::Writer& w) { write_engine_facts(w, facts); }}});
 }
@@ -375,12 +379,16 @@ class Dispatch {
     const ChatRequest request = request_for(w);
     record.prompt_json = request_json(request);
     record.completion = model.engine->complete(request, nullptr, control_.cancel);
+    // When the response ended, not when it was stored (scoring comes between): the end of the
+    // interval the request was in flight, which busy-time pricing unites.
+    record.created_at = utc_now_iso();
     if (record.completion.error_kind == ErrorKind::cancelled) return;  // redone on resume
     const auto& usage = record.completion.usage;
-    // -1: no price known for this model (stored as NULL, shown as "no price").
-    record.cost_usd = model.profile.pricing.known()
-                          ? model.profile.cost_usd(usage.prompt_tokens, usage.completion_tokens)
-                          : -1;
+    // -1: no token price known for this model (stored as NULL, shown as "no price"); an hourly
+    // price is applied by the reports, over the run's busy time.
+    record.cost_usd =
+        token_cost_usd(model.profile.pricing_at(record.created_at), usage, record.created_at)
+            .value_or(-1);
     const bool ok = record.completion.ok();
     if (ok && scorer.executes_code()) {
       // Stored first, scored in the execution arena: a killed run keeps the answer.

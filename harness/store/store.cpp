@@ -75,7 +75,7 @@ SELECT s.id, s.run_id, s.model, s.suite, s.item_id, s.sample_index, s.suite_vers
        s.prompt_json, s.reference, s.reasoning, s.answer, s.finish_reason, s.prompt_tokens,
        s.completion_tokens, s.reasoning_tokens, s.ttft_s, s.e2e_s, s.chunk_times_json,
        s.attempts, s.http_status, s.error_kind, s.error, s.cost_usd, s.created_at,
-       s.draft_tokens, s.accepted_draft_tokens, s.host,
+       s.draft_tokens, s.accepted_draft_tokens, s.host, s.cached_prompt_tokens,
        c.sample_id, c.scorer, c.value, c.correct, c.extracted, c.method, c.detail,
        c.outcome, c.log, c.duration_s, c.rule, c.answer_form, c.reference_form
 FROM samples s LEFT JOIN scores c ON c.sample_id = s.id
@@ -111,20 +111,21 @@ SampleRecord read_sample(const sqlite::Statement& st, const std::filesystem::pat
   c.usage.draft_tokens = st.int64(24, -1);
   c.usage.accepted_draft_tokens = st.int64(25, -1);
   r.host = st.text(26);
-  if (!st.is_null(27)) {
+  c.usage.cached_prompt_tokens = st.int64(27, -1);
+  if (!st.is_null(28)) {
     Score s;
-    r.scorer = st.text(28);
-    s.value = st.real(29);
-    s.correct = st.int64(30) != 0;
-    s.extracted = st.text(31);
-    s.method = st.text(32);
-    s.detail = st.text(33);
-    s.outcome = st.text(34);
-    s.log = st.text(35);
-    s.duration_s = st.real(36, -1);
-    s.rule = st.text(37);
-    s.answer_form = st.text(38);
-    s.reference_form = st.text(39);
+    r.scorer = st.text(29);
+    s.value = st.real(30);
+    s.correct = st.int64(31) != 0;
+    s.extracted = st.text(32);
+    s.method = st.text(33);
+    s.detail = st.text(34);
+    s.outcome = st.text(35);
+    s.log = st.text(36);
+    s.duration_s = st.real(37, -1);
+    s.rule = st.text(38);
+    s.answer_form = st.text(39);
+    s.reference_form = st.text(40);
     r.score = std::move(s);
   }
   return r;
@@ -230,9 +231,9 @@ std::int64_t Store::put_sample(const SampleRecord& record) {
 INSERT INTO samples (run_id, model, suite, item_id, sample_index, suite_version, prompt_json,
   reference, reasoning, answer, finish_reason, prompt_tokens, completion_tokens, reasoning_tokens,
   ttft_s, e2e_s, chunk_times_json, attempts, http_status, error_kind, error, cost_usd, created_at,
-  draft_tokens, accepted_draft_tokens, host)
+  draft_tokens, accepted_draft_tokens, host, cached_prompt_tokens)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-  ?21, ?22, COALESCE(?23, {}), ?24, ?25, ?26)
+  ?21, ?22, COALESCE(?23, {}), ?24, ?25, ?26, ?27)
 ON CONFLICT (run_id, model, suite, item_id, sample_index) DO UPDATE SET
   suite_version = excluded.suite_version, prompt_json = excluded.prompt_json,
   reference = excluded.reference, reasoning = excluded.reasoning, answer = excluded.answer,
@@ -242,7 +243,8 @@ ON CONFLICT (run_id, model, suite, item_id, sample_index) DO UPDATE SET
   attempts = excluded.attempts, http_status = excluded.http_status,
   error_kind = excluded.error_kind, error = excluded.error, cost_usd = excluded.cost_usd,
   created_at = excluded.created_at, draft_tokens = excluded.draft_tokens,
-  accepted_draft_tokens = excluded.accepted_draft_tokens, host = excluded.host
+  accepted_draft_tokens = excluded.accepted_draft_tokens, host = excluded.host,
+  cached_prompt_tokens = excluded.cached_prompt_tokens
 RETURNING id)sql",
                                    kNowUtc));
   st.bind(1, record.run_id);
@@ -271,6 +273,7 @@ RETURNING id)sql",
   st.bind_count_or_null(24, c.usage.draft_tokens);
   st.bind_count_or_null(25, c.usage.accepted_draft_tokens);
   st.bind_text_or_null(26, record.host);
+  st.bind_count_or_null(27, c.usage.cached_prompt_tokens);
   if (!st.step()) {
     sqlite::fail(db_.get(), path_,
                  fmt::format("storing sample {}/{}/{}#{}", record.key.model, record.key.suite,

@@ -49,7 +49,10 @@ struct SampleRecord {
   // From usage and the profile's prices. Negative (-1) means "no price known" and is stored as
   // NULL; reports also treat a total of 0 as "no price known" (the runner's convention).
   double cost_usd = 0;
-  std::string created_at;      // ISO 8601 UTC; put_sample stamps "now" when empty
+  // ISO 8601 UTC; put_sample stamps "now" when empty. The runner stamps the moment the response
+  // ended, so [created_at - e2e_s, created_at] is the time the request was in flight (busy time,
+  // reports/pricing.h).
+  std::string created_at;
   std::optional<Score> score;  // absent for errored samples (put_sample drops one if given)
   std::string scorer;          // scorer name when scored
   std::string host;            // the machine it ran on (schema v7); "" when unknown
@@ -120,7 +123,7 @@ struct ProbeRequestRecord {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 8;
+  static constexpr int kSchemaVersion = 9;
 
   // Opens or creates the file, enables WAL, creates or migrates the schema.
   // Throws rbench::Error naming the file on failure or on a newer schema than this build knows.

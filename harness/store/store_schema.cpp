@@ -204,9 +204,17 @@ CREATE TABLE merges (
 )sql");
 }
 
-constexpr std::array<Migration, 8> kMigrations = {
-    create_v1,     add_execution_columns_v2, add_verdict_columns_v3, add_judgments_v4,
-    add_probes_v5, add_draft_columns_v6,     add_shard_columns_v7,   add_merges_v8};
+// Version 9: prompt tokens served from the provider's prompt cache (OpenAI's
+// prompt_tokens_details.cached_tokens, DeepSeek's prompt_cache_hit_tokens), billed at the cached
+// rate; NULL when the server did not say and for older samples.
+void add_cached_tokens_v9(sqlite3* db, const std::filesystem::path& path) {
+  sqlite::exec(db, path, "ALTER TABLE samples ADD COLUMN cached_prompt_tokens INTEGER;");
+}
+
+constexpr std::array<Migration, 9> kMigrations = {
+    create_v1,           add_execution_columns_v2, add_verdict_columns_v3, add_judgments_v4,
+    add_probes_v5,       add_draft_columns_v6,     add_shard_columns_v7,   add_merges_v8,
+    add_cached_tokens_v9};
 
 }  // namespace
 

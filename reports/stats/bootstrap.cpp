@@ -59,4 +59,42 @@ Interval bootstrap_mean_ci(std::span<const double> values, double confidence, in
   return {quantile(means, alpha), quantile(means, 1 - alpha)};
 }
 
+std::optional<RatioEstimate> bootstrap_ratio_ci(std::span<const double> numerators,
+                                                std::span<const double> denominators,
+                                                double confidence, int rounds, std::uint64_t seed) {
+  const std::size_t n = std::min(numerators.size(), denominators.size());
+  double top = 0, bottom = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    top += numerators[i];
+    bottom += denominators[i];
+  }
+  if (n == 0 || bottom <= 0) return std::nullopt;
+  RatioEstimate out;
+  out.value = top / bottom;
+  out.ci = {out.value, out.value};
+  if (n == 1 || rounds <= 0) return out;
+  // The same draws as bootstrap_mean_ci (see there), so intervals of one report reproduce.
+  std::mt19937_64 rng(seed);
+  const std::uint64_t size = n;
+  const std::uint64_t limit =
+      std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % size;
+  std::vector<double> ratios;
+  ratios.reserve(static_cast<std::size_t>(rounds));
+  for (int round = 0; round < rounds; ++round) {
+    double t = 0, b = 0;
+    for (std::uint64_t i = 0; i < size; ++i) {
+      std::uint64_t r;
+      do r = rng();
+      while (r >= limit);
+      t += numerators[r % size];
+      b += denominators[r % size];
+    }
+    if (b > 0) ratios.push_back(t / b);
+  }
+  if (ratios.empty()) return out;
+  const double alpha = (1 - confidence) / 2;
+  out.ci = {quantile(ratios, alpha), quantile(ratios, 1 - alpha)};
+  return out;
+}
+
 }  // namespace rbench::stats

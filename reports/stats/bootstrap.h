@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -21,6 +22,18 @@ Interval bootstrap_mean_ci(std::span<const double> values, double confidence = 0
 // figures that need the bootstrap distribution itself (a standard error, a p-value). Empty when
 // `values` has fewer than two values or rounds <= 0.
 std::vector<double> bootstrap_means(std::span<const double> values, int rounds, std::uint64_t seed);
+// sum(numerators) / sum(denominators) with a percentile bootstrap CI over the pairs (items),
+// drawn as bootstrap_mean_ci draws them (same seed, same indices). Resamples whose denominators
+// sum to 0 have no ratio and are left out of the percentiles. nullopt when the pairs are empty or
+// their denominators all 0. For cost per correct answer: (cost, correct answers) per item.
+struct RatioEstimate {
+  double value = 0;
+  Interval ci;
+};
+std::optional<RatioEstimate> bootstrap_ratio_ci(std::span<const double> numerators,
+                                                std::span<const double> denominators,
+                                                double confidence = 0.95, int rounds = 1000,
+                                                std::uint64_t seed = 0);
 
 double mean(std::span<const double> values);
 

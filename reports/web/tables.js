@@ -79,6 +79,11 @@ function latencyCell(r) {
 }
 
 function perCorrectCell(r) {
+  if (r.cost_per_correct_usd != null && r.cost_per_correct_ci_low_usd != null) {
+    return el('span', null, usd(r.cost_per_correct_usd) + ' ',
+              el('span', {class: 'cost-ci'}, '[' + usd(r.cost_per_correct_ci_low_usd) + ', ' +
+                                        usd(r.cost_per_correct_ci_high_usd) + ']'));
+  }
   if (r.cost_per_correct_usd != null) return usd(r.cost_per_correct_usd);
   return el('span', {class: 'muted has-tip', title: r.cost_per_correct_note || 'unknown'}, NONE);
 }
@@ -103,7 +108,7 @@ const COLUMNS = [
    title: 'mean end-to-end seconds per request'},
   {label: 'Cost', num: true, value: r => r.cost_usd, cell: r => usd(r.cost_usd), title: 'total USD'},
   {label: 'Cost / correct', num: true, value: r => r.cost_per_correct_usd, cell: perCorrectCell,
-   title: 'total cost divided by correct answers'},
+   title: 'total cost divided by correct answers, with its bootstrap interval over items'},
 ];
 
 // Click a header to sort by it (numbers numerically, unknown values always last).

@@ -178,3 +178,70 @@ TEST(Cli, CostComesFromUsageAndTheProfilesPrices) {
 
 }  // namespace
 }  // namespace rbench::test
+
+namespace rbench::test {
+namespace {
+
+// A self-hosted model priced by the hour: the run stores the price, the report charges the busy
+// time (the union of the samples' in-flight intervals) and shares it by tokens; --prices then
+// re-prices the same store per token, and says so.
+TEST(Cli, HourlyPriceChargesBusyTimeAndPricesFileRepricesIt) {
+  MockOpenAIServer server(MockServerOptions{});
+  server.start();
+  TempDir dir;
+  const auto db = (dir.path() / "x.db").string();
+  std::string out;
+  ASSERT_EQ(
+      run_rbench({"run", "--model", "mock", "--base-url", server.base_url(), "--suite", "demo-math",
+                  "--limit", "6", "--db", db, "--quiet", "--price-per-hour", "3600"},
+                 out),
+      0)
+      << out;
+  const auto json = (dir.path() / "r.json").string();
+  ASSERT_EQ(run_rbench({"report", "--db", db, "-o", json}, out), 0) << out;
+  rapidjson::Document report;
+  report.Parse(read_file(json).c_str());
+  ASSERT_FALSE(report.HasParseError());
+  const auto& prices = report["prices"]["models"];
+  ASSERT_EQ(prices.Size(), 1u);
+  EXPECT_DOUBLE_EQ(prices[0]["pricing"]["hourly_usd"].GetDouble(), 3600);
+  EXPECT_FALSE(prices[0]["repriced"].GetBool());
+  const double busy = prices[0]["busy_s"].GetDouble();
+  EXPECT_GT(busy, 0);
+  // $3600 an hour is a dollar a busy second.
+  const auto& result = report["results"][0];
+  EXPECT_NEAR(result["cost_usd"].GetDouble(), busy, 1e-9);
+  EXPECT_NEAR(prices[0]["cost_usd"].GetDouble(), busy, 1e-9);
+  // Busy time is at most the sum of the samples' e2e (requests overlap at concurrency 4).
+  double e2e_sum = 0;
+  Store store(db);
+  for (const auto& r : store.samples()) e2e_sum += r.completion.timings.e2e_s;
+  EXPECT_LE(busy, e2e_sum + 1e-6);
+
+  const auto price_file = (dir.path() / "prices.json").string();
+  {
+    std::ofstream f(price_file);
+    f << R"({"mock": {"input_per_mtok": 1000000, "output_per_mtok": 0}})";  // $1 a prompt token
+  }
+  const auto repriced = (dir.path() / "p.json").string();
+  ASSERT_EQ(run_rbench({"report", "--db", db, "--prices", price_file, "-o", repriced}, out), 0)
+      << out;
+  rapidjson::Document again;
+  again.Parse(read_file(repriced).c_str());
+  double prompt_tokens = 0;
+  for (const auto& r : store.samples()) prompt_tokens += double(r.completion.usage.prompt_tokens);
+  EXPECT_NEAR(again["results"][0]["cost_usd"].GetDouble(), prompt_tokens, 1e-6);
+  EXPECT_TRUE(again["prices"]["models"][0]["repriced"].GetBool());
+  EXPECT_NE(std::string(again["prices"]["note"].GetString()).find(price_file), std::string::npos);
+
+  // A price file with a typo names the file and the field.
+  {
+    std::ofstream f(price_file);
+    f << R"({"mock": {"input_per_mtk": 1}})";
+  }
+  EXPECT_NE(run_rbench({"report", "--db", db, "--prices", price_file, "-o", repriced}, out), 0);
+  EXPECT_NE(out.find(price_file + ": $.mock.input_per_mtk: unknown key"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace rbench::test

@@ -42,7 +42,7 @@ void run_ok(const std::vector<std::string>& args) {
 }
 
 // The JSON report with what legitimately differs between a sharded and a single run removed:
-// times, speeds, the file it came from, hosts.
+// times, speeds and busy time, the file it came from, hosts.
 std::string masked_report(const fs::path& db) {
   std::string out;
   const fs::path json = db.string() + ".report.json";
@@ -53,7 +53,8 @@ std::string masked_report(const fs::path& db) {
   EXPECT_FALSE(doc.HasParseError()) << text;
   const auto mask = [](auto& self, rapidjson::Value& v) -> void {
     if (v.IsObject()) {
-      for (const char* key : {"started_at", "finished_at", "generated_from", "latency", "speed"}) {
+      for (const char* key :
+           {"started_at", "finished_at", "generated_from", "latency", "speed", "busy_s"}) {
         v.EraseMember(key);
       }
       for (auto m = v.MemberBegin(); m != v.MemberEnd();) {

@@ -147,7 +147,9 @@ TEST_F(FormatsTest, CsvKeepsItsColumnOrderAndAddsSpeedAndFactsAtTheEnd) {
             "completion_tokens_mean,reasoning_tokens_mean,e2e_mean_s,e2e_p50_s,e2e_p90_s,"
             "ttft_mean_s,cost_usd,cost_per_correct_usd,decode_tokens_per_s,decode_samples,"
             "e2e_tokens_per_s_mean,weight_bytes,kv_bytes_per_token,kv_bytes_per_token_mha,"
-            "parameters_total,parameters_active");
+            "parameters_total,parameters_active,cost_per_correct_ci_low_usd,"
+            "cost_per_correct_ci_high_usd,cost_per_item_usd,tokens_per_correct,"
+            "cached_prompt_tokens_mean,answer_tokens_mean");
   // model-a/gsm8k: 1827 tokens after the first in 40.5 s; HTTP, so no engine facts.
   const auto a = csv_record(
       header,
@@ -156,6 +158,13 @@ TEST_F(FormatsTest, CsvKeepsItsColumnOrderAndAddsSpeedAndFactsAtTheEnd) {
   EXPECT_EQ(a.at("decode_samples"), "9");
   EXPECT_EQ(a.at("weight_bytes"), "");
   EXPECT_EQ(a.at("parameters_active"), "");
+  // $0.09 over 10 items; 1836 completion tokens for 7 correct answers; no cached-token counts.
+  double cost = 0;
+  for (int i = 0; i < 9; ++i) cost += 0.01;  // summed as the summary sums it
+  EXPECT_EQ(a.at("cost_per_item_usd"), fmt::format("{}", cost / 10));
+  EXPECT_EQ(a.at("tokens_per_correct"), fmt::format("{}", 1836 / 7.0));
+  EXPECT_EQ(a.at("cached_prompt_tokens_mean"), "");
+  EXPECT_NE(a.at("cost_per_correct_ci_low_usd"), "");
 }
 
 TEST_F(FormatsTest, CsvQuotesCommasQuotesAndNewlines) {

@@ -86,11 +86,13 @@ TEST_F(SpeedColumnsTest, JsonNamesTheSpeedAndTheFacts) {
 TEST_F(SpeedColumnsTest, CsvAddsTheColumnsAtTheEnd) {
   const std::string csv = render(ReportFormat::csv);
   EXPECT_NE(csv.find(",tiny-f32,demo-math,demo-v1,2,2,1,0.5,"), std::string::npos) << csv;
-  EXPECT_NE(csv.find(",10,2,9.772727272727273,2097152,480,3072,524288,262144\r\n"),
+  // Then the cost figures (no price known here), tokens per correct answer and the token split.
+  EXPECT_NE(csv.find(",10,2,9.772727272727273,2097152,480,3072,524288,262144,,,,32,,16\r\n"),
             std::string::npos)
       << csv;
   EXPECT_NE(csv.find(",endpoint,demo-math,demo-v1,1,1,0,0,"), std::string::npos) << csv;
-  EXPECT_NE(csv.find(",,0,,,,,,\r\n"), std::string::npos) << "endpoint: nothing known\n" << csv;
+  EXPECT_NE(csv.find(",,0,,,,,,,,,,,,30\r\n"), std::string::npos) << "endpoint: nothing known\n"
+                                                                  << csv;
 }
 
 // Endpoints without timings: the table is the one rbench printed before these columns.

@@ -65,7 +65,8 @@ def masked(report):
       - facts.cache_bytes_peak, in runs[].config.models[] and results[]: the built-in engine's
         peak cache occupancy in one process, which follows how many requests that process had
         in flight at once; a shard of 10 items peaks lower than one process of 40. Not a time,
-        but a figure of the load, not of the results.
+        but a figure of the load, not of the results;
+      - prices.models[].busy_s: the time the run had requests in flight, from the clock.
     Anything else that differs (accuracy, counts, CIs, outcomes, errors, config) fails the test.
     """
     report = json.loads(json.dumps(report))
@@ -83,6 +84,9 @@ def masked(report):
             r.pop(key, None)
         if isinstance(r.get("facts"), dict):
             r["facts"].pop("cache_bytes_peak", None)
+    if isinstance(report.get("prices"), dict):
+        for m in report["prices"].get("models", []):
+            m.pop("busy_s", None)
     return report
 
 

@@ -66,8 +66,20 @@ TEST(ModelProfile, BundledProfilesSayWhatTheProviderNeeds) {
   EXPECT_EQ(r1.api_model, "deepseek-reasoner");
   EXPECT_EQ(r1.api_key_envs, std::vector<std::string>{"DEEPSEEK_API_KEY"});
   EXPECT_FALSE(r1.supports_temperature);
-  EXPECT_DOUBLE_EQ(*r1.pricing.input_per_mtok, 0.55);
-  EXPECT_DOUBLE_EQ(*r1.pricing.output_per_mtok, 2.19);
+  // DeepSeek's dated prices: R1 at launch, the off-peak discount, V3.1's one price, V3.2's cut.
+  ASSERT_EQ(r1.price_history.entries.size(), 4u);
+  for (const Pricing& p : r1.price_history.entries) {
+    EXPECT_FALSE(p.source.empty());
+    EXPECT_FALSE(p.as_of.empty());
+    EXPECT_TRUE(p.cached_input_per_mtok);
+  }
+  const Pricing& launch = r1.pricing_at("2025-02-01T12:00:00.000Z");
+  EXPECT_DOUBLE_EQ(*launch.input_per_mtok, 0.55);
+  EXPECT_DOUBLE_EQ(*launch.output_per_mtok, 2.19);
+  EXPECT_TRUE(r1.pricing_at("2025-06-01T12:00:00.000Z").off_peak);
+  EXPECT_DOUBLE_EQ(*r1.pricing_at("2025-09-10T12:00:00.000Z").output_per_mtok, 1.68);
+  EXPECT_DOUBLE_EQ(*r1.pricing.input_per_mtok, 0.28);  // in force now: the latest
+  EXPECT_DOUBLE_EQ(*r1.pricing.cached_input_per_mtok, 0.028);
 
   const auto o1 = resolve_profile("openai-o1", kModels);
   EXPECT_EQ(o1.max_tokens_field, "max_completion_tokens");
@@ -168,11 +180,15 @@ TEST(ModelProfile, ResolveByPathAndUnknownName) {
 
 TEST(ModelProfile, CostFromUsage) {
   ModelProfile p;
-  EXPECT_EQ(p.cost_usd(1000, 1000), 0);  // no price known
+  Usage u;
+  u.prompt_tokens = 1'000'000;
+  u.completion_tokens = 2'000'000;
+  EXPECT_FALSE(token_cost_usd(p.pricing_at(""), u, ""));  // no price known
   p.pricing.input_per_mtok = 0.55;
   p.pricing.output_per_mtok = 2.19;
-  EXPECT_NEAR(p.cost_usd(1'000'000, 2'000'000), 0.55 + 4.38, 1e-12);
-  EXPECT_EQ(p.cost_usd(-1, 100), 0);  // usage not reported
+  EXPECT_NEAR(*token_cost_usd(p.pricing_at(""), u, ""), 0.55 + 4.38, 1e-12);
+  u.prompt_tokens = -1;
+  EXPECT_FALSE(token_cost_usd(p.pricing_at(""), u, ""));  // usage not reported
 }
 
 }  // namespace

@@ -312,6 +312,20 @@ PRAGMA user_version = 1;
   EXPECT_EQ(samples[0].score->answer_form, "");
   EXPECT_EQ(samples[0].completion.usage.draft_tokens, -1);  // version 6's read as unknown
   EXPECT_EQ(samples[0].completion.usage.accepted_draft_tokens, -1);
+  EXPECT_EQ(samples[0].completion.usage.cached_prompt_tokens, -1);  // version 9's as unknown
+}
+
+TEST_F(StoreTest, CachedPromptTokensRoundTrip) {
+  Store store(db());
+  const RunInfo run = store.open_run("r", "{}", "v", "g");
+  SampleRecord record = full_record(run.id);
+  record.completion.usage.cached_prompt_tokens = 96;
+  store.put_sample(record);
+  const auto samples = store.samples(run.id);
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].completion.usage.cached_prompt_tokens, 96);
+  ASSERT_TRUE(samples[0].score.has_value());  // the score's columns after it still line up
+  EXPECT_EQ(samples[0].score->detail, "42 == 42");
 }
 
 TEST_F(StoreTest, MathVerdictsKeepTheirRuleAndCanonicalForms) {
