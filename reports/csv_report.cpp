@@ -4,21 +4,10 @@
 #include <optional>
 
 #include "reports/reporters.h"
+#include "reports/text_escape.h"
 
 namespace rbench {
 namespace {
-
-// Quotes a field when it holds a comma, quote or line break; quotes inside are doubled.
-std::string csv_field(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
 
 // Shortest representation that reads back exactly; empty for unknown.
 std::string number(const std::optional<double>& v) {

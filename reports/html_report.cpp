@@ -13,36 +13,10 @@
 #include "reports/report_probes.h"
 #include "reports/reporters.h"
 #include "reports/result_json.h"
+#include "reports/text_escape.h"
 
 namespace rbench {
 namespace {
-
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string pretty_config(const std::string& config_json) {
   rapidjson::Document doc;

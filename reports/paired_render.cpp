@@ -8,6 +8,7 @@
 #include "harness/core/json_writer.h"
 #include "reports/markdown_text.h"
 #include "reports/paired_matrix.h"
+#include "reports/text_escape.h"
 
 namespace rbench {
 namespace {
@@ -37,16 +38,6 @@ Oriented oriented(const PairedMatrix& m, std::size_t i, std::size_t j) {
 std::string points(double x) {
   const double v = x * 100;
   return std::abs(v) < 0.05 ? "0.0" : fmt::format("{:+.1f}", v);
-}
-
-std::string csv_field(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "reports/markdown_text.h"
 #include "reports/published.h"
+#include "reports/text_escape.h"
 
 namespace rbench {
 namespace {
@@ -53,42 +54,6 @@ std::string runs_under(const std::string& protocol, const std::vector<RunProtoco
     if (p.protocol == protocol) out += (out.empty() ? "" : ", ") + p.run;
   }
   return out;
-}
-
-std::string html_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-std::string csv_field(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
 }
 
 // Families whose files carry a note, once each, in row order.
