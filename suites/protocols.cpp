@@ -21,6 +21,20 @@ const std::vector<Protocol>& protocols() {
        .quote = "For all our models, the maximum generation length is set to 32,768 tokens. For "
                 "benchmarks requiring sampling, we use a temperature of 0.6, a top-p value of "
                 "0.95, and generate 64 responses per query to estimate pass@1."},
+      // ZeroEval (the GSM8K and MATH-L5 leaderboards whose o1 answers `rbench import --format
+      // zeroeval` reads): one greedy sample, as every result file records under "configs".
+      {.name = "zeroeval",
+       .summary =
+           "ZeroEval's leaderboards: one greedy sample per item (temperature 0, top-p 1), at "
+           "most 4,096 generated tokens, zero-shot with a JSON answer block",
+       .samples = 1,
+       .temperature = 0.0,
+       .top_p = 1.0,
+       .max_tokens = 4096,
+       .source = "https://github.com/WildEval/ZeroEval/blob/main/result_dirs/gsm/"
+                 "o1-mini-2024-09-12.json",
+       .quote = "\"configs\": {\"engine\": \"openai\", \"repetition_penalty\": 1.0, "
+                "\"temperature\": 0.0, \"top_p\": 1.0, \"max_tokens\": 4096}"},
   };
   return all;
 }

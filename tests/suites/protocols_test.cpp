@@ -19,6 +19,16 @@ TEST(Protocols, DeepSeekR1IsDeepSeeksPublishedSetting) {
   EXPECT_NE(p.quote.find("32,768"), std::string::npos);
 }
 
+// The settings ZeroEval records in every result file it publishes (the o1 answers rbench imports).
+TEST(Protocols, ZeroEvalIsOneGreedySampleOf4096Tokens) {
+  const Protocol& p = protocol_or_throw("zeroeval");
+  EXPECT_EQ(p.samples, 1);
+  EXPECT_EQ(p.temperature, 0.0);
+  EXPECT_EQ(p.top_p, 1.0);
+  EXPECT_EQ(p.max_tokens, 4096);
+  EXPECT_NE(p.source.find("github.com/WildEval/ZeroEval"), std::string::npos);
+}
+
 TEST(Protocols, EveryProtocolHasASourceAndAQuote) {
   ASSERT_FALSE(protocols().empty());
   for (const Protocol& p : protocols()) {
