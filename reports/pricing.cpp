@@ -8,6 +8,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/utc_time.h"
+#include "harness/store/run_facts.h"
 
 namespace rbench {
 namespace {
@@ -64,39 +65,31 @@ PriceHistory stored_pricing(std::string_view config_json, std::string_view label
   // two token prices, and anything odd reads as "no price known".
   rapidjson::Document doc;
   doc.Parse(config_json.data(), config_json.size());
-  if (doc.HasParseError() || !doc.IsObject()) return {};
-  const auto models = doc.FindMember("models");
-  if (models == doc.MemberEnd() || !models->value.IsArray()) return {};
-  for (const auto& model : models->value.GetArray()) {
-    if (!model.IsObject()) continue;
-    const auto name = model.FindMember("label");
-    if (name == model.MemberEnd() || !name->value.IsString() ||
-        std::string_view(name->value.GetString(), name->value.GetStringLength()) != label) {
-      continue;
-    }
-    if (const auto pricing = model.FindMember("pricing"); pricing != model.MemberEnd()) {
-      try {
-        return read_price_history(json::Value(pricing->value, "the run's stored config"));
-      } catch (const DataError&) {
-        return {};
-      }
-    }
-    const auto input = model.FindMember("price_input_per_mtok");
-    const auto output = model.FindMember("price_output_per_mtok");
-    if (input == model.MemberEnd() || output == model.MemberEnd() || !input->value.IsNumber() ||
-        !output->value.IsNumber()) {
+  if (doc.HasParseError()) return {};
+  const rapidjson::Value* entry = stored_model_entry(doc, label);
+  if (!entry) return {};
+  const rapidjson::Value& model = *entry;
+  if (const auto pricing = model.FindMember("pricing"); pricing != model.MemberEnd()) {
+    try {
+      return read_price_history(json::Value(pricing->value, "the run's stored config"));
+    } catch (const DataError&) {
       return {};
     }
-    Pricing p;
-    p.input_per_mtok = input->value.GetDouble();
-    p.output_per_mtok = output->value.GetDouble();
-    if (const auto as_of = model.FindMember("price_as_of");
-        as_of != model.MemberEnd() && as_of->value.IsString()) {
-      p.as_of = as_of->value.GetString();
-    }
-    return PriceHistory{{p}};
   }
-  return {};
+  const auto input = model.FindMember("price_input_per_mtok");
+  const auto output = model.FindMember("price_output_per_mtok");
+  if (input == model.MemberEnd() || output == model.MemberEnd() || !input->value.IsNumber() ||
+      !output->value.IsNumber()) {
+    return {};
+  }
+  Pricing p;
+  p.input_per_mtok = input->value.GetDouble();
+  p.output_per_mtok = output->value.GetDouble();
+  if (const auto as_of = model.FindMember("price_as_of");
+      as_of != model.MemberEnd() && as_of->value.IsString()) {
+    p.as_of = as_of->value.GetString();
+  }
+  return PriceHistory{{p}};
 }
 
 std::vector<AppliedPrices> apply_prices(const std::vector<RunInfo>& runs,

@@ -48,32 +48,40 @@ EngineFacts stored_engine_facts(std::string_view config_json, std::string_view l
   rapidjson::Document doc;
   doc.Parse(config_json.data(), config_json.size());
   if (doc.HasParseError() || !doc.IsObject()) return facts;
-  const auto models = doc.FindMember("models");
-  if (models == doc.MemberEnd() || !models->value.IsArray()) return facts;
+  const rapidjson::Value* entry = stored_model_entry(doc, label);
+  if (!entry) return facts;
+  const rapidjson::Value& model = *entry;
+  const auto stored = model.FindMember("facts");
+  if (stored == model.MemberEnd() || !stored->value.IsObject()) return facts;
+  for (const Member& m : kMembers) {
+    const auto value = stored->value.FindMember(m.name);
+    if (value != stored->value.MemberEnd() && value->value.IsInt64()) {
+      facts.*m.field = value->value.GetInt64();
+    }
+  }
+  for (const TextMember& m : kTextMembers) {
+    const auto value = stored->value.FindMember(m.name);
+    if (value != stored->value.MemberEnd() && value->value.IsString()) {
+      facts.*m.field = std::string(value->value.GetString(), value->value.GetStringLength());
+    }
+  }
+  return facts;
+}
+
+const rapidjson::Value* stored_model_entry(const rapidjson::Document& config,
+                                           std::string_view label) {
+  if (!config.IsObject()) return nullptr;
+  const auto models = config.FindMember("models");
+  if (models == config.MemberEnd() || !models->value.IsArray()) return nullptr;
   for (const auto& model : models->value.GetArray()) {
     if (!model.IsObject()) continue;
     const auto name = model.FindMember("label");
-    if (name == model.MemberEnd() || !name->value.IsString() ||
-        std::string_view(name->value.GetString(), name->value.GetStringLength()) != label) {
-      continue;
+    if (name != model.MemberEnd() && name->value.IsString() &&
+        std::string_view(name->value.GetString(), name->value.GetStringLength()) == label) {
+      return &model;
     }
-    const auto stored = model.FindMember("facts");
-    if (stored == model.MemberEnd() || !stored->value.IsObject()) return facts;
-    for (const Member& m : kMembers) {
-      const auto value = stored->value.FindMember(m.name);
-      if (value != stored->value.MemberEnd() && value->value.IsInt64()) {
-        facts.*m.field = value->value.GetInt64();
-      }
-    }
-    for (const TextMember& m : kTextMembers) {
-      const auto value = stored->value.FindMember(m.name);
-      if (value != stored->value.MemberEnd() && value->value.IsString()) {
-        facts.*m.field = std::string(value->value.GetString(), value->value.GetStringLength());
-      }
-    }
-    return facts;
   }
-  return facts;
+  return nullptr;
 }
 
 }  // namespace rbench
