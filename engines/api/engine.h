@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -129,6 +130,16 @@ class Engine {
   // `stop` requests cancellation; the Completion then has ErrorKind::cancelled.
   virtual Completion complete(const ChatRequest& request, TokenSink* sink,
                               std::stop_token stop) = 0;
+  // Starts a request and returns; `done` is called exactly once with its result, from a thread
+  // of the engine's (or, by default, from this one: the default runs complete() here and so
+  // blocks). An engine whose submit() returns at once without a thread per request says so in
+  // asynchronous(): the runner then keeps --concurrency requests in flight from one thread,
+  // instead of one thread per request. `sink` and `stop` must outlive the call to `done`.
+  virtual void submit(ChatRequest request, TokenSink* sink, std::stop_token stop,
+                      std::move_only_function<void(Completion)> done) {
+    done(complete(request, sink, std::move(stop)));
+  }
+  virtual bool asynchronous() const { return false; }
   virtual std::string describe() const = 0;  // for logs and the runs table
   // Stored with the run (outside its fingerprint) for the reports. Cheap; nothing by default.
   virtual EngineFacts facts() const { return {}; }
