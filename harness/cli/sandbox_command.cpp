@@ -1,7 +1,10 @@
 // `rbench sandbox`: what isolation the code sandbox has on this machine, and running one program
 // through it by hand (the way the code scorer does), for debugging a verdict.
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <chrono>
+#include <ctime>
 #include <memory>
 
 #include "harness/cli/commands.h"
@@ -20,6 +23,20 @@ struct SandboxRunOptions {
   double speed_factor = 0;
 };
 
+// The zygote after the probe (and the calibration, when measured) went through it.
+void print_zygote(const sandbox::ZygoteInfo& z) {
+  if (!z.enabled) {
+    fmt::print("zygote: none, every program starts its own interpreter ({})\n", z.why_not);
+    return;
+  }
+  const auto started = std::chrono::system_clock::to_time_t(z.started);
+  std::tm utc{};
+  gmtime_r(&started, &utc);
+  fmt::print("zygote: pid {}, {}, started {:%Y-%m-%dT%H:%M:%SZ}, {} fork{} served, {} restart{}\n",
+             z.pid, z.running ? "running" : "not running", utc, z.forks, z.forks == 1 ? "" : "s",
+             z.restarts, z.restarts == 1 ? "" : "s");
+}
+
 int info(double speed_factor) {
   sandbox::Options options;
   options.speed_factor = speed_factor;
@@ -27,6 +44,7 @@ int info(double speed_factor) {
   fmt::print("{}", box.isolation().describe());
   fmt::print("speed factor: {:.2f} (time limits are multiplied by it{})\n", box.speed_factor(),
              speed_factor == 0 ? "; measured now" : "; given");
+  print_zygote(box.zygote());
   return kExitOk;
 }
 

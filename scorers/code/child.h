@@ -38,9 +38,10 @@ enum Step : int {
   kStepMoveFds,
   kStepCloseFds,
   kStepChdir,
-  kStepClone,  // the parent's clone() itself
+  kStepClone,     // the parent's clone() itself (the zygote's child: its unshare())
+  kStepDropCaps,  // the zygote's child drops its capabilities (execve does it otherwise)
 };
-inline constexpr std::array<const char*, 20> kStepNames = {"setsid",
+inline constexpr std::array<const char*, 21> kStepNames = {"setsid",
                                                            "setgroups deny",
                                                            "uid_map",
                                                            "gid_map",
@@ -59,8 +60,9 @@ inline constexpr std::array<const char*, 20> kStepNames = {"setsid",
                                                            "dup",
                                                            "close_range",
                                                            "chdir",
-                                                           "clone"};
-static_assert(kStepNames.size() == kStepClone + 1);
+                                                           "clone",
+                                                           "capset"};
+static_assert(kStepNames.size() == kStepDropCaps + 1);
 
 bool namespace_step(int step);  // fails where the kernel refuses namespaces: try fewer
 bool landlock_step(int step);   // fails where Landlock does not work: do without it

@@ -35,7 +35,9 @@
 # this driver could redirect it. All of these are written specifically against rbench's driver;
 # none is a generic way to fake a pass, and none gets past the kernel layers (sandbox.h).
 #
-# The build compiles this file into rbench as kDriverSource (sandbox_driver.h, scripts/embed.cmake);
+# The zygote (zygote.py) runs it the same way in each of its forked children, from a fresh
+# copy-on-write state; the build compiles this file into rbench as kDriverSource
+# (sandbox_driver.h, scripts/embed.cmake);
 # ctest's assets_py_driver compiles it with py_compile.
 
 import sys

@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -30,6 +32,7 @@
 #include "scorers/code/posix.h"
 #include "scorers/code/process_control.h"
 #include "scorers/code/sandbox_driver.h"
+#include "scorers/code/zygote.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -199,6 +202,46 @@ ChildPlan child_plan(const ChildInputs& in, const RunFds& fds, const RunPlan& pl
   return child;
 }
 
+// A run's request to the zygote: what child_main() reads from the ChildPlan, as JSON.
+std::string zygote_request(const ChildPlan& child, const Layers& layers) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  const auto text = [&](const char* key, const char* value) {
+    w.Key(key);
+    w.String(value);
+  };
+  const auto flag = [&](const char* key, bool value) {
+    w.Key(key);
+    w.Bool(value);
+  };
+  w.StartObject();
+  text("run_dir", child.run_dir);
+  text("uid_map", child.uid_map);
+  text("gid_map", child.gid_map);
+  text("tmpfs_options", child.tmpfs_options);
+  w.Key("flags");
+  w.Uint64(layers.clone_flags());
+  flag("user_ns", child.user_ns);
+  flag("pid_ns", child.pid_ns);
+  flag("tmpfs", child.tmpfs);
+  flag("shm", child.shm);
+  flag("drop", child.drop);
+  w.Key("run_dir_access");
+  w.Uint64(child.run_dir_access);
+  w.Key("limits");
+  w.StartArray();
+  for (const auto& [resource, value] : child.limits) {
+    w.StartArray();
+    w.Int(resource);
+    w.Uint64(value.rlim_cur);
+    w.Uint64(value.rlim_max);
+    w.EndArray();
+  }
+  w.EndArray();
+  w.EndObject();
+  return buffer.GetString();
+}
+
 // The outcome: the driver's record when there is exactly one with the run's nonce; otherwise
 // how the process ended, which can never be a pass.
 void judge(const Collected& c, const std::string& python, double timeout_s, rlim_t cpu_seconds,
@@ -266,7 +309,8 @@ void judge(const Collected& c, const std::string& python, double timeout_s, rlim
 
 // One run, start to end. Never throws: our own failures are sandbox_error.
 Attempt execute(const RunPlan& plan, const Layers& layers, const std::string& python,
-                const Program& program, const Limits& limits, double timeout_s) {
+                const Program& program, const Limits& limits, double timeout_s,
+                const Zygote* zygote) {
   Attempt attempt;
   Result& r = attempt.result;
   r.timeout_s = timeout_s;
@@ -284,15 +328,49 @@ Attempt execute(const RunPlan& plan, const Layers& layers, const std::string& py
     child.limits = child_limits(limits, cpu_seconds, uid);
 
     const auto start = Clock::now();
-    const long pid =
-        syscall(SYS_clone, layers.clone_flags() | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
-    if (pid == 0) child_main(child);
-    if (pid < 0) {
-      attempt.failed_step = kStepClone;
-      r.message = fmt::format("sandbox setup failed at clone: {}", errno_text(errno));
-      return attempt;
+    std::unique_ptr<Process> process;
+    const ZygoteChild* forked = nullptr;
+    UniqueFd exit_fd;  // readable once the child has ended: its pidfd, or the zygote's report
+    Pipe status;       // the zygote's reports on this run
+    if (zygote != nullptr) {
+      status = make_pipe();
+      std::vector<int> passed = {fds.null.get(),    fds.out.write.get(),    fds.err.write.get(),
+                                 fds.program.get(), fds.result.write.get(), fds.control.write.get(),
+                                 status.write.get()};
+      if (fds.ruleset) passed.push_back(fds.ruleset.get());
+      std::string error;
+      const auto generation = zygote->submit(zygote_request(child, layers), passed, error);
+      status.write.reset();
+      if (generation) attempt.zygote_generation = *generation;
+      int fork_errno = 0;
+      fcntl(status.read.get(), F_SETFL, O_NONBLOCK);
+      const std::optional<pid_t> pid =
+          generation ? await_fork(status.read.get(), fork_errno, error) : std::nullopt;
+      if (!pid) {
+        attempt.zygote_lost = fork_errno == 0;
+        if (fork_errno != 0) attempt.failed_step = kStepClone;
+        r.message = fork_errno != 0
+                        ? fmt::format("sandbox setup failed at clone: {}", errno_text(fork_errno))
+                        : error;
+        return attempt;
+      }
+      zygote->count_fork();
+      auto child_process = std::make_unique<ZygoteChild>(*pid, status.read);
+      forked = child_process.get();
+      process = std::move(child_process);
+      exit_fd.reset(fcntl(status.read.get(), F_DUPFD_CLOEXEC, 0));
+    } else {
+      const long pid =
+          syscall(SYS_clone, layers.clone_flags() | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+      if (pid == 0) child_main(child);
+      if (pid < 0) {
+        attempt.failed_step = kStepClone;
+        r.message = fmt::format("sandbox setup failed at clone: {}", errno_text(errno));
+        return attempt;
+      }
+      process = std::make_unique<ChildProcess>(static_cast<pid_t>(pid));
+      exit_fd.reset(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
     }
-    ChildProcess process(static_cast<pid_t>(pid));
     for (UniqueFd* fd : {&fds.out.write, &fds.err.write, &fds.result.write, &fds.control.write,
                          &fds.program, &fds.null, &fds.ruleset}) {
       fd->reset();
@@ -302,9 +380,13 @@ Attempt execute(const RunPlan& plan, const Layers& layers, const std::string& py
     }
     Collected collected{Head{limits.output_keep_bytes}, Tail{limits.output_keep_bytes},
                         RecordReader(nonce)};
-    supervise(process, UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0))),
-              {&fds.out.read, &fds.err.read, &fds.result.read}, fds.control.read, start, timeout_s,
-              layers.pid_ns, collected);
+    supervise(*process, std::move(exit_fd), {&fds.out.read, &fds.err.read, &fds.result.read},
+              fds.control.read, start, timeout_s, layers.pid_ns, collected);
+    if (forked != nullptr && forked->lost()) {
+      attempt.zygote_lost = true;
+      r.message = "the sandbox's zygote died or stopped answering during the run";
+      return attempt;
+    }
     judge(collected, python, timeout_s, cpu_seconds, attempt);
   } catch (const std::exception& e) {
     r.outcome = Outcome::sandbox_error;

@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -49,10 +50,16 @@ struct Attempt {
   Result result;
   int failed_step = -1;  // the setup step that failed, -1 when none did
   bool exec_failed = false;
+  bool zygote_lost = false;             // the zygote died or hung during the run: no verdict
+  std::uint64_t zygote_generation = 0;  // which zygote it was
 };
 
-// One run, start to end. Never throws: our own failures are sandbox_error.
+class Zygote;
+
+// One run, start to end: forked by `zygote` when there is one, else cloned and exec'd here.
+// Never throws: our own failures are sandbox_error.
 Attempt execute(const RunPlan& plan, const Layers& layers, const std::string& python,
-                const Program& program, const Limits& limits, double timeout_s);
+                const Program& program, const Limits& limits, double timeout_s,
+                const Zygote* zygote = nullptr);
 
 }  // namespace rbench::sandbox::detail

@@ -43,7 +43,7 @@ void RunDir::force_writable(const std::filesystem::path& dir) {
   }
 }
 
-void supervise(ChildProcess& process, UniqueFd pidfd, std::array<UniqueFd*, 3> streams,
+void supervise(Process& process, UniqueFd pidfd, std::array<UniqueFd*, 3> streams,
                const UniqueFd& control, Clock::time_point start, double timeout_s, bool pid_ns,
                Collected& c) {
   const auto drain = [&](std::size_t i) {

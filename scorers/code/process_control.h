@@ -23,29 +23,39 @@ namespace rbench::sandbox::detail {
 
 using Clock = std::chrono::steady_clock;
 
+// The process a run supervises: our own clone() child, or the zygote's child (zygote.h), which
+// only the zygote can wait for.
+class Process {
+ public:
+  virtual ~Process() = default;
+  // Kills the whole group, then the leader (in a PID namespace, the leader is our init: killing
+  // it kills the namespace), while the leader is unreaped, so that the ids cannot be reused.
+  virtual void kill() const = 0;
+  virtual bool exited() const = 0;
+  // Kills what is left of the group and collects the leader's status and resource usage.
+  virtual int reap(rusage* usage) = 0;
+};
+
 // Kills and reaps the child however the run ends, exceptions included.
-class ChildProcess {
+class ChildProcess final : public Process {
  public:
   explicit ChildProcess(pid_t pid) : pid_(pid) {}
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
-  ~ChildProcess() {
+  ~ChildProcess() override {
     if (pid_ > 0) reap(nullptr);
   }
 
-  // The whole group, then the leader (in a PID namespace, the leader is our init: killing it
-  // kills the namespace). Only while the leader is unreaped, so that the ids cannot be reused.
-  void kill() const {
+  void kill() const override {
     ::kill(-pid_, SIGKILL);
     ::kill(pid_, SIGKILL);
   }
-  bool exited() const {
+  bool exited() const override {
     siginfo_t info{};
     return waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
            info.si_pid == pid_;
   }
-  // Kills what is left of the group and collects the leader's status and resource usage.
-  int reap(rusage* usage) {
+  int reap(rusage* usage) override {
     ::kill(-pid_, SIGKILL);
     int status = 0;
     while (wait4(pid_, &status, 0, usage) < 0 && errno == EINTR) {
@@ -90,7 +100,7 @@ struct Collected {
 
 // Pumps the pipes until the child exits or the deadline passes, then kills what is left of the
 // process group (the whole PID namespace, where there is one) and reaps it.
-void supervise(ChildProcess& process, UniqueFd pidfd, std::array<UniqueFd*, 3> streams,
+void supervise(Process& process, UniqueFd pidfd, std::array<UniqueFd*, 3> streams,
                const UniqueFd& control, Clock::time_point start, double timeout_s, bool pid_ns,
                Collected& c);
 

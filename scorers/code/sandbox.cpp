@@ -21,7 +21,9 @@
 #include "scorers/code/child.h"
 #include "scorers/code/execution.h"
 #include "scorers/code/landlock.h"
+#include "scorers/code/posix.h"
 #include "scorers/code/seccomp_filter.h"
+#include "scorers/code/zygote.h"
 
 namespace rbench::sandbox {
 
@@ -205,12 +207,65 @@ Sandbox::Sandbox(Options options) : options_(std::move(options)) {
   isolation_ = isolation_of(*plan, options_.limits);
   plan_ = std::move(plan);
   warn_if_weak(isolation_);
+  if (options_.zygote) start_zygote();
   if (options_.speed_factor == 0) options_.speed_factor = calibrate();
 }
 
+void Sandbox::start_zygote() {
+  // The probe again, forked by the zygote: where that does not work (no ctypes, an interpreter
+  // that cannot import as nobody), every program starts its own interpreter, as before.
+  auto zygote = std::make_shared<detail::Zygote>(python_, *plan_);
+  Program probe;
+  probe.candidate = "value = 6 * 7\n";
+  probe.tests = "assert value == 42\n";
+  const Attempt attempt =
+      detail::execute(*plan_, plan_->layers, python_, probe, options_.limits, 60, zygote.get());
+  if (attempt.result.outcome == Outcome::passed) {
+    zygote_ = std::move(zygote);
+    return;
+  }
+  zygote_why_not_ = attempt.result.message;
+  fmt::print(stderr,
+             "rbench sandbox: the zygote does not work here ({}); every program starts its own "
+             "interpreter\n",
+             zygote_why_not_);
+}
+
 Result Sandbox::run_for(const Program& program, double timeout_s) const {
-  return detail::execute(*plan_, plan_->layers, python_, program, options_.limits, timeout_s)
-      .result;
+  if (!zygote_) {
+    return detail::execute(*plan_, plan_->layers, python_, program, options_.limits, timeout_s)
+        .result;
+  }
+  // The zygote keeps running an interpreter that is gone from disk (replaced, uninstalled):
+  // refuse as an exec would, rather than run programs on what is left of it.
+  if (access(python_.c_str(), X_OK) != 0) {
+    Result r;
+    r.timeout_s = timeout_s;
+    r.message = fmt::format("cannot run {}: {}", python_, detail::errno_text(errno));
+    return r;
+  }
+  // A run the zygote died on is never judged: once more on a fresh zygote, then no verdict.
+  std::string lost;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Attempt a = detail::execute(*plan_, plan_->layers, python_, program, options_.limits, timeout_s,
+                                zygote_.get());
+    if (!a.zygote_lost) return std::move(a.result);
+    zygote_->restart(a.zygote_generation);
+    lost = a.result.message;
+  }
+  Result r;
+  r.timeout_s = timeout_s;
+  r.message = "the sandbox's zygote failed twice on this program: " + lost;
+  return r;
+}
+
+ZygoteInfo Sandbox::zygote() const {
+  if (!zygote_) {
+    ZygoteInfo info;
+    info.why_not = options_.zygote ? zygote_why_not_ : "off in the options";
+    return info;
+  }
+  return zygote_->info();
 }
 
 Result Sandbox::run(const Program& program) const {

@@ -38,6 +38,7 @@
 // anyway, and the driver drops the run directory from sys.path as -I would.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -70,6 +71,10 @@ struct Limits {
 };
 
 struct Options {
+  // Programs are forked from a pre-started interpreter (the zygote, zygote.h) rather than each
+  // starting their own: the same layers, a fork instead of an interpreter start. Off, or where
+  // the zygote does not work on this machine, every program execs python3.
+  bool zygote = true;
   // Resolved through PATH when it has no slash: the first one there that runs in the sandbox (a
   // pyenv shim, or an interpreter under a root-only home, does not run as nobody and is skipped).
   std::filesystem::path python = "python3";
@@ -118,6 +123,21 @@ struct Isolation {
   std::string describe() const;  // one line per layer, for logs and the run's note
 };
 
+// The zygote that forks the programs: what `rbench sandbox info` shows.
+struct ZygoteInfo {
+  bool enabled = false;  // false: every program starts its own interpreter
+  std::string why_not;   // when not enabled: off in the options, or what failed
+  long pid = 0;          // 0 when none runs (it starts with the first program)
+  bool running = false;
+  std::chrono::system_clock::time_point started{};
+  std::uint64_t forks = 0;  // programs forked, over every restart
+  int restarts = 0;         // zygotes started after one died or stopped answering
+};
+
+namespace detail {
+class Zygote;
+}
+
 class Sandbox {
  public:
   // Probes the kernel (namespaces, Landlock, seccomp) and finds python3. Throws rbench::Error
@@ -132,6 +152,7 @@ class Sandbox {
   const Isolation& isolation() const { return isolation_; }
   double speed_factor() const { return options_.speed_factor; }
   const std::string& python() const { return python_; }  // the interpreter in use
+  ZygoteInfo zygote() const;
 
   // The speed factor of this machine: the time a fixed pure-Python workload takes in the
   // sandbox divided by its time on the reference machine, never below 1.
@@ -140,11 +161,14 @@ class Sandbox {
  private:
   struct Plan;  // what the constructor probed: the layers in force, the seccomp program
   Result run_for(const Program& program, double timeout_s) const;
+  void start_zygote();
 
   Options options_;
   Isolation isolation_;
   std::string python_;
   std::shared_ptr<const Plan> plan_;
+  std::shared_ptr<const detail::Zygote> zygote_;  // null: every program execs python3
+  std::string zygote_why_not_;
 };
 
 }  // namespace rbench::sandbox

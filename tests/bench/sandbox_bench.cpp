@@ -1,7 +1,9 @@
 // What the code sandbox costs: the 164 canonical HumanEval solutions with their tests, run
-// through Sandbox::run (namespaces, Landlock, seccomp, the trusted driver), against the same
-// programs run as plain `python3 -c` children (no isolation, no driver) from the same binary.
-// items_per_second = programs per second; the ratio of the two is the sandbox's overhead.
+// through Sandbox::run (namespaces, Landlock, seccomp, the trusted driver), forked by the zygote
+// (BM_SandboxHumanEvalCanonical) or each starting its own interpreter as before the zygote
+// (BM_SandboxExecHumanEvalCanonical), against the same programs run as plain `python3 -c`
+// children (no isolation, no driver) from the same binary. items_per_second = programs per
+// second; the ratio to plain python3 is the sandbox's overhead.
 //   build/rbench_bench --benchmark_filter=HumanEval
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
@@ -64,6 +66,15 @@ const Sandbox& bench_sandbox() {
   return sandbox;
 }
 
+const Sandbox& exec_sandbox() {
+  static const Sandbox sandbox([] {
+    Options options;
+    options.zygote = false;
+    return options;
+  }());
+  return sandbox;
+}
+
 // Runs every solution once per iteration on `threads` threads; counts the ones that failed.
 template <typename RunOne>
 void run_all(benchmark::State& state, RunOne&& run_one) {
@@ -92,6 +103,13 @@ void BM_SandboxHumanEvalCanonical(benchmark::State& state) {
 }
 // One iteration is 164 interpreter runs (seconds): repetitions, not iterations, for statistics.
 BENCHMARK(BM_SandboxHumanEvalCanonical)->Arg(1)->Arg(2)->Iterations(1)->UseRealTime();
+
+void BM_SandboxExecHumanEvalCanonical(benchmark::State& state) {
+  const Sandbox& sandbox = exec_sandbox();
+  run_all(state,
+          [&](const Canonical& c) { return sandbox.run(c.program).outcome == Outcome::passed; });
+}
+BENCHMARK(BM_SandboxExecHumanEvalCanonical)->Arg(1)->Arg(2)->Iterations(1)->UseRealTime();
 
 void BM_PlainPythonHumanEvalCanonical(benchmark::State& state) {
   const std::string python = bench_sandbox().python();
