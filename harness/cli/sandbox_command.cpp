@@ -21,6 +21,7 @@ struct SandboxRunOptions {
   std::string entry_point;
   double timeout_s = 10;
   double speed_factor = 0;
+  bool zygote = false;
 };
 
 // The zygote after the probe (and the calibration, when measured) went through it.
@@ -37,9 +38,10 @@ void print_zygote(const sandbox::ZygoteInfo& z) {
              z.restarts, z.restarts == 1 ? "" : "s");
 }
 
-int info(double speed_factor) {
+int info(double speed_factor, bool zygote) {
   sandbox::Options options;
   options.speed_factor = speed_factor;
+  options.zygote = zygote;
   const sandbox::Sandbox box(options);
   fmt::print("{}", box.isolation().describe());
   fmt::print("speed factor: {:.2f} (time limits are multiplied by it{})\n", box.speed_factor(),
@@ -52,6 +54,7 @@ int run_program(const SandboxRunOptions& o) {
   sandbox::Options options;
   options.limits.timeout_s = o.timeout_s;
   options.speed_factor = o.speed_factor;
+  options.zygote = o.zygote;
   const sandbox::Sandbox box(options);
   sandbox::Program program;
   program.candidate = read_file_bytes(o.program);
@@ -79,7 +82,9 @@ void add_sandbox_command(CLI::App& app, int& exit_code) {
                           "Which isolation layers are in force here, and this machine's "
                           "measured speed factor");
   info_cmd->add_option("--speed-factor", *factor, "Use this factor instead of measuring");
-  info_cmd->callback([factor, &exit_code] { exit_code = info(*factor); });
+  auto zygote = std::make_shared<bool>(false);
+  info_cmd->add_flag("--zygote", *zygote, "Fork the programs from a pre-started interpreter");
+  info_cmd->callback([factor, zygote, &exit_code] { exit_code = info(*factor, *zygote); });
 
   auto o = std::make_shared<SandboxRunOptions>();
   CLI::App* run_cmd = cmd->add_subcommand(
@@ -91,6 +96,7 @@ void add_sandbox_command(CLI::App& app, int& exit_code) {
   run_cmd->add_option("--timeout", o->timeout_s, "Seconds on a reference machine")
       ->capture_default_str();
   run_cmd->add_option("--speed-factor", o->speed_factor, "Time-limit multiplier; 0 = measure");
+  run_cmd->add_flag("--zygote", o->zygote, "Fork the program from a pre-started interpreter");
   run_cmd->callback([o, &exit_code] { exit_code = run_program(*o); });
 }
 

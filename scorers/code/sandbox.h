@@ -71,10 +71,12 @@ struct Limits {
 };
 
 struct Options {
-  // Programs are forked from a pre-started interpreter (the zygote, zygote.h) rather than each
-  // starting their own: the same layers, a fork instead of an interpreter start. Off, or where
-  // the zygote does not work on this machine, every program execs python3.
-  bool zygote = true;
+  // Fork the programs from a pre-started interpreter (the zygote, zygote.h) instead of each
+  // starting its own: the same layers, a fork instead of an interpreter start. Off by default:
+  // on the 2-core development VM, where a page fault costs 20-40 us, the zygote's three forks
+  // and copy-on-write faults cost more than an interpreter start (README, code sandbox figures).
+  // Where the zygote does not start, every program execs python3, with a warning.
+  bool zygote = false;
   // Resolved through PATH when it has no slash: the first one there that runs in the sandbox (a
   // pyenv shim, or an interpreter under a root-only home, does not run as nobody and is skipped).
   std::filesystem::path python = "python3";

@@ -63,7 +63,8 @@ std::string zygote_config(const RunPlan& plan) {
                                                 {"seccomp", kStepSeccomp},
                                                 {"drop_caps", kStepDropCaps},
                                                 {"clone_python", kStepClonePython},
-                                                {"move_fds", kStepMoveFds}};
+                                                {"move_fds", kStepMoveFds},
+                                                {"chdir", kStepChdir}};
   for (const auto& [name, step] : steps) {
     w.Key(name);
     w.Int(step);

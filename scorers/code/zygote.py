@@ -22,10 +22,15 @@ import sys
 
 
 def _zygote():
-    import builtins, ctypes, fcntl, gc, json, os, select, signal, socket, struct
     # What most HumanEval/MBPP candidates import, imported once here rather than once per run.
-    import bisect, collections, copy, fractions, functools, hashlib, heapq, itertools, math
-    import operator, random, re, string, typing, linecache, traceback
+    import collections, functools, heapq, itertools, math, re, string, typing
+    shared_modules = frozenset(sys.modules)
+    import builtins, ctypes, fcntl, gc, json, os, select, signal, socket, struct
+    # Modules only the zygote itself needs (its machinery, imported after the candidates' so that
+    # what both use stays shared): a child drops them from sys.modules before the driver runs, so
+    # that the driver's snapshot of the loaded modules does not copy them page by page out of the
+    # zygote, and the candidate finds what an exec'd driver would.
+    own_modules = frozenset(sys.modules) - shared_modules - frozenset(sys.builtin_module_names)
 
     # The driver ends with the call that runs it (driver.py): here it is made in each child.
     source, call = sys.argv[1], "\n_rbench()\n"
@@ -44,6 +49,8 @@ def _zygote():
     libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
     libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
     libc.syscall.restype = c_long = ctypes.c_long
+    for name in ("unshare", "setrlimit", "capset"):  # looked up now, not once in every child
+        getattr(libc, name)
 
     class SockFprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
@@ -195,8 +202,13 @@ def _zygote():
         except OSError as e:
             fail(control, "move_fds", e.errno)
         close_from(5)  # the control pipe, the channel, other runs' descriptors, the ruleset
-        os.chdir(req["run_dir"])
+        try:
+            os.chdir(req["run_dir"])
+        except OSError as e:
+            fail(control, "chdir", e.errno)
         os.environ["HOME"] = os.environ["TMPDIR"] = req["run_dir"]
+        for name in own_modules:
+            sys.modules.pop(name, None)
         return driver["_rbench"]
 
     def receive():

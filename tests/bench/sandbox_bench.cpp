@@ -62,7 +62,11 @@ const std::vector<Canonical>& canonical_solutions() {
 }
 
 const Sandbox& bench_sandbox() {
-  static const Sandbox sandbox;
+  static const Sandbox sandbox([] {
+    Options options;
+    options.zygote = true;
+    return options;
+  }());
   return sandbox;
 }
 

@@ -22,6 +22,7 @@ const Sandbox& zygote_sandbox() {
   static const Sandbox instance([] {
     Options options;
     options.limits.timeout_s = 4;
+    options.zygote = true;
     return options;
   }());
   return instance;
@@ -191,17 +192,16 @@ TEST(Zygote, AProgramTheZygoteDiedOnIsRunAgainOnAFreshOne) {
   EXPECT_EQ(after.forks, before.forks + 2);
 }
 
-TEST(Zygote, CanBeTurnedOff) {
-  Options options;
-  options.zygote = false;
-  const Sandbox exec_each(options);
+TEST(Zygote, IsOffByDefault) {
+  const Sandbox exec_each;
   EXPECT_FALSE(exec_each.zygote().enabled);
   const Result r = exec_each.run(program("x = 1\n", "assert x == 1\n"));
   EXPECT_EQ(r.outcome, Outcome::passed) << describe(r);
 }
 
 TEST(Zygote, SandboxInfoShowsIt) {
-  const std::string command = std::string(RBENCH_BINARY) + " sandbox info --speed-factor 1";
+  const std::string command =
+      std::string(RBENCH_BINARY) + " sandbox info --speed-factor 1 --zygote";
   const std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
   ASSERT_TRUE(pipe);
   std::string output;
