@@ -38,6 +38,10 @@ struct ModelProfile {
   ThinkTags think_tags = ThinkTags::leading;
   // Client behaviour.
   int concurrency = 4;
+  // Client-side rate limits, requests and tokens per minute (absent: none); one limiter per API
+  // key, or per profile without a key (engines/openai/rate_limiter.h).
+  std::optional<double> rpm;
+  std::optional<double> tpm;
   double connect_timeout_s = 10;
   double idle_timeout_s = 120;  // longest silence between chunks
   double total_timeout_s = 1800;

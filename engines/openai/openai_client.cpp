@@ -70,7 +70,8 @@ std::string status_error(long status, const std::string& body) {
 
 }  // namespace
 
-OpenAIClient::OpenAIClient(ModelProfile profile) : profile_(std::move(profile)) {
+OpenAIClient::OpenAIClient(ModelProfile profile, std::shared_ptr<RateLimiter> limiter)
+    : profile_(std::move(profile)), limiter_(std::move(limiter)) {
   std::vector<std::string> unset;
   for (const std::string& name : profile_.api_key_envs) {
     const char* key = std::getenv(name.c_str());

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engines/api/engine.h"
 #include "engines/openai/model_profile.h"
+#include "engines/openai/rate_limiter.h"
 
 namespace rbench {
 
@@ -20,8 +22,9 @@ class OpenAIClient final : public Engine {
   // Reads the API keys from the environment variables profile.api_key_envs, if it names any.
   // Throws UsageError when one of them is unset or empty (naming those), or the profile's extra
   // body is not a JSON object. Overrides (--base-url, --api-key-env, ...) are applied to the
-  // profile by the caller.
-  explicit OpenAIClient(ModelProfile profile);
+  // profile by the caller. `limiter` (null: no limit) paces the requests; it may be shared with
+  // other clients using the same key.
+  explicit OpenAIClient(ModelProfile profile, std::shared_ptr<RateLimiter> limiter = nullptr);
 
   // Never throws for request failures: they come back as Completion::error after
   // profile.max_attempts attempts, with no text (never a partial answer). Retry-After is
@@ -34,6 +37,7 @@ class OpenAIClient final : public Engine {
   std::string describe() const override;
 
   const ModelProfile& profile() const { return profile_; }
+  const std::shared_ptr<RateLimiter>& rate_limiter() const { return limiter_; }
   std::string endpoint() const { return profile_.base_url + "/chat/completions"; }
   std::string completions_endpoint() const { return profile_.base_url + "/completions"; }
 
@@ -46,6 +50,7 @@ class OpenAIClient final : public Engine {
   ModelProfile profile_;
   std::vector<std::string> api_keys_;     // in the order of profile_.api_key_envs
   std::atomic<std::size_t> next_key_{0};  // the first key of the next request
+  std::shared_ptr<RateLimiter> limiter_;
 };
 
 }  // namespace rbench
