@@ -6,7 +6,7 @@
 //   api_key_env (string, or an array of strings: requests rotate over the keys; "", [] or
 //                absent: no key)
 //   max_tokens_field ("max_tokens" | "max_completion_tokens")
-//   supports_temperature, supports_seed, stream, stream_include_usage (bool)
+//   supports_temperature, supports_seed, stream, stream_include_usage, http2 (bool)
 //   default_max_tokens (int > 0 or null)      default_temperature (number >= 0 or null)
 //   reasoning_effort ("minimal" | "low" | "medium" | "high" or null)
 //   max_stop_strings (int > 0 or null: all stop strings are sent)
@@ -124,6 +124,7 @@ void read_fields(json::StrictObject& r, ModelProfile& p) {
   }
   read_boolean(r, "stream", p.stream);
   read_boolean(r, "stream_include_usage", p.stream_include_usage);
+  read_boolean(r, "http2", p.http2);
   if (const auto v = r.find("think_tags")) p.think_tags = parse_think_tags(*v);
   read_integer(r, "concurrency", p.concurrency, 1);
   read_number(r, "rpm", p.rpm, 0, true);

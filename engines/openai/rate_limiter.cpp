@@ -39,8 +39,10 @@ RateLimiter::Clock::time_point RateLimiter::Bucket::fits_at(double amount,
                                                             Clock::time_point now) const {
   if (!per_minute) return now;
   // Sending `amount` at t makes the bucket full again at max(full_at, t) + refill(amount); it
-  // fits while that is at most one burst ahead of t.
-  return std::max(now, std::max(full_at, now) + refill(amount) - kBurst);
+  // fits while that is at most one burst ahead of t. More than the whole bucket waits for a full
+  // one and leaves the rest as debt.
+  const Clock::duration need = std::min<Clock::duration>(refill(amount), kBurst);
+  return std::max(now, std::max(full_at, now) + need - kBurst);
 }
 
 std::chrono::steady_clock::time_point RateLimiter::reserve(

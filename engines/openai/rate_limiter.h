@@ -22,7 +22,8 @@ class RateLimiter {  // thread-safe; token buckets refilled continuously
 
   // Reserves one request of about `tokens` tokens (prompt estimate + max_tokens or a default) and
   // returns when it may be sent (<= now: at once). Never blocks. Reservations queue: the next
-  // one is paced after this one, whenever it is actually sent.
+  // one is paced after this one. One larger than a minute's worth goes once the bucket is full
+  // and leaves the excess as debt.
   std::chrono::steady_clock::time_point reserve(std::int64_t tokens,
                                                 std::chrono::steady_clock::time_point now);
   // Once the usage is known: returns the difference to the bucket (may go negative = debt).
