@@ -58,9 +58,12 @@ TEST(RateLimiter, TokensPerMinuteBindWhenRequestsAreLarge) {
   EXPECT_EQ(limiter.reserve(3000, t0), t0);
   // The minute's 6,000 tokens are spent: 1,000 more take 10 s.
   EXPECT_NEAR(seconds_after(limiter.reserve(1000, t0), t0), 10.0, 1e-6);
-  // A request larger than the whole bucket waits for its excess, then goes.
-  RateLimiter small(std::nullopt, 600);
-  EXPECT_NEAR(seconds_after(small.reserve(1200, t0), t0), 60.0, 1e-6);
+  // A request larger than the whole bucket goes when the bucket is full, and the excess is a
+  // debt the next one waits for.
+  RateLimiter small(std::nullopt, 600);  // 10 tokens a second
+  EXPECT_EQ(small.reserve(1200, t0), t0);
+  EXPECT_NEAR(seconds_after(small.reserve(10, t0), t0), 61.0, 1e-6);
+  EXPECT_NEAR(seconds_after(small.reserve(1200, t0), t0), 121.0, 1e-6);
 }
 
 TEST(RateLimiter, BothLimitsChargedWhenTheRequestGoes) {
