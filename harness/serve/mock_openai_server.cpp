@@ -335,8 +335,12 @@ void MockOpenAIServer::start() {
                                 static_cast<long long>(std::time(nullptr))),
                     "application/json");
   });
-  impl.port = http::start_local_server(impl.server, impl.options.host, impl.options.port,
-                                       impl.thread, "mock server");
+  // Its handlers only parse, format and write: 512 KiB of stack is ample (the number regex of
+  // mock_reply recurses per character of one number), and 4,096 of them stay small.
+  constexpr std::size_t kStackBytes = 512 * 1024;
+  impl.port = http::start_local_server(
+      impl.server, impl.options.host, impl.options.port, impl.thread, "mock server",
+      {.max_connections = impl.options.max_connections, .thread_stack_bytes = kStackBytes});
 }
 
 void MockOpenAIServer::stop() {
