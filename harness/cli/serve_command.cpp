@@ -78,6 +78,8 @@ void serve(const ServeOptions& o) {
   MockServerOptions options;
   options.port = o.port;
   options.max_connections = o.max_connections;
+  // Thousands of clients connecting at once may send their requests seconds later.
+  options.keep_alive_timeout_s = 10;
   options.token_delay_ms = o.token_delay_ms;
   options.reasoning_style = parse_reasoning_style(o.reasoning_style);
   if (!o.faults.empty()) options.faults = parse_fault_spec(o.faults);

@@ -321,7 +321,7 @@ MockOpenAIServer::~MockOpenAIServer() {
 void MockOpenAIServer::start() {
   Impl& impl = *impl_;
   if (impl.thread.joinable()) return;
-  impl.server.set_keep_alive_timeout(1);
+  impl.server.set_keep_alive_timeout(impl.options.keep_alive_timeout_s);
   impl.server.Post("/v1/chat/completions",
                    [&impl](const httplib::Request& req, httplib::Response& res) {
                      impl.handle(req, res, false);

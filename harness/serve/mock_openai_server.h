@@ -83,6 +83,11 @@ struct MockServerOptions {
   // Streams served at once (a thread each, started as needed, with small stacks); more wait to
   // be accepted.
   std::size_t max_connections = http::kDefaultMaxConnections;
+  // How long a connection may wait for its (next) request. stop() waits this long for kept-alive
+  // idle connections, so tests keep it short; a client opening thousands of connections at once
+  // on a busy machine may take longer to send each request, and then gets an empty reply, so
+  // `rbench serve --mock` waits longer.
+  int keep_alive_timeout_s = 1;
 };
 
 class MockOpenAIServer {
