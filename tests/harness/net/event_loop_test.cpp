@@ -61,8 +61,17 @@ TEST(EventLoop, HoldsManySlowStreamsOnItsOneThread) {
   MockServerOptions options;
   options.token_delay_ms = 5;  // ~20 tokens: each stream lasts ~0.1 s or more
   MockOpenAIServer server(options);
-  server.start();  // its thread pool exists from here on
+  server.start();
   EventLoop loop;
+  // The mock starts a thread per connection as they arrive and keeps them: a first round grows
+  // its pool, so that the count below is the client's alone.
+  Results warm_up;
+  for (int i = 0; i < kStreams; ++i) {
+    loop.start(
+        post_to(server.base_url() + "/chat/completions"),
+        [](std::string_view, const ResponseHead&) { return true; }, warm_up.collect());
+  }
+  ASSERT_TRUE(warm_up.wait_for(kStreams, std::chrono::seconds(60)));
   const int before = process_threads();
   Results results;
   std::atomic<int> most_threads{before};

