@@ -106,6 +106,18 @@ Pricing hourly_pricing(const std::string& value) {
 // Requests one model may keep in flight: each is a connection, so the open-file limit follows.
 constexpr int kMaxConcurrency = 65'536;
 
+// --rpm/--tpm: a rate, any number > 0 (CLI::PositiveNumber would print DBL_MAX as its bound).
+const CLI::Validator kPositiveRate(
+    [](std::string& value) -> std::string {
+      double rate = 0;
+      try {
+        rate = std::stod(value);
+      } catch (const std::exception&) {
+      }
+      return rate > 0 ? "" : "must be a number > 0 (per minute), not " + value;
+    },
+    "RATE > 0");
+
 // One model of the run. A checkpoint's profile (no endpoint, no price, greedy by default) is
 // made by the factory, with the engine's batch as its concurrency so that a run fills it. Models
 // on one API key share its rate limiter (`limiters`).
@@ -319,11 +331,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--rpm", o->engine.rpm,
                   "Endpoints: at most N requests per minute, per API key (or per profile without "
                   "a key), paced on the client (default: the profile's rpm)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositiveRate);
   cmd->add_option("--tpm", o->engine.tpm,
                   "Endpoints: at most N tokens (prompt + max tokens, settled with the usage) per "
                   "minute, per API key or profile (default: the profile's tpm)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositiveRate);
   cmd->add_option("--max-tokens", o->max_tokens, "Max output tokens (default: profile)");
   cmd->add_option("--temperature", o->temperature, "Sampling temperature (default: profile)");
   cmd->add_option("--top-p", o->top_p, "Nucleus sampling");
