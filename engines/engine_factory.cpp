@@ -55,15 +55,20 @@ MadeEngine make_builtin(const EngineOptions& o) {
   return made;
 }
 
-MadeEngine make_endpoint(const EngineOptions& o, const std::filesystem::path& profiles_dir) {
+MadeEngine make_endpoint(const EngineOptions& o, const std::filesystem::path& profiles_dir,
+                         SharedRateLimiters* limiters) {
   MadeEngine made;
   made.profile = resolve_profile(o.model, profiles_dir);
   if (!o.base_url.empty()) made.profile.base_url = o.base_url;
   if (!o.api_model.empty()) made.profile.api_model = o.api_model;
   if (!o.api_key_envs.empty()) made.profile.api_key_envs = o.api_key_envs;
   if (o.max_attempts) made.profile.max_attempts = *o.max_attempts;
+  if (o.rpm) made.profile.rpm = o.rpm;
+  if (o.tpm) made.profile.tpm = o.tpm;
   made.model_name = !o.api_model.empty() ? o.api_model : made.profile.name;
-  made.engine = std::make_unique<OpenAIClient>(made.profile);
+  SharedRateLimiters own;
+  made.engine = std::make_unique<OpenAIClient>(
+      made.profile, (limiters != nullptr ? *limiters : own).for_profile(made.profile));
   return made;
 }
 
@@ -114,7 +119,38 @@ void check_dummy_options(const EngineOptions& o, std::string_view command) {
   }
 }
 
+std::string describe_limits(std::optional<double> rpm, std::optional<double> tpm) {
+  const auto part = [](std::optional<double> v) {
+    return v ? fmt::format("{}", *v) : std::string("none");
+  };
+  return fmt::format("rpm {}, tpm {}", part(rpm), part(tpm));
+}
+
 }  // namespace
+
+std::shared_ptr<RateLimiter> SharedRateLimiters::for_profile(const ModelProfile& p) {
+  if (!p.rpm && !p.tpm) return nullptr;
+  // Several names are one key set: the client rotates over them, and the limit is theirs.
+  std::string key;
+  for (const std::string& name : p.api_key_envs) key += "env:" + name + ",";
+  if (key.empty()) key = "profile:" + (p.file.empty() ? p.name : p.file.string());
+  std::lock_guard lock(mutex_);
+  auto [it, made] = by_key_.try_emplace(key);
+  Entry& entry = it->second;
+  if (made) {
+    entry.limiter = std::make_shared<RateLimiter>(p.rpm, p.tpm);
+    entry.profile = p.name;
+  } else if (entry.limiter->requests_per_minute() != p.rpm ||
+             entry.limiter->tokens_per_minute() != p.tpm) {
+    throw UsageError(fmt::format(
+        "models {} and {} share the API key {} but ask for different rate limits ({} and {}): "
+        "the limit is the key's, so give them the same rpm and tpm (or --rpm/--tpm)",
+        entry.profile, p.name, key.substr(key.find(':') + 1),
+        describe_limits(entry.limiter->requests_per_minute(), entry.limiter->tokens_per_minute()),
+        describe_limits(p.rpm, p.tpm)));
+  }
+  return entry.limiter;
+}
 
 std::optional<moe::DummySpec> dummy_spec(const EngineOptions& o) {
   if (!is_dummy(o)) return std::nullopt;
@@ -152,6 +188,10 @@ void check_engine_options(const EngineOptions& o, std::string_view command) {
         o.api_key_envs.begin() + i) {
       throw UsageError(fmt::format("{}: --api-key-env: {} is named twice", command, name));
     }
+  }
+  if ((o.rpm || o.tpm) && o.engine == kBuiltinEngine) {
+    throw UsageError(fmt::format(
+        "{}: --rpm and --tpm apply to endpoints, not --engine builtin (it paces itself)", command));
   }
   if (o.mtp && o.engine != kBuiltinEngine) {
     throw UsageError(fmt::format("{}: --mtp applies to --engine builtin", command));
@@ -194,9 +234,9 @@ std::unique_ptr<moe::BuiltinEngine> open_builtin_engine(const EngineOptions& o) 
 }
 
 MadeEngine make_engine(const EngineOptions& o, const std::filesystem::path& profiles_dir,
-                       std::string_view command) {
+                       std::string_view command, SharedRateLimiters* limiters) {
   check_engine_options(o, command);
-  return o.engine == kBuiltinEngine ? make_builtin(o) : make_endpoint(o, profiles_dir);
+  return o.engine == kBuiltinEngine ? make_builtin(o) : make_endpoint(o, profiles_dir, limiters);
 }
 
 }  // namespace rbench

@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +17,7 @@
 #include "engines/api/engine.h"
 #include "engines/moe/engine/builtin_engine.h"
 #include "engines/openai/model_profile.h"
+#include "engines/openai/rate_limiter.h"
 
 namespace rbench {
 
@@ -37,6 +40,9 @@ struct EngineOptions {
   std::string kv_cache_memory;
   // Endpoints: overrides the profile's retries (a probe measures each request once).
   std::optional<int> max_attempts;
+  // Endpoints: override the profile's client-side rate limits (requests / tokens per minute).
+  std::optional<double> rpm;
+  std::optional<double> tpm;
   // builtin: "auto" (model is a checkpoint directory) | "dummy" (random weights of `shape`, no
   // checkpoint: vLLM's dummy loader), with the fields below.
   std::string load_format = "auto";
@@ -64,6 +70,24 @@ struct MadeEngine {
   bool builtin = false;
 };
 
+// The rate limiters of one command's engines: one per API key (the set of environment variable
+// names a profile reads) or, for a profile without a key, per profile file, shared by every
+// model that uses it, so that two models on one key stay under the key's limit together.
+class SharedRateLimiters {
+ public:
+  // The limiter for `profile`'s key, made with its rpm/tpm the first time; null when the profile
+  // sets neither. Throws UsageError when models sharing a key ask for different limits.
+  std::shared_ptr<RateLimiter> for_profile(const ModelProfile& profile);
+
+ private:
+  struct Entry {
+    std::shared_ptr<RateLimiter> limiter;
+    std::string profile;  // the first profile that used it, for the error
+  };
+  std::mutex mutex_;
+  std::map<std::string, Entry> by_key_;
+};
+
 // Throws UsageError, prefixed with `command` ("run", "probe latency"), for an unknown engine or
 // an option that does not apply to the chosen one. make_engine() checks too; commands call this
 // first to refuse bad flags before any slow work.
@@ -74,8 +98,10 @@ void check_engine_options(const EngineOptions& options, std::string_view command
 // need the engine's own token-level API (`engine generate`).
 std::unique_ptr<moe::BuiltinEngine> open_builtin_engine(const EngineOptions& options);
 
-// Profiles are resolved in `profiles_dir` (name.json) unless options.model is a file path.
+// Profiles are resolved in `profiles_dir` (name.json) unless options.model is a file path. An
+// endpoint's rate limiter comes from `limiters` when given (shared with the command's other
+// engines), else one of its own.
 MadeEngine make_engine(const EngineOptions& options, const std::filesystem::path& profiles_dir,
-                       std::string_view command);
+                       std::string_view command, SharedRateLimiters* limiters = nullptr);
 
 }  // namespace rbench

@@ -6,13 +6,14 @@
 //   api_key_env (string, or an array of strings: requests rotate over the keys; "", [] or
 //                absent: no key)
 //   max_tokens_field ("max_tokens" | "max_completion_tokens")
-//   supports_temperature, supports_seed, stream, stream_include_usage (bool)
+//   supports_temperature, supports_seed, stream, stream_include_usage, http2 (bool)
 //   default_max_tokens (int > 0 or null)      default_temperature (number >= 0 or null)
 //   reasoning_effort ("minimal" | "low" | "medium" | "high" or null)
 //   max_stop_strings (int > 0 or null: all stop strings are sent)
 //   extra_body (object merged into every request body; kept as extra_body_json)
 //   think_tags ("off" | "leading" | "implicit_open")
 //   concurrency (int >= 1)  max_attempts (int >= 1)
+//   rpm, tpm (number > 0 or null: client-side requests / tokens per minute, per key or profile)
 //   connect_timeout_s, idle_timeout_s, total_timeout_s (number > 0)
 //   backoff_base_s, backoff_max_s (number >= 0, max >= base)
 //   pricing: {input_per_mtok, cached_input_per_mtok, output_per_mtok (USD per million tokens,
@@ -49,8 +50,8 @@ void read_number(json::StrictObject& o, std::string_view key, double& out, doubl
   if (const auto v = o.find(key)) out = v->number(min, exclusive);
 }
 void read_number(json::StrictObject& o, std::string_view key, std::optional<double>& out,
-                 double min) {
-  if (const auto v = o.find(key)) out = v->number(min);
+                 double min, bool exclusive = false) {
+  if (const auto v = o.find(key)) out = v->number(min, exclusive);
 }
 void read_integer(json::StrictObject& o, std::string_view key, int& out, int min) {
   if (const auto v = o.find(key)) out = v->int32(min);
@@ -123,8 +124,11 @@ void read_fields(json::StrictObject& r, ModelProfile& p) {
   }
   read_boolean(r, "stream", p.stream);
   read_boolean(r, "stream_include_usage", p.stream_include_usage);
+  read_boolean(r, "http2", p.http2);
   if (const auto v = r.find("think_tags")) p.think_tags = parse_think_tags(*v);
   read_integer(r, "concurrency", p.concurrency, 1);
+  read_number(r, "rpm", p.rpm, 0, true);
+  read_number(r, "tpm", p.tpm, 0, true);
   read_number(r, "connect_timeout_s", p.connect_timeout_s, 0, true);
   read_number(r, "idle_timeout_s", p.idle_timeout_s, 0, true);
   read_number(r, "total_timeout_s", p.total_timeout_s, 0, true);

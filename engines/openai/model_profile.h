@@ -36,8 +36,15 @@ struct ModelProfile {
   bool stream = true;
   bool stream_include_usage = true;  // send stream_options.include_usage (some servers reject it)
   ThinkTags think_tags = ThinkTags::leading;
+  // HTTP/2 over plain http:// by prior knowledge (h2c: vLLM behind an h2c proxy, nghttpd).
+  // https:// negotiates HTTP/2 by itself; a plain server that speaks only HTTP/1.1 fails with it.
+  bool http2 = false;
   // Client behaviour.
   int concurrency = 4;
+  // Client-side rate limits, requests and tokens per minute (absent: none); one limiter per API
+  // key, or per profile without a key (engines/openai/rate_limiter.h).
+  std::optional<double> rpm;
+  std::optional<double> tpm;
   double connect_timeout_s = 10;
   double idle_timeout_s = 120;  // longest silence between chunks
   double total_timeout_s = 1800;

@@ -124,8 +124,9 @@ void add_engine_flags(CLI::App& cmd, EngineOptions& o, const EngineFlags& f,
   }
 }
 
-MadeEngine make_cli_engine(const EngineOptions& options, std::string_view command) {
-  return make_engine(options, bundled_data_dir() / "models", command);
+MadeEngine make_cli_engine(const EngineOptions& options, std::string_view command,
+                           SharedRateLimiters* limiters) {
+  return make_engine(options, bundled_data_dir() / "models", command, limiters);
 }
 
 }  // namespace rbench::cli

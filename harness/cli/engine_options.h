@@ -1,7 +1,8 @@
 // The engine flags every command that runs a model takes, declared once so that they mean the same
 // and read the same in each command's --help: --engine, --model, --base-url, --api-model,
 // --api-key-env, --mtp, --device, --kv-cache-memory, --max-batch, and --load-format dummy's
-// --shape, --layers, --dummy-dtype, --dummy-seed, --tokenizer. A prefix gives a second set (the judge's:
+// --shape, --layers, --dummy-dtype, --dummy-seed, --tokenizer. A prefix gives a second set (the
+// judge's:
 // --judge-engine, --judge-base-url, ...).
 #pragma once
 
@@ -41,6 +42,7 @@ void add_engine_flags(CLI::App& cmd, EngineOptions& options, const EngineFlags& 
                       std::vector<std::string>* models = nullptr);
 
 // make_engine() with the bundled profiles (data/models).
-MadeEngine make_cli_engine(const EngineOptions& options, std::string_view command);
+MadeEngine make_cli_engine(const EngineOptions& options, std::string_view command,
+                           SharedRateLimiters* limiters = nullptr);
 
 }  // namespace rbench::cli

@@ -12,6 +12,7 @@
 #include "harness/core/error.h"
 #include "harness/core/interrupts.h"
 #include "harness/core/json_reader.h"
+#include "harness/core/open_files.h"
 #include "harness/run/judging.h"
 #include "harness/run/launch_scripts.h"
 #include "harness/run/runner.h"
@@ -102,12 +103,29 @@ Pricing hourly_pricing(const std::string& value) {
   return *history.latest();
 }
 
+// Requests one model may keep in flight: each is a connection, so the open-file limit follows.
+constexpr int kMaxConcurrency = 65'536;
+
+// --rpm/--tpm: a rate, any number > 0 (CLI::PositiveNumber would print DBL_MAX as its bound).
+const CLI::Validator kPositiveRate(
+    [](std::string& value) -> std::string {
+      double rate = 0;
+      try {
+        rate = std::stod(value);
+      } catch (const std::exception&) {
+      }
+      return rate > 0 ? "" : "must be a number > 0 (per minute), not " + value;
+    },
+    "RATE > 0");
+
 // One model of the run. A checkpoint's profile (no endpoint, no price, greedy by default) is
-// made by the factory, with the engine's batch as its concurrency so that a run fills it.
-ModelEntry make_model(const RunOptions& o, const std::string& name_or_path) {
+// made by the factory, with the engine's batch as its concurrency so that a run fills it. Models
+// on one API key share its rate limiter (`limiters`).
+ModelEntry make_model(const RunOptions& o, const std::string& name_or_path,
+                      SharedRateLimiters* limiters = nullptr) {
   EngineOptions options = o.engine;
   options.model = name_or_path;
-  MadeEngine made = make_cli_engine(options, "run");
+  MadeEngine made = make_cli_engine(options, "run", limiters);
   ModelEntry entry;
   entry.label = !o.label.empty() ? o.label : made.model_name;
   entry.concurrency = o.concurrency.value_or(made.profile.concurrency);
@@ -184,7 +202,13 @@ int run(RunOptions o) {
   InterruptWatcher interrupts([&progress](const std::string& line) { progress.message(line); });
 
   RunSpec spec;
-  for (const auto& m : models) spec.models.push_back(make_model(o, m));
+  SharedRateLimiters limiters;
+  for (const auto& m : models) spec.models.push_back(make_model(o, m, &limiters));
+  // A descriptor per request in flight, and some for the store, the suites and the sandbox.
+  std::uint64_t connections = 0;
+  for (const ModelEntry& m : spec.models) connections += static_cast<std::uint64_t>(m.concurrency);
+  constexpr std::uint64_t kUsualSoftLimit = 1024;
+  if (connections + 256 > kUsualSoftLimit) raise_open_files_limit(connections + 256);
   const std::filesystem::path data_dir =
       o.data_dir.empty() ? default_data_dir() : std::filesystem::path(o.data_dir);
   for (const auto& s : o.suites) spec.suites.push_back(load_suite(s, data_dir, bundled_data_dir()));
@@ -303,7 +327,15 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--seed", o->seed, "Seed for the per-request seeds");
   cmd->add_option("--concurrency", o->concurrency,
                   "Requests in flight per model (default: profile)")
-      ->check(CLI::Range(1, 1024));
+      ->check(CLI::Range(1, kMaxConcurrency));
+  cmd->add_option("--rpm", o->engine.rpm,
+                  "Endpoints: at most N requests per minute, per API key (or per profile without "
+                  "a key), paced on the client (default: the profile's rpm)")
+      ->check(kPositiveRate);
+  cmd->add_option("--tpm", o->engine.tpm,
+                  "Endpoints: at most N tokens (prompt + max tokens, settled with the usage) per "
+                  "minute, per API key or profile (default: the profile's tpm)")
+      ->check(kPositiveRate);
   cmd->add_option("--max-tokens", o->max_tokens, "Max output tokens (default: profile)");
   cmd->add_option("--temperature", o->temperature, "Sampling temperature (default: profile)");
   cmd->add_option("--top-p", o->top_p, "Nucleus sampling");

@@ -22,6 +22,7 @@ struct ServeOptions {
   int token_delay_ms = 0;
   std::string faults;
   std::string reasoning_style = "reasoning_content";
+  std::size_t max_connections = http::kDefaultMaxConnections;
 };
 
 sigset_t block_stop_signals() {
@@ -43,6 +44,7 @@ void serve_model(const ServeOptions& o) {
   const MadeEngine made = make_cli_engine(o.engine, "serve");
   OpenAIServerOptions options;
   options.port = o.port;
+  options.max_connections = o.max_connections;
   // A checkpoint is served under its folder's name, --mtp or not: clients name the model, not
   // how it decodes. An endpoint is relayed under its own name.
   const std::filesystem::path dir(o.engine.model);
@@ -75,6 +77,9 @@ void serve(const ServeOptions& o) {
   if (model) return serve_model(o);
   MockServerOptions options;
   options.port = o.port;
+  options.max_connections = o.max_connections;
+  // Thousands of clients connecting at once may send their requests seconds later.
+  options.keep_alive_timeout_s = 10;
   options.token_delay_ms = o.token_delay_ms;
   options.reasoning_style = parse_reasoning_style(o.reasoning_style);
   if (!o.faults.empty()) options.faults = parse_fault_spec(o.faults);
@@ -102,7 +107,13 @@ void add_serve_command(CLI::App& app) {
                     .default_max_batch = 16});
   cmd->add_flag("--mock", o->mock, "Serve the heuristic mock model (with optional faults)");
   cmd->add_option("--port", o->port, "Port (0: any free port)")->capture_default_str();
-  cmd->add_option("--token-delay-ms", o->token_delay_ms, "Pause before each streamed token");
+  cmd->add_option("--token-delay-ms", o->token_delay_ms,
+                  "--mock: pause before each streamed token (a slow model: 50 = 20 tokens/s)");
+  cmd->add_option("--max-connections", o->max_connections,
+                  "Connections served at once (a thread each, started as needed); more wait to "
+                  "be accepted")
+      ->check(CLI::Range(1, 65'536))
+      ->capture_default_str();
   cmd->add_option("--faults", o->faults,
                   "Faults for successive requests, e.g. 429:1,500,stall:3000,cut,badjson,nodone");
   cmd->add_option("--reasoning-style", o->reasoning_style,

@@ -3,13 +3,13 @@
 //
 // The mock OpenAI server (harness/serve/mock_openai_server.h, no token delay) runs in process on
 // 127.0.0.1. First rbench's OpenAIClient (the code path `rbench run` uses: request body, libcurl
-// stream, SSE parsing, reasoning split, timings) is driven by N threads for S seconds, each
-// sending its next request as soon as the last one ends; then wrk sends the same POST body with
-// the same headers over N connections for S seconds. wrk's rate is the server's own ceiling on
-// this machine, so ours / wrk says how much of it rbench's client leaves unused. The two differ in
-// kind as well as cost: wrk keeps its connections alive and reads responses without parsing them,
-// rbench's client opens a connection per request and parses every chunk. Both share the machine
-// with the server (loopback), so on few cores each also competes with it for CPU.
+// stream on the event loop, SSE parsing, reasoning split, timings) keeps N requests in flight for
+// S seconds, each sending the next as soon as it ends; then wrk sends the same POST body with the
+// same headers over N connections for S seconds. wrk's rate is the server's own ceiling on this
+// machine, so ours / wrk says how much of it rbench's client leaves unused. Both keep their
+// connections alive; wrk reads responses without parsing them, rbench's client parses every
+// chunk. Both share the machine with the server (loopback), so on few cores each also competes
+// with it for CPU. The client's own cost is reported too: its event loop thread's CPU time.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +40,9 @@ struct ClientCeiling {
   double latency_median_ms = 0;
   double latency_p99_ms = 0;
   std::int64_t chunks_per_request = 0;  // text-carrying chunks of one response
+  // The probe's own cost: CPU time of the client's event loop thread during the measurement.
+  double loop_cpu_s = 0;
+  double loop_cpu_us_per_request = 0;
 };
 
 struct CeilingReport {

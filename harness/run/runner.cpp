@@ -7,9 +7,13 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <exception>
+#include <mutex>
 #include <set>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 
 #include "harness/core/error.h"
 #include "harness/core/json_writer.h"
@@ -291,6 +295,35 @@ WorkPlan plan_work(const RunSpec& spec, const std::set<SampleKey>& done) {
   return plan;
 }
 
+// Results handed from the engine's thread to the model's: a push is a lock and a move.
+class CompletionQueue {
+ public:
+  struct Finished {
+    std::size_t index;
+    Completion completion;
+    std::string ended_at;  // when the response ended, not when the model's thread took it
+  };
+  void push(std::size_t index, Completion completion) {
+    std::string ended_at = utc_now_iso();
+    {
+      std::lock_guard lock(mutex_);
+      items_.push_back({index, std::move(completion), std::move(ended_at)});
+    }
+    ready_.notify_one();
+  }
+  // Waits for at least one.
+  std::vector<Finished> take_all() {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [this] { return !items_.empty(); });
+    return std::exchange(items_, {});
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::vector<Finished> items_;
+};
+
 // Calls the engines, scores and stores each sample of one run.
 class Dispatch {
  public:
@@ -339,19 +372,69 @@ class Dispatch {
 
  private:
   void run_model(ModelEntry& model, const std::vector<WorkItem>& work) {
+    if (model.engine->asynchronous()) return run_model_async(model, work);
     tbb::task_arena arena(std::max(1, model.concurrency));
     arena.execute([&] {
       tbb::parallel_for(
           tbb::blocked_range<std::size_t>(0, work.size(), 1),
           [&](const tbb::blocked_range<std::size_t>& range) {
-            for (std::size_t i = range.begin(); i != range.end(); ++i) {
-              const WorkItem& w = work[i];
-              const auto suite_index = static_cast<std::size_t>(w.suite - spec_.suites.data());
-              run_sample(model, w, *scorers_[suite_index]);
-            }
+            for (std::size_t i = range.begin(); i != range.end(); ++i) run_sample(model, work[i]);
           },
           tbb::simple_partitioner());
     });
+  }
+
+  // An engine that holds requests without a thread each: this thread keeps up to the model's
+  // concurrency submitted, and stores, scores and submits the next as each one ends. The engine
+  // calls `done` on its own thread, which only queues the result here (Engine::submit).
+  void run_model_async(ModelEntry& model, const std::vector<WorkItem>& work) {
+    const std::size_t limit = static_cast<std::size_t>(std::max(1, model.concurrency));
+    CompletionQueue finished;
+    // A failure here stops this model's requests too (in flight ones end as cancelled), so that
+    // it returns soon; Ctrl-C's cancel reaches them through the same source.
+    std::stop_source stop;
+    const std::stop_callback on_cancel(control_.cancel, [&stop] { stop.request_stop(); });
+    std::unordered_map<std::size_t, SampleRecord> in_flight;
+    std::size_t next = 0;
+    std::exception_ptr failure;
+    // Once failed, it only waits for what is in flight: their `done` refers to `finished`.
+    const auto fail = [&] {
+      if (!failure) failure = std::current_exception();
+      stop.request_stop();
+    };
+    while (true) {
+      try {
+        while (!failure && in_flight.size() < limit && next < work.size() &&
+               !control_.drain.stop_requested()) {
+          const std::size_t i = next++;
+          ChatRequest request = request_for(work[i]);
+          in_flight.emplace(i, begin_record(model, work[i], request));
+          try {
+            model.engine->submit(std::move(request), nullptr, stop.get_token(),
+                                 [&finished, i](Completion c) { finished.push(i, std::move(c)); });
+          } catch (...) {
+            in_flight.erase(i);  // never started: no result will come for it
+            throw;
+          }
+        }
+      } catch (...) {
+        fail();
+      }
+      if (in_flight.empty()) break;
+      for (auto& [i, completion, ended_at] : finished.take_all()) {
+        auto node = in_flight.extract(i);
+        if (failure) continue;
+        try {
+          SampleRecord& record = node.mapped();
+          record.completion = std::move(completion);
+          record.created_at = std::move(ended_at);
+          finish_sample(model, work[i], std::move(record));
+        } catch (...) {
+          fail();
+        }
+      }
+    }
+    if (failure) std::rethrow_exception(failure);
   }
 
   ChatRequest request_for(const WorkItem& w) const {
@@ -368,21 +451,38 @@ class Dispatch {
     return request;
   }
 
-  void run_sample(ModelEntry& model, const WorkItem& w, const Scorer& scorer) {
-    if (control_.drain.stop_requested()) return;
+  const Scorer& scorer_for(const WorkItem& w) const {
+    return *scorers_[static_cast<std::size_t>(w.suite - spec_.suites.data())];
+  }
+
+  // The sample's record before its completion: what was asked, of which item.
+  SampleRecord begin_record(const ModelEntry& model, const WorkItem& w,
+                            const ChatRequest& request) const {
     SampleRecord record;
     record.run_id = run_id_;
     record.key = {model.label, w.suite->name, w.item->id, w.sample_index};
     record.host = spec_.host;
     record.suite_version = w.suite->version;
     record.reference = w.item->reference;
-    const ChatRequest request = request_for(w);
     record.prompt_json = request_json(request);
+    return record;
+  }
+
+  void run_sample(ModelEntry& model, const WorkItem& w) {
+    if (control_.drain.stop_requested()) return;
+    const ChatRequest request = request_for(w);
+    SampleRecord record = begin_record(model, w, request);
     record.completion = model.engine->complete(request, nullptr, control_.cancel);
     // When the response ended, not when it was stored (scoring comes between): the end of the
     // interval the request was in flight, which busy-time pricing unites.
     record.created_at = utc_now_iso();
+    finish_sample(model, w, std::move(record));
+  }
+
+  // Prices, scores (or hands to the scoring pool) and stores one completed sample.
+  void finish_sample(const ModelEntry& model, const WorkItem& w, SampleRecord record) {
     if (record.completion.error_kind == ErrorKind::cancelled) return;  // redone on resume
+    const Scorer& scorer = scorer_for(w);
     const auto& usage = record.completion.usage;
     // -1: no token price known for this model (stored as NULL, shown as "no price"); an hourly
     // price is applied by the reports, over the run's busy time.
@@ -452,7 +552,8 @@ RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
   int threads = 1;
   for (std::size_t m = 0; m < plan.per_model.size(); ++m) {
     to_do += plan.per_model[m].size();
-    threads += std::max(1, spec.models[m].concurrency);
+    // An asynchronous engine's requests take no TBB thread: its model's own thread submits them.
+    if (!spec.models[m].engine->asynchronous()) threads += std::max(1, spec.models[m].concurrency);
   }
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   const int executors = spec.executors > 0 ? spec.executors : cores;

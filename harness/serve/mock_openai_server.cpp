@@ -321,7 +321,7 @@ MockOpenAIServer::~MockOpenAIServer() {
 void MockOpenAIServer::start() {
   Impl& impl = *impl_;
   if (impl.thread.joinable()) return;
-  impl.server.set_keep_alive_timeout(1);
+  impl.server.set_keep_alive_timeout(impl.options.keep_alive_timeout_s);
   impl.server.Post("/v1/chat/completions",
                    [&impl](const httplib::Request& req, httplib::Response& res) {
                      impl.handle(req, res, false);
@@ -335,8 +335,12 @@ void MockOpenAIServer::start() {
                                 static_cast<long long>(std::time(nullptr))),
                     "application/json");
   });
-  impl.port = http::start_local_server(impl.server, impl.options.host, impl.options.port,
-                                       impl.thread, "mock server");
+  // Its handlers only parse, format and write: 512 KiB of stack is ample (the number regex of
+  // mock_reply recurses per character of one number), and 4,096 of them stay small.
+  constexpr std::size_t kStackBytes = 512 * 1024;
+  impl.port = http::start_local_server(
+      impl.server, impl.options.host, impl.options.port, impl.thread, "mock server",
+      {.max_connections = impl.options.max_connections, .thread_stack_bytes = kStackBytes});
 }
 
 void MockOpenAIServer::stop() {

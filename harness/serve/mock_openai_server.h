@@ -34,6 +34,8 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/net/local_server.h"
+
 namespace rbench {
 
 enum class FaultKind {
@@ -78,6 +80,14 @@ struct MockServerOptions {
   bool keep_alive_comments = false;  // send ": keep-alive" comment lines in the stream
   bool json_for_streaming = false;   // answer stream:true with a plain application/json body
   std::vector<Fault> faults;         // consumed one per completion request, in order
+  // Streams served at once (a thread each, started as needed, with small stacks); more wait to
+  // be accepted.
+  std::size_t max_connections = http::kDefaultMaxConnections;
+  // How long a connection may wait for its (next) request. stop() waits this long for kept-alive
+  // idle connections, so tests keep it short; a client opening thousands of connections at once
+  // on a busy machine may take longer to send each request, and then gets an empty reply, so
+  // `rbench serve --mock` waits longer.
+  int keep_alive_timeout_s = 1;
 };
 
 class MockOpenAIServer {

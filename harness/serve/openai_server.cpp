@@ -306,8 +306,9 @@ void OpenAIServer::start() {
                             {"device_description", json::unless_empty(o.device_description)}})})}});
     res.set_content(w.str(), "application/json");
   });
-  impl.port = http::start_local_server(impl.server, impl.options.host, impl.options.port,
-                                       impl.thread, "serve");
+  impl.port =
+      http::start_local_server(impl.server, impl.options.host, impl.options.port, impl.thread,
+                               "serve", {.max_connections = impl.options.max_connections});
 }
 
 void OpenAIServer::stop() {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "engines/api/engine.h"
+#include "harness/net/local_server.h"
 
 namespace rbench {
 
@@ -24,6 +25,8 @@ struct OpenAIServerOptions {
   // the built-in engine runs ("cpu", "cuda:0") and the device in words.
   std::string device;
   std::string device_description;
+  // Connections served at once (a thread each, started as needed); more wait to be accepted.
+  std::size_t max_connections = http::kDefaultMaxConnections;
 };
 
 class OpenAIServer {

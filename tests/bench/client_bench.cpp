@@ -4,6 +4,9 @@
 //   build/rbench_bench --benchmark_repetitions=5 --benchmark_format=json
 #include <benchmark/benchmark.h>
 
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <string>
 
 #include "engines/openai/openai_client.h"
@@ -47,14 +50,19 @@ ModelProfile bench_profile(const MockOpenAIServer& server) {
   return p;
 }
 
-// Streamed requests per second, one client shared by `threads` callers (as the runner does).
-void BM_StreamedRequest(benchmark::State& state) {
+MockOpenAIServer& bench_server() {
   static MockOpenAIServer* server = [] {
     static MockOpenAIServer s(MockServerOptions{});
     s.start();
     return &s;
   }();
-  static OpenAIClient client(bench_profile(*server));
+  return *server;
+}
+
+// Streamed requests per second, one client shared by `threads` callers each waiting for its
+// request (complete(), as the runner's thread path does).
+void BM_StreamedRequest(benchmark::State& state) {
+  static OpenAIClient client(bench_profile(bench_server()));
   ChatRequest request;
   request.messages = {{"user", "Ann has 3 apples and buys 4 more. How many apples does she have?"}};
   std::size_t failures = 0;
@@ -66,6 +74,40 @@ void BM_StreamedRequest(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_StreamedRequest)->Threads(1)->Threads(4)->UseRealTime();
+
+// Streamed requests per second with `in_flight` requests kept in flight from one thread through
+// submit() (the runner's path for asynchronous engines): each iteration is one batch of
+// `in_flight` requests, each lane sending again from its done callback until the batch is sent.
+void BM_StreamedRequestInFlight(benchmark::State& state) {
+  static OpenAIClient client(bench_profile(bench_server()));
+  const int in_flight = static_cast<int>(state.range(0));
+  constexpr int kPerLane = 16;
+  ChatRequest request;
+  request.messages = {{"user", "Ann has 3 apples and buys 4 more. How many apples does she have?"}};
+  std::int64_t failures = 0;
+  for (auto _ : state) {
+    std::mutex mutex;
+    std::condition_variable cv;
+    int lanes = in_flight;
+    std::function<void(int)> send = [&](int left) {
+      client.submit(request, nullptr, {}, [&, left](Completion c) {
+        if (!c.ok()) ++failures;  // the loop's thread only
+        if (left > 1) {
+          send(left - 1);
+          return;
+        }
+        std::lock_guard lock(mutex);
+        if (--lanes == 0) cv.notify_all();
+      });
+    };
+    for (int i = 0; i < in_flight; ++i) send(kPerLane);
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return lanes == 0; });
+  }
+  if (failures) state.SkipWithError("a request failed");
+  state.SetItemsProcessed(state.iterations() * in_flight * kPerLane);
+}
+BENCHMARK(BM_StreamedRequestInFlight)->Arg(1)->Arg(4)->Arg(16)->Arg(64)->UseRealTime();
 
 }  // namespace
 }  // namespace rbench

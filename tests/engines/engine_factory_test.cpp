@@ -7,7 +7,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/core/error.h"
 
@@ -85,6 +87,61 @@ TEST(EngineFactory, MissingProfileOrCheckpointOrKeyIsAClearError) {
                Error);
   EXPECT_THROW(make_engine({.engine = "builtin", .model = "/nonexistent"}, kProfiles, "cmd"),
                Error);
+}
+
+}  // namespace
+}  // namespace rbench
+
+namespace rbench {
+namespace {
+
+ModelProfile limited(const std::string& name, std::vector<std::string> keys,
+                     std::optional<double> rpm, std::optional<double> tpm) {
+  ModelProfile p;
+  p.name = name;
+  p.file = "/profiles/" + name + ".json";
+  p.api_key_envs = std::move(keys);
+  p.rpm = rpm;
+  p.tpm = tpm;
+  return p;
+}
+
+TEST(SharedRateLimiters, OnePerKeyOrPerProfileWithoutAKey) {
+  SharedRateLimiters limiters;
+  EXPECT_EQ(limiters.for_profile(limited("free", {}, std::nullopt, std::nullopt)), nullptr);
+  const auto a = limiters.for_profile(limited("a", {"KEY_1"}, 500, 90'000));
+  const auto b = limiters.for_profile(limited("b", {"KEY_1"}, 500, 90'000));
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a, b) << "two models on one key share its limit";
+  EXPECT_EQ(a->requests_per_minute(), 500.0);
+  EXPECT_EQ(a->tokens_per_minute(), 90'000.0);
+  EXPECT_NE(limiters.for_profile(limited("c", {"KEY_2"}, 500, std::nullopt)), a);
+  // Without a key, the profile file is the unit.
+  const auto local = limiters.for_profile(limited("local", {}, 60, std::nullopt));
+  EXPECT_EQ(limiters.for_profile(limited("local", {}, 60, std::nullopt)), local);
+  EXPECT_NE(limiters.for_profile(limited("other", {}, 60, std::nullopt)), local);
+}
+
+TEST(SharedRateLimiters, ModelsOnOneKeyMustAgree) {
+  SharedRateLimiters limiters;
+  limiters.for_profile(limited("a", {"KEY_1"}, 500, std::nullopt));
+  try {
+    limiters.for_profile(limited("b", {"KEY_1"}, 100, std::nullopt));
+    ADD_FAILURE() << "accepted different limits on one key";
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("models a and b share the API key KEY_1"));
+    EXPECT_THAT(e.what(), HasSubstr("rpm 500, tpm none"));
+  }
+}
+
+TEST(EngineFactory, RateLimitsApplyToEndpointsAndOverrideTheProfile) {
+  EXPECT_THAT(refusal({.engine = "builtin", .model = kModel, .rpm = 10}),
+              HasSubstr("cmd: --rpm and --tpm apply to endpoints"));
+  const MadeEngine made = make_engine(
+      {.engine = "openai", .model = "mock", .base_url = "http://127.0.0.1:9/v1", .tpm = 1000},
+      kProfiles, "cmd");
+  EXPECT_EQ(made.profile.tpm, 1000.0);
+  EXPECT_FALSE(made.profile.rpm.has_value());
 }
 
 }  // namespace

@@ -129,6 +129,21 @@ TEST(ModelProfile, ApiKeyEnvIsOneNameOrSeveral) {
               HasSubstr("p.json: $.api_key_env[1]: KEY_A is named twice"));
 }
 
+TEST(ModelProfile, RateLimitsArePositiveNumbers) {
+  const std::string base = R"("base_url": "http://x/v1", "api_model": "m")";
+  TempProfile f("{" + base + R"(, "rpm": 500, "tpm": 30000.5})");
+  const auto p = load_profile_file(f.path());
+  EXPECT_EQ(p.rpm, 500.0);
+  EXPECT_EQ(p.tpm, 30000.5);
+  TempProfile none("{" + base + R"(, "rpm": null})");
+  EXPECT_FALSE(load_profile_file(none.path()).rpm.has_value());
+  EXPECT_FALSE(load_profile_file(none.path()).tpm.has_value());
+  EXPECT_THAT(load_error("{" + base + R"(, "rpm": 0})"), HasSubstr("p.json: $.rpm: must be > 0"));
+  EXPECT_THAT(load_error("{" + base + R"(, "tpm": -3})"), HasSubstr("p.json: $.tpm: must be > 0"));
+  EXPECT_THAT(load_error("{" + base + R"(, "tpm": "many"})"),
+              HasSubstr("p.json: $.tpm: expected a number"));
+}
+
 TEST(ModelProfile, UnknownFieldNamesFileAndField) {
   const auto error =
       load_error(R"({"base_url": "http://x/v1", "api_model": "m", "temprature": 1})");
