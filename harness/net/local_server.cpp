@@ -135,6 +135,7 @@ int start_local_server(httplib::Server& server, const std::string& host, int por
   // delayed ACK (~40 ms on Linux) on a kept-alive connection. Set on the listening socket,
   // inherited by accepted ones.
   server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(100000);
   const int bound =
       port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound <= 0) throw Error(fmt::format("{}: cannot listen on {}:{} (in use?)", who, host, port));

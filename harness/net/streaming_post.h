@@ -24,7 +24,8 @@ struct PostRequest {
   // h2c with prior knowledge: HTTP/2 over plain http:// without an upgrade round trip (a server
   // that speaks only HTTP/1.1 fails). https:// negotiates HTTP/2 by ALPN whatever this says.
   bool http2_prior_knowledge = false;
-  bool get = false;  // a GET without a body instead of the POST (static files, health checks)
+  bool get = false;     // a GET without a body instead of the POST (static files, health checks)
+  std::string ca_file;  // a CA certificate to trust besides the system's (a test server's own)
 };
 
 // The status line and headers of the final response (after any 1xx).

@@ -80,6 +80,15 @@ bool is_loopback(const std::string& url) {
   return false;
 }
 
+// libcurl before 8.0.0 (Debian 12 ships 7.88.1) breaks a reused h2c prior-knowledge connection:
+// it stacks a second HTTP/2 layer on it and the next request fails with "Error in the HTTP2
+// framing layer" (curl/curl#10634, fixed by #10643). There each h2c request gets a connection
+// of its own: correct, without the multiplexing.
+bool h2c_reuse_broken() {
+  static const bool broken = curl_version_info(CURLVERSION_NOW)->version_num < 0x080000;
+  return broken;
+}
+
 long to_ms(double s) {
   return static_cast<long>(s * 1000.0 + 0.5);
 }
@@ -109,7 +118,13 @@ void Transfer::configure() {
   const bool h2c = r.http2_prior_knowledge && r.url.starts_with("http://");
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
                    h2c ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE : CURL_HTTP_VERSION_2TLS);
-  if (h2c || r.url.starts_with("https://")) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  if (h2c && h2c_reuse_broken()) {
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+  } else if (h2c || r.url.starts_with("https://")) {
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  }
+  if (!r.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, r.ca_file.c_str());
   if (r.connect_timeout_s > 0) {
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, std::max(1L, to_ms(r.connect_timeout_s)));
   }

@@ -37,7 +37,8 @@ struct Done {
 };
 
 TEST(ClientAsync, SubmitHoldsManySlowRequestsWithoutAThreadEach) {
-  constexpr int kRequests = 200;
+  // Under the mock's 128 server threads (a request beyond them waits for a free one).
+  constexpr int kRequests = 120;
   MockServerOptions options;
   options.token_delay_ms = 5;
   MockOpenAIServer server(options);

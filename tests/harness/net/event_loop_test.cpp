@@ -3,6 +3,7 @@
 #include "harness/net/event_loop.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -57,9 +58,11 @@ struct Results {
 };
 
 TEST(EventLoop, HoldsManySlowStreamsOnItsOneThread) {
-  constexpr int kStreams = 200;
+  // Under the mock's 128 server threads; started 5 ms apart, as cpp-httplib's listen backlog (5)
+  // drops a burst of SYNs on a loaded machine (each then waits 1, 3, 7 s for retransmission).
+  constexpr int kStreams = 120;
   MockServerOptions options;
-  options.token_delay_ms = 5;  // ~20 tokens: each stream lasts ~0.1 s or more
+  options.token_delay_ms = 50;  // ~20 tokens: each stream lasts a second or more
   MockOpenAIServer server(options);
   server.start();
   EventLoop loop;
@@ -77,9 +80,12 @@ TEST(EventLoop, HoldsManySlowStreamsOnItsOneThread) {
   std::atomic<int> most_threads{before};
   std::atomic<std::int64_t> most_in_flight{0};
   for (int i = 0; i < kStreams; ++i) {
+    PostRequest r = post_to(server.base_url() + "/chat/completions");
+    r.idle_timeout_s = 30;
     loop.start(
-        post_to(server.base_url() + "/chat/completions"),
-        [](std::string_view, const ResponseHead&) { return true; }, results.collect());
+        std::move(r), [](std::string_view, const ResponseHead&) { return true; },
+        results.collect());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   for (int i = 0; i < 100 && loop.in_flight() > 0; ++i) {
     most_threads = std::max(most_threads.load(), process_threads());
@@ -88,8 +94,7 @@ TEST(EventLoop, HoldsManySlowStreamsOnItsOneThread) {
   }
   ASSERT_TRUE(results.wait_for(kStreams, std::chrono::seconds(60)));
   for (const PostResult& r : results.done) {
-    ASSERT_EQ(r.error, TransferError::none) << r.error_message;
-    EXPECT_EQ(r.head.status, 200);
+    EXPECT_EQ(r.error, TransferError::none) << r.error_message;
   }
   EXPECT_GE(most_in_flight.load(), kStreams / 2) << "the streams should overlap";
   EXPECT_LE(most_threads.load() - before, 2)
@@ -156,20 +161,22 @@ TEST(EventLoop, ShutdownEndsTransfersInFlightAsCancelled) {
   EXPECT_EQ(results.done[0].error, TransferError::cancelled);
 }
 
-// nghttpd (Debian's nghttp2-server) serving a folder over h2c on a free port, killed at the end.
+// nghttpd (Debian's nghttp2-server) serving a folder over TLS (HTTP/2 by ALPN) with a
+// self-signed certificate made for the test, or over h2c; on a free port, killed at the end.
 class Nghttpd {
  public:
-  explicit Nghttpd(const std::filesystem::path& root) {
+  Nghttpd(const std::filesystem::path& root, bool tls) {
     port_ = free_port();
-    const std::string port = std::to_string(port_);
-    const std::string dir = root.string();
-    std::vector<char*> argv{const_cast<char*>("nghttpd"),
-                            const_cast<char*>("--no-tls"),
-                            const_cast<char*>("--echo-upload"),
-                            const_cast<char*>("-d"),
-                            const_cast<char*>(dir.c_str()),
-                            const_cast<char*>(port.c_str()),
-                            nullptr};
+    std::vector<std::string> args{"nghttpd", "--echo-upload", "-d", root.string()};
+    if (!tls) args.emplace_back("--no-tls");
+    args.push_back(std::to_string(port_));
+    if (tls) {
+      args.push_back((root / "key.pem").string());
+      args.push_back((root / "cert.pem").string());
+    }
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
@@ -183,7 +190,6 @@ class Nghttpd {
       waitpid(pid_, nullptr, 0);
     }
   }
-  static bool installed() { return std::system("command -v nghttpd >/dev/null 2>&1") == 0; }
   // Waits until it accepts connections.
   bool ready() const {
     for (int i = 0; i < 200 && pid_ > 0; ++i) {
@@ -217,48 +223,96 @@ class Nghttpd {
   pid_t pid_ = -1;
 };
 
-TEST(EventLoop, MultiplexesHttp2StreamsOnOneConnection) {
-  if (!Nghttpd::installed()) {
-    GTEST_SKIP() << "nghttpd not installed (Debian: apt-get install nghttp2-server; scripts/setup "
-                    "installs it with the test packages)";
-  }
+bool installed(const char* program) {
+  return std::system(("command -v " + std::string(program) + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// A folder for nghttpd: the file it serves, and a self-signed certificate for 127.0.0.1.
+std::filesystem::path h2_root() {
   const auto root =
       std::filesystem::temp_directory_path() / ("rbench-h2-" + std::to_string(::getpid()));
   std::filesystem::create_directories(root);
-  std::ofstream(root / "hello.txt") << "hello over h2c\n";
-  Nghttpd server(root);
-  ASSERT_TRUE(server.ready()) << "nghttpd did not start on port " << server.port();
-  EventLoop loop;
-  constexpr int kRequests = 8;
+  std::ofstream(root / "hello.txt") << "hello over h2\n";
+  const std::string make_cert =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+      (root / "key.pem").string() + " -out " + (root / "cert.pem").string() + " >/dev/null 2>&1";
+  EXPECT_EQ(std::system(make_cert.c_str()), 0) << make_cert;
+  return root;
+}
+
+// Sends POSTs (echoed back) and GETs of the file, all at once.
+std::vector<PostResult> send_all(EventLoop& loop, const std::string& url, int n, bool h2c,
+                                 const std::filesystem::path& ca, std::string& bodies) {
   Results results;
-  std::mutex bodies_mutex;
-  std::string echoed;
-  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/hello.txt";
-  for (int i = 0; i < kRequests; ++i) {
-    // POSTs echoed back (--echo-upload), and GETs of the file, all at once.
+  std::mutex mutex;
+  for (int i = 0; i < n; ++i) {
     PostRequest r = post_to(url);
-    r.http2_prior_knowledge = true;
+    r.http2_prior_knowledge = h2c;
     r.get = i % 2 == 1;
+    r.ca_file = ca.string();
     loop.start(
         std::move(r),
         [&](std::string_view bytes, const ResponseHead&) {
-          std::lock_guard lock(bodies_mutex);
-          echoed.append(bytes);
+          std::lock_guard lock(mutex);
+          bodies.append(bytes);
           return true;
         },
         results.collect());
   }
-  ASSERT_TRUE(results.wait_for(kRequests, std::chrono::seconds(20)));
+  EXPECT_TRUE(results.wait_for(static_cast<std::size_t>(n), std::chrono::seconds(20)));
+  std::lock_guard lock(results.mutex);
+  return std::move(results.done);
+}
+
+TEST(EventLoop, MultiplexesHttp2StreamsOnOneConnection) {
+  if (!installed("nghttpd") || !installed("openssl")) {
+    GTEST_SKIP() << "nghttpd or openssl missing (Debian: apt-get install nghttp2-server openssl; "
+                    "scripts/setup installs them with the test packages)";
+  }
+  const auto root = h2_root();
+  Nghttpd server(root, true);
+  ASSERT_TRUE(server.ready()) << "nghttpd did not start on port " << server.port();
+  EventLoop loop;
+  constexpr int kRequests = 8;
+  std::string bodies;
+  const auto done =
+      send_all(loop, "https://127.0.0.1:" + std::to_string(server.port()) + "/hello.txt", kRequests,
+               false, root / "cert.pem", bodies);
   long connections = 0;
-  for (const PostResult& r : results.done) {
+  for (const PostResult& r : done) {
     ASSERT_EQ(r.error, TransferError::none) << r.error_message;
     EXPECT_EQ(r.head.status, 200);
     EXPECT_EQ(r.http_version, 20);
     connections += r.new_connections;
   }
   EXPECT_EQ(connections, 1) << "every stream should share the one HTTP/2 connection";
-  EXPECT_NE(echoed.find("hello over h2c"), std::string::npos);
-  EXPECT_NE(echoed.find(R"("stream":true)"), std::string::npos) << "the POST body echoed";
+  EXPECT_NE(bodies.find("hello over h2"), std::string::npos);
+  EXPECT_NE(bodies.find(R"("stream":true)"), std::string::npos) << "the POST body echoed";
+  std::filesystem::remove_all(root);
+}
+
+// h2c (profile "http2": true on an http:// URL). libcurl before 8.0.0 cannot reuse such a
+// connection (see transfer.cpp), so there each request has its own; from 8.0.0 they share one.
+TEST(EventLoop, SpeaksH2cByPriorKnowledge) {
+  if (!installed("nghttpd")) GTEST_SKIP() << "nghttpd missing (apt-get install nghttp2-server)";
+  const auto root = h2_root();
+  Nghttpd server(root, false);
+  ASSERT_TRUE(server.ready()) << "nghttpd did not start on port " << server.port();
+  EventLoop loop;
+  constexpr int kRequests = 4;
+  std::string bodies;
+  const auto done =
+      send_all(loop, "http://127.0.0.1:" + std::to_string(server.port()) + "/hello.txt", kRequests,
+               true, {}, bodies);
+  long connections = 0;
+  for (const PostResult& r : done) {
+    ASSERT_EQ(r.error, TransferError::none) << r.error_message;
+    EXPECT_EQ(r.http_version, 20);
+    connections += r.new_connections;
+  }
+  EXPECT_GE(connections, 1);
+  if (curl_version_info(CURLVERSION_NOW)->version_num >= 0x080000) EXPECT_EQ(connections, 1);
   std::filesystem::remove_all(root);
 }
 
