@@ -15,6 +15,9 @@
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VBMI__)
 #include <immintrin.h>
 #define RBENCH_FP8_GEMV 1
+// GCC 12's AVX-512 intrinsics (shifts, _mm512_reduce_add_ps) pass an undefined placeholder
+// that its own -Wmaybe-uninitialized flags (GCC bug 105593, fixed in 13).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
 namespace rbench::moe {
@@ -66,43 +69,49 @@ inline Chunk decode64(const std::uint8_t* codes, const Tables& tb) {
   const __m512i words_lo = _mm512_unpacklo_epi8(lo, hi);
   const __m512i words_hi = _mm512_unpackhi_epi8(lo, hi);
   const __m512i high_half = _mm512_set1_epi32(static_cast<int>(0xFFFF0000u));
-  // The masked shift: GCC 12's unmasked one warns of its own undefined placeholder.
-  constexpr __mmask16 kAllLanes = 0xFFFF;
-  return {{_mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAllLanes, words_lo, 16)),
+  return {{_mm512_castsi512_ps(_mm512_slli_epi32(words_lo, 16)),
            _mm512_castsi512_ps(_mm512_and_si512(words_lo, high_half)),
-           _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAllLanes, words_hi, 16)),
+           _mm512_castsi512_ps(_mm512_slli_epi32(words_hi, 16)),
            _mm512_castsi512_ps(_mm512_and_si512(words_hi, high_half))}};
 }
 
-// One row against kInputs inputs (1 or 2), each in the fixed order of fp8_gemv.h: every chunk
-// is decoded once for all of them, and each input's sums are those it would get alone.
-template <int kInputs>
+// One input's sums over a row: four 16-lane accumulators within a block, and the row's.
+// Named members, not arrays, so that GCC keeps them in registers.
+struct Sums {
+  __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, row = a0;
+
+  void add(const Chunk& f, const float* x) {
+    a0 = _mm512_fmadd_ps(f.v[0], _mm512_loadu_ps(x), a0);
+    a1 = _mm512_fmadd_ps(f.v[1], _mm512_loadu_ps(x + 16), a1);
+    a2 = _mm512_fmadd_ps(f.v[2], _mm512_loadu_ps(x + 32), a2);
+    a3 = _mm512_fmadd_ps(f.v[3], _mm512_loadu_ps(x + 48), a3);
+  }
+  void end_block(__m512 scale) {
+    const __m512 block = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+    row = _mm512_fmadd_ps(block, scale, row);
+    a0 = a1 = a2 = a3 = _mm512_setzero_ps();
+  }
+};
+
+// One row against one input (kPair false, x1 unused) or two, each in the fixed order of fp8_gemv.h:
+// every chunk is decoded once for both, and each input's sums are those it would get alone.
+template <bool kPair>
 void row_dots(const std::uint8_t* codes, const Tables& tb, const float* block_scales, int cols,
-              int block_cols, const float* const* xp, float* out) {
-  __m512 row[kInputs];
-  for (__m512& r : row) r = _mm512_setzero_ps();
+              int block_cols, const float* x0, const float* x1, float* out) {
+  Sums s0, s1;
   for (int c0 = 0, b = 0; c0 < cols; c0 += block_cols, ++b) {
     const int c1 = std::min(cols, c0 + block_cols);
-    __m512 acc[kInputs][4];
-    for (auto& a : acc) {
-      for (__m512& v : a) v = _mm512_setzero_ps();
-    }
     for (int c = c0; c < c1; c += kFp8GemvChunk) {
       const Chunk f = decode64(codes + c, tb);
-      for (int t = 0; t < kInputs; ++t) {
-        for (int k = 0; k < 4; ++k) {
-          acc[t][k] = _mm512_fmadd_ps(f.v[k], _mm512_loadu_ps(xp[t] + c + 16 * k), acc[t][k]);
-        }
-      }
+      s0.add(f, x0 + c);
+      if constexpr (kPair) s1.add(f, x1 + c);
     }
     const __m512 scale = _mm512_set1_ps(block_scales[b]);
-    for (int t = 0; t < kInputs; ++t) {
-      const __m512 block =
-          _mm512_add_ps(_mm512_add_ps(acc[t][0], acc[t][1]), _mm512_add_ps(acc[t][2], acc[t][3]));
-      row[t] = _mm512_fmadd_ps(block, scale, row[t]);
-    }
+    s0.end_block(scale);
+    if constexpr (kPair) s1.end_block(scale);
   }
-  for (int t = 0; t < kInputs; ++t) out[t] = _mm512_reduce_add_ps(row[t]);
+  out[0] = _mm512_reduce_add_ps(s0.row);
+  if constexpr (kPair) out[1] = _mm512_reduce_add_ps(s1.row);
 }
 
 }  // namespace
@@ -137,14 +146,14 @@ void fp8_gemv_rows(const WeightMatrix& w, int r0, int r1, const float* xp, int n
     const float* scales = w.scales.data() + static_cast<std::size_t>(r / w.block_rows) * scale_cols;
     // Inputs in pairs: a verification step's two share each decoded chunk.
     for (int t = 0; t < n; t += 2) {
-      const float* x[2] = {xp + static_cast<std::size_t>(t) * cols,
-                           xp + static_cast<std::size_t>(t + 1) * cols};
+      const bool pair = t + 1 < n;
+      const float* x0 = xp + static_cast<std::size_t>(t) * cols;
       float out[2];
-      if (t + 1 < n) {
-        row_dots<2>(codes, tb, scales, cols, w.block_cols, x, out);
+      if (pair) {
+        row_dots<true>(codes, tb, scales, cols, w.block_cols, x0, x0 + cols, out);
         y[static_cast<std::size_t>(t + 1) * y_stride + r] = out[1];
       } else {
-        row_dots<1>(codes, tb, scales, cols, w.block_cols, x, out);
+        row_dots<false>(codes, tb, scales, cols, w.block_cols, x0, nullptr, out);
       }
       y[static_cast<std::size_t>(t) * y_stride + r] = out[0];
     }
