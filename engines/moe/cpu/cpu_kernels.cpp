@@ -4,21 +4,14 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cmath>
 
+#include "engines/moe/cpu/fp8_decode.h"
+#include "engines/moe/cpu/fp8_gemv.h"
+
 namespace rbench::moe {
 namespace {
-
-const std::array<float, 256>& f8_table() {
-  static const std::array<float, 256> table = [] {
-    std::array<float, 256> t{};
-    for (int i = 0; i < 256; ++i) t[i] = f8_e4m3_to_f32(static_cast<std::uint8_t>(i));
-    return t;
-  }();
-  return table;
-}
 
 inline float bf16_bits_to_f32(std::uint16_t v) {
   return std::bit_cast<float>(static_cast<std::uint32_t>(v) << 16);
@@ -59,15 +52,13 @@ void WeightMatrix::row_to_f32(int row, float* out) const {
       for (int c = 0; c < cols; ++c) out[c] = bf16_bits_to_f32(bf16[base + c]);
       break;
     case DType::f8_e4m3: {
-      const auto& table = f8_table();
       const int scale_cols = (cols + block_cols - 1) / block_cols;
       const float* scale_row =
           scales.data() + static_cast<std::size_t>(row / block_rows) * scale_cols;
-      // Block by block: one scale per block_cols elements, no division per element.
+      // Block by block: decoded in registers, times the block's one scale (fp8_decode.h).
       for (int c0 = 0, b = 0; c0 < cols; c0 += block_cols, ++b) {
-        const int c1 = std::min(cols, c0 + block_cols);
-        const float scale = scale_row[b];
-        for (int c = c0; c < c1; ++c) out[c] = table[f8[base + c]] * scale;
+        decode_e4m3_scaled(f8.data() + base + c0, std::min(block_cols, cols - c0), scale_row[b],
+                           out + c0);
       }
       break;
     }
@@ -93,11 +84,18 @@ void matmul(const WeightMatrix& w, const float* x, int n, int x_stride, float* y
   if (n <= 0 || w.rows == 0) return;
   // Every output is one weight row against one input, computed by the same code whatever n is,
   // so a row's result does not depend on the batch it came in: self-speculative decoding checks
-  // drafts against logits that must not change with the batch. (fp8 rows used to be multiplied
-  // without decoding them first for n <= 2, which summed in another order; decoding first is
-  // also faster on AVX-512: 2048x7168 on one core, n = 1: 12-13 ms against 15-18 ms, n = 2:
-  // 15 ms against 42-50 ms.)
+  // drafts against logits that must not change with the batch. fp8 matrices take the
+  // register-dequantising kernel where the build has it (fp8_gemv.h: whether an input shares its
+  // decoded weights with another or not, its sums run in one fixed order); elsewhere a row is
+  // decoded (fp8_decode.h) and multiplied like an f32 one.
+  const bool fp8_kernel = fp8_gemv_applies(w);
+  const std::vector<float> xp =
+      fp8_kernel ? fp8_gemv_inputs(x, n, x_stride, w.cols) : std::vector<float>{};
   auto rows_block = [&](int r0, int r1) {
+    if (fp8_kernel) {
+      fp8_gemv_rows(w, r0, r1, xp.data(), n, y, y_stride);
+      return;
+    }
     std::vector<float> row;  // a dequantised fp8 row, reused for all n inputs
     if (w.dtype == DType::f8_e4m3) row.resize(w.cols);
     for (int r = r0; r < r1; ++r) {

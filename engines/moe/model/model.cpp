@@ -19,6 +19,49 @@ namespace {
 // they keep the RMSNorm default.
 constexpr float kLoraNormEps = 1e-6f;
 
+// Tokens whose attention one job computes per head: the head's kv_b rows are read once for them.
+constexpr int kAttentionGroup = 8;
+
+struct LatentAttention {
+  const KvCache& kv;
+  int layer = 0;
+  int len = 0;  // positions attended: 0 .. len - 1
+  int rank = 0;
+  int rope_dim = 0;
+  float scale = 0;
+};
+
+// o_latent (zeroed, rank floats) += softmax(scores) over the cached latents, where a position's
+// score is (q_latent . latent + q_pe . rope key) * scale. The cache a block at a time
+// (kv_cache.h): rows within a block are contiguous. Positions are visited in order, as before
+// paging, so the sums are the same bits.
+void attend_latent(const LatentAttention& p, const float* q_latent, const float* q_pe,
+                   float* o_latent) {
+  const int rank = p.rank;
+  std::vector<float> scores(p.len);
+  for (int s0 = 0; s0 < p.len; s0 += kKvBlockSize) {
+    const int rows = std::min(kKvBlockSize, p.len - s0);
+    const float* latent = p.kv.latent(p.layer, s0);
+    const float* keys = p.kv.rope_key(p.layer, s0);
+    for (int r = 0; r < rows; ++r) {
+      scores[s0 + r] = (dot(q_latent, latent + static_cast<std::size_t>(r) * rank, rank) +
+                        dot(q_pe, keys + static_cast<std::size_t>(r) * p.rope_dim, p.rope_dim)) *
+                       p.scale;
+    }
+  }
+  softmax_inplace(scores.data(), p.len);
+  for (int s0 = 0; s0 < p.len; s0 += kKvBlockSize) {
+    const int rows = std::min(kKvBlockSize, p.len - s0);
+    const float* latent = p.kv.latent(p.layer, s0);
+    for (int r = 0; r < rows; ++r) {
+      const float w = scores[s0 + r];
+      const float* ls = latent + static_cast<std::size_t>(r) * rank;
+#pragma omp simd
+      for (int j = 0; j < rank; ++j) o_latent[j] += w * ls[j];
+    }
+  }
+}
+
 // The CPU cache behind a SequenceCache, or nullptr when another model made it.
 KvCache* cpu_cache(SequenceCache* cache) {
   return dynamic_cast<KvCache*>(cache);
@@ -341,54 +384,49 @@ void Model::attention(const AttentionWeights& a, int cache_layer, Batch& b,
   const float scale = rope_.softmax_scale();
   std::vector<float> o(static_cast<std::size_t>(n) * heads * v_dim);
   const float* wkvb = a.kv_b_f32.data();
-  tbb::parallel_for(0, n * heads, [&](int job) {
-    const int t = job / heads;
+  // One job per head and group of tokens: each row of the head's slice of kv_b is read once for
+  // all the group's tokens (a verification step's 2, a decode batch's up to kAttentionGroup),
+  // not once per token. Each token's own sums keep their order, so its bits do not change.
+  const int groups = (n + kAttentionGroup - 1) / kAttentionGroup;
+  tbb::parallel_for(0, groups * heads, [&](int job) {
     const int head = job % heads;
-    const KvCache& kv = *b.cache[t];
-    const int len = b.position[t] + 1;  // causal: itself and what came before
-    const float* qh = q.data() + (static_cast<std::size_t>(t) * heads + head) * qk;
-    std::vector<float> q_pe(qh + nope, qh + qk);
-    rope_.apply(q_pe.data(), b.position[t]);
-    // Absorb the key up-projection into the query: q_latent = W_UK^T q_nope.
-    std::vector<float> q_latent(rank, 0.0f);
+    const int t0 = job / heads * kAttentionGroup;
+    const int count = std::min(kAttentionGroup, n - t0);
+    // Absorb the key up-projection into each query: q_latent = W_UK^T q_nope.
+    std::vector<float> q_latent(static_cast<std::size_t>(count) * rank, 0.0f);
     const float* w_uk = wkvb + static_cast<std::size_t>(head) * (nope + v_dim) * rank;
     for (int i = 0; i < nope; ++i) {
-      const float qi = qh[i];
       const float* wrow = w_uk + static_cast<std::size_t>(i) * rank;
+      for (int g = 0; g < count; ++g) {
+        const float qi = q[(static_cast<std::size_t>(t0 + g) * heads + head) * qk + i];
+        float* ql = q_latent.data() + static_cast<std::size_t>(g) * rank;
 #pragma omp simd
-      for (int j = 0; j < rank; ++j) q_latent[j] += qi * wrow[j];
-    }
-    // The cache a block at a time (kv_cache.h): rows within a block are contiguous. Positions
-    // are visited in order, as before paging, so the sums are the same bits.
-    std::vector<float> scores(len);
-    for (int s0 = 0; s0 < len; s0 += kKvBlockSize) {
-      const int rows = std::min(kKvBlockSize, len - s0);
-      const float* latent = kv.latent(cache_layer, s0);
-      const float* keys = kv.rope_key(cache_layer, s0);
-      for (int r = 0; r < rows; ++r) {
-        scores[s0 + r] =
-            (dot(q_latent.data(), latent + static_cast<std::size_t>(r) * rank, rank) +
-             dot(q_pe.data(), keys + static_cast<std::size_t>(r) * rope_dim, rope_dim)) *
-            scale;
+        for (int j = 0; j < rank; ++j) ql[j] += qi * wrow[j];
       }
     }
-    softmax_inplace(scores.data(), len);
-    std::vector<float> o_latent(rank, 0.0f);
-    for (int s0 = 0; s0 < len; s0 += kKvBlockSize) {
-      const int rows = std::min(kKvBlockSize, len - s0);
-      const float* latent = kv.latent(cache_layer, s0);
-      for (int r = 0; r < rows; ++r) {
-        const float p = scores[s0 + r];
-        const float* ls = latent + static_cast<std::size_t>(r) * rank;
-#pragma omp simd
-        for (int j = 0; j < rank; ++j) o_latent[j] += p * ls[j];
-      }
+    std::vector<float> o_latent(static_cast<std::size_t>(count) * rank, 0.0f);
+    for (int g = 0; g < count; ++g) {
+      const int t = t0 + g;
+      const float* qh = q.data() + (static_cast<std::size_t>(t) * heads + head) * qk;
+      std::vector<float> q_pe(qh + nope, qh + qk);
+      rope_.apply(q_pe.data(), b.position[t]);
+      attend_latent({.kv = *b.cache[t],
+                     .layer = cache_layer,
+                     .len = b.position[t] + 1,  // causal: itself and what came before
+                     .rank = rank,
+                     .rope_dim = rope_dim,
+                     .scale = scale},
+                    q_latent.data() + static_cast<std::size_t>(g) * rank, q_pe.data(),
+                    o_latent.data() + static_cast<std::size_t>(g) * rank);
     }
-    // Lift the attended latent out through the value up-projection W_UV.
+    // Lift the attended latents out through the value up-projection W_UV.
     const float* w_uv = w_uk + static_cast<std::size_t>(nope) * rank;
-    float* oh = o.data() + (static_cast<std::size_t>(t) * heads + head) * v_dim;
     for (int k = 0; k < v_dim; ++k) {
-      oh[k] = dot(w_uv + static_cast<std::size_t>(k) * rank, o_latent.data(), rank);
+      const float* wrow = w_uv + static_cast<std::size_t>(k) * rank;
+      for (int g = 0; g < count; ++g) {
+        o[(static_cast<std::size_t>(t0 + g) * heads + head) * v_dim + k] =
+            dot(wrow, o_latent.data() + static_cast<std::size_t>(g) * rank, rank);
+      }
     }
   });
   out.assign(static_cast<std::size_t>(n) * c.hidden_size, 0.0f);
