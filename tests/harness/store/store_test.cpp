@@ -256,7 +256,6 @@ TEST_F(StoreTest, BulkWritesAndFigureReads) {
   EXPECT_EQ(items, (std::vector<std::string>{"item-0", "item-1"}));
 }
 
-
 TEST_F(StoreTest, CompletedExcludesErroredSamplesAndOtherRuns) {
   Store store(db());
   const RunInfo run = store.open_run("r", "{}", "v", "s");

@@ -117,8 +117,9 @@ TEST(BootstrapMeans, SameOnOneThreadAndMany) {
   EXPECT_EQ(many, one);
   const auto ratio_many = bootstrap_ratio_ci(v, std::vector<double>(v.size(), 1.0), 0.95, 1000, 3);
   std::optional<RatioEstimate> ratio_one;
-  arena.execute(
-      [&] { ratio_one = bootstrap_ratio_ci(v, std::vector<double>(v.size(), 1.0), 0.95, 1000, 3); });
+  arena.execute([&] {
+    ratio_one = bootstrap_ratio_ci(v, std::vector<double>(v.size(), 1.0), 0.95, 1000, 3);
+  });
   ASSERT_TRUE(ratio_many && ratio_one);
   EXPECT_EQ(ratio_many->ci.lo, ratio_one->ci.lo);
   EXPECT_EQ(ratio_many->ci.hi, ratio_one->ci.hi);
