@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <unordered_map>
@@ -165,6 +166,12 @@ std::string html_sample_scripts(const ReportData& data) {
   std::vector<std::string> suites;  // table T holds suites[T]'s strings
   std::deque<StringTable> tables;   // a deque: Columns keeps a reference into it
   std::string out;
+  std::int64_t total = 0;
+  for (const ResultSummary& result : data.results) total += result.n;
+  const std::size_t per_result =
+      static_cast<std::size_t>(total) <= kEmbeddedSamples
+          ? static_cast<std::size_t>(total)
+          : std::max<std::size_t>(1, kEmbeddedSamples / data.results.size());
   for (std::size_t r = 0; r < data.results.size(); ++r) {
     const ResultSummary& result = data.results[r];
     std::size_t t = 0;
@@ -174,14 +181,24 @@ std::string html_sample_scripts(const ReportData& data) {
       tables.emplace_back();
     }
     Columns columns(tables[t]);
-    const auto rows = static_cast<std::int64_t>(result.samples.size());
-    for (std::int64_t row = 0; row < rows; ++row) {
-      columns.add(row, data.samples[result.samples[row]]);
+    std::int64_t rows = 0;
+    // Read result by result: only one result's samples are held at a time. The columns refer to
+    // their texts, so they live until the element is written.
+    std::vector<SampleRecord> fetched;
+    if (data.result_samples) {
+      fetched = data.result_samples(result, per_result);
+      for (const SampleRecord& s : fetched) columns.add(rows++, s);
+    } else {
+      for (const std::size_t i : result.samples) {
+        if (static_cast<std::size_t>(rows) == per_result) break;
+        columns.add(rows++, data.samples[i]);
+      }
     }
     json::Writer w;
-    w.object({{"t", static_cast<std::int64_t>(t)}, {"n", rows}, {"cols", [&](json::Writer& w) {
-                                                                   columns.write(w, rows);
-                                                                 }}});
+    w.object({{"t", static_cast<std::int64_t>(t)},
+              {"n", rows},
+              {"of", rows < result.n ? json::OutValue(result.n) : std::nullopt},
+              {"cols", [&](json::Writer& w) { columns.write(w, rows); }}});
     out += fmt::format("<script type=\"application/json\" id=\"rbench-samples-{}\">{}</script>\n",
                        r, script_safe_json(w.str()));
   }

@@ -22,6 +22,12 @@ std::string script_safe_json(std::string_view json);
 // under its short name (items.js lists them), COLUMN either dense, an array of N values (null
 // where a sample has none) when at least half the samples have one, else sparse, {"i": [sample
 // indices], "v": [their values]}. Interned fields hold indices into table T.
+//
+// A page embeds at most kEmbeddedSamples samples in all: a store with more gives each result its
+// first kEmbeddedSamples / results samples in store order (items in id order, each item's
+// samples in order), and its element says how many the result has, {"of": TOTAL}, so that the
+// page shows the items it has and says how many it leaves out. The figures are always over all.
+inline constexpr std::size_t kEmbeddedSamples = 200'000;
 std::string html_sample_scripts(const ReportData& data);
 
 }  // namespace rbench

@@ -17,15 +17,12 @@ struct ItemOutcomes {
   std::unordered_map<std::string, std::pair<int, int>> counts;  // item -> (scored, correct)
 };
 
-ItemOutcomes outcomes_of(const ResultSummary& r, const std::vector<SampleRecord>& samples) {
+ItemOutcomes outcomes_of(const ResultSummary& r) {
   ItemOutcomes out;
-  for (const std::size_t i : r.samples) {
-    const SampleRecord& s = samples[i];
-    if (!s.score || !s.completion.ok()) continue;
-    auto [it, inserted] = out.counts.try_emplace(s.key.item_id, 0, 0);
-    if (inserted) out.order.push_back(s.key.item_id);
-    ++it->second.first;
-    it->second.second += s.score->correct ? 1 : 0;
+  out.order.reserve(r.item_outcomes.size());
+  for (const auto& [id, counts] : r.item_outcomes) {
+    out.order.push_back(id);
+    out.counts.try_emplace(id, counts.n, counts.c);
   }
   return out;
 }
@@ -79,7 +76,6 @@ void decide(PairedMatrix& m) {
 }  // namespace
 
 std::vector<PairedMatrix> paired_matrices(const std::vector<ResultSummary>& results,
-                                          const std::vector<SampleRecord>& samples,
                                           bool several_runs, const PairedOptions& options) {
   std::vector<PairedMatrix> out;
   for (const auto& [suite, ranked] : rank_by_suite(results)) {
@@ -93,7 +89,7 @@ std::vector<PairedMatrix> paired_matrices(const std::vector<ResultSummary>& resu
            .model = r->model,
            .run = r->run,
            .label = several_runs ? fmt::format("{} ({})", r->model, r->run) : r->model});
-      outcomes.push_back(outcomes_of(*r, samples));
+      outcomes.push_back(outcomes_of(*r));
     }
     if (m.entries.size() < 2) continue;
     for (std::size_t a = 0; a < m.entries.size(); ++a) {

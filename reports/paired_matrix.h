@@ -62,9 +62,9 @@ struct PairedOptions {
 };
 
 // Suites in name order; only suites with two results or more that have an accuracy (pairwise
-// suites have none). Errored and unscored samples are left out, as in the results.
+// suites have none). Errored and unscored samples are left out, as in the results: the items'
+// outcomes are the results' own (ResultSummary::item_outcomes).
 std::vector<PairedMatrix> paired_matrices(const std::vector<ResultSummary>& results,
-                                          const std::vector<SampleRecord>& samples,
                                           bool several_runs, const PairedOptions& options);
 
 // The cell of entries i and j in either order: `flipped` when i > j (the cell is j against i).

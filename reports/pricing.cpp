@@ -31,8 +31,9 @@ double token_weight(const SampleRecord& s) {
 }
 
 // Busy time of the samples at `hourly_usd`, shared by tokens (equally when none has a count).
-double apply_hourly(const std::vector<SampleRecord*>& group, double hourly_usd, double busy_s) {
-  double weights = 0;
+double apply_hourly(const std::vector<SampleRecord*>& group, double hourly_usd, double busy_s,
+                    double& weights) {
+  weights = 0;
   for (const SampleRecord* s : group) weights += token_weight(*s);
   const double total = busy_s / 3600.0 * hourly_usd;
   for (SampleRecord* s : group) {
@@ -122,7 +123,8 @@ std::vector<AppliedPrices> apply_prices(const std::vector<RunInfo>& runs,
     }
     const Pricing* latest = applied.pricing.latest();
     if (latest != nullptr && latest->hourly()) {
-      applied.cost_usd = apply_hourly(group, *latest->hourly_usd, applied.busy_s.value_or(0));
+      applied.cost_usd = apply_hourly(group, *latest->hourly_usd, applied.busy_s.value_or(0),
+                                      applied.token_weights);
     } else {
       if (applied.repriced) {
         for (SampleRecord* s : group) {
@@ -142,6 +144,18 @@ std::vector<AppliedPrices> apply_prices(const std::vector<RunInfo>& runs,
     out.push_back(std::move(applied));
   }
   return out;
+}
+
+double AppliedPrices::sample_cost(const SampleRecord& s) const {
+  const Pricing* latest = pricing.latest();
+  if (latest != nullptr && latest->hourly()) {
+    const double total = cost_usd.value_or(0);
+    return token_weights > 0 ? total * token_weight(s) / token_weights
+                             : total / double(std::max<std::int64_t>(samples, 1));
+  }
+  if (!repriced) return s.cost_usd;
+  const Pricing* in_force = pricing.at(s.created_at);
+  return token_cost_usd(*in_force, s.completion.usage, s.created_at).value_or(-1);
 }
 
 json::OutValue prices_json(const std::vector<AppliedPrices>& prices, const std::string& note) {

@@ -32,6 +32,12 @@ struct AppliedPrices {
   std::optional<double> busy_s;    // hourly prices: the busy time they were applied to
   std::optional<double> cost_usd;  // the total over the model's samples in the run
   std::int64_t samples = 0;
+  // Hourly prices: the tokens the total was shared by (0: shared equally).
+  double token_weights = 0;
+
+  // The cost apply_prices gave `s`, one of these samples read again (the HTML's items view reads
+  // its samples after the figures are computed).
+  double sample_cost(const SampleRecord& s) const;
 };
 
 // Seconds covered by the union of [start, end] intervals (an interval with end <= start adds

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 
 #include "harness/core/error.h"
 #include "harness/core/version.h"
@@ -34,7 +35,50 @@ std::vector<ReportProbe> load_probes(Store& store, const ReportData& data,
   return out;
 }
 
-ReportData load(Store& store, const ReportOptions& options) {
+// The samples, read in store order one (run, model) at a time, become the prices and the
+// results: prices apply per run and model (its busy time spans its suites) and every result lies
+// within one. Nothing else of them is kept but the judged samples the pairwise summary reads, so
+// memory follows the largest model's share of the store, not the store; the HTML reads the
+// samples it shows again, result by result (ReportData::result_samples).
+void summarize_samples(Store& store, const ReportOptions& options,
+                       const std::map<std::string, PriceHistory>& file_prices,
+                       const std::set<std::string>& judged_suites, ReportData& data) {
+  SummaryOptions summary;
+  summary.bootstrap_seed = options.bootstrap_seed;
+  summary.bootstrap_rounds = options.bootstrap_rounds;
+  summary.confidence = options.confidence;
+  std::vector<SampleRecord> group;
+  const auto flush = [&] {
+    if (group.empty()) return;
+    for (AppliedPrices& p : apply_prices(data.runs, group, file_prices)) {
+      data.prices.push_back(std::move(p));
+    }
+    for (ResultSummary& r : summarize(data.runs, group, summary)) {
+      r.samples = {};  // indices into `group`, which goes
+      data.results.push_back(std::move(r));
+    }
+    for (SampleRecord& s : group) {
+      if (s.key.sample_index == 0 && judged_suites.contains(s.key.suite)) {
+        data.samples.push_back(std::move(s));
+      }
+    }
+    group.clear();
+  };
+  const std::optional<std::int64_t> run_id =
+      options.run ? std::optional(data.runs.front().id) : std::nullopt;
+  store.for_each_sample({.run_id = run_id, .fields = SampleFields::figures}, [&](SampleRecord&& s) {
+    if (!group.empty() &&
+        (group.back().run_id != s.run_id || group.back().key.model != s.key.model)) {
+      flush();
+    }
+    group.push_back(std::move(s));
+  });
+  flush();
+}
+
+}  // namespace
+
+ReportData load_report_data(Store& store, const ReportOptions& options) {
   ReportData data;
   data.db_path = store.path().string();
   data.rbench_version = version();
@@ -50,10 +94,8 @@ ReportData load(Store& store, const ReportOptions& options) {
                                    data.db_path, names.empty() ? "none" : names));
     }
     data.runs = {*it};
-    data.samples = store.samples(it->id);
   } else {
     data.runs = std::move(runs);
-    data.samples = store.samples();
   }
   std::map<std::string, PriceHistory> file_prices;
   if (options.prices_file) {
@@ -63,29 +105,41 @@ ReportData load(Store& store, const ReportOptions& options) {
     data.prices_note = fmt::format("re-priced from {} ({})", options.prices_file->string(),
                                    names.empty() ? "no models" : names);
   }
-  data.prices = apply_prices(data.runs, data.samples, file_prices);
-  SummaryOptions summary;
-  summary.bootstrap_seed = options.bootstrap_seed;
-  summary.bootstrap_rounds = options.bootstrap_rounds;
-  summary.confidence = options.confidence;
-  data.results = summarize(data.runs, data.samples, summary);
+  const std::vector<JudgmentRecord> judgments =
+      options.run ? store.judgments(data.runs.front().id) : store.judgments();
+  std::set<std::string> judged_suites;
+  for (const JudgmentRecord& j : judgments) judged_suites.insert(j.suite);
+  summarize_samples(store, options, file_prices, judged_suites, data);
   PairwiseOptions pairwise;
   pairwise.seed = options.bootstrap_seed;
   pairwise.confidence = options.confidence;
-  data.pairwise =
-      summarize_pairwise(options.run ? store.judgments(data.runs.front().id) : store.judgments(),
-                         data.samples, pairwise);
-  data.paired = paired_matrices(data.results, data.samples, data.runs.size() > 1,
+  data.pairwise = summarize_pairwise(judgments, data.samples, pairwise);
+  data.paired = paired_matrices(data.results, data.runs.size() > 1,
                                 {.seed = options.bootstrap_seed,
                                  .rounds = options.bootstrap_rounds,
                                  .confidence = options.confidence});
   data.probes =
       load_probes(store, data, options.run ? std::optional(data.runs.front().id) : std::nullopt);
   if (options.published_dir) data.published = load_published(*options.published_dir);
+  // Read again, the samples get the prices the figures were computed with.
+  data.result_samples = [&store, prices = data.prices](const ResultSummary& r, std::size_t limit) {
+    const auto applied = std::find_if(prices.begin(), prices.end(), [&](const AppliedPrices& p) {
+      return p.run_id == r.run_id && p.model == r.model;
+    });
+    std::vector<SampleRecord> out;
+    store.for_each_sample({.run_id = r.run_id,
+                           .model = r.model,
+                           .suite = r.suite,
+                           .limit = static_cast<std::int64_t>(limit),
+                           .fields = SampleFields::items},
+                          [&](SampleRecord&& s) {
+                            if (applied != prices.end()) s.cost_usd = applied->sample_cost(s);
+                            out.push_back(std::move(s));
+                          });
+    return out;
+  };
   return data;
 }
-
-}  // namespace
 
 ReportFormat parse_report_format(std::string_view name) {
   if (name == "html") return ReportFormat::html;
@@ -111,7 +165,7 @@ std::string_view to_string(ReportFormat format) {
 }
 
 std::string render_report(Store& store, ReportFormat format, const ReportOptions& options) {
-  const ReportData data = load(store, options);
+  const ReportData data = load_report_data(store, options);
   switch (format) {
     case ReportFormat::html:
       return render_html_report(data);

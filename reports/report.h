@@ -34,6 +34,14 @@ struct ReportOptions {
   std::optional<std::filesystem::path> prices_file;
 };
 
+struct ReportData;  // reports/reporters.h
+
+// What every reporter renders, read from the store in one pass over its samples (summaries,
+// prices, paired matrices; the HTML reads the samples it embeds again through
+// ReportData::result_samples, so the store must outlive the data). Throws UsageError when
+// options.run names no run in the store.
+ReportData load_report_data(Store& store, const ReportOptions& options);
+
 // The report as text. Throws UsageError when options.run names no run in the store.
 std::string render_report(Store& store, ReportFormat format, const ReportOptions& options);
 

@@ -1,6 +1,7 @@
 // The reporters behind render_report, one per file, each over the same plain ReportData.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,12 @@ struct ReportData {
   std::string db_path;         // the store the report was generated from
   std::string rbench_version;  // of the rbench that rendered it
   std::vector<RunInfo> runs;   // the runs reported, in start order
+  // The samples the figures were computed from, which results[].samples index; render_report
+  // keeps only the judged ones (the pairwise summary's texts) and sets result_samples instead.
   std::vector<SampleRecord> samples;
+  // The samples of one result, in store order, at most `limit`: the HTML's items view reads its
+  // samples through this, one result at a time. Absent: samples[result.samples[...]].
+  std::function<std::vector<SampleRecord>(const ResultSummary&, std::size_t limit)> result_samples;
   std::vector<ResultSummary> results;
   std::vector<PairwiseSummary> pairwise;  // pairwise suites: one per (suite, judge)
   std::vector<ReportProbe> probes;        // the runs' probes, in the order they were stored

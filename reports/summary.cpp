@@ -108,6 +108,7 @@ struct Accumulator {
   std::set<std::string> versions;
   std::vector<double> outcomes;                       // 1 correct, 0 wrong, per scored sample
   std::map<std::string, stats::ItemCounts> per_item;  // item id -> scored, correct
+  std::vector<std::string> item_order;                // per_item's keys, first seen first
   std::map<std::string, std::vector<Vote>> votes;     // item id -> its scored samples
   std::vector<double> prompt_tokens, completion_tokens, reasoning_tokens;
   std::vector<double> cached_prompt_tokens, answer_tokens;
@@ -173,7 +174,9 @@ struct Accumulator {
     }
     ++result.scored;
     outcomes.push_back(s.score->correct ? 1.0 : 0.0);
-    stats::ItemCounts& item = per_item[s.key.item_id];
+    const auto [item_it, new_item] = per_item.try_emplace(s.key.item_id);
+    if (new_item) item_order.push_back(s.key.item_id);
+    stats::ItemCounts& item = item_it->second;
     ++item.n;
     if (s.score->correct) ++item.c;
     // Math answers vote by their canonical form, so 0.5 and \frac{1}{2} are one answer only
@@ -257,6 +260,11 @@ struct Accumulator {
         r.pass_at.push_back(stats::aggregate_pass_at_k(
             counts, k, options.confidence, options.bootstrap_rounds, options.bootstrap_seed));
       }
+    }
+    r.item_outcomes.reserve(item_order.size());
+    for (std::string& id : item_order) {
+      const stats::ItemCounts counts = per_item.at(id);
+      r.item_outcomes.push_back({std::move(id), counts});
     }
     if (r.max_samples_per_item > 1) {
       std::vector<double> outcomes_per_item;

@@ -143,6 +143,14 @@ struct ResultSummary {
   std::string cost_per_correct_note;  // why cost_per_correct_usd is absent ("" when present)
 
   std::vector<std::size_t> samples;  // indices into the input samples, in store order
+
+  // Per item, in the order its first sample came: the scored samples and the correct ones
+  // (pairwise-scored ones excluded). The paired matrices compare results on these.
+  struct ItemOutcome {
+    std::string item_id;
+    stats::ItemCounts counts;
+  };
+  std::vector<ItemOutcome> item_outcomes;
 };
 
 // Groups by (run, model, suite) in that order. `runs` names the run ids found in `samples`.

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   cli::add_diff_command(app, exit_code);
   cli::add_probe_command(app, exit_code);
   cli::add_perf_command(app, exit_code);
+  cli::add_store_command(app, exit_code);
   cli::add_slurm_command(app, exit_code);
   cli::add_k8s_command(app, exit_code);
   try {

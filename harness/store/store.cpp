@@ -28,6 +28,7 @@ std::string chunk_times_to_json(const std::vector<double>& times) {
 std::vector<double> chunk_times_from_json(const std::string& json,
                                           const std::filesystem::path& path,
                                           std::int64_t sample_id) {
+  if (json.empty()) return {};  // not read (SampleFields::figures)
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseFullPrecisionFlag>(json.c_str(), json.size());
   if (doc.HasParseError() || !doc.IsArray()) {
@@ -66,20 +67,39 @@ RunInfo read_run(const sqlite::Statement& st) {
   return run;
 }
 
+constexpr const char* kInsertScore =
+    "INSERT INTO scores (sample_id, scorer, value, correct, extracted, method, detail, outcome, "
+    "log, duration_s, rule, answer_form, reference_form) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+
 constexpr const char* kRunColumns =
     "id, name, config_json, rbench_version, git_sha, started_at, finished_at";
 
-// Column order shared by samples()'s SELECT and read_sample().
-constexpr const char* kSampleSelect = R"sql(
+// Column order shared by the samples' SELECTs and read_sample(); `figures` reads NULL in place of
+// the texts it leaves out (see SampleFields).
+std::string sample_select(SampleFields fields) {
+  const bool all = fields != SampleFields::figures;  // the texts
+  // Judged samples keep the texts the pairwise summary compares (reports/pairwise_summary.h).
+  constexpr const char* kJudged =
+      "s.sample_index = 0 AND s.suite IN (SELECT DISTINCT suite FROM judgments)";
+  return fmt::format(
+      R"sql(
 SELECT s.id, s.run_id, s.model, s.suite, s.item_id, s.sample_index, s.suite_version,
-       s.prompt_json, s.reference, s.reasoning, s.answer, s.finish_reason, s.prompt_tokens,
-       s.completion_tokens, s.reasoning_tokens, s.ttft_s, s.e2e_s, s.chunk_times_json,
+       {}, {}, {}, {}, s.finish_reason, s.prompt_tokens,
+       s.completion_tokens, s.reasoning_tokens, s.ttft_s, s.e2e_s, {},
        s.attempts, s.http_status, s.error_kind, s.error, s.cost_usd, s.created_at,
        s.draft_tokens, s.accepted_draft_tokens, s.host, s.cached_prompt_tokens,
-       c.sample_id, c.scorer, c.value, c.correct, c.extracted, c.method, c.detail,
-       c.outcome, c.log, c.duration_s, c.rule, c.answer_form, c.reference_form
+       c.sample_id, c.scorer, c.value, c.correct, c.extracted, c.method, {},
+       c.outcome, {}, c.duration_s, c.rule, c.answer_form, c.reference_form
 FROM samples s LEFT JOIN scores c ON c.sample_id = s.id
-)sql";
+)sql",
+      all ? "s.prompt_json" : "NULL",
+      all ? "s.reference" : fmt::format("CASE WHEN {} THEN s.reference END", kJudged),
+      all ? "s.reasoning" : "NULL",
+      all ? "s.answer" : fmt::format("CASE WHEN {} THEN s.answer END", kJudged),
+      fields == SampleFields::all ? "s.chunk_times_json" : "NULL", all ? "c.detail" : "NULL",
+      all ? "c.log" : "NULL");
+}
 
 SampleRecord read_sample(const sqlite::Statement& st, const std::filesystem::path& path) {
   SampleRecord r;
@@ -221,13 +241,14 @@ std::set<SampleKey> Store::completed(std::int64_t run_id) {
   return keys;
 }
 
-std::int64_t Store::put_sample(const SampleRecord& record) {
-  const Completion& c = record.completion;
-  const std::string chunk_times = chunk_times_to_json(c.timings.chunk_times_s);
-  std::lock_guard lock(mutex_);
-  sqlite::Transaction tx(db_.get(), path_);
-  sqlite::Statement st(db_.get(), path_,
-                       fmt::format(R"sql(
+// The upsert of one sample; the statements are prepared once per transaction (put_samples).
+struct Store::SampleStatements {
+  sqlite::Statement insert;
+  sqlite::Statement drop_score;
+  sqlite::Statement insert_score;
+  SampleStatements(sqlite3* db, const std::filesystem::path& path)
+      : insert(db, path,
+               fmt::format(R"sql(
 INSERT INTO samples (run_id, model, suite, item_id, sample_index, suite_version, prompt_json,
   reference, reasoning, answer, finish_reason, prompt_tokens, completion_tokens, reasoning_tokens,
   ttft_s, e2e_s, chunk_times_json, attempts, http_status, error_kind, error, cost_usd, created_at,
@@ -246,7 +267,16 @@ ON CONFLICT (run_id, model, suite, item_id, sample_index) DO UPDATE SET
   accepted_draft_tokens = excluded.accepted_draft_tokens, host = excluded.host,
   cached_prompt_tokens = excluded.cached_prompt_tokens
 RETURNING id)sql",
-                                   kNowUtc));
+                           kNowUtc)),
+        drop_score(db, path, "DELETE FROM scores WHERE sample_id = ?1"),
+        insert_score(db, path, kInsertScore) {}
+};
+
+std::int64_t Store::upsert_sample(SampleStatements& statements, const SampleRecord& record) {
+  const Completion& c = record.completion;
+  const std::string chunk_times = chunk_times_to_json(c.timings.chunk_times_s);
+  sqlite::Statement& st = statements.insert;
+  st.reset();
   st.bind(1, record.run_id);
   st.bind(2, record.key.model);
   st.bind(3, record.key.suite);
@@ -283,19 +313,36 @@ RETURNING id)sql",
   st.run();
 
   // A retry that replaces an errored (or differently scored) sample must not keep a stale score.
-  sqlite::Statement drop(db_.get(), path_, "DELETE FROM scores WHERE sample_id = ?1");
+  sqlite::Statement& drop = statements.drop_score;
+  drop.reset();
   drop.bind(1, id);
   drop.run();
-  if (record.score && c.ok()) insert_score(id, record.scorer, *record.score);
+  if (record.score && c.ok()) {
+    insert_score(statements.insert_score, id, record.scorer, *record.score);
+  }
+  return id;
+}
+
+std::int64_t Store::put_sample(const SampleRecord& record) {
+  std::lock_guard lock(mutex_);
+  sqlite::Transaction tx(db_.get(), path_);
+  SampleStatements statements(db_.get(), path_);
+  const std::int64_t id = upsert_sample(statements, record);
   tx.commit();
   return id;
 }
 
-void Store::insert_score(std::int64_t sample_id, const std::string& scorer, const Score& s) {
-  sqlite::Statement put(db_.get(), path_,
-                        "INSERT INTO scores (sample_id, scorer, value, correct, extracted, method, "
-                        "detail, outcome, log, duration_s, rule, answer_form, reference_form) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+void Store::put_samples(std::span<const SampleRecord> records) {
+  std::lock_guard lock(mutex_);
+  sqlite::Transaction tx(db_.get(), path_);
+  SampleStatements statements(db_.get(), path_);
+  for (const SampleRecord& record : records) upsert_sample(statements, record);
+  tx.commit();
+}
+
+void Store::insert_score(sqlite::Statement& put, std::int64_t sample_id, const std::string& scorer,
+                         const Score& s) {
+  put.reset();
   put.bind(1, sample_id);
   put.bind(2, scorer);
   put.bind(3, s.value);
@@ -318,7 +365,8 @@ void Store::put_score(std::int64_t sample_id, const std::string& scorer, const S
   sqlite::Statement drop(db_.get(), path_, "DELETE FROM scores WHERE sample_id = ?1");
   drop.bind(1, sample_id);
   drop.run();
-  insert_score(sample_id, scorer, score);
+  sqlite::Statement put(db_.get(), path_, kInsertScore);
+  insert_score(put, sample_id, scorer, score);
   tx.commit();
 }
 
@@ -328,7 +376,7 @@ std::vector<SampleRecord> Store::unscored(std::int64_t run_id) {
       db_.get(), path_,
       fmt::format("{} WHERE s.run_id = ?1 AND s.error_kind IS NULL AND c.sample_id IS NULL "
                   "ORDER BY s.model, s.suite, s.item_id, s.sample_index",
-                  kSampleSelect));
+                  sample_select(SampleFields::all)));
   st.bind(1, run_id);
   std::vector<SampleRecord> out;
   while (st.step()) out.push_back(read_sample(st, path_));
@@ -380,15 +428,27 @@ std::vector<RunInfo> Store::runs() {
 }
 
 std::vector<SampleRecord> Store::samples(std::optional<std::int64_t> run_id) {
-  std::lock_guard lock(mutex_);
-  const std::string sql =
-      fmt::format("{} {} ORDER BY s.run_id, s.model, s.suite, s.item_id, s.sample_index",
-                  kSampleSelect, run_id ? "WHERE s.run_id = ?1" : "");
-  sqlite::Statement st(db_.get(), path_, sql);
-  if (run_id) st.bind(1, *run_id);
   std::vector<SampleRecord> out;
-  while (st.step()) out.push_back(read_sample(st, path_));
+  for_each_sample({.run_id = run_id}, [&](SampleRecord&& r) { out.push_back(std::move(r)); });
   return out;
+}
+
+void Store::for_each_sample(const SampleQuery& query,
+                            const std::function<void(SampleRecord&&)>& visit) {
+  std::string where;
+  if (query.run_id) where = "WHERE s.run_id = ?1";
+  if (query.run_id && query.model) where += " AND s.model = ?2";
+  if (query.run_id && query.model && query.suite) where += " AND s.suite = ?3";
+  const std::string sql =
+      fmt::format("{} {} ORDER BY s.run_id, s.model, s.suite, s.item_id, s.sample_index{}",
+                  sample_select(query.fields), where,
+                  query.limit ? fmt::format(" LIMIT {}", *query.limit) : "");
+  std::lock_guard lock(mutex_);
+  sqlite::Statement st(db_.get(), path_, sql);
+  if (query.run_id) st.bind(1, *query.run_id);
+  if (query.run_id && query.model) st.bind(2, *query.model);
+  if (query.run_id && query.model && query.suite) st.bind(3, *query.suite);
+  while (st.step()) visit(read_sample(st, path_));
 }
 
 }  // namespace rbench

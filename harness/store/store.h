@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -18,6 +20,9 @@
 struct sqlite3;
 
 namespace rbench {
+namespace sqlite {
+class Statement;
+}
 
 struct RunInfo {
   std::int64_t id = 0;
@@ -121,6 +126,23 @@ struct ProbeRequestRecord {
   std::vector<double> itl_s;  // inter-token (inter-chunk) latencies
 };
 
+// Which columns a read of samples fills. `figures`: what the reports' numbers need, without
+// the texts people read one sample at a time (prompt, reference, reasoning, answer, chunk times,
+// the scorer's detail and log), which are most of a large store's bytes. Judged samples (index
+// 0 of a suite that has judgments) keep their answer and reference: the pairwise summary reads
+// them.
+// `items`: everything but the chunk times (what the HTML's items view shows).
+enum class SampleFields { all, items, figures };
+
+// A read of samples in store order (run, model, suite, item, sample index).
+struct SampleQuery {
+  std::optional<std::int64_t> run_id;  // all runs when absent
+  std::optional<std::string> model;    // with run_id: only this model's
+  std::optional<std::string> suite;    // with model: only this suite's
+  std::optional<std::int64_t> limit;   // at most this many
+  SampleFields fields = SampleFields::all;
+};
+
 class Store {
  public:
   static constexpr int kSchemaVersion = 9;
@@ -144,6 +166,9 @@ class Store {
   // Inserts or replaces the sample (and its score) for its key, in one transaction.
   // Thread-safe. Returns the sample's row id.
   std::int64_t put_sample(const SampleRecord& record);
+  // put_sample for many samples in one transaction: for tools that write a store in bulk (the
+  // synthesiser of large stores, `rbench store synth`). Thread-safe.
+  void put_samples(std::span<const SampleRecord> records);
 
   // Scores (or re-scores) a stored sample: for scorers that finish after the sample was stored
   // (code execution). Thread-safe.
@@ -160,6 +185,9 @@ class Store {
   std::vector<RunInfo> runs();
   // All samples, or those of one run, ordered by run, model, suite, item, sample index.
   std::vector<SampleRecord> samples(std::optional<std::int64_t> run_id = std::nullopt);
+  // The samples the query selects, one at a time, without holding them all (reports of large
+  // stores). `visit` runs with the store locked: it must not call the store.
+  void for_each_sample(const SampleQuery& query, const std::function<void(SampleRecord&&)>& visit);
 
   // Inserts or replaces the judgment for its key (run, suite, item, model, baseline, judge,
   // game). Thread-safe. Returns its row id.
@@ -180,7 +208,10 @@ class Store {
 
  private:
   // Inside a transaction, with mutex_ held.
-  void insert_score(std::int64_t sample_id, const std::string& scorer, const Score& score);
+  struct SampleStatements;
+  std::int64_t upsert_sample(SampleStatements& statements, const SampleRecord& record);
+  void insert_score(sqlite::Statement& put, std::int64_t sample_id, const std::string& scorer,
+                    const Score& score);
 
   std::filesystem::path path_;
   struct Closer {

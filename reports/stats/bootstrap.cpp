@@ -1,11 +1,15 @@
+// Percentile bootstrap; see bootstrap.h.
 #include "reports/stats/bootstrap.h"
+
+#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <random>
 #include <vector>
+
+#include "reports/stats/random.h"
 
 namespace rbench::stats {
 
@@ -24,26 +28,94 @@ double quantile(std::span<const double> values, double q) {
   return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
+namespace {
+
+// Rounds are drawn in blocks, each from its own stream of the seed (block b: stream b), so the
+// blocks may run on any threads in any order and still give the same rounds.
+constexpr int kRoundsPerBlock = 16;
+// Below this many draws in all, threads cost more than they save.
+constexpr std::uint64_t kParallelDraws = std::uint64_t{1} << 18;
+// A resample of n values with few distinct ones is drawn as their multinomial counts (one
+// binomial draw per distinct value, O(log n) each) instead of n indices: the same distribution
+// of resampled means, at a cost independent of n. Worth it when n is this many times the number
+// of distinct values, and the distinct values are at most kMaxCategories.
+constexpr std::uint64_t kValuesPerCategory = 256;
+constexpr std::size_t kMaxCategories = 64;
+
+// out[i] = round(rng) for every round, blocks of rounds in parallel when the work is large.
+template <class Round>
+void draw_rounds(std::vector<double>& out, std::uint64_t seed, std::uint64_t draws_per_round,
+                 const Round& round) {
+  const int rounds = static_cast<int>(out.size());
+  const int blocks = (rounds + kRoundsPerBlock - 1) / kRoundsPerBlock;
+  const auto block = [&](int b) {
+    Xoshiro256 rng(seed, static_cast<std::uint64_t>(b));
+    const int last = std::min(rounds, (b + 1) * kRoundsPerBlock);
+    for (int i = b * kRoundsPerBlock; i < last; ++i) out[static_cast<std::size_t>(i)] = round(rng);
+  };
+  if (draws_per_round * out.size() < kParallelDraws) {
+    for (int b = 0; b < blocks; ++b) block(b);
+    return;
+  }
+  tbb::parallel_for(0, blocks, block);
+}
+
+// The distinct values of `values` (in order of appearance) and how often each occurs; empty when
+// there are too many for the multinomial draw to pay off.
+struct Categories {
+  std::vector<double> values;
+  std::vector<std::int64_t> counts;
+};
+Categories categories_of(std::span<const double> values) {
+  const std::size_t most =
+      std::min(kMaxCategories, static_cast<std::size_t>(values.size() / kValuesPerCategory));
+  Categories out;
+  for (const double v : values) {
+    const auto it = std::find(out.values.begin(), out.values.end(), v);
+    if (it != out.values.end()) {
+      ++out.counts[static_cast<std::size_t>(it - out.values.begin())];
+      continue;
+    }
+    if (out.values.size() == most) return {};
+    out.values.push_back(v);
+    out.counts.push_back(1);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<double> bootstrap_means(std::span<const double> values, int rounds,
                                     std::uint64_t seed) {
   if (values.size() < 2 || rounds <= 0) return {};
-  // mt19937_64 with uniform index draws by modulo-free rejection (uniform_int_distribution is
-  // implementation-defined, so results could differ between standard libraries; this does not).
-  std::mt19937_64 rng(seed);
   const std::uint64_t n = values.size();
-  const std::uint64_t limit =
-      std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % n;
   std::vector<double> means(static_cast<std::size_t>(rounds));
-  for (auto& m : means) {
-    double sum = 0;
-    for (std::uint64_t i = 0; i < n; ++i) {
-      std::uint64_t r;
-      do r = rng();
-      while (r >= limit);
-      sum += values[r % n];
-    }
-    m = sum / static_cast<double>(n);
+  const Categories categories = categories_of(values);
+  if (!categories.values.empty()) {
+    // Multinomial counts as successive binomials: each value's count among the draws left.
+    const std::size_t k = categories.values.size();
+    draw_rounds(means, seed, k * 64, [&](Xoshiro256& rng) {
+      std::int64_t left = static_cast<std::int64_t>(n);
+      std::int64_t mass = left;
+      double sum = 0;
+      for (std::size_t c = 0; c + 1 < k && left > 0; ++c) {
+        const std::int64_t count = categories.counts[c];
+        const std::int64_t drawn =
+            binomial(rng, left, static_cast<double>(count) / static_cast<double>(mass));
+        sum += static_cast<double>(drawn) * categories.values[c];
+        left -= drawn;
+        mass -= count;
+      }
+      sum += static_cast<double>(left) * categories.values[k - 1];
+      return sum / static_cast<double>(n);
+    });
+    return means;
   }
+  draw_rounds(means, seed, n, [&](Xoshiro256& rng) {
+    double sum = 0;
+    for (std::uint64_t i = 0; i < n; ++i) sum += values[uniform_below(rng, n)];
+    return sum / static_cast<double>(n);
+  });
   return means;
 }
 
@@ -73,23 +145,23 @@ std::optional<RatioEstimate> bootstrap_ratio_ci(std::span<const double> numerato
   out.value = top / bottom;
   out.ci = {out.value, out.value};
   if (n == 1 || rounds <= 0) return out;
-  // The same draws as bootstrap_mean_ci (see there), so intervals of one report reproduce.
-  std::mt19937_64 rng(seed);
+  // Drawn as bootstrap_means draws indices (the same blocks and streams of the seed); a
+  // resample without a correct answer has no ratio (NaN, dropped below).
+  std::vector<double> drawn(static_cast<std::size_t>(rounds));
   const std::uint64_t size = n;
-  const std::uint64_t limit =
-      std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % size;
-  std::vector<double> ratios;
-  ratios.reserve(static_cast<std::size_t>(rounds));
-  for (int round = 0; round < rounds; ++round) {
+  draw_rounds(drawn, seed, 2 * size, [&](Xoshiro256& rng) {
     double t = 0, b = 0;
     for (std::uint64_t i = 0; i < size; ++i) {
-      std::uint64_t r;
-      do r = rng();
-      while (r >= limit);
-      t += numerators[r % size];
-      b += denominators[r % size];
+      const std::uint64_t r = uniform_below(rng, size);
+      t += numerators[r];
+      b += denominators[r];
     }
-    if (b > 0) ratios.push_back(t / b);
+    return b > 0 ? t / b : std::numeric_limits<double>::quiet_NaN();
+  });
+  std::vector<double> ratios;
+  ratios.reserve(drawn.size());
+  for (const double r : drawn) {
+    if (!std::isnan(r)) ratios.push_back(r);
   }
   if (ratios.empty()) return out;
   const double alpha = (1 - confidence) / 2;

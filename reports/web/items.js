@@ -53,6 +53,8 @@ function samplesOf(resultIndex) {
     if (Array.isArray(col)) col.forEach((v, j) => { if (v !== null) put(samples[j], v); });
     else col.i.forEach((j, n) => put(samples[j], col.v[n]));
   }
+  // A store too large to embed whole gives each result its first samples (html_samples.h).
+  if (block.of) samples.total = block.of;
   decodedSamples.set(resultIndex, samples);
   return samples;
 }
@@ -193,6 +195,12 @@ function itemsView(ranked) {
     const rows = all.filter(matches);
     list.replaceChildren(...rows.slice(0, state.shown).map(s => itemRow(s, multiSample)));
     if (!rows.length) list.append(el('li', {class: 'empty'}, 'No items match.'));
+    if (all.total) {
+      list.append(el('li', {class: 'empty'}, 'The page holds the first ' +
+                     all.length.toLocaleString('en-US') + ' of this result\'s ' +
+                     all.total.toLocaleString('en-US') + ' samples (the figures count them all); ' +
+                     'rbench diff and the store have the rest.'));
+    }
     const left = rows.length - state.shown;
     more.hidden = left <= 0;
     more.textContent = 'Show ' + Math.min(left, PAGE) + ' more (' + left + ' not shown)';

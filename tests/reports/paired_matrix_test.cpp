@@ -31,7 +31,7 @@ struct ThreeModels {
 
 TEST(PairedMatrix, ComparesEveryPairAndRanksOnlyWhatHolmKeeps) {
   const ThreeModels t;
-  const std::vector<PairedMatrix> m = paired_matrices(t.results, t.samples, false, {});
+  const std::vector<PairedMatrix> m = paired_matrices(t.results, false, {});
   ASSERT_EQ(m.size(), 1u);
   const PairedMatrix& x = m[0];
   EXPECT_EQ(x.suite, "demo-math");
@@ -71,7 +71,7 @@ TEST(PairedMatrix, ComparesEveryPairAndRanksOnlyWhatHolmKeeps) {
   EXPECT_NE(paired_method_note(x).find("Holm"), std::string::npos);
 
   // The same inputs give the same intervals (the report's seed).
-  const std::vector<PairedMatrix> again = paired_matrices(t.results, t.samples, false, {});
+  const std::vector<PairedMatrix> again = paired_matrices(t.results, false, {});
   EXPECT_EQ(again[0].cells[2].comparison.difference_ci.lo, x.cells[2].comparison.difference_ci.lo);
 }
 
@@ -96,9 +96,9 @@ TEST(PairedMatrix, CellIndexCoversEveryPairOnce) {
 TEST(PairedMatrix, SeveralRunsLabelTheRunAndLonelySuitesHaveNoMatrix) {
   ThreeModels t;
   t.results.erase(t.results.begin() + 1, t.results.end());  // one result: nothing to compare
-  EXPECT_TRUE(paired_matrices(t.results, t.samples, false, {}).empty());
+  EXPECT_TRUE(paired_matrices(t.results, false, {}).empty());
   const ThreeModels full;
-  const std::vector<PairedMatrix> m = paired_matrices(full.results, full.samples, true, {});
+  const std::vector<PairedMatrix> m = paired_matrices(full.results, true, {});
   EXPECT_EQ(m.at(0).entries.at(0).label, "strong (r)");
 }
 

@@ -211,6 +211,51 @@ TEST_F(StoreTest, UpsertReplacesAndNeverDuplicates) {
   EXPECT_EQ(all[0].completion.error_kind, ErrorKind::none);
 }
 
+// put_samples writes as put_sample does (one transaction for all), and for_each_sample reads
+// them back in store order; `figures` leaves the texts out and keeps every number.
+TEST_F(StoreTest, BulkWritesAndFigureReads) {
+  Store store(db());
+  const RunInfo run = store.open_run("r", "{}", "v", "sha");
+  std::vector<SampleRecord> records;
+  for (int i = 0; i < 5; ++i) {
+    SampleRecord r = full_record(run.id);
+    r.key.item_id = "item-" + std::to_string(4 - i);  // stored out of order
+    records.push_back(r);
+  }
+  records.push_back(errored_record(run.id, "item-9"));
+  store.put_samples(records);
+  EXPECT_EQ(store.completed(run.id).size(), 5u);
+
+  const std::vector<SampleRecord> all = store.samples(run.id);
+  ASSERT_EQ(all.size(), 6u);
+  std::vector<SampleRecord> figures;
+  store.for_each_sample({.run_id = run.id, .fields = SampleFields::figures},
+                        [&](SampleRecord&& r) { figures.push_back(std::move(r)); });
+  ASSERT_EQ(figures.size(), all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const SampleRecord& a = all[i];
+    const SampleRecord& f = figures[i];
+    EXPECT_EQ(f.key, a.key);
+    EXPECT_EQ(f.completion.usage.completion_tokens, a.completion.usage.completion_tokens);
+    EXPECT_EQ(f.completion.timings.e2e_s, a.completion.timings.e2e_s);
+    EXPECT_EQ(f.completion.error_kind, a.completion.error_kind);
+    EXPECT_EQ(f.cost_usd, a.cost_usd);
+    EXPECT_EQ(f.score.has_value(), a.score.has_value());
+    if (f.score) EXPECT_EQ(f.score->extracted, a.score->extracted);
+    EXPECT_TRUE(f.prompt_json.empty());
+    EXPECT_TRUE(f.completion.reasoning.empty());
+    EXPECT_TRUE(f.completion.timings.chunk_times_s.empty());
+  }
+  EXPECT_EQ(all.front().key.item_id, "item-0");
+  EXPECT_EQ(all.front().completion.reasoning, full_record(run.id).completion.reasoning);
+
+  // One result's first samples: the HTML's capped items view.
+  std::vector<std::string> items;
+  store.for_each_sample({.run_id = run.id, .model = "model-a", .suite = "gsm8k", .limit = 2},
+                        [&](SampleRecord&& r) { items.push_back(r.key.item_id); });
+  EXPECT_EQ(items, (std::vector<std::string>{"item-0", "item-1"}));
+}
+
 TEST_F(StoreTest, CompletedExcludesErroredSamplesAndOtherRuns) {
   Store store(db());
   const RunInfo run = store.open_run("r", "{}", "v", "s");
