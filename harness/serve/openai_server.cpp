@@ -5,7 +5,9 @@
 #include <rapidjson/document.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <ctime>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <stop_token>
@@ -201,6 +203,47 @@ class SseSink final : public TokenSink {
   bool ok_ = true;
 };
 
+// For an engine that streams from a thread of its own (the OpenAI client's event loop, shared by
+// every request in the process): its text is queued and written by the connection's thread, so a
+// slow client never blocks the loop, and with it every other request. The caller waits for the
+// completion whatever happens to the client, as the engine holds this sink until then.
+class RelaySink final : public TokenSink {
+ public:
+  void on_reasoning(std::string_view text, double) override { push(true, text); }
+  void on_answer(std::string_view text, double) override { push(false, text); }
+  void finish(Completion c) {
+    const std::lock_guard lock(mutex_);
+    done_ = std::move(c);
+    ready_.notify_one();
+  }
+  // Hands each queued piece to `write` (reasoning?, text) until the completion has come and the
+  // queue is empty; returns the completion.
+  template <typename Write>
+  Completion drain(Write&& write) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      ready_.wait(lock, [&] { return !queue_.empty() || done_.has_value(); });
+      std::deque<std::pair<bool, std::string>> batch;
+      batch.swap(queue_);
+      if (batch.empty()) return std::move(*done_);
+      lock.unlock();
+      for (auto& [reasoning, text] : batch) write(reasoning, text);
+      lock.lock();
+    }
+  }
+
+ private:
+  void push(bool reasoning, std::string_view text) {
+    const std::lock_guard lock(mutex_);
+    queue_.emplace_back(reasoning, std::string(text));
+    ready_.notify_one();
+  }
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::pair<bool, std::string>> queue_;
+  std::optional<Completion> done_;
+};
+
 }  // namespace
 
 struct OpenAIServer::Impl {
@@ -249,7 +292,21 @@ struct OpenAIServer::Impl {
           SseSink sse(sink, ids, text, cancel);
           // The raw-text API has no role chunk.
           if (!text && !sse.send(wire::chat_chunk(ids, {{"role", "assistant"}}))) return false;
-          const Completion c = engine->complete(p.chat, &sse, cancel.get_token());
+          Completion c;
+          if (engine->asynchronous()) {
+            RelaySink relay;
+            engine->submit(p.chat, &relay, cancel.get_token(),
+                           [&relay](Completion done) { relay.finish(std::move(done)); });
+            c = relay.drain([&](bool reasoning, const std::string& piece) {
+              if (reasoning) {
+                sse.on_reasoning(piece, 0);
+              } else {
+                sse.on_answer(piece, 0);
+              }
+            });
+          } else {
+            c = engine->complete(p.chat, &sse, cancel.get_token());
+          }
           if (!sse.ok()) return false;
           if (!c.ok()) {
             // Headers are gone already: the error travels as an event, then the stream ends
