@@ -28,6 +28,8 @@ struct MockOpenAIServer::Impl {
   std::thread thread;
   int port = 0;
   std::atomic<std::size_t> requests{0};
+  std::atomic<std::size_t> in_progress{0};
+  std::atomic<std::size_t> peak_in_progress{0};
 
   mutable std::mutex mutex;  // guards everything below
   std::condition_variable wake;
@@ -52,7 +54,15 @@ struct MockOpenAIServer::Impl {
   // `text`: POST /v1/completions (a raw prompt) rather than /v1/chat/completions.
   void handle(const httplib::Request& req, httplib::Response& res, bool text);
   void stream(httplib::Response& res, wire::Ids ids, mock::Reply reply, long prompt_tokens,
-              bool include_usage, Fault fault, bool text);
+              bool include_usage, Fault fault, bool text, std::shared_ptr<void> in_progress_mark);
+  // Counts a request in progress for as long as the returned handle (or a copy) lives.
+  std::shared_ptr<void> mark_in_progress() {
+    const std::size_t now = ++in_progress;
+    std::size_t peak = peak_in_progress.load();
+    while (now > peak && !peak_in_progress.compare_exchange_weak(peak, now)) {
+    }
+    return {nullptr, [this](void*) { --in_progress; }};
+  }
 };
 
 namespace {
@@ -175,6 +185,8 @@ void send_error(httplib::Response& res, int status, std::string_view message,
 void MockOpenAIServer::Impl::handle(const httplib::Request& req, httplib::Response& res,
                                     bool text) {
   ++requests;
+  // A streamed answer keeps the mark in its provider, which httplib drops once it has written.
+  std::shared_ptr<void> mark = mark_in_progress();
   {
     std::lock_guard lock(mutex);
     last_body = req.body;
@@ -206,7 +218,7 @@ void MockOpenAIServer::Impl::handle(const httplib::Request& req, httplib::Respon
   mock::extend_reply(reply, call.min_tokens, call.max_tokens, call.ignore_eos);
   if (call.stream && !options.json_for_streaming) {
     return stream(res, std::move(ids), std::move(reply), call.prompt_tokens, call.include_usage,
-                  fault, text);
+                  fault, text, std::move(mark));
   }
   // Non-streaming: one JSON body after the whole "generation" time.
   if (!pause(options.token_delay_ms * static_cast<int>(reply.tokens.size()))) return;
@@ -243,11 +255,12 @@ void MockOpenAIServer::Impl::handle(const httplib::Request& req, httplib::Respon
 
 void MockOpenAIServer::Impl::stream(httplib::Response& res, wire::Ids ids, mock::Reply reply,
                                     long prompt_tokens, bool include_usage, Fault fault,
-                                    bool text) {
+                                    bool text, std::shared_ptr<void> in_progress_mark) {
   res.set_header("Cache-Control", "no-cache");
   const std::string eol = options.crlf ? "\r\n" : "\n";
   const auto provider = [this, ids = std::move(ids), reply = std::move(reply), prompt_tokens,
-                         include_usage, fault, eol, text](std::size_t, httplib::DataSink& sink) {
+                         include_usage, fault, eol, text, mark = std::move(in_progress_mark)](
+                            std::size_t, httplib::DataSink& sink) {
     const auto send = [&](const std::string& data) {
       const std::string event = "data: " + data + eol + eol;
       return sink.write(event.data(), event.size());
@@ -364,6 +377,10 @@ std::string MockOpenAIServer::base_url() const {
 
 std::size_t MockOpenAIServer::requests_received() const {
   return impl_->requests.load();
+}
+
+std::size_t MockOpenAIServer::peak_requests_in_progress() const {
+  return impl_->peak_in_progress.load();
 }
 
 void MockOpenAIServer::add_faults(std::span<const Fault> faults) {

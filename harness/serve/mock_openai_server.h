@@ -108,6 +108,9 @@ class MockOpenAIServer {
   std::string base_url() const;  // "http://127.0.0.1:PORT/v1"
   // POST /v1/chat/completions and /v1/completions requests received, faulted ones included.
   std::size_t requests_received() const;
+  // The most completion requests ever being answered at once (a streamed one until its last
+  // byte is handed to the socket): what a connection limit caps, seen from the server.
+  std::size_t peak_requests_in_progress() const;
 
   // Thread-safe: appends to the fault script while the server runs.
   void add_faults(std::span<const Fault> faults);
