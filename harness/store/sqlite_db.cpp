@@ -2,6 +2,7 @@
 #include "harness/store/sqlite_db.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <cerrno>
 #include <cstring>
@@ -20,15 +21,23 @@ void fail(sqlite3* db, const std::filesystem::path& path, std::string_view what)
   // A write refused for want of room reads the same whichever code SQLite gave it (SQLITE_FULL
   // for ENOSPC; an I/O error for a quota or a file size limit).
   const bool room_errno = system_errno == ENOSPC || system_errno == EDQUOT || system_errno == EFBIG;
-  const bool no_room =
-      (code & 0xff) == SQLITE_FULL || ((code & 0xff) == SQLITE_IOERR && room_errno);
+  // SQLite does not always keep the errno of a failed WAL write; a write error under a file
+  // size limit (ulimit -f) is then taken to be that limit.
+  rlimit fsize{};
+  const bool size_limited = code == SQLITE_IOERR_WRITE && system_errno == 0 &&
+                            ::getrlimit(RLIMIT_FSIZE, &fsize) == 0 &&
+                            fsize.rlim_cur != RLIM_INFINITY;
+  const bool no_room = (code & 0xff) == SQLITE_FULL ||
+                       ((code & 0xff) == SQLITE_IOERR && (room_errno || size_limited));
   if (no_room) {
+    const std::string why = size_limited ? fmt::format(" (ulimit -f: {} bytes)", fsize.rlim_cur)
+                            : room_errno ? cause
+                                         : std::string();
     // What was committed before stays; the transaction that did not fit rolled back.
-    throw Error(
-        fmt::format("{} writing {}: {}: {}{} (free some space, then run the same "
-                    "command again: it resumes)",
-                    system_errno == EFBIG ? "file size limit reached" : "disk full", path.string(),
-                    what, detail, room_errno ? cause : ""));
+    throw Error(fmt::format(
+        "{} writing {}: {}: {}{} (free some space, then run the same command again: it resumes)",
+        system_errno == EFBIG || size_limited ? "file size limit reached" : "disk full",
+        path.string(), what, detail, why));
   }
   switch (code & 0xff) {
     case SQLITE_IOERR:
