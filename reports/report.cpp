@@ -7,6 +7,7 @@
 #include <fstream>
 #include <set>
 
+#include "harness/core/atomic_file.h"
 #include "harness/core/error.h"
 #include "harness/core/version.h"
 #include "reports/reporters.h"
@@ -186,23 +187,8 @@ void write_report(Store& store, const std::filesystem::path& out, ReportFormat f
     std::error_code ec;
     std::filesystem::create_directories(out.parent_path(), ec);  // the open below reports it
   }
-  std::filesystem::path tmp = out;
-  tmp += ".tmp";
-  {
-    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-    if (!file) throw Error(fmt::format("{}: cannot open for writing the report", tmp.string()));
-    file.write(text.data(), static_cast<std::streamsize>(text.size()));
-    file.close();
-    if (!file) throw Error(fmt::format("{}: write failed (disk full?)", tmp.string()));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, out, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw Error(
-        fmt::format("{}: cannot move the report into place: {}", out.string(), ec.message()));
-  }
+  // Under OUT only once whole: a full disk leaves the previous report (or none), never half.
+  write_file_atomically(out, text);
 }
 
 }  // namespace rbench

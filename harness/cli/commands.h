@@ -34,7 +34,7 @@ void add_probe_command(CLI::App& app, int& exit_code);
 void add_probe_latency(CLI::App& probe, int& exit_code);  // in probe_latency_command.cpp
 void add_diff_command(CLI::App& app, int& exit_code);     // diff of two models, paired
 void add_perf_command(CLI::App& app, int& exit_code);     // perf compare (a group: more to come)
-void add_store_command(CLI::App& app, int& exit_code);    // store synth (hidden: a dev tool)
+void add_store_command(CLI::App& app, int& exit_code);    // store check; store synth (hidden)
 
 // Launch helpers: a run cut into shards on a cluster's scheduler (slurm submit, k8s job).
 void add_slurm_command(CLI::App& app, int& exit_code);

@@ -1,5 +1,6 @@
 // rbench: benchmark and evaluation harness for reasoning LLMs. This file only wires the commands.
 #include <fmt/core.h>
+#include <signal.h>
 
 #include <CLI/CLI.hpp>
 
@@ -9,6 +10,9 @@
 
 int main(int argc, char** argv) {
   using namespace rbench;
+  // Past a file size limit (RLIMIT_FSIZE), write() then fails with EFBIG, which every writer
+  // reports naming its file, instead of the process dying of SIGXFSZ without a word.
+  ::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"rbench: evaluate reasoning LLMs (accuracy, latency, cost) into SQLite and HTML"};
   app.set_version_flag("--version", fmt::format("rbench {} ({})", version(), git_sha()));
   app.require_subcommand(1);

@@ -1,3 +1,6 @@
+// `rbench store check DB...`: PRAGMA quick_check and the file's length against its header, for
+// each store named; prints "ok" or the problems, exit 1 on any (harness/store/store_check.h).
+//
 // `rbench store synth`: a developer's tool (hidden from --help) that writes a large store
 // through the Store API, without calling any model: the input of the report-at-scale and
 // resume measurements (README, "The report at scale").
@@ -18,6 +21,7 @@
 #include "harness/core/json_writer.h"
 #include "harness/core/version.h"
 #include "harness/store/store.h"
+#include "harness/store/store_check.h"
 #include "suites/registry.h"
 
 namespace rbench::cli {
@@ -187,17 +191,44 @@ int synth_command(const SynthOptions& o) {
   return kExitOk;
 }
 
+int check_command(const std::vector<std::string>& dbs) {
+  int status = kExitOk;
+  for (const std::string& db : dbs) {
+    const std::vector<std::string> problems = check_store_integrity(db);
+    if (problems.empty()) {
+      fmt::print("{}: ok\n", db);
+      continue;
+    }
+    status = kExitError;
+    fmt::print("{}: {} problem(s)\n", db, problems.size());
+    for (const std::string& p : problems) fmt::print("  {}\n", p);
+  }
+  return status;
+}
+
 }  // namespace
 
 void add_store_command(CLI::App& app, int& exit_code) {
-  // A developer's tool: hidden from `rbench --help` (group ""), documented in the README.
-  CLI::App* store = app.add_subcommand("store", "Developer tools on result stores")->group("");
+  CLI::App* store = app.add_subcommand("store", "Check result stores (and developer tools)");
   store->require_subcommand(1);
+  auto dbs = std::make_shared<std::vector<std::string>>();
+  CLI::App* check = store->add_subcommand(
+      "check",
+      "Check each store's pages (PRAGMA quick_check) and length; prints ok or the problems, "
+      "exit 1 on any");
+  check->add_option("DB", *dbs, "Store files to check")->required();
+  check->callback([dbs, &exit_code] { exit_code = check_command(*dbs); });
+  // synth is a developer's tool: hidden from `rbench store --help` (group ""), documented in the
+  // README.
   auto o = std::make_shared<SynthOptions>();
-  CLI::App* cmd = store->add_subcommand(
-      "synth",
-      "Write a large store of synthesised samples through the Store API (no model is called): "
-      "every model x suite item x sample, for measuring reports and resume at scale");
+  CLI::App* cmd =
+      store
+          ->add_subcommand(
+              "synth",
+              "Write a large store of synthesised samples through the Store API (no model is "
+              "called): "
+              "every model x suite item x sample, for measuring reports and resume at scale")
+          ->group("");
   cmd->add_option("--db", o->db, "SQLite file to write (created, or added to)")->required();
   cmd->add_option("--run", o->run, "Run name")->capture_default_str();
   cmd->add_option("--model", o->models, "Model label (repeat for several)")->required();

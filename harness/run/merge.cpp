@@ -21,6 +21,7 @@
 #include "harness/core/json_writer.h"
 #include "harness/run/shard.h"
 #include "harness/store/sqlite_db.h"
+#include "harness/store/store_check.h"
 #include "harness/store/store_schema.h"
 
 namespace rbench {
@@ -325,6 +326,9 @@ std::vector<LoadedShard> load_shards(const std::vector<fs::path>& paths, bool al
   std::vector<LoadedShard> out;
   for (const auto& path : paths) {
     const int version = check_store_file(path);
+    // A merge reads every page once (PRAGMA quick_check): a damaged shard is refused before any
+    // of it is copied, with the file named. The status of shards still running does not.
+    if (always_open_store) require_intact_store(path);
     // Store recovers a WAL left behind by a killed writer and migrates an older schema.
     if (always_open_store || version != Store::kSchemaVersion) Store{path};
     out.push_back(read_shard(path));
@@ -682,6 +686,7 @@ MergeResult merge_shards(const std::vector<fs::path>& shard_paths, const fs::pat
 
   // OUT: an rbench store of this schema (created if new), holding the same runs if any.
   if (fs::exists(out, ec) && !is_blank_store(out)) {
+    require_intact_store(out);
     if (check_store_file(out) != Store::kSchemaVersion) Store{out};
     LoadedShard existing = read_shard(out, /*allow_empty=*/true);
     for (const auto& run : first.file.runs) {

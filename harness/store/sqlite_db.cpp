@@ -2,6 +2,10 @@
 #include "harness/store/sqlite_db.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "harness/core/error.h"
 
@@ -9,8 +13,47 @@ namespace rbench::sqlite {
 
 void fail(sqlite3* db, const std::filesystem::path& path, std::string_view what) {
   const int code = db ? sqlite3_extended_errcode(db) : SQLITE_CANTOPEN;
-  std::string message = fmt::format("{}: {}: {}", path.string(), what,
-                                    db ? sqlite3_errmsg(db) : "cannot allocate a connection");
+  const std::string detail = db ? sqlite3_errmsg(db) : "cannot allocate a connection";
+  // The errno of the failed system call (ENOSPC, EFBIG, EIO), where SQLite kept one.
+  const int system_errno = db ? sqlite3_system_errno(db) : 0;
+  const std::string cause =
+      system_errno != 0 ? fmt::format(" ({})", std::strerror(system_errno)) : std::string();
+  // A write refused for want of room reads the same whichever code SQLite gave it (SQLITE_FULL
+  // for ENOSPC; an I/O error for a quota or a file size limit).
+  const bool room_errno = system_errno == ENOSPC || system_errno == EDQUOT || system_errno == EFBIG;
+  // SQLite does not always keep the errno of a failed WAL write; a write error under a file
+  // size limit (ulimit -f) is then taken to be that limit.
+  rlimit fsize{};
+  const bool size_limited = code == SQLITE_IOERR_WRITE && system_errno == 0 &&
+                            ::getrlimit(RLIMIT_FSIZE, &fsize) == 0 &&
+                            fsize.rlim_cur != RLIM_INFINITY;
+  const bool no_room = (code & 0xff) == SQLITE_FULL ||
+                       ((code & 0xff) == SQLITE_IOERR && (room_errno || size_limited));
+  if (no_room) {
+    const std::string why = size_limited ? fmt::format(" (ulimit -f: {} bytes)", fsize.rlim_cur)
+                            : room_errno ? cause
+                                         : std::string();
+    // What was committed before stays; the transaction that did not fit rolled back.
+    throw Error(fmt::format(
+        "{} writing {}: {}: {}{} (free some space, then run the same command again: it resumes)",
+        system_errno == EFBIG || size_limited ? "file size limit reached" : "disk full",
+        path.string(), what, detail, why));
+  }
+  switch (code & 0xff) {
+    case SQLITE_IOERR:
+      throw Error(
+          fmt::format("I/O error on {}: {}: {}{} (a full disk, a file size limit or a "
+                      "failing device; run `rbench store check {}` once it is fixed)",
+                      path.string(), what, detail, cause, path.string()));
+    case SQLITE_CORRUPT:
+      throw Error(
+          fmt::format("{} is damaged: {}: {} (run `rbench store check {}` for the "
+                      "problems; restore it from a copy or rerun into a new --db)",
+                      path.string(), what, detail, path.string()));
+    default:
+      break;
+  }
+  std::string message = fmt::format("{}: {}: {}", path.string(), what, detail);
   switch (code & 0xff) {
     case SQLITE_NOTADB:
       message += " (the file exists but is not an SQLite database; is it an rbench store?)";

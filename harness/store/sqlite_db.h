@@ -14,7 +14,9 @@
 
 namespace rbench::sqlite {
 
-// Throws rbench::Error: "<path>: <what>: <sqlite3_errmsg> (<hint>)".
+// Throws rbench::Error: "<path>: <what>: <sqlite3_errmsg> (<hint>)"; a full disk reads
+// "disk full writing <path>: ...", an I/O error "I/O error on <path>: ..." and a damaged file
+// "<path> is damaged: ...", each with the system's errno text where SQLite kept one.
 [[noreturn]] void fail(sqlite3* db, const std::filesystem::path& path, std::string_view what);
 
 // Runs SQL that returns no rows (DDL, pragmas that set, BEGIN/COMMIT).

@@ -7,10 +7,12 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <cstdlib>
 
 #include "harness/core/error.h"
 #include "harness/core/json_writer.h"
 #include "harness/store/sqlite_db.h"
+#include "harness/store/store_check.h"
 #include "harness/store/store_schema.h"
 
 namespace rbench {
@@ -162,6 +164,10 @@ Store::Store(const std::filesystem::path& path) : path_(path) {
     std::error_code ec;
     std::filesystem::create_directories(path_.parent_path(), ec);  // open reports the failure
   }
+  // Cheap checks on every open; the full page check only after an unclean shutdown, when the
+  // WAL left behind makes damage possible (store_check.h).
+  const bool unclean = left_unclean(path_);
+  if (!unclean) check_file_length(path_);
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(path_.c_str(), &raw,
@@ -179,6 +185,14 @@ Store::Store(const std::filesystem::path& path) : path_(path) {
                     "use a newer rbench to read it",
                     path_.string(), version, kSchemaVersion));
   }
+  if (unclean) {
+    if (const auto problems = quick_check(db_.get(), path_); !problems.empty()) {
+      throw DataError(fmt::format(
+          "{}: refused: left by a process that did not close it, and damaged ({} problem(s), "
+          "first: {}); run `rbench store check {}` for all of them",
+          path_.string(), problems.size(), problems.front(), path_.string()));
+    }
+  }
   {
     sqlite::Statement st(db_.get(), path_, "PRAGMA journal_mode = WAL");
     if (!st.step() || st.text(0) != "wal") {
@@ -191,6 +205,13 @@ Store::Store(const std::filesystem::path& path) : path_(path) {
   // NORMAL in WAL mode: a committed transaction survives a killed process (not a power cut).
   sqlite::exec(db_.get(), path_, "PRAGMA synchronous = NORMAL");
   sqlite::exec(db_.get(), path_, "PRAGMA foreign_keys = ON");
+  // Test hook (README, "Reliability"): a store that cannot grow past N pages fails as a full
+  // disk does (SQLITE_FULL), on any machine, without mounting a small file system.
+  if (const char* pages = std::getenv("RBENCH_TEST_STORE_MAX_PAGES"); pages && *pages) {
+    sqlite::exec(
+        db_.get(), path_,
+        fmt::format("PRAGMA max_page_count = {}", std::strtoll(pages, nullptr, 10)).c_str());
+  }
   migrate_store(db_.get(), path_, kSchemaVersion);
 }
 

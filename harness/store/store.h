@@ -148,7 +148,9 @@ class Store {
   static constexpr int kSchemaVersion = 9;
 
   // Opens or creates the file, enables WAL, creates or migrates the schema.
-  // Throws rbench::Error naming the file on failure or on a newer schema than this build knows.
+  // Throws rbench::Error naming the file on failure or on a newer schema than this build knows,
+  // and DataError for a file shorter than its header says, or one left by a process that did
+  // not close it that PRAGMA quick_check finds damaged (harness/store/store_check.h).
   explicit Store(const std::filesystem::path& path);
   ~Store();
   Store(const Store&) = delete;

@@ -35,21 +35,6 @@ constexpr std::size_t kLengthBytes = 8;
 constexpr const char* kIndexFile = "model.safetensors.index.json";
 constexpr const char* kMetadataKey = "__metadata__";
 
-// Closes the descriptor on every path out of the constructor; the mapping outlives it.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 std::string shape_string(std::span<const std::int64_t> shape) {
   return fmt::format("[{}]", fmt::join(shape, ", "));
 }
@@ -221,13 +206,18 @@ void SafetensorsFile::Unmap::operator()(const std::byte* p) const {
   ::munmap(const_cast<std::byte*>(p), size);
 }
 
-SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : path_(path) {
-  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
+SafetensorsFile::Descriptor::~Descriptor() {
+  if (fd >= 0) ::close(fd);
+}
+
+SafetensorsFile::SafetensorsFile(const std::filesystem::path& path)
+    : path_(path), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+  const Descriptor& fd = fd_;
+  if (fd.fd < 0) {
     throw DataError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::fstat(fd.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     throw DataError(fmt::format("{}: not a regular file", path.string()));
   }
   const auto file_size = static_cast<std::size_t>(st.st_size);
@@ -235,7 +225,8 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : path_(path
     throw DataError(fmt::format("{}: {} bytes, too short for a safetensors file (at least {})",
                                 path.string(), file_size, kLengthBytes));
   }
-  void* p = ::mmap(nullptr, file_size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+  mapped_size_ = file_size;
+  void* p = ::mmap(nullptr, file_size, PROT_READ, MAP_PRIVATE, fd.fd, 0);
   if (p == MAP_FAILED) {
     throw Error(fmt::format("{}: cannot map: {}", path.string(), std::strerror(errno)));
   }
@@ -284,6 +275,16 @@ const TensorInfo* SafetensorsFile::find(std::string_view name) const {
 }
 
 std::span<const std::byte> SafetensorsFile::bytes(const TensorInfo& t) const {
+  // Reading a mapped page past the file's end raises SIGBUS: refuse while it can be an error.
+  struct stat st {};
+  const std::size_t needed = data_offset_ + t.end;
+  if (::fstat(fd_.fd, &st) == 0 && static_cast<std::size_t>(st.st_size) < needed) {
+    tensor_error(path_, t.name,
+                 fmt::format("the file is now {} bytes, {} when it was opened, and the tensor "
+                             "ends at byte {}: it was truncated while in use (reading on would "
+                             "crash with SIGBUS); restore it and start again",
+                             st.st_size, mapped_size_, needed));
+  }
   return {map_.get() + data_offset_ + t.begin, t.end - t.begin};
 }
 

@@ -3,6 +3,13 @@
 // matches shape x dtype size exactly, and no two ranges overlap. A truncated or corrupt file is
 // refused with a DataError naming the file and the tensor.
 //
+// A file truncated while it is mapped (a download restarted over it, a disk that filled while
+// it was copied in place) cannot be refused by any check at open: the kernel raises SIGBUS on the
+// first read of a page past the file's new end, and SIGBUS is not an error a thread can catch
+// safely. So bytes() checks the file's length again (one fstat of the descriptor kept open) and
+// throws a DataError naming the file and the tensor before handing out a range past the end. A
+// truncation in the instant between that check and the read still ends the process with SIGBUS.
+//
 // A Checkpoint is a directory with model.safetensors, or several shards listed in
 // model.safetensors.index.json ("weight_map": tensor -> file).
 #pragma once
@@ -41,6 +48,7 @@ class SafetensorsFile {
   const std::filesystem::path& path() const { return path_; }
   const std::vector<TensorInfo>& tensors() const { return tensors_; }  // sorted by name
   const TensorInfo* find(std::string_view name) const;                 // nullptr when absent
+  // The tensor's bytes; DataError when the file is now shorter than they need (see above).
   std::span<const std::byte> bytes(const TensorInfo& t) const;
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
@@ -50,7 +58,17 @@ class SafetensorsFile {
     void operator()(const std::byte* p) const;
   };
 
+  struct Descriptor {  // kept open: fstat sees the mapped file even after a rename over it
+    int fd = -1;
+    explicit Descriptor(int f) : fd(f) {}
+    ~Descriptor();
+    Descriptor(const Descriptor&) = delete;
+    Descriptor& operator=(const Descriptor&) = delete;
+  };
+
   std::filesystem::path path_;
+  Descriptor fd_;
+  std::size_t mapped_size_ = 0;
   std::unique_ptr<const std::byte, Unmap> map_;
   std::size_t data_offset_ = 0;
   std::vector<TensorInfo> tensors_;  // sorted by name

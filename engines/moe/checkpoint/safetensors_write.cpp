@@ -6,11 +6,11 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <fstream>
 #include <set>
 #include <stdexcept>
 #include <system_error>
 
+#include "harness/core/atomic_file.h"
 #include "harness/core/error.h"
 #include "harness/core/json_writer.h"
 
@@ -18,26 +18,6 @@ namespace rbench::moe {
 namespace {
 
 constexpr std::size_t kAlignment = 8;
-
-// Removes the temporary file unless the write went through.
-class TempFile {
- public:
-  explicit TempFile(std::filesystem::path path) : path_(std::move(path)) {}
-  ~TempFile() {
-    if (!committed_) {
-      std::error_code ignored;
-      std::filesystem::remove(path_, ignored);
-    }
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  void commit() { committed_ = true; }
-
- private:
-  std::filesystem::path path_;
-  bool committed_ = false;
-};
 
 std::uint64_t byte_count(const TensorToWrite& t) {
   std::uint64_t n = dtype_size(t.dtype);
@@ -92,21 +72,12 @@ void write_safetensors(const std::filesystem::path& path, std::span<const Tensor
     length[i] = static_cast<char>((std::uint64_t{header.size()} >> (8 * i)) & 0xFFu);
   }
 
-  TempFile tmp(std::filesystem::path(path) += ".tmp");
-  {
-    std::ofstream out(tmp.path(), std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(fmt::format("{}: cannot create", tmp.path().string()));
-    out.write(length.data(), length.size());
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
-    for (const auto& t : tensors) {
-      out.write(reinterpret_cast<const char*>(t.data.data()),
-                static_cast<std::streamsize>(t.data.size()));
-    }
-    out.close();
-    if (!out) throw Error(fmt::format("{}: write failed", tmp.path().string()));
-  }
-  std::filesystem::rename(tmp.path(), path);
-  tmp.commit();
+  // A full disk or a file size limit fails here naming `path`, and leaves nothing under it.
+  AtomicFile out(path);
+  out.write(std::string_view(length.data(), length.size()));
+  out.write(header);
+  for (const auto& t : tensors) out.write(std::span<const std::byte>(t.data));
+  out.commit();
 }
 
 }  // namespace rbench::moe

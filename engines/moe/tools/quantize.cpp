@@ -15,6 +15,7 @@
 
 #include "engines/moe/checkpoint/config.h"
 #include "engines/moe/checkpoint/safetensors.h"
+#include "harness/core/atomic_file.h"
 #include "harness/core/error.h"
 #include "harness/core/json_reader.h"
 #include "harness/core/json_writer.h"
@@ -68,9 +69,7 @@ std::string read_text(const fs::path& path) {
 }
 
 void write_text(const fs::path& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  if (!out.flush()) throw Error(fmt::format("{}: write failed", path.string()));
+  write_file_atomically(path, text);  // names the file and the cause (a full disk) on failure
 }
 
 // OUT's contents while they are written: a hidden directory beside OUT, removed unless commit()
