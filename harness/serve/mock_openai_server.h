@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "harness/net/local_server.h"
+#include "harness/serve/request_limits.h"
 
 namespace rbench {
 
@@ -88,6 +89,13 @@ struct MockServerOptions {
   // on a busy machine may take longer to send each request, and then gets an empty reply, so
   // `rbench serve --mock` waits longer.
   int keep_alive_timeout_s = 1;
+  // A hostile client's bounds (guards.keep_alive_timeout is keep_alive_timeout_s's): request
+  // size and time, and the bearer key clients must send.
+  // Connections waiting for a thread when all are busy; past them, a 503 (0: LocalServerLimits'
+  // default).
+  std::size_t max_waiting = 0;
+  http::RequestGuards guards;
+  RequestLimits request_limits;
 };
 
 class MockOpenAIServer {
