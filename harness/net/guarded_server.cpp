@@ -4,13 +4,17 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
+
+#include "harness/core/error.h"
 
 namespace rbench::http {
 namespace {
@@ -23,22 +27,22 @@ constexpr std::size_t kHeaderBudgetBytes = 64 * 1024;
 // Requests one kept-alive connection serves before it is closed (httplib's default, 5, makes a
 // client that keeps connections open reconnect every fifth request).
 constexpr std::size_t kKeepAliveMaxRequests = 100'000;
-// How often a connection waiting for its next request checks that the server still runs.
-constexpr milliseconds kStopCheck{100};
 // After a response that leaves the request's body unread, the client's bytes are read and
 // dropped for up to this long before closing: closing with unread data sends a reset, which
 // can destroy the response before the client reads it.
 constexpr milliseconds kLingerLimit{1'000};
 
-// poll() for one event: > 0 ready, 0 timed out, < 0 an error.
-int wait_socket(int fd, short events, milliseconds timeout) {
-  pollfd p{fd, events, 0};
+// poll() for one event on `fd`: > 0 ready, 0 timed out, < 0 an error or `stop_fd` readable
+// (the server is stopping; -1: none).
+int wait_socket(int fd, short events, milliseconds timeout, int stop_fd = -1) {
+  pollfd p[2] = {{fd, events, 0}, {stop_fd, POLLIN, 0}};
   const auto until = Clock::now() + timeout;
   for (;;) {
     const auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now());
-    const int r = ::poll(&p, 1, static_cast<int>(std::max<long long>(0, left.count())));
+    const int r =
+        ::poll(p, stop_fd < 0 ? 1 : 2, static_cast<int>(std::max<long long>(0, left.count())));
     if (r < 0 && errno == EINTR) continue;
-    if (r > 0 && (p.revents & POLLNVAL)) return -1;
+    if (r > 0 && ((p[0].revents & POLLNVAL) || p[1].revents != 0)) return -1;
     return r;
   }
 }
@@ -65,7 +69,8 @@ void address_of(int fd, bool peer, std::string& ip, int& port) {
 // under the current request's deadline and byte budget.
 class GuardedStream final : public httplib::Stream {
  public:
-  GuardedStream(int fd, const RequestGuards& guards) : fd_(fd), guards_(guards) {}
+  GuardedStream(int fd, const RequestGuards& guards, int stop_fd)
+      : fd_(fd), stop_fd_(stop_fd), guards_(guards) {}
 
   void begin_request() {
     deadline_ = Clock::now() + guards_.request_timeout;
@@ -82,11 +87,15 @@ class GuardedStream final : public httplib::Stream {
   std::size_t written() const { return written_; }
 
   bool is_readable() const override {
-    return has_buffered() || wait_socket(fd_, POLLIN, guards_.read_timeout) > 0;
+    return has_buffered() || wait_socket(fd_, POLLIN, guards_.read_timeout, stop_fd_) > 0;
   }
   bool is_writable() const override { return wait_socket(fd_, POLLOUT, guards_.write_timeout) > 0; }
+  // As a socket's: > 0 bytes, 0 at the client's end of stream, -1 on an error, a timeout or
+  // past the budget.
   ssize_t read(char* ptr, size_t size) override {
-    if (!has_buffered() && !fill()) return -1;
+    if (!has_buffered()) {
+      if (const ssize_t filled = fill(); filled <= 0) return filled;
+    }
     const std::size_t n = std::min(size, len_ - pos_);
     std::memcpy(ptr, buffer_ + pos_, n);
     pos_ += n;
@@ -94,6 +103,9 @@ class GuardedStream final : public httplib::Stream {
   }
   using httplib::Stream::write;
   ssize_t write(const char* ptr, size_t size) override {
+    // Timed out before any answer: httplib's own (a 400 for the half-read request) is dropped,
+    // and the connection's loop answers 408 instead.
+    if (timed_out_ && written_ == 0) return static_cast<ssize_t>(size);
     // A response head is written whole: its status says whether the connection can go on.
     constexpr std::string_view kHead = "HTTP/1.1 ";
     if ((status_ == 0 || status_ == 100) && size >= kHead.size() + 3 &&
@@ -102,7 +114,7 @@ class GuardedStream final : public httplib::Stream {
     }
     std::size_t sent = 0;
     while (sent < size) {
-      if (wait_socket(fd_, POLLOUT, guards_.write_timeout) <= 0) return -1;
+      if (wait_socket(fd_, POLLOUT, guards_.write_timeout, stop_fd_) <= 0) return -1;
       const ssize_t n = ::send(fd_, ptr + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
       if (n < 0) return -1;
@@ -120,36 +132,37 @@ class GuardedStream final : public httplib::Stream {
   socket_t socket() const override { return fd_; }
 
  private:
-  bool fill() {
-    if (failed_) return false;
+  ssize_t fill() {
+    if (failed_) return -1;
     if (received_ >= budget_) {
       over_budget_ = failed_ = true;
-      return false;
+      return -1;
     }
     const auto left = std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now());
     const milliseconds wait = std::min(left, guards_.read_timeout);
-    const int ready = wait.count() > 0 ? wait_socket(fd_, POLLIN, wait) : 0;
+    const int ready = wait.count() > 0 ? wait_socket(fd_, POLLIN, wait, stop_fd_) : 0;
     if (ready <= 0) {
       timed_out_ = ready == 0;
       failed_ = true;
-      return false;
+      return -1;
     }
     const std::size_t want = std::min(sizeof buffer_, budget_ - received_);
     ssize_t n = -1;
     do {
       n = ::recv(fd_, buffer_, want, MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
-    if (n <= 0) {  // the client closed, or reset
+    if (n <= 0) {  // the client closed (0), or reset
       failed_ = true;
-      return false;
+      return n < 0 ? -1 : 0;
     }
     pos_ = 0;
     len_ = static_cast<std::size_t>(n);
     received_ += len_;
-    return true;
+    return n;
   }
 
   const int fd_;
+  const int stop_fd_;
   const RequestGuards& guards_;
   char buffer_[4096];
   std::size_t pos_ = 0;
@@ -204,21 +217,29 @@ struct SocketCloser {
 
 }  // namespace
 
+GuardedServer::GuardedServer() : stopping_event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  if (stopping_event_ < 0)
+    throw Error(fmt::format("serve: eventfd failed: {}", std::strerror(errno)));
+}
+
+GuardedServer::~GuardedServer() {
+  ::close(stopping_event_);
+}
+
+void GuardedServer::stop() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(stopping_event_, &one, sizeof one);
+  httplib::Server::stop();
+}
+
 bool GuardedServer::serve_here() {
   listener_ = std::this_thread::get_id();
   return listen_after_bind();
 }
 
 bool GuardedServer::wait_for_request(socket_t sock, bool buffered) const {
-  if (buffered) return true;
-  const auto until = Clock::now() + guards_.keep_alive_timeout;
-  while (svr_sock_ != INVALID_SOCKET) {
-    const auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now());
-    if (left.count() <= 0) return false;
-    const int ready = wait_socket(sock, POLLIN, std::min(left, kStopCheck));
-    if (ready != 0) return ready > 0;
-  }
-  return false;
+  // The client's first byte, or its close (which process_request then sees), unless stopping.
+  return buffered || wait_socket(sock, POLLIN, guards_.keep_alive_timeout, stopping_event_) > 0;
 }
 
 bool GuardedServer::process_and_close_socket(socket_t sock) {
@@ -229,7 +250,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
              "too many connections: the server's connections and waiting queue are full");
     return false;
   }
-  GuardedStream strm(sock, guards_);
+  GuardedStream strm(sock, guards_, stopping_event_);
   bool ok = false;
   for (std::size_t n = 1; n <= kKeepAliveMaxRequests; ++n) {
     if (!wait_for_request(sock, strm.has_buffered())) break;

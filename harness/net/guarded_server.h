@@ -17,12 +17,20 @@ namespace rbench::http {
 
 class GuardedServer final : public httplib::Server {
  public:
+  GuardedServer();
+  ~GuardedServer() override;
+  GuardedServer(const GuardedServer&) = delete;
+  GuardedServer& operator=(const GuardedServer&) = delete;
+
   // Before serving: the bounds every connection gets.
   void set_guards(const RequestGuards& guards) { guards_ = guards; }
   const RequestGuards& guards() const { return guards_; }
   // Serves on the calling thread until stop(); connections handed back to this thread by the
   // task queue (it is full) are refused with a 503.
   bool serve_here();
+  // httplib's stop(), after waking every connection that waits for its next request (they
+  // sleep in poll() on their socket and this event, not in 10 ms naps).
+  void stop();
 
  private:
   bool process_and_close_socket(socket_t sock) override;
@@ -30,6 +38,7 @@ class GuardedServer final : public httplib::Server {
   bool wait_for_request(socket_t sock, bool buffered) const;
 
   RequestGuards guards_;
+  int stopping_event_ = -1;  // an eventfd, readable once stop() is called
   std::atomic<std::thread::id> listener_{};
 };
 
