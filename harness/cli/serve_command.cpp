@@ -57,9 +57,8 @@ std::string server_key(ServeOptions& o, bool relay) {
   if (env.empty()) {
     if (o.host_given && !o.no_auth) {
       throw UsageError(fmt::format(
-          "serve: --host {} serves beyond this machine's loopback: give {} NAME (clients must "
-          "send 'Authorization: Bearer KEY', KEY read from $NAME) or --no-auth to serve without "
-          "a key",
+          "serve: with --host ({}) clients must present a key: give {} NAME (they then send "
+          "'Authorization: Bearer KEY', KEY read from $NAME) or --no-auth to serve without one",
           o.host, key_flag));
     }
     return "";

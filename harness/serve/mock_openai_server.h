@@ -81,8 +81,8 @@ struct MockServerOptions {
   bool keep_alive_comments = false;  // send ": keep-alive" comment lines in the stream
   bool json_for_streaming = false;   // answer stream:true with a plain application/json body
   std::vector<Fault> faults;         // consumed one per completion request, in order
-  // Streams served at once (a thread each, started as needed, with small stacks); more wait to
-  // be accepted.
+  // Streams served at once (a thread each, started as needed, with small stacks); more wait for
+  // a thread, up to max_waiting, and past those get a 503.
   std::size_t max_connections = http::kDefaultMaxConnections;
   // How long a connection may wait for its (next) request. stop() waits this long for kept-alive
   // idle connections, so tests keep it short; a client opening thousands of connections at once
