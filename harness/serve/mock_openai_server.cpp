@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "harness/core/error.h"
+#include "harness/net/guarded_server.h"
 #include "harness/net/local_server.h"
 #include "harness/serve/mock_reply.h"
 #include "harness/serve/openai_wire.h"
@@ -24,7 +25,7 @@ namespace rbench {
 
 struct MockOpenAIServer::Impl {
   MockServerOptions options;
-  httplib::Server server;
+  http::GuardedServer server;
   std::thread thread;
   int port = 0;
   std::atomic<std::size_t> requests{0};
@@ -134,7 +135,7 @@ void read_prompt(const rapidjson::Document& doc, Call& call) {
   call.error = "'stop' must be a string or an array of strings";
 }
 
-Call read_call(const std::string& body, bool text) {
+Call read_call(const std::string& body, bool text, const RequestLimits& limits) {
   Call call;
   // A client's request: errors go back as a 400 body, not a DataError, so raw RapidJSON.
   rapidjson::Document doc;
@@ -143,6 +144,8 @@ Call read_call(const std::string& body, bool text) {
     call.error = "request body is not a JSON object";
     return call;
   }
+  call.error = check_request_limits(doc, limits);
+  if (!call.error.empty()) return call;
   if (doc.HasMember("model") && doc["model"].IsString()) call.model = doc["model"].GetString();
   if (text) {
     read_prompt(doc, call);
@@ -205,7 +208,7 @@ void MockOpenAIServer::Impl::handle(const httplib::Request& req, httplib::Respon
     default:
       break;
   }
-  const Call call = read_call(req.body, text);
+  const Call call = read_call(req.body, text, options.request_limits);
   if (!call.error.empty()) return send_error(res, 400, call.error, "invalid_request_error");
 
   wire::Ids ids{fmt::format("{}-mock-{}", text ? "cmpl" : "chatcmpl", requests.load()),
@@ -254,13 +257,13 @@ void MockOpenAIServer::Impl::handle(const httplib::Request& req, httplib::Respon
 }
 
 void MockOpenAIServer::Impl::stream(httplib::Response& res, wire::Ids ids, mock::Reply reply,
-                                    long prompt_tokens, bool include_usage, Fault fault,
-                                    bool text, std::shared_ptr<void> in_progress_mark) {
+                                    long prompt_tokens, bool include_usage, Fault fault, bool text,
+                                    std::shared_ptr<void> in_progress_mark) {
   res.set_header("Cache-Control", "no-cache");
   const std::string eol = options.crlf ? "\r\n" : "\n";
   const auto provider = [this, ids = std::move(ids), reply = std::move(reply), prompt_tokens,
-                         include_usage, fault, eol, text, mark = std::move(in_progress_mark)](
-                            std::size_t, httplib::DataSink& sink) {
+                         include_usage, fault, eol, text,
+                         mark = std::move(in_progress_mark)](std::size_t, httplib::DataSink& sink) {
     const auto send = [&](const std::string& data) {
       const std::string event = "data: " + data + eol + eol;
       return sink.write(event.data(), event.size());
@@ -334,7 +337,6 @@ MockOpenAIServer::~MockOpenAIServer() {
 void MockOpenAIServer::start() {
   Impl& impl = *impl_;
   if (impl.thread.joinable()) return;
-  impl.server.set_keep_alive_timeout(impl.options.keep_alive_timeout_s);
   impl.server.Post("/v1/chat/completions",
                    [&impl](const httplib::Request& req, httplib::Response& res) {
                      impl.handle(req, res, false);
@@ -351,9 +353,14 @@ void MockOpenAIServer::start() {
   // Its handlers only parse, format and write: 512 KiB of stack is ample (the number regex of
   // mock_reply recurses per character of one number), and 4,096 of them stay small.
   constexpr std::size_t kStackBytes = 512 * 1024;
-  impl.port = http::start_local_server(
-      impl.server, impl.options.host, impl.options.port, impl.thread, "mock server",
-      {.max_connections = impl.options.max_connections, .thread_stack_bytes = kStackBytes});
+  http::RequestGuards guards = impl.options.guards;
+  guards.keep_alive_timeout = std::chrono::seconds(impl.options.keep_alive_timeout_s);
+  impl.port = http::start_local_server(impl.server, impl.options.host, impl.options.port,
+                                       impl.thread, "mock server",
+                                       {.max_connections = impl.options.max_connections,
+                                        .max_waiting = impl.options.max_waiting,
+                                        .thread_stack_bytes = kStackBytes,
+                                        .guards = guards});
 }
 
 void MockOpenAIServer::stop() {

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "harness/net/local_server.h"
+#include "harness/serve/request_limits.h"
 
 namespace rbench {
 
@@ -80,14 +81,21 @@ struct MockServerOptions {
   bool keep_alive_comments = false;  // send ": keep-alive" comment lines in the stream
   bool json_for_streaming = false;   // answer stream:true with a plain application/json body
   std::vector<Fault> faults;         // consumed one per completion request, in order
-  // Streams served at once (a thread each, started as needed, with small stacks); more wait to
-  // be accepted.
+  // Streams served at once (a thread each, started as needed, with small stacks); more wait for
+  // a thread, up to max_waiting, and past those get a 503.
   std::size_t max_connections = http::kDefaultMaxConnections;
   // How long a connection may wait for its (next) request. stop() waits this long for kept-alive
   // idle connections, so tests keep it short; a client opening thousands of connections at once
   // on a busy machine may take longer to send each request, and then gets an empty reply, so
   // `rbench serve --mock` waits longer.
   int keep_alive_timeout_s = 1;
+  // A hostile client's bounds (guards.keep_alive_timeout is keep_alive_timeout_s's): request
+  // size and time, and the bearer key clients must send.
+  // Connections waiting for a thread when all are busy; past them, a 503 (0: LocalServerLimits'
+  // default).
+  std::size_t max_waiting = 0;
+  http::RequestGuards guards;
+  RequestLimits request_limits;
 };
 
 class MockOpenAIServer {

@@ -15,6 +15,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/json_writer.h"
+#include "harness/net/guarded_server.h"
 #include "harness/net/local_server.h"
 #include "harness/serve/openai_wire.h"
 
@@ -80,7 +81,8 @@ void read_prompt(const rapidjson::Document& doc, ParsedRequest& r) {
   r.chat.prompt.assign(prompt->GetString(), prompt->GetStringLength());
 }
 
-ParsedRequest parse_request(const std::string& body, int max_tokens_cap, bool text) {
+ParsedRequest parse_request(const std::string& body, const OpenAIServerOptions& options,
+                            bool text) {
   ParsedRequest r;
   // A client's request: what is wrong goes back as a 400 body (r.error), not as a DataError about
   // one of our files, so this reads raw RapidJSON.
@@ -90,6 +92,8 @@ ParsedRequest parse_request(const std::string& body, int max_tokens_cap, bool te
     r.error = "request body is not a JSON object";
     return r;
   }
+  r.error = check_request_limits(doc, options.request_limits);
+  if (!r.error.empty()) return r;
   if (text) {
     read_prompt(doc, r);
   } else {
@@ -107,8 +111,8 @@ ParsedRequest parse_request(const std::string& body, int max_tokens_cap, bool te
       break;
     }
   }
-  if (max_tokens_cap > 0)
-    s.max_tokens = std::min(s.max_tokens.value_or(max_tokens_cap), max_tokens_cap);
+  if (const int cap = options.max_tokens_cap; cap > 0)
+    s.max_tokens = std::min(s.max_tokens.value_or(cap), cap);
   auto number = [&](const char* field, double lo, double hi) -> std::optional<double> {
     if (!doc.HasMember(field) || doc[field].IsNull()) return std::nullopt;
     if (!doc[field].IsNumber() || doc[field].GetDouble() < lo || doc[field].GetDouble() > hi) {
@@ -249,7 +253,7 @@ class RelaySink final : public TokenSink {
 struct OpenAIServer::Impl {
   Engine* engine = nullptr;
   OpenAIServerOptions options;
-  httplib::Server server;
+  http::GuardedServer server;
   std::thread thread;
   int port = -1;
   std::atomic<std::size_t> requests{0};
@@ -258,7 +262,7 @@ struct OpenAIServer::Impl {
   // `text`: POST /v1/completions (a raw prompt) rather than /v1/chat/completions.
   void handle(const httplib::Request& req, httplib::Response& res, bool text) {
     const std::size_t n = ++requests;
-    ParsedRequest p = parse_request(req.body, options.max_tokens_cap, text);
+    ParsedRequest p = parse_request(req.body, options, text);
     if (!p.error.empty()) {
       res.status = 400;
       res.set_content(http::openai_error_json(p.error, "invalid_request_error", 400),
@@ -363,9 +367,11 @@ void OpenAIServer::start() {
                             {"device_description", json::unless_empty(o.device_description)}})})}});
     res.set_content(w.str(), "application/json");
   });
-  impl.port =
-      http::start_local_server(impl.server, impl.options.host, impl.options.port, impl.thread,
-                               "serve", {.max_connections = impl.options.max_connections});
+  impl.port = http::start_local_server(impl.server, impl.options.host, impl.options.port,
+                                       impl.thread, "serve",
+                                       {.max_connections = impl.options.max_connections,
+                                        .max_waiting = impl.options.max_waiting,
+                                        .guards = impl.options.guards});
 }
 
 void OpenAIServer::stop() {

@@ -13,6 +13,7 @@
 
 #include "engines/api/engine.h"
 #include "harness/net/local_server.h"
+#include "harness/serve/request_limits.h"
 
 namespace rbench {
 
@@ -25,8 +26,15 @@ struct OpenAIServerOptions {
   // the built-in engine runs ("cpu", "cuda:0") and the device in words.
   std::string device;
   std::string device_description;
-  // Connections served at once (a thread each, started as needed); more wait to be accepted.
+  // Connections served at once (a thread each, started as needed); more wait for a thread, up
+  // to max_waiting, and past those get a 503.
   std::size_t max_connections = http::kDefaultMaxConnections;
+  // A hostile client's bounds: request size and time, and the bearer key clients must send.
+  // Connections waiting for a thread when all are busy; past them, a 503 (0: LocalServerLimits'
+  // default).
+  std::size_t max_waiting = 0;
+  http::RequestGuards guards;
+  RequestLimits request_limits;
 };
 
 class OpenAIServer {
