@@ -4,10 +4,12 @@
 // style (bits 2-3: chat with no header, chat with a HumanEval header, chat with a header that has
 // a helper, completion style) and the split (the rest of it).
 // Properties: extraction from the whole response equals extraction from the answer part alone
-// (the reasoning never changes the program); with no header, the chat-style program is a
-// substring of the answer (line ends made LF); in completion style, the program is the header
-// followed by a prefix of the answer.
+// (the reasoning never changes the program); with no header, each line of the chat-style program
+// is text of the answer (line ends made LF; a fence's indentation and a final newline are the
+// only changes extraction makes); in completion style, the program is the header followed by a
+// prefix of the answer.
 // fuzz-links: rbench_scorers_code
+#include <algorithm>
 #include <string>
 
 #include "fuzz/fuzz_target.h"
@@ -102,8 +104,21 @@ RBENCH_FUZZ_TARGET(extract_code) {
                             lf_answer.starts_with(program.substr(item.code.prompt.size())),
                         "a completion-style program is the header and a prefix of the answer");
   } else if (kind == 0) {
-    rbench::fuzz::check(lf_answer.find(whole.program) != std::string::npos,
-                        "a program without a header comes from the answer");
+    // A fenced block's lines lose up to the fence's indentation and each ends with a newline:
+    // line by line, the program is text of the answer.
+    for (std::string_view rest = whole.program; !rest.empty();) {
+      const std::size_t end = std::min(rest.find('\n'), rest.size());
+      const std::string_view line = rest.substr(0, end);
+      if (lf_answer.find(line) == std::string::npos) {
+        std::fprintf(stderr, "answer: [%s]\nprogram (%s): [%.*s]\nline: [%.*s]\n",
+                     lf_answer.c_str(), whole.method.c_str(),
+                     static_cast<int>(whole.program.size()), whole.program.data(),
+                     static_cast<int>(line.size()), line.data());
+      }
+      rbench::fuzz::check(lf_answer.find(line) != std::string::npos,
+                          "each line of a program without a header comes from the answer");
+      rest.remove_prefix(std::min(end + 1, rest.size()));
+    }
   }
   return 0;
 }

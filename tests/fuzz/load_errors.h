@@ -48,16 +48,19 @@ class TempFolder {
 };
 
 // Where an error message points after the file's name: a JSONL line ("FILE:12: ..."), an element
-// of a JSON array ("FILE: element 3", "FILE: $[3].output: ..."), a position in a whole-file JSON
-// document ("FILE: bad JSON at line 2, column 5"), or a file with no record to point at ("FILE:
-// empty file").
+// of a JSON array or a JSON path in the document ("FILE: element 3", "FILE: $[3].output: ...",
+// "FILE: $: expected an array"), a position in a whole-file JSON
+// document ("FILE: bad JSON at line 2, column 5"), or a fact of the whole file that no one line
+// is to blame for ("FILE: empty file", "FILE: no MBPP task in the evaluation split", "FILE: gzip
+// data decompresses to more than ...").
 inline bool points_into(std::string_view message, const std::filesystem::path& file) {
   const std::string name = file.string();
   for (auto at = message.find(name); at != std::string_view::npos;
        at = message.find(name, at + 1)) {
     const std::string_view after = message.substr(at + name.size());
     if (after.size() >= 2 && after[0] == ':' && after[1] >= '0' && after[1] <= '9') return true;
-    for (std::string_view where : {": element ", ": $[", ": bad JSON at line ", ": empty"}) {
+    for (std::string_view where :
+         {": element ", ": $", ": bad JSON at line ", ": empty", ": no ", ": gzip "}) {
       if (after.starts_with(where)) return true;
     }
   }
