@@ -127,13 +127,13 @@ class Converter {
         return convert(only_child(e));  // the number of degrees, as the header says
       case Kind::div:
         check_arity(e, 2);
-        return convert(e.children[0]) / convert(e.children[1]);
+        return quotient(convert(e.children[0]), convert(e.children[1]));
       case Kind::pow: {
         check_arity(e, 2);
         const GiNaC::ex base = convert(e.children[0]);
         // e^x is exp(x): GiNaC simplifies exp(I*Pi) but not exp(1)^(I*Pi).
         if (base.is_equal(euler())) return GiNaC::exp(convert(e.children[1]));
-        return GiNaC::pow(base, convert(e.children[1]));
+        return power(base, convert(e.children[1]));
       }
       case Kind::root:
         check_arity(e, 2);
@@ -162,10 +162,25 @@ class Converter {
     const auto n = small_integer(degree);
     if (n && *n % 2 != 0) {
       if (const auto v = real_constant(radicand); v && *v < 0) {
-        return -GiNaC::pow(-radicand, GiNaC::ex(1) / degree);
+        return -power(-radicand, quotient(1, degree));
       }
     }
-    return GiNaC::pow(radicand, GiNaC::ex(1) / degree);
+    return power(radicand, quotient(1, degree));
+  }
+
+  // GiNaC throws on a division by zero (0^-1) from inside the constructor of the node it has
+  // just allocated, and that node is then never freed (LeakSanitizer finds it): a zero
+  // denominator, or zero to a power that is not positive, is refused before GiNaC sees it.
+  static GiNaC::ex quotient(const GiNaC::ex& numerator, const GiNaC::ex& denominator) {
+    if (denominator.is_zero()) throw Unsupported("a division by zero");
+    return numerator / denominator;
+  }
+  static GiNaC::ex power(const GiNaC::ex& base, const GiNaC::ex& exponent) {
+    if (base.is_zero() && GiNaC::is_a<GiNaC::numeric>(exponent) &&
+        !GiNaC::ex_to<GiNaC::numeric>(exponent).is_positive()) {
+      throw Unsupported("zero to a power that is not positive (a division by zero)");
+    }
+    return GiNaC::pow(base, exponent);
   }
 
   // floor, ceil, gcd and lcm only of numbers GiNaC can decide on.
@@ -197,7 +212,7 @@ class Converter {
     const std::string& f = e.text;
     std::vector<GiNaC::ex> args;
     for (const Expr& c : e.children) args.push_back(convert(c));
-    if (f == "log" && args.size() == 2) return GiNaC::log(args[1]) / GiNaC::log(args[0]);
+    if (f == "log" && args.size() == 2) return quotient(GiNaC::log(args[1]), GiNaC::log(args[0]));
     if ((f == "gcd" || f == "lcm") && !args.empty()) {
       GiNaC::numeric acc = integer_argument(args[0], f);
       for (std::size_t i = 1; i < args.size(); ++i) {
@@ -214,9 +229,9 @@ class Converter {
     if (f == "cos") return GiNaC::cos(x);
     if (f == "tan") return GiNaC::tan(x);
     // Through sin and cos, so that cot(pi/2) = 0 instead of GiNaC's pole error of 1/tan.
-    if (f == "cot") return GiNaC::cos(x) / GiNaC::sin(x);
-    if (f == "sec") return 1 / GiNaC::cos(x);
-    if (f == "csc") return 1 / GiNaC::sin(x);
+    if (f == "cot") return quotient(GiNaC::cos(x), GiNaC::sin(x));
+    if (f == "sec") return quotient(1, GiNaC::cos(x));
+    if (f == "csc") return quotient(1, GiNaC::sin(x));
     if (f == "arcsin") return GiNaC::asin(x);
     if (f == "arccos") return GiNaC::acos(x);
     if (f == "arctan") return GiNaC::atan(x);

@@ -156,6 +156,24 @@ TEST_F(SymbolicTest, UnsupportedAndFailingInputsAreUnknown) {
   EXPECT_FALSE(last_.why.empty());
 }
 
+// Found by the `equivalence` fuzz target (tests/fuzz/crashes/equivalence/zero-to-a-negative-power):
+// GiNaC throws a division by zero from inside the node it has just allocated and leaks it, so a
+// zero denominator and zero to a power that is not positive are refused before GiNaC sees them,
+// with the same verdict (unknown) and a reason of our own.
+TEST_F(SymbolicTest, ZeroToANegativePowerIsRefusedBeforeGinac) {
+  EXPECT_EQ(zero(mul({n(1), pow(n(0), neg(n(3)))}), n(500)), Tri::unknown) << context();
+  EXPECT_EQ(last_.why, "zero to a power that is not positive (a division by zero)");
+  EXPECT_EQ(zero(pow(sub(n(2), n(2)), n(0)), n(1)), Tri::unknown) << context();
+  EXPECT_EQ(last_.why, "zero to a power that is not positive (a division by zero)");
+  EXPECT_EQ(zero(frac(x(), sub(n(1), n(1))), n(1)), Tri::unknown) << context();
+  EXPECT_EQ(last_.why, "a division by zero");
+  EXPECT_EQ(zero(fn("sec", {frac(pi(), n(2))}), n(1)), Tri::unknown) << context();
+  EXPECT_EQ(last_.why, "a division by zero");
+  // Zero to a positive or a symbolic power is still GiNaC's to simplify.
+  EXPECT_EQ(zero(pow(n(0), n(2)), n(0)), Tri::yes) << context();
+  EXPECT_EQ(zero(add({pow(n(0), x()), n(1)}), add({n(1), pow(n(0), x())})), Tri::yes) << context();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bounds and deadlines.
 
