@@ -82,17 +82,20 @@ RBENCH_FUZZ_TARGET(serve_request) {
   req.body.assign(rbench::fuzz::as_text(data + 1, size - 1));
   httplib::Response res;
   EchoEngine engine;
+  // A streamed response's provider refers to its server: both live until it has been drained.
+  std::optional<rbench::MockOpenAIServer> mock_server;
+  std::optional<rbench::OpenAIServer> server;
   if (mock) {
     rbench::MockServerOptions options;
     options.reasoning_style = static_cast<rbench::MockReasoningStyle>((data[0] >> 2) & 3);
-    rbench::MockOpenAIServer server(options);
-    server.handle(req, res, text);
+    mock_server.emplace(options);
+    mock_server->handle(req, res, text);
   } else {
     rbench::OpenAIServerOptions options;
     options.model_id = "fuzz";
     options.max_tokens_cap = 256;
-    rbench::OpenAIServer server(engine, options);
-    server.handle(req, res, text);
+    server.emplace(engine, options);
+    server->handle(req, res, text);
   }
 
   if (res.status == 400) {
