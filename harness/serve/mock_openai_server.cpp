@@ -374,6 +374,10 @@ void MockOpenAIServer::stop() {
   if (impl.thread.joinable()) impl.thread.join();
 }
 
+void MockOpenAIServer::handle(const httplib::Request& req, httplib::Response& res, bool text) {
+  impl_->handle(req, res, text);
+}
+
 int MockOpenAIServer::port() const {
   return impl_->port;
 }

@@ -37,6 +37,11 @@
 #include "harness/net/local_server.h"
 #include "harness/serve/request_limits.h"
 
+namespace httplib {
+struct Request;
+struct Response;
+}  // namespace httplib
+
 namespace rbench {
 
 enum class FaultKind {
@@ -129,6 +134,9 @@ class MockOpenAIServer {
   // Every completion request's Authorization header ("" where none), in arrival order: which
   // key each request used.
   std::vector<std::string> authorizations() const;
+  // The handler of POST /v1/chat/completions (text = false) or /v1/completions on its own, with
+  // no socket: the serve_request fuzz target drives read_call and the replies with it.
+  void handle(const httplib::Request& req, httplib::Response& res, bool text);
 
  private:
   struct Impl;  // keeps httplib.h out of this header

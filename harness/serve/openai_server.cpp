@@ -381,6 +381,10 @@ void OpenAIServer::stop() {
   if (impl.thread.joinable()) impl.thread.join();
 }
 
+void OpenAIServer::handle(const httplib::Request& req, httplib::Response& res, bool text) {
+  impl_->handle(req, res, text);
+}
+
 int OpenAIServer::port() const {
   return impl_->port;
 }

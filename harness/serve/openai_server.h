@@ -15,6 +15,11 @@
 #include "harness/net/local_server.h"
 #include "harness/serve/request_limits.h"
 
+namespace httplib {
+struct Request;
+struct Response;
+}  // namespace httplib
+
 namespace rbench {
 
 struct OpenAIServerOptions {
@@ -49,6 +54,9 @@ class OpenAIServer {
   int port() const;
   std::string base_url() const;  // "http://127.0.0.1:PORT/v1"
   std::size_t requests_served() const;
+  // The handler of POST /v1/chat/completions (text = false) or /v1/completions on its own, with
+  // no socket: the serve_request fuzz target drives the request parsing and the engine with it.
+  void handle(const httplib::Request& req, httplib::Response& res, bool text);
 
  private:
   struct Impl;
