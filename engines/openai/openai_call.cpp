@@ -16,12 +16,13 @@
 #include "engines/openai/openai_response.h"
 #include "engines/openai/rate_limiter.h"
 #include "engines/openai/retry_policy.h"
+#include "harness/core/clock.h"
 #include "harness/net/event_loop.h"
 #include "harness/net/sse_parser.h"
 
 namespace rbench {
 
-using Clock = std::chrono::steady_clock;
+using LoopClock = std::chrono::steady_clock;  // the event loop's: waits and deadlines
 
 // The outcome of one HTTP attempt.
 struct OpenAIClient::Attempt {
@@ -43,10 +44,6 @@ struct WakeOnStop {
   std::move_only_function<void()>* wake = nullptr;
   void operator()() const { (*wake)(); }
 };
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 ErrorKind kind_of(http::TransferError e) {
   switch (e) {
@@ -116,7 +113,7 @@ struct OpenAIClient::Call {
   http::SseParser sse;
   std::optional<bool> json_body;  // decided by the first body bytes' Content-Type
   std::string json_text;
-  Clock::time_point t0;
+  rbench::Clock::Monotonic::time_point t0;  // the attempt's start, read from clock_
   // A wait in progress (retry backoff, rate limit): ended by its timer or by a stop.
   bool waiting = false;
   std::uint64_t wait_seq = 0;
@@ -152,7 +149,7 @@ void OpenAIClient::begin_attempt(const std::shared_ptr<Call>& call) {
     return;
   }
   if (limiter_ && !call->reserved) {
-    const auto now = Clock::now();
+    const auto now = LoopClock::now();
     const auto at = limiter_->reserve(call->estimate, now);
     call->reserved = true;
     if (at > now) {
@@ -185,9 +182,11 @@ void OpenAIClient::send_attempt(const std::shared_ptr<Call>& call) {
   call->sse = http::SseParser{};
   call->json_body.reset();
   call->json_text.clear();
-  call->t0 = Clock::now();
+  // Timings are read from clock_ (monotonic), never from the wall clock.
+  const rbench::Clock* clock = clock_.get();
+  call->t0 = clock->monotonic();
   Call* c = call.get();  // alive while the transfer is: on_done holds it
-  auto on_body = [c, stream](std::string_view bytes, const http::ResponseHead& head) {
+  auto on_body = [c, clock, stream](std::string_view bytes, const http::ResponseHead& head) {
     if (!c->json_body) {
       // A server may answer a streaming request with a plain JSON completion.
       c->json_body = !stream || head.header("content-type").starts_with("application/json");
@@ -198,7 +197,7 @@ void OpenAIClient::send_attempt(const std::shared_ptr<Call>& call) {
     }
     for (const auto& event : c->sse.feed(bytes)) {
       if (c->response->done()) break;
-      if (!c->response->on_stream_data(event.data, seconds_since(c->t0))) return false;
+      if (!c->response->on_stream_data(event.data, clock->seconds_since(c->t0))) return false;
     }
     return true;
   };
@@ -235,14 +234,14 @@ void OpenAIClient::end_attempt(const std::shared_ptr<Call>& call, const http::Po
   if (last.http_status == 429 && keys > 1 && (static_cast<std::size_t>(retry) + 1) % keys != 0) {
     wait = 0;
   }
-  const auto at = Clock::now() +
-                  std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait));
+  const auto at = LoopClock::now() + std::chrono::duration_cast<LoopClock::duration>(
+                                         std::chrono::duration<double>(wait));
   wait_until(call, at, &OpenAIClient::begin_attempt,
              "cancelled while waiting to retry after: " + last.error);
 }
 
-void OpenAIClient::wait_until(const std::shared_ptr<Call>& call, Clock::time_point at, Step next,
-                              std::string on_cancel) {
+void OpenAIClient::wait_until(const std::shared_ptr<Call>& call, LoopClock::time_point at,
+                              Step next, std::string on_cancel) {
   if (call->cancel.stop_requested()) {
     fail(call->last, ErrorKind::cancelled, std::move(on_cancel));
     finish(call);
@@ -306,7 +305,7 @@ void OpenAIClient::finish(const std::shared_ptr<Call>& call) {
 
 OpenAIClient::Attempt OpenAIClient::evaluate(Call& call, const http::PostResult& result) const {
   ResponseAccumulator& response = *call.response;
-  const double e2e = seconds_since(call.t0);
+  const double e2e = clock_->seconds_since(call.t0);
   Attempt a;
   Completion& c = a.completion;
   c.http_status = static_cast<int>(result.head.status);

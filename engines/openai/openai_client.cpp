@@ -10,16 +10,22 @@
 
 #include "engines/openai/openai_request.h"
 #include "engines/openai/rate_limiter.h"
+#include "harness/core/clock.h"
 #include "harness/core/error.h"
 #include "harness/net/event_loop.h"
 
 namespace rbench {
 
 OpenAIClient::OpenAIClient(ModelProfile profile, std::shared_ptr<RateLimiter> limiter,
-                           std::shared_ptr<http::EventLoop> loop)
+                           std::shared_ptr<http::EventLoop> loop,
+                           std::shared_ptr<const Clock> clock)
     : profile_(std::move(profile)),
       limiter_(std::move(limiter)),
       loop_(loop ? std::move(loop) : http::EventLoop::shared()),
+      // The machine's clock lives as long as the process: held without ownership.
+      clock_(clock
+                 ? std::move(clock)
+                 : std::shared_ptr<const Clock>(std::shared_ptr<const Clock>{}, &machine_clock())),
       seed_(std::random_device{}()) {
   std::vector<std::string> unset;
   for (const std::string& name : profile_.api_key_envs) {

@@ -22,6 +22,7 @@
 
 namespace rbench {
 
+class Clock;
 enum class CompletionApi;  // openai_response.h; kept out of here with its rapidjson
 class RateLimiter;
 namespace http {
@@ -36,8 +37,12 @@ class OpenAIClient final : public Engine {
   // body is not a JSON object. Overrides (--base-url, --api-key-env, ...) are applied to the
   // profile by the caller. `limiter` (may be null: no limit) paces the attempts, shared with
   // the other clients of the same key; `loop` (null: the process's shared one) runs them.
+  // `clock` (null: the machine's) is what the timings are read from: each attempt's start and
+  // every chunk's arrival, on its monotonic clock (harness/core/clock.h). Waits and deadlines
+  // are the loop's own, on steady_clock.
   explicit OpenAIClient(ModelProfile profile, std::shared_ptr<RateLimiter> limiter = nullptr,
-                        std::shared_ptr<http::EventLoop> loop = nullptr);
+                        std::shared_ptr<http::EventLoop> loop = nullptr,
+                        std::shared_ptr<const Clock> clock = nullptr);
   ~OpenAIClient() override;
 
   // Never throws for request failures: they come back as Completion::error after
@@ -79,6 +84,7 @@ class OpenAIClient final : public Engine {
   ModelProfile profile_;
   std::shared_ptr<RateLimiter> limiter_;
   std::shared_ptr<http::EventLoop> loop_;
+  std::shared_ptr<const Clock> clock_;    // never null
   std::vector<std::string> api_keys_;     // in the order of profile_.api_key_envs
   std::atomic<std::size_t> next_key_{0};  // the first key of the next request
   std::uint64_t seed_;                    // of the calls' backoff jitter

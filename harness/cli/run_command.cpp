@@ -54,7 +54,8 @@ struct RunOptions {
   std::string protocol;        // --protocol NAME: a published protocol's settings
   bool samples_given = false;  // --samples was on the command line (it overrides a protocol)
   std::vector<std::string> from_protocol;  // the settings the protocol filled
-  std::string price_per_hour;  // --price-per-hour: USD, or a pricing file with hourly_usd
+  std::string price_per_hour;    // --price-per-hour: USD, or a pricing file with hourly_usd
+  int breaker = kBreakerWindow;  // --breaker N: dead-endpoint failures in a row that stop it
 };
 
 // A protocol's settings fill what the command line left unset: explicit flags win. Returns what
@@ -159,6 +160,8 @@ JudgeSpec make_judge(const RunOptions& o, ModelEntry& holder) {
   spec.concurrency = o.judge_concurrency > 0 ? o.judge_concurrency : holder.concurrency;
   spec.input_price_per_mtok = holder.profile.pricing.input_per_mtok.value_or(-1);
   spec.output_price_per_mtok = holder.profile.pricing.output_per_mtok.value_or(-1);
+  spec.endpoint = holder.profile.base_url;
+  spec.breaker_window = o.breaker;
   return spec;
 }
 
@@ -244,6 +247,7 @@ int run(RunOptions o) {
   spec.sampling_source += from_protocol;
   spec.run_name = o.run_name.empty() ? default_run_name(spec) : o.run_name;
   spec.host = short_host_name();
+  spec.breaker_window = o.breaker;
   if (!o.shard.empty()) {
     spec.shard = parse_shard(o.shard, o.shard_count, process_env());
     spec.argv = process_arguments();
@@ -270,6 +274,17 @@ int run(RunOptions o) {
     fmt::print(stderr, "interrupted: run the same command again to resume\n");
     return kExitInterrupted;
   }
+  if (!summary.breaker_trips.empty()) {
+    // What is stored stays; the errored samples and those never sent are redone on resume.
+    const std::size_t stored = store.completed(summary.run_id).size();
+    for (const std::string& why : summary.breaker_trips) {
+      fmt::print(stderr,
+                 "rbench: stopping: {}; {} of {} samples stored; rerun the same command to "
+                 "resume\n",
+                 why, stored, summary.planned);
+    }
+    return kExitError;
+  }
   std::vector<Suite> pairwise;
   for (const Suite& suite : spec.suites) {
     if (suite.scorer == kPairwiseScorer) pairwise.push_back(suite);
@@ -292,6 +307,14 @@ int run(RunOptions o) {
     if (j.interrupted) {
       fmt::print(stderr, "interrupted: run the same command again to resume\n");
       return kExitInterrupted;
+    }
+    if (!j.breaker_trip.empty()) {
+      fmt::print(stderr,
+                 "rbench: stopping the judge: {}; {} of {} games judged; rerun the same command "
+                 "to resume\n",
+                 j.breaker_trip, j.skipped + j.ok + j.unparsed + j.no_baseline + j.no_answer,
+                 j.planned);
+      return kExitError;
     }
     if (j.errors > 0) {
       fmt::print(stderr, "{} judge calls failed: run the same command again to judge them\n",
@@ -378,6 +401,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--price-per-hour", o->price_per_hour,
                   "Self-hosted: USD per busy hour of the machine, or a pricing file with "
                   "hourly_usd (data/prices/*.json); the run's cost is its busy time at that price");
+  cmd->add_option("--breaker", o->breaker,
+                  "Stop sending to a model (or the judge) once its last N finished requests all "
+                  "failed with a connection error, 401, 403 or 404; exits 1, and the same "
+                  "command resumes (0: never stop)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_flag("--debug", o->debug, "At most 5 items, one request at a time");
   cmd->add_flag("--quiet", o->quiet, "Plain log lines instead of a progress bar");
   cmd->callback([o, &exit_code] { exit_code = run(*o); });

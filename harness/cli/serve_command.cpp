@@ -204,7 +204,8 @@ void add_serve_command(CLI::App& app) {
       ->check(CLI::Range(0, 65'536))
       ->capture_default_str();
   cmd->add_option("--faults", o->faults,
-                  "Faults for successive requests, e.g. 429:1,500,stall:3000,cut,badjson,nodone");
+                  "Faults for successive requests, e.g. 429:1,500,stall:3000,cut,badjson,nodone "
+                  "(also 400, 401, 403, 404)");
   cmd->add_option("--reasoning-style", o->reasoning_style,
                   "reasoning_content | reasoning | think_tags | none")
       ->capture_default_str();

@@ -21,10 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_between(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
 std::string format_load(const LoadStep& s) {
   if (s.load == "concurrency") return fmt::format("concurrency {}", s.value);
   return std::isfinite(s.value) ? fmt::format("rate {}/s", s.value) : "rate inf (all at once)";
@@ -45,10 +41,12 @@ class StepRunner {
         load_(load),
         requests_(std::move(requests)),
         records_(requests_.size()),
-        outer_stop_(std::move(stop)) {}
+        outer_stop_(std::move(stop)),
+        clock_(options.clock != nullptr ? *options.clock : machine_clock()) {}
 
   std::vector<ProbeRequestRecord> run() {
     t0_ = Clock::now();
+    measured_t0_ = clock_.monotonic();
     deadline_ = t0_ + std::chrono::duration_cast<Clock::duration>(
                           std::chrono::duration<double>(options_.max_step_s));
     // A watchdog cancels what is still in flight after the grace period, or at once when the
@@ -141,8 +139,9 @@ class StepRunner {
     r.load_value = load_.value;
     r.index = static_cast<int>(i);
     r.scheduled_s = scheduled_s;
-    const auto start = Clock::now();
-    r.start_s = seconds_between(t0_, start);
+    // Measured on clock_'s monotonic time, apart from the pacing's t0_.
+    const auto start = clock_.monotonic();
+    r.start_s = std::chrono::duration<double>(start - measured_t0_).count();
     sent_[i] = true;
     const Completion c = engine_.complete(request, nullptr, cancel_.get_token());
     r.ok = c.ok();
@@ -156,7 +155,7 @@ class StepRunner {
       r.error = "the response carried no text";
     }
     r.ttft_s = c.timings.ttft_s;
-    r.e2e_s = c.timings.e2e_s >= 0 ? c.timings.e2e_s : seconds_between(start, Clock::now());
+    r.e2e_s = c.timings.e2e_s >= 0 ? c.timings.e2e_s : clock_.seconds_since(start);
     for (std::size_t k = 1; k < c.timings.chunk_times_s.size(); ++k) {
       r.itl_s.push_back(c.timings.chunk_times_s[k] - c.timings.chunk_times_s[k - 1]);
     }
@@ -188,8 +187,10 @@ class StepRunner {
   std::vector<std::atomic<bool>> sent_ = std::vector<std::atomic<bool>>(requests_.size());
   std::stop_token outer_stop_;
   std::stop_source cancel_;
-  Clock::time_point t0_;
+  const rbench::Clock& clock_;  // what start_s and a missing e2e_s are measured on
+  Clock::time_point t0_;        // the step's start, for pacing and the deadline
   Clock::time_point deadline_;
+  rbench::Clock::Monotonic::time_point measured_t0_;  // the step's start on clock_
 };
 
 }  // namespace

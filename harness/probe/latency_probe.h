@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engines/api/engine.h"
+#include "harness/core/clock.h"
 #include "harness/probe/latency_metrics.h"
 #include "harness/probe/workload.h"
 #include "harness/store/store.h"
@@ -41,6 +42,10 @@ struct LatencyProbeOptions {
   Slo slo;
   std::uint64_t seed = 0;
   SamplingParams sampling;  // temperature etc.; max_tokens is set per request
+  // Where each request's start time (and its duration, when the engine reports none) is read
+  // from, on its monotonic clock; null: the machine's. Pacing and deadlines stay on
+  // steady_clock. The engine's own timings come from the engine's clock.
+  const Clock* clock = nullptr;
 };
 
 // Progress lines ("step 2/5: concurrency 4, 32 requests ...") for the command line.

@@ -38,7 +38,8 @@ double cost(const JudgeSpec& judge, const Usage& usage) {
 }
 
 // One game: the judge's text until it gives a usable label, at most judge.max_attempts times.
-JudgmentRecord judge_game(const JudgeSpec& judge, const Game& g, std::stop_token stop) {
+JudgmentRecord judge_game(const JudgeSpec& judge, const Game& g, std::stop_token stop,
+                          CircuitBreaker& breaker) {
   JudgmentRecord r;
   r.suite = g.suite;
   r.item_id = g.item->id;
@@ -58,6 +59,7 @@ JudgmentRecord judge_game(const JudgeSpec& judge, const Game& g, std::stop_token
   bool priced = true;
   for (int attempt = 1; attempt <= judge.max_attempts; ++attempt) {
     const Completion c = judge.engine->complete(request, nullptr, stop);
+    breaker.record(c);
     r.attempts = attempt;
     if (const double k = cost(judge, c.usage); k >= 0) {
       total_cost += k;
@@ -139,10 +141,17 @@ JudgingSummary judge_run(Store& store, std::int64_t run_id, const std::vector<Su
       std::max<std::size_t>(
           static_cast<std::size_t>(concurrency) + 1,
           tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)));
+  // The caller's stop or a tripped breaker: no new games, and calls in flight end (unstored).
+  CircuitBreaker breaker(judge.endpoint.empty() ? judge.name : judge.endpoint,
+                         judge.breaker_window);
+  std::stop_source halt;
+  const std::stop_callback on_stop(stop, [&halt] { halt.request_stop(); });
+  const std::stop_callback on_trip(breaker.token(), [&halt] { halt.request_stop(); });
+  const std::stop_token halted = halt.get_token();
   tbb::task_arena arena(concurrency);
   arena.execute([&] {
     tbb::parallel_for_each(todo.begin(), todo.end(), [&](const Game& g) {
-      if (stop.stop_requested()) return;
+      if (halted.stop_requested()) return;
       JudgmentRecord r;
       if (g.item->baseline_answer.empty()) {
         r.status = "no_baseline";
@@ -151,8 +160,8 @@ JudgingSummary judge_run(Store& store, std::int64_t run_id, const std::vector<Su
         r.status = "no_answer";
         r.why = g.sample->completion.ok() ? "the answer is empty" : "the model's request failed";
       } else {
-        r = judge_game(judge, g, stop);
-        if (r.status == "error" && stop.stop_requested()) return;  // cancelled: not stored
+        r = judge_game(judge, g, halted, breaker);
+        if (r.status == "error" && halted.stop_requested()) return;  // cancelled: not stored
       }
       r.run_id = run_id;
       r.suite = g.suite;
@@ -166,6 +175,7 @@ JudgingSummary judge_run(Store& store, std::int64_t run_id, const std::vector<Su
     });
   });
   summary.interrupted = stop.stop_requested();
+  summary.breaker_trip = breaker.reason();
   return summary;
 }
 

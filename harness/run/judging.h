@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engines/api/engine.h"
+#include "harness/run/circuit_breaker.h"
 #include "harness/store/store.h"
 #include "suites/suite.h"
 
@@ -25,6 +26,11 @@ struct JudgeSpec {
   // Prices for the judge's cost (USD per million tokens; negative = unknown).
   double input_price_per_mtok = -1;
   double output_price_per_mtok = -1;
+  // The judge's endpoint, for the breaker's reason (its name where empty), and the breaker's
+  // window: after that many judge calls in a row fail with a dead endpoint's errors, judging
+  // stops (harness/run/circuit_breaker.h); 0 = never.
+  std::string endpoint;
+  int breaker_window = kBreakerWindow;
 };
 
 struct JudgingSummary {
@@ -36,6 +42,7 @@ struct JudgingSummary {
   std::size_t no_baseline = 0;  // items the data gives no baseline answer for
   std::size_t no_answer = 0;    // the model gave no answer (an errored or empty sample)
   bool interrupted = false;
+  std::string breaker_trip;  // why the breaker stopped judging; "" when it did not
 };
 
 // Judges the run's samples of `suites` (pairwise suites: items with baselines) by `judge`.

@@ -337,7 +337,21 @@ class Dispatch {
         progress_(progress),
         scorers_(scorers),
         pool_(pool),
-        counters_(counters) {}
+        counters_(counters) {
+    for (const ModelEntry& m : spec_.models) {
+      const std::string endpoint = m.profile.base_url.empty() ? m.label : m.profile.base_url;
+      breakers_.push_back(std::make_unique<CircuitBreaker>(endpoint, spec_.breaker_window));
+    }
+  }
+
+  // Why each tripped breaker tripped, in model order.
+  std::vector<std::string> breaker_trips() const {
+    std::vector<std::string> trips;
+    for (const auto& b : breakers_) {
+      if (b->tripped()) trips.push_back(b->reason());
+    }
+    return trips;
+  }
 
   // Stored answers whose scoring never finished (a killed run, a sandbox that could not start):
   // scored from the store, without calling the model again.
@@ -360,7 +374,7 @@ class Dispatch {
     for (std::size_t m = 0; m < spec_.models.size(); ++m) {
       per_model.emplace_back([&, m] {
         try {
-          run_model(spec_.models[m], plan.per_model[m]);
+          run_model(spec_.models[m], plan.per_model[m], *breakers_[m]);
         } catch (...) {
           failures[m] = std::current_exception();
         }
@@ -371,14 +385,21 @@ class Dispatch {
   }
 
  private:
-  void run_model(ModelEntry& model, const std::vector<WorkItem>& work) {
-    if (model.engine->asynchronous()) return run_model_async(model, work);
+  void run_model(ModelEntry& model, const std::vector<WorkItem>& work, CircuitBreaker& breaker) {
+    if (model.engine->asynchronous()) return run_model_async(model, work, breaker);
+    // Ctrl-C's cancel or a tripped breaker ends the requests in flight (they are not stored, so
+    // a rerun redoes them); either also keeps new ones from starting.
+    std::stop_source stop;
+    const std::stop_callback on_cancel(control_.cancel, [&stop] { stop.request_stop(); });
+    const std::stop_callback on_trip(breaker.token(), [&stop] { stop.request_stop(); });
     tbb::task_arena arena(std::max(1, model.concurrency));
     arena.execute([&] {
       tbb::parallel_for(
           tbb::blocked_range<std::size_t>(0, work.size(), 1),
           [&](const tbb::blocked_range<std::size_t>& range) {
-            for (std::size_t i = range.begin(); i != range.end(); ++i) run_sample(model, work[i]);
+            for (std::size_t i = range.begin(); i != range.end(); ++i) {
+              run_sample(model, work[i], stop.get_token(), breaker);
+            }
           },
           tbb::simple_partitioner());
     });
@@ -387,13 +408,16 @@ class Dispatch {
   // An engine that holds requests without a thread each: this thread keeps up to the model's
   // concurrency submitted, and stores, scores and submits the next as each one ends. The engine
   // calls `done` on its own thread, which only queues the result here (Engine::submit).
-  void run_model_async(ModelEntry& model, const std::vector<WorkItem>& work) {
+  void run_model_async(ModelEntry& model, const std::vector<WorkItem>& work,
+                       CircuitBreaker& breaker) {
     const std::size_t limit = static_cast<std::size_t>(std::max(1, model.concurrency));
     CompletionQueue finished;
     // A failure here stops this model's requests too (in flight ones end as cancelled), so that
     // it returns soon; Ctrl-C's cancel reaches them through the same source.
     std::stop_source stop;
     const std::stop_callback on_cancel(control_.cancel, [&stop] { stop.request_stop(); });
+    // A tripped breaker does the same: no new requests, and those in flight end as cancelled.
+    const std::stop_callback on_trip(breaker.token(), [&stop] { stop.request_stop(); });
     std::unordered_map<std::size_t, SampleRecord> in_flight;
     std::size_t next = 0;
     std::exception_ptr failure;
@@ -405,7 +429,7 @@ class Dispatch {
     while (true) {
       try {
         while (!failure && in_flight.size() < limit && next < work.size() &&
-               !control_.drain.stop_requested()) {
+               !control_.drain.stop_requested() && !breaker.tripped()) {
           const std::size_t i = next++;
           ChatRequest request = request_for(work[i]);
           in_flight.emplace(i, begin_record(model, work[i], request));
@@ -428,7 +452,7 @@ class Dispatch {
           SampleRecord& record = node.mapped();
           record.completion = std::move(completion);
           record.created_at = std::move(ended_at);
-          finish_sample(model, work[i], std::move(record));
+          finish_sample(model, work[i], std::move(record), breaker);
         } catch (...) {
           fail();
         }
@@ -468,20 +492,27 @@ class Dispatch {
     return record;
   }
 
-  void run_sample(ModelEntry& model, const WorkItem& w) {
-    if (control_.drain.stop_requested()) return;
+  void run_sample(ModelEntry& model, const WorkItem& w, std::stop_token stop,
+                  CircuitBreaker& breaker) {
+    if (control_.drain.stop_requested() || stop.stop_requested()) return;
     const ChatRequest request = request_for(w);
     SampleRecord record = begin_record(model, w, request);
-    record.completion = model.engine->complete(request, nullptr, control_.cancel);
+    record.completion = model.engine->complete(request, nullptr, stop);
     // When the response ended, not when it was stored (scoring comes between): the end of the
     // interval the request was in flight, which busy-time pricing unites.
     record.created_at = utc_now_iso();
-    finish_sample(model, w, std::move(record));
+    finish_sample(model, w, std::move(record), breaker);
   }
 
-  // Prices, scores (or hands to the scoring pool) and stores one completed sample.
-  void finish_sample(const ModelEntry& model, const WorkItem& w, SampleRecord record) {
+  // Prices, scores (or hands to the scoring pool) and stores one completed sample, and counts
+  // it in the model's breaker.
+  void finish_sample(const ModelEntry& model, const WorkItem& w, SampleRecord record,
+                     CircuitBreaker& breaker) {
     if (record.completion.error_kind == ErrorKind::cancelled) return;  // redone on resume
+    if (breaker.record(record.completion)) {
+      progress_.message(
+          fmt::format("{}: stopping: {}; no new requests are sent", model.label, breaker.reason()));
+    }
     const Scorer& scorer = scorer_for(w);
     const auto& usage = record.completion.usage;
     // -1: no token price known for this model (stored as NULL, shown as "no price"); an hourly
@@ -533,6 +564,7 @@ class Dispatch {
   const std::vector<std::unique_ptr<Scorer>>& scorers_;
   ScoringPool& pool_;
   RunCounters& counters_;
+  std::vector<std::unique_ptr<CircuitBreaker>> breakers_;  // one per model, in model order
 };
 
 }  // namespace
@@ -583,7 +615,8 @@ RunSummary Runner::run(RunSpec& spec, const RunControl& control) {
   summary.finished = counters.finished;
   summary.errors = counters.errors;
   summary.interrupted = control.drain.stop_requested() || control.cancel.stop_requested();
-  if (!summary.interrupted) store_.finish_run(info.id);
+  summary.breaker_trips = dispatch.breaker_trips();
+  if (!summary.interrupted && summary.breaker_trips.empty()) store_.finish_run(info.id);
   return summary;
 }
 

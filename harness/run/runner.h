@@ -12,6 +12,7 @@
 
 #include "engines/api/engine.h"
 #include "engines/openai/model_profile.h"
+#include "harness/run/circuit_breaker.h"
 #include "harness/run/progress.h"
 #include "harness/run/shard.h"
 #include "harness/store/store.h"
@@ -50,6 +51,9 @@ struct RunSpec {
   std::optional<Shard> shard;
   std::vector<std::string> argv;  // the `rbench run` arguments, for the command that redoes it
   std::string host;               // stored with each sample
+  // A model whose last N finished requests all failed with a dead endpoint's errors (connection,
+  // 401, 403, 404) sends no more (harness/run/circuit_breaker.h); 0 = never.
+  int breaker_window = kBreakerWindow;
 };
 
 // `drain`: start no new samples, let in-flight ones finish. `cancel`: also abort in-flight ones
@@ -66,6 +70,9 @@ struct RunSummary {
   std::size_t finished = 0;  // stored by this invocation
   std::size_t errors = 0;
   bool interrupted = false;
+  // Why each model stopped by its circuit breaker stopped ("the last 20 requests to URL failed
+  // (...)"), one line each; empty when none did. The run is then not finished: rerun to resume.
+  std::vector<std::string> breaker_trips;
 };
 
 // The identity of a run's results: what must not change when a run is resumed.

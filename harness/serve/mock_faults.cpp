@@ -10,7 +10,7 @@ namespace rbench {
 namespace {
 
 constexpr std::string_view kFaultHelp =
-    "expected ok, 429, 429:SECONDS, 500, 400, stall:MS, cut, badjson or nodone";
+    "expected ok, 429, 429:SECONDS, 500, 400, 401, 403, 404, stall:MS, cut, badjson or nodone";
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -48,6 +48,9 @@ Fault parse_item(std::string_view item, std::size_t index, std::string_view spec
   if (name == "ok") return {FaultKind::ok, 0};
   if (name == "500") return {FaultKind::server_error, 0};
   if (name == "400") return {FaultKind::bad_request, 0};
+  if (name == "401") return {FaultKind::unauthorized, 0};
+  if (name == "403") return {FaultKind::forbidden, 0};
+  if (name == "404") return {FaultKind::not_found, 0};
   if (name == "cut") return {FaultKind::cut, 0};
   if (name == "badjson") return {FaultKind::bad_json, 0};
   if (name == "nodone") return {FaultKind::no_done, 0};
@@ -83,6 +86,12 @@ std::string to_string(const Fault& fault) {
       return "500";
     case FaultKind::bad_request:
       return "400";
+    case FaultKind::unauthorized:
+      return "401";
+    case FaultKind::forbidden:
+      return "403";
+    case FaultKind::not_found:
+      return "404";
     case FaultKind::stall:
       return fmt::format("stall:{}", fault.value);
     case FaultKind::cut:

@@ -205,6 +205,12 @@ void MockOpenAIServer::Impl::handle(const httplib::Request& req, httplib::Respon
       return send_error(res, 500, "mock fault: internal server error", "server_error");
     case FaultKind::bad_request:
       return send_error(res, 400, "mock fault: bad request", "invalid_request_error");
+    case FaultKind::unauthorized:
+      return send_error(res, 401, "mock fault: incorrect API key provided", "invalid_api_key");
+    case FaultKind::forbidden:
+      return send_error(res, 403, "mock fault: access denied", "permission_denied");
+    case FaultKind::not_found:
+      return send_error(res, 404, "mock fault: the model does not exist", "model_not_found");
     default:
       break;
   }

@@ -49,6 +49,9 @@ enum class FaultKind {
   rate_limit,    // "429" or "429:N": status 429, with `Retry-After: N` when N is given
   server_error,  // "500"
   bad_request,   // "400"
+  unauthorized,  // "401": the key is refused
+  forbidden,     // "403"
+  not_found,     // "404": no such route or model
   stall,         // "stall:MS": stop sending mid-stream for MS milliseconds, then go on
   cut,           // "cut": close the connection mid-stream, before [DONE]
   bad_json,      // "badjson": a malformed chunk mid-stream

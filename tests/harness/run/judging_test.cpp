@@ -167,5 +167,47 @@ TEST(Judging, JudgeFailuresAreStoredAndRedone) {
   EXPECT_EQ(f.by_key()["m1/q0/2"].label, "A=B");
 }
 
+TEST(Judging, ADeadJudgeStopsAfterTheBreakersWindowAndTheNextCallResumes) {
+  Fixture f;
+  std::atomic<bool> down{true};
+  ScriptedJudge judge([&](const ChatRequest& r) {
+    if (down) {
+      Completion c;
+      c.error_kind = ErrorKind::http;
+      c.http_status = 401;
+      c.error = "HTTP 401: invalid key";
+      return c;
+    }
+    return reply(model_shown_first(r) ? "[[A=B]]" : "[[B=A]]");
+  });
+  JudgeSpec spec{.name = "judge-x",
+                 .engine = &judge,
+                 .concurrency = 1,
+                 .endpoint = "http://127.0.0.1:9/v1",
+                 .breaker_window = 3};
+  JudgingSummary s = judge_run(f.store, f.run.id, {f.suite}, spec, {});
+  EXPECT_EQ(judge.calls, 3);  // of 10 games to judge
+  EXPECT_EQ(s.breaker_trip,
+            "the last 3 requests to http://127.0.0.1:9/v1 failed (HTTP 401: invalid key)");
+  EXPECT_FALSE(s.interrupted);
+  EXPECT_EQ(s.ok, 0u);
+  down = false;
+  s = judge_run(f.store, f.run.id, {f.suite}, spec, {});
+  EXPECT_EQ(s.breaker_trip, "");
+  EXPECT_EQ(s.ok, 10u);
+  // A judge that fails with a timeout never trips it: every game is tried and stored.
+  Fixture g;
+  ScriptedJudge slow([](const ChatRequest&) {
+    Completion c;
+    c.error_kind = ErrorKind::timeout;
+    c.error = "no response";
+    return c;
+  });
+  spec.engine = &slow;
+  s = judge_run(g.store, g.run.id, {g.suite}, spec, {});
+  EXPECT_EQ(s.breaker_trip, "");
+  EXPECT_EQ(s.errors, 10u);
+}
+
 }  // namespace
 }  // namespace rbench

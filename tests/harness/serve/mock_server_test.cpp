@@ -15,12 +15,16 @@ namespace rbench {
 namespace {
 
 TEST(FaultSpec, ParsesEveryKind) {
-  const auto faults = parse_fault_spec(" 429:1, 429,500,400, stall:3000,cut,badjson,nodone,ok ");
+  const auto faults =
+      parse_fault_spec(" 429:1, 429,500,400, stall:3000,cut,badjson,nodone,ok,401,403,404 ");
   const std::vector<Fault> expected{
-      {FaultKind::rate_limit, 1},  {FaultKind::rate_limit, 0}, {FaultKind::server_error, 0},
-      {FaultKind::bad_request, 0}, {FaultKind::stall, 3000},   {FaultKind::cut, 0},
-      {FaultKind::bad_json, 0},    {FaultKind::no_done, 0},    {FaultKind::ok, 0}};
+      {FaultKind::rate_limit, 1},   {FaultKind::rate_limit, 0}, {FaultKind::server_error, 0},
+      {FaultKind::bad_request, 0},  {FaultKind::stall, 3000},   {FaultKind::cut, 0},
+      {FaultKind::bad_json, 0},     {FaultKind::no_done, 0},    {FaultKind::ok, 0},
+      {FaultKind::unauthorized, 0}, {FaultKind::forbidden, 0},  {FaultKind::not_found, 0}};
   EXPECT_EQ(faults, expected);
+  EXPECT_EQ(to_string(faults[9]), "401");
+  EXPECT_EQ(to_string(faults[11]), "404");
   EXPECT_TRUE(parse_fault_spec("").empty());
   EXPECT_EQ(to_string(faults[0]), "429:1");
   EXPECT_EQ(to_string(faults[4]), "stall:3000");
