@@ -29,8 +29,13 @@ struct MockOpenAIServer::Impl {
   std::thread thread;
   int port = 0;
   std::atomic<std::size_t> requests{0};
-  std::atomic<std::size_t> in_progress{0};
-  std::atomic<std::size_t> peak_in_progress{0};
+  // Shared with every mark, which a response may hold past the server's end (a test that keeps
+  // a Response after stopping the server).
+  struct Progress {
+    std::atomic<std::size_t> now{0};
+    std::atomic<std::size_t> peak{0};
+  };
+  std::shared_ptr<Progress> progress = std::make_shared<Progress>();
 
   mutable std::mutex mutex;  // guards everything below
   std::condition_variable wake;
@@ -58,11 +63,11 @@ struct MockOpenAIServer::Impl {
               bool include_usage, Fault fault, bool text, std::shared_ptr<void> in_progress_mark);
   // Counts a request in progress for as long as the returned handle (or a copy) lives.
   std::shared_ptr<void> mark_in_progress() {
-    const std::size_t now = ++in_progress;
-    std::size_t peak = peak_in_progress.load();
-    while (now > peak && !peak_in_progress.compare_exchange_weak(peak, now)) {
+    const std::size_t now = ++progress->now;
+    std::size_t peak = progress->peak.load();
+    while (now > peak && !progress->peak.compare_exchange_weak(peak, now)) {
     }
-    return {nullptr, [this](void*) { --in_progress; }};
+    return {nullptr, [p = progress](void*) { --p->now; }};
   }
 };
 
@@ -397,7 +402,7 @@ std::size_t MockOpenAIServer::requests_received() const {
 }
 
 std::size_t MockOpenAIServer::peak_requests_in_progress() const {
-  return impl_->peak_in_progress.load();
+  return impl_->progress->peak.load();
 }
 
 void MockOpenAIServer::add_faults(std::span<const Fault> faults) {

@@ -334,5 +334,21 @@ TEST(MockServer, FaultScriptIsConsumedInOrderAndCanGrow) {
   EXPECT_EQ(server.requests_received(), 4u);
 }
 
+// Found by fuzz_serve_request under ASan: a streamed response's provider holds the server's
+// count of requests in progress, and a Response kept past the server's end released it into
+// freed memory. The count now lives as long as its last holder.
+TEST(MockServer, AStreamedResponseMayOutliveTheServer) {
+  httplib::Response res;
+  {
+    MockOpenAIServer server;
+    httplib::Request req;
+    req.body = R"({"model":"mock","stream":true,"messages":[{"role":"user","content":"1 + 2"}]})";
+    server.handle(req, res, false);
+    ASSERT_TRUE(res.content_provider_) << "a streamed answer";
+    EXPECT_EQ(server.peak_requests_in_progress(), 1u);
+  }
+  res.content_provider_ = nullptr;  // drops the provider after the server: no use after free
+}
+
 }  // namespace
 }  // namespace rbench
