@@ -350,5 +350,12 @@ TEST(MockServer, AStreamedResponseMayOutliveTheServer) {
   res.content_provider_ = nullptr;  // drops the provider after the server: no use after free
 }
 
+// Found by fuzz_serve_request: a number too long for a double threw an uncaught out_of_range.
+TEST(MockModel, ANumberTooLongForADoubleIsAnsweredNotThrown) {
+  const std::string huge(400, '9');
+  EXPECT_NO_THROW(mock::make_reply("What is " + huge + " + 1?", MockReasoningStyle::reasoning_content,
+                                   std::nullopt));
+}
+
 }  // namespace
 }  // namespace rbench
