@@ -229,6 +229,24 @@ void print_relation(const Expr& e, std::string& out) {
   }
 }
 
+// The parser skips an "and"/"or" after a list's comma ("19, 46, and 82"), so an item whose
+// text starts with one of them gets an "and" of its own: otherwise it would lose that word.
+void print_list(const std::vector<Expr>& c, std::string& out) {
+  for (std::size_t k = 0; k < c.size(); ++k) {
+    const std::string item = printed_at(c[k], kRelation);
+    if (k > 0) {
+      out += ", ";
+      const auto starts = [&](std::string_view word) {
+        const std::string head = "\\text{" + std::string(word);
+        return item.starts_with(head) &&
+               (item.size() == head.size() || item[head.size()] == '}' || item[head.size()] == ' ');
+      };
+      if (starts("and") || starts("or")) out += "and ";
+    }
+    put(out, item);
+  }
+}
+
 void print_matrix(const std::vector<Expr>& c, std::string& out) {
   out += "\\begin{pmatrix}";
   for (std::size_t k = 0; k < c.size(); ++k) {
@@ -333,7 +351,7 @@ void print(const Expr& e, std::string& out) {
       put_joined(out, c, "\\cup ", kAdditive);
       return;
     case Kind::list:
-      put_joined(out, c, ", ", kRelation);
+      print_list(c, out);
       return;
     case Kind::matrix:
       print_matrix(c, out);

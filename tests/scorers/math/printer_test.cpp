@@ -193,6 +193,18 @@ TEST(Printer, RoundTripsHandWrittenAnswers) {
   }
 }
 
+// Found by the `latex` fuzz target (tests/fuzz/crashes/latex/a-list-item-reading-or-after-a-comma):
+// after a list's comma the parser skips "and"/"or" ("19, 46, and 82"), so a text item "or"
+// printed as ", \text{or}" read back as nothing. The printer now puts an "and" before it.
+TEST(Printer, AListItemReadingOrAfterACommaKeepsItsWord) {
+  for (const char* text : {"or--44,or or", "5, and or", "1, and and", "1, or and so on"}) {
+    EXPECT_EQ(check_round_trip(text), "") << text;
+  }
+  const Parsed parsed = parse_answer("or--44,or or");
+  ASSERT_TRUE(parsed.ok) << parsed.error;
+  EXPECT_EQ(to_latex(parsed.expr), "\\text{or}-(-44), and \\text{or}");
+}
+
 TEST(Canonicalize, AppliesTheDocumentedRules) {
   const PrintCase cases[] = {
       // Operands of add and mul sorted by their printed form, nested ones flattened.
