@@ -50,24 +50,6 @@ std::string head(std::string_view text, std::size_t n = 60) {
   return flat.size() <= n ? flat : flat.substr(0, n) + "...";
 }
 
-ImportedFile read_file_as(ImportFormat format, const std::filesystem::path& file,
-                          const JsonlFields& fields) {
-  switch (format) {
-    case ImportFormat::zeroeval:
-      return read_zeroeval(file);
-    case ImportFormat::livecodebench:
-      return read_livecodebench(file);
-    case ImportFormat::lm_eval:
-      return read_lm_eval(file);
-    case ImportFormat::jsonl:
-      return read_generic_jsonl(file, fields);
-    case ImportFormat::arena_hard:
-    case ImportFormat::alpaca_eval:
-      break;
-  }
-  throw UsageError("import: arena-hard and alpaca-eval files are imported with import_outputs");
-}
-
 // The scorer a custom suite is graded with, from its name: AIME answers are integers 0-999.
 std::string scorer_for_dataset(const std::string& dataset, ImportFormat format) {
   if (format == ImportFormat::livecodebench) return std::string(kImportedVerdictScorer);
@@ -95,7 +77,7 @@ class GradedImport {
 
   void read() {
     for (const std::filesystem::path& path : options_.files) {
-      files_.push_back(read_file_as(options_.format, path, options_.fields));
+      files_.push_back(read_graded_file(options_.format, path, options_.fields));
     }
     for (const ImportedFile& file : files_) {
       for (const ImportedRecord& record : file.records) plan(file, record);
@@ -393,6 +375,24 @@ ImportSummary GradedImport::write(Store& store) const {
 }
 
 }  // namespace
+
+ImportedFile read_graded_file(ImportFormat format, const std::filesystem::path& file,
+                              const JsonlFields& fields) {
+  switch (format) {
+    case ImportFormat::zeroeval:
+      return read_zeroeval(file);
+    case ImportFormat::livecodebench:
+      return read_livecodebench(file);
+    case ImportFormat::lm_eval:
+      return read_lm_eval(file);
+    case ImportFormat::jsonl:
+      return read_generic_jsonl(file, fields);
+    case ImportFormat::arena_hard:
+    case ImportFormat::alpaca_eval:
+      break;
+  }
+  throw UsageError("import: arena-hard and alpaca-eval files are imported with import_outputs");
+}
 
 std::string_view format_name(ImportFormat format) {
   switch (format) {

@@ -30,6 +30,11 @@ namespace rbench {
 ImportSummary import_graded_outputs(Store& store, const std::optional<Suite>& suite,
                                     const ImportOptions& options);
 
+// Reads one file of a graded format (zeroeval, livecodebench, lm_eval, jsonl with `fields`).
+// Throws UsageError for arena-hard and alpaca-eval, which import_outputs reads.
+ImportedFile read_graded_file(ImportFormat format, const std::filesystem::path& file,
+                              const JsonlFields& fields);
+
 // The graded formats' names as the command line writes them, and the reverse.
 std::string_view format_name(ImportFormat format);
 

@@ -1,10 +1,12 @@
 // A fresh temporary directory per test, removed with everything in it when the test ends.
 #pragma once
 
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -13,8 +15,7 @@ namespace rbench::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "rbench-test-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "rbench-test-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }
@@ -33,6 +34,7 @@ class TempDir {
     std::filesystem::create_directories(file.parent_path());
     std::ofstream out(file, std::ios::binary);
     out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+    if (!out.good()) throw std::runtime_error("cannot write the test file " + file.string());
     return file;
   }
 

@@ -1,6 +1,6 @@
 // Fuzz target `extract_code`: program extraction for code items (scorers/code/extraction.h) on a
 // response built from the input as reasoning + answer, like `extract_math`. The first byte picks
-// the framing of the reasoning (bits 0-1, as extract_math_fuzz.cpp lists them), the item and
+// the framing of the reasoning (bits 0-1, think_framing.h), the item and
 // style (bits 2-3: chat with no header, chat with a HumanEval header, chat with a header that has
 // a helper, completion style) and the split (the rest of it).
 // Properties: extraction from the whole response equals extraction from the answer part alone
@@ -13,6 +13,7 @@
 #include <string>
 
 #include "fuzz/fuzz_target.h"
+#include "fuzz/think_framing.h"
 #include "scorers/code/extraction.h"
 
 namespace {
@@ -20,20 +21,6 @@ namespace {
 using rbench::Item;
 
 constexpr std::size_t kMaxInput = 16 * 1024;
-
-std::string without_tags(std::string_view text) {
-  std::string s(text);
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (std::string_view tag : {std::string_view("<think>"), std::string_view("</think>")}) {
-      for (auto at = s.find(tag); at != std::string::npos; at = s.find(tag)) {
-        s.erase(at, tag.size());
-        changed = true;
-      }
-    }
-  }
-  return s;
-}
 
 // CRLF made LF, as extract_program does before anything else.
 std::string lf_only(std::string_view text) {
@@ -71,22 +58,8 @@ RBENCH_FUZZ_TARGET(extract_code) {
   if (size < 1 || size > kMaxInput) return 0;
   const std::string_view rest = rbench::fuzz::as_text(data + 1, size - 1);
   const std::size_t split = (data[0] >> 4) * rest.size() / 15;
-  const std::string reasoning = without_tags(rest.substr(0, split));
-  const std::string answer = without_tags(rest.substr(split));
-  std::string response;
-  switch (data[0] & 3) {
-    case 0:
-      response = "<think>" + reasoning + "</think>" + answer;
-      break;
-    case 1:
-      response = reasoning + "</think>" + answer;
-      break;
-    case 2:
-      response = answer + "<think>" + reasoning;
-      break;
-    default:
-      response = "<think>" + reasoning + "</think><think>" + reasoning + "</think>" + answer;
-  }
+  const auto [reasoning, answer, response] =
+      rbench::fuzz::frame_with_reasoning(data[0], rest.substr(0, split), rest.substr(split));
   const int kind = (data[0] >> 2) & 3;
   const bool completion_style = kind == 3;
   const Item item = code_item(completion_style ? 1 : kind);

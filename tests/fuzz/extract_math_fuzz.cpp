@@ -1,11 +1,6 @@
 // Fuzz target `extract_math`: final-answer extraction (scorers/math/answer_extraction.h) on a
 // response built from the input as reasoning + answer. The first byte picks how the reasoning is
-// marked and where to split the rest; the reasoning and answer parts have their think tags
-// removed so that the split is exactly the one intended. The framings:
-//   0: <think>REASONING</think>ANSWER        (a server that left reasoning inline)
-//   1: REASONING</think>ANSWER               (the opening tag was in the prompt)
-//   2: ANSWER<think>REASONING                (cut off while thinking again)
-//   3: <think>R1</think><think>R2</think>ANSWER
+// marked (bits 0-1, the framings of think_framing.h) and where to split the rest.
 // Properties: strip_think gives back exactly the answer part; extraction from the whole response
 // equals extraction from the answer part alone (the reasoning can never change the result); and
 // what the verbatim rules return (a box, several boxes, the whole text) is a substring of the
@@ -14,6 +9,7 @@
 #include <string>
 
 #include "fuzz/fuzz_target.h"
+#include "fuzz/think_framing.h"
 #include "scorers/math/answer_extraction.h"
 
 namespace {
@@ -22,22 +18,6 @@ using namespace rbench::math;
 
 // The responses the scorer sees are at most a few hundred kB; 16 KiB reach every rule.
 constexpr std::size_t kMaxInput = 16 * 1024;
-
-// `text` with every think tag removed, repeatedly, so that none is left (removing one may join
-// two halves into another).
-std::string without_tags(std::string_view text) {
-  std::string s(text);
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (std::string_view tag : {std::string_view("<think>"), std::string_view("</think>")}) {
-      for (auto at = s.find(tag); at != std::string::npos; at = s.find(tag)) {
-        s.erase(at, tag.size());
-        changed = true;
-      }
-    }
-  }
-  return s;
-}
 
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
@@ -49,22 +29,8 @@ RBENCH_FUZZ_TARGET(extract_math) {
   if (size < 1 || size > kMaxInput) return 0;
   const std::string_view rest = rbench::fuzz::as_text(data + 1, size - 1);
   const std::size_t split = (data[0] >> 2) % (rest.size() + 1);
-  const std::string reasoning = without_tags(rest.substr(0, split));
-  const std::string answer = without_tags(rest.substr(split));
-  std::string response;
-  switch (data[0] & 3) {
-    case 0:
-      response = "<think>" + reasoning + "</think>" + answer;
-      break;
-    case 1:
-      response = reasoning + "</think>" + answer;
-      break;
-    case 2:
-      response = answer + "<think>" + reasoning;
-      break;
-    default:
-      response = "<think>" + reasoning + "</think><think>" + reasoning + "</think>" + answer;
-  }
+  const auto [reasoning, answer, response] =
+      rbench::fuzz::frame_with_reasoning(data[0], rest.substr(0, split), rest.substr(split));
 
   rbench::fuzz::check(strip_think(response) == answer, "strip_think leaves the answer part");
   const Extraction whole = extract_answer(response);

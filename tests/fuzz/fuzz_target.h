@@ -39,12 +39,12 @@ inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
 }  // namespace rbench::fuzz
 
 #ifdef RBENCH_LIBFUZZER
-#define RBENCH_FUZZ_TARGET(name)                                                        \
+#define RBENCH_FUZZ_TARGET(name) \
   extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 #else
-#define RBENCH_FUZZ_TARGET(name)                                                        \
-  static int rbench_fuzz_##name(const std::uint8_t* data, std::size_t size);            \
-  [[maybe_unused]] static const bool rbench_fuzz_registered_##name =                    \
-      ::rbench::fuzz::register_target(#name, &rbench_fuzz_##name);                      \
+#define RBENCH_FUZZ_TARGET(name)                                             \
+  static int rbench_fuzz_##name(const std::uint8_t* data, std::size_t size); \
+  [[maybe_unused]] static const bool rbench_fuzz_registered_##name =         \
+      ::rbench::fuzz::register_target(#name, &rbench_fuzz_##name);           \
   static int rbench_fuzz_##name(const std::uint8_t* data, std::size_t size)
 #endif

@@ -93,7 +93,9 @@ std::string render(const std::vector<std::string>& t) {
   j.suite = t[kSuite];
   j.item_id = t[kItem];
   j.model = t[kModel];
-  j.baseline_model = "\x01" "baseline";  // no fuzzed model name is this one by chance
+  j.baseline_model =
+      "\x01"
+      "baseline";  // no fuzzed model name is this one by chance
   j.judge = t[kJudge];
   j.label = "A>B";
   j.label_as_judged = "A>B";

@@ -38,19 +38,6 @@ constexpr Format kFormats[] = {
     {ImportFormat::jsonl, "answers.jsonl"},
 };
 
-ImportedFile read(ImportFormat format, const fs::path& file) {
-  switch (format) {
-    case ImportFormat::zeroeval:
-      return read_zeroeval(file);
-    case ImportFormat::livecodebench:
-      return read_livecodebench(file);
-    case ImportFormat::lm_eval:
-      return read_lm_eval(file);
-    default:
-      return read_generic_jsonl(file, JsonlFields{});
-  }
-}
-
 }  // namespace
 
 RBENCH_FUZZ_TARGET(importer) {
@@ -61,7 +48,7 @@ RBENCH_FUZZ_TARGET(importer) {
   const fs::path file = dir.write(format.path, fuzz::as_text(data + 1, size - 1));
 
   fuzz::loads_or_says_where({file}, [&] {
-    const ImportedFile read_file = read(format.format, file);
+    const ImportedFile read_file = read_graded_file(format.format, file, JsonlFields{});
     for (const ImportedRecord& record : read_file.records) {
       fuzz::check(!record.where.empty(), "every record says where it came from");
     }

@@ -2,50 +2,20 @@
 // bytes as files in a fresh temporary folder, and the check that a loader's error says where.
 #pragma once
 
-#include <stdlib.h>
-
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/temp_dir.h"
 #include "fuzz/fuzz_target.h"
 #include "harness/core/error.h"
 
 namespace rbench::fuzz {
 
-// A fresh folder under /tmp for one run of a target, removed with its files when the run ends.
-class TempFolder {
- public:
-  TempFolder() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "rbench-fuzz-XXXXXX").string();
-    check(mkdtemp(pattern.data()) != nullptr, "a temporary folder can be made");
-    path_ = pattern;
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-  ~TempFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-
-  const std::filesystem::path& path() const { return path_; }
-
-  // Writes `contents` to path()/relative (creating folders) and returns the full path.
-  std::filesystem::path write(const std::string& relative, std::string_view contents) const {
-    const std::filesystem::path file = path_ / relative;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream out(file, std::ios::binary);
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    check(out.good(), "a fuzzed input can be written to its temporary file");
-    return file;
-  }
-
- private:
-  std::filesystem::path path_;
-};
+// A fresh folder for one run of a target, removed with its files when the run ends.
+using TempFolder = rbench::testing::TempDir;
 
 // Where an error message points after the file's name: a JSONL line ("FILE:12: ..."), an element
 // of a JSON array or a JSON path in the document ("FILE: element 3", "FILE: $[3].output: ...",

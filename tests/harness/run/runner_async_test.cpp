@@ -17,6 +17,7 @@
 
 #include "common/quiet_run.h"
 #include "common/temp_dir.h"
+#include "common/twos_suite.h"
 #include "harness/run/runner.h"
 #include "harness/store/store.h"
 
@@ -133,20 +134,9 @@ RunSpec spec_with(std::unique_ptr<Engine> engine, int concurrency, int items) {
   m.engine = std::move(engine);
   m.concurrency = concurrency;
   spec.models.push_back(std::move(m));
-  Suite s;
-  s.name = "twos";
-  s.version = "v1";
-  s.prompt_template = "math-cot-boxed-v1";
-  s.scorer = "math";
-  for (int i = 0; i < items; ++i) {
-    Item item;
-    item.id = "q" + std::to_string(i);
-    // "item N " tells the engine which one it is; every fifth fails.
-    item.question = "What is 1 + 1? (item " + std::to_string(i % 5) + " )";
-    item.reference = "2";
-    s.items.push_back(item);
-  }
-  spec.suites.push_back(s);
+  // "item N " tells the engine which one it is; every fifth fails.
+  spec.suites.push_back(rbench::testing::twos_suite(
+      items, [](int i) { return "What is 1 + 1? (item " + std::to_string(i % 5) + " )"; }));
   spec.samples = 2;
   return spec;
 }

@@ -10,6 +10,7 @@
 
 #include "common/quiet_run.h"
 #include "common/temp_dir.h"
+#include "common/twos_suite.h"
 #include "harness/run/runner.h"
 #include "harness/store/store.h"
 
@@ -78,19 +79,7 @@ RunSpec spec_with(std::shared_ptr<SwitchableEngine> engine, int concurrency) {
   m.engine = std::move(borrowed);
   m.concurrency = concurrency;
   spec.models.push_back(std::move(m));
-  Suite s;
-  s.name = "twos";
-  s.version = "v1";
-  s.prompt_template = "math-cot-boxed-v1";
-  s.scorer = "math";
-  for (int i = 0; i < kItems; ++i) {
-    Item item;
-    item.id = "q" + std::to_string(i);
-    item.question = "What is 1 + 1?";
-    item.reference = "2";
-    s.items.push_back(item);
-  }
-  spec.suites.push_back(s);
+  spec.suites.push_back(rbench::testing::twos_suite(kItems));
   return spec;
 }
 

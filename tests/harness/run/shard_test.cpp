@@ -13,6 +13,7 @@
 
 #include "common/quiet_run.h"
 #include "common/temp_dir.h"
+#include "common/twos_suite.h"
 #include "harness/core/error.h"
 #include "harness/run/runner.h"
 #include "harness/store/store.h"
@@ -134,19 +135,7 @@ RunSpec spec_for(std::optional<Shard> shard) {
   m.profile.api_model = "two";
   m.engine = std::make_unique<TwoEngine>();
   spec.models.push_back(std::move(m));
-  Suite s;
-  s.name = "twos";
-  s.version = "v1";
-  s.prompt_template = "math-cot-boxed-v1";
-  s.scorer = "math";
-  for (int i = 0; i < 40; ++i) {
-    Item item;
-    item.id = "q" + std::to_string(i);
-    item.question = "What is 1 + 1?";
-    item.reference = "2";
-    s.items.push_back(item);
-  }
-  spec.suites.push_back(s);
+  spec.suites.push_back(rbench::testing::twos_suite(40));
   spec.samples = 2;
   spec.limit = 30;
   spec.shard = shard;

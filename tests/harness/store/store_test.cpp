@@ -241,7 +241,9 @@ TEST_F(StoreTest, BulkWritesAndFigureReads) {
     EXPECT_EQ(f.completion.error_kind, a.completion.error_kind);
     EXPECT_EQ(f.cost_usd, a.cost_usd);
     EXPECT_EQ(f.score.has_value(), a.score.has_value());
-    if (f.score) EXPECT_EQ(f.score->extracted, a.score->extracted);
+    if (f.score) {
+      EXPECT_EQ(f.score->extracted, a.score->extracted);
+    }
     EXPECT_TRUE(f.prompt_json.empty());
     EXPECT_TRUE(f.completion.reasoning.empty());
     EXPECT_TRUE(f.completion.timings.chunk_times_s.empty());
