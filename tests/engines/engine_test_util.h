@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/sanitizer.h"
 #include "engines/api/engine.h"
 #include "engines/openai/model_profile.h"
 #include "harness/serve/mock_openai_server.h"
@@ -19,9 +20,9 @@ inline ModelProfile profile_for(const std::string& base_url) {
   p.name = "test-mock";
   p.base_url = base_url;
   p.api_model = "mock";
-  p.connect_timeout_s = 2;
-  p.idle_timeout_s = 0.3;
-  p.total_timeout_s = 10;
+  p.connect_timeout_s = 2 * rbench::testing::kSanitizerSlowdown;
+  p.idle_timeout_s = 0.3 * rbench::testing::kSanitizerSlowdown;
+  p.total_timeout_s = 10 * rbench::testing::kSanitizerSlowdown;
   p.max_attempts = 3;
   p.backoff_base_s = 0.01;
   p.backoff_max_s = 0.05;

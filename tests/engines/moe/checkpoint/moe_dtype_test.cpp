@@ -191,6 +191,7 @@ TEST(MoeDType, Bf16RoundsToNearestEven) {
 }
 
 TEST(MoeDType, F16AllCodesDecodeAndRoundTrip) {
+#ifdef __FLT16_MANT_DIG__  // the compiler's _Float16 is the oracle (g++ 12; clang 15 on x86)
   for (std::uint32_t i = 0; i < 65536; ++i) {
     const auto code = static_cast<std::uint16_t>(i);
     const float v = f16_to_f32(code);
@@ -205,6 +206,9 @@ TEST(MoeDType, F16AllCodesDecodeAndRoundTrip) {
     }
     ASSERT_EQ(f32_to_f16(v), code) << std::hex << i;
   }
+#else
+  GTEST_SKIP() << "this compiler has no _Float16 on this target: no oracle to compare with";
+#endif
 }
 
 TEST(MoeDType, F16RoundsToNearestEven) {
@@ -226,6 +230,7 @@ TEST(MoeDType, F16RoundsToNearestEven) {
 }
 
 TEST(MoeDType, F16EncodeMatchesCompiler) {
+#ifdef __FLT16_MANT_DIG__  // the compiler's _Float16 is the oracle (g++ 12; clang 15 on x86)
   std::mt19937 rng(11);
   std::uniform_int_distribution<std::uint32_t> sign_and_mantissa;
   // Biased f32 exponents from deep below the f16 subnormals to past its largest value.
@@ -238,6 +243,9 @@ TEST(MoeDType, F16EncodeMatchesCompiler) {
     std::memcpy(&oracle, &h, sizeof oracle);
     ASSERT_EQ(f32_to_f16(v), oracle) << std::hexfloat << v;
   }
+#else
+  GTEST_SKIP() << "this compiler has no _Float16 on this target: no oracle to compare with";
+#endif
 }
 
 TEST(MoeDType, ConvertToF32EveryFloatType) {

@@ -22,7 +22,7 @@
 namespace rbench::moe {
 namespace {
 
-class BuiltinEngineTest : public testing::Test {
+class BuiltinEngineTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new std::filesystem::path(std::filesystem::temp_directory_path() /
