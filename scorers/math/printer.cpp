@@ -4,6 +4,7 @@
 #include "scorers/math/printer.h"
 
 #include <algorithm>
+#include <cctype>
 #include <initializer_list>
 #include <string_view>
 #include <utility>
@@ -276,6 +277,14 @@ void print(const Expr& e, std::string& out) {
       put(out, e.text);
       return;
     case Kind::text:
+      // \text{log} reads back as the function (\text{lcm}(4,6)); a plain capitalised word is
+      // read as the word ("Log"). Every function name but "ln", which no text can hold, is
+      // three letters or more, the length a plain run needs to read as a word.
+      if (is_function_command(e.text) && e.text.size() >= 3) {
+        put(out, static_cast<char>(std::toupper(static_cast<unsigned char>(e.text[0]))) +
+                     e.text.substr(1));
+        return;
+      }
       out += "\\text{" + e.text + "}";
       return;
     case Kind::choice:

@@ -205,6 +205,23 @@ TEST(Printer, AListItemReadingOrAfterACommaKeepsItsWord) {
   EXPECT_EQ(to_latex(parsed.expr), "\\text{or}-(-44), and \\text{or}");
 }
 
+// Found by the `latex` fuzz target (tests/fuzz/crashes/latex/a-word-that-names-a-function): the
+// plain word "Log" is the text "log", which printed as \\text{log} read back as the function
+// (as \\text{lcm}(4,6) must). It prints as the capitalised word now.
+TEST(Printer, AWordThatNamesAFunctionReadsBackAsTheWord) {
+  EXPECT_EQ(check_round_trip("Log"), "");
+  for (const char* name : {"sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan",
+                           "sinh", "cosh", "tanh", "exp", "log", "gcd", "lcm"}) {
+    const Expr word = leaf(Kind::text, name);
+    const Parsed back = parse_answer(to_latex(word));
+    ASSERT_TRUE(back.ok) << name << ": " << to_latex(word) << ": " << back.error;
+    EXPECT_TRUE(back.expr == word)
+        << name << ": " << to_latex(word) << " -> " << debug_string(back.expr);
+  }
+  EXPECT_EQ(to_latex(leaf(Kind::text, "log")), "Log");
+  EXPECT_EQ(check_round_trip("\\text{lcm}(4,6)"), "");
+}
+
 TEST(Canonicalize, AppliesTheDocumentedRules) {
   const PrintCase cases[] = {
       // Operands of add and mul sorted by their printed form, nested ones flattened.
