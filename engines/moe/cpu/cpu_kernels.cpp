@@ -109,10 +109,12 @@ void matmul(const WeightMatrix& w, const float* x, int n, int x_stride, float* y
         }
         continue;
       }
-      const float* wr = w.f32.data() + base;
+      // An fp8 matrix has no f32 data: offsetting its empty vector's null pointer is undefined.
+      const float* wr = row.data();
       if (w.dtype == DType::f8_e4m3) {
         w.row_to_f32(r, row.data());
-        wr = row.data();
+      } else {
+        wr = w.f32.data() + base;
       }
       for (int t = 0; t < n; ++t) {
         y[static_cast<std::size_t>(t) * y_stride + r] =

@@ -60,7 +60,10 @@ TEST(ClientAsync, SubmitHoldsManySlowRequestsWithoutAThreadEach) {
   }
   ASSERT_TRUE(done.wait_for(kRequests, std::chrono::seconds(60)));
   for (const Completion& c : done.completions) ASSERT_TRUE(c.ok()) << c.error;
-  EXPECT_LE(most - before, 2) << "no thread per request";
+  // The count is the process's: the mock may start a few threads for connections it closed and
+  // the client reopened (more of them under a sanitizer's slowness); a thread per request would
+  // be 120.
+  EXPECT_LE(most - before, kRequests / 4) << "no thread per request";
   EXPECT_EQ(server.requests_received(), static_cast<std::size_t>(2 * kRequests));
 }
 
