@@ -133,7 +133,9 @@ void put_factor(std::string& out, const Expr& left, const std::string& r) {
 void print_function(const Expr& e, std::string& out) {
   const std::vector<Expr>& args = e.children;
   if (is_function(e, "factorial", 1)) {
-    put(out, printed_at(args[0], kAtom));
+    // Postfix operators chain left to right (x^2! is (x^2)!, x!! is (x!)!): no parentheses, which
+    // a long chain would otherwise nest past the parser's depth limit.
+    put(out, printed_at(args[0], kPostfix));
     out += '!';
   } else if (is_function(e, "abs", 1)) {
     out += "\\left|";

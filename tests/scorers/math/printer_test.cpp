@@ -222,6 +222,21 @@ TEST(Printer, AWordThatNamesAFunctionReadsBackAsTheWord) {
   EXPECT_EQ(check_round_trip("\\text{lcm}(4,6)"), "");
 }
 
+// Found by the `latex` fuzz target (tests/fuzz/crashes/latex/a-chain-of-factorials): "Z!!!..."
+// (each ! applied to the last) printed as ((Z!)!)!, one parenthesis per factorial, so a long
+// chain read back deeper than the parser allows. Postfix operators chain without them now.
+TEST(Printer, AChainOfFactorialsPrintsWithoutParentheses) {
+  for (const char* text : {"x!!!", "x^2!", "x!^2", "(x!)^2!", "10\\%!", "3!!x!"}) {
+    EXPECT_EQ(check_round_trip(text), "") << text;
+  }
+  const Parsed parsed = parse_answer("Z!!!");
+  ASSERT_TRUE(parsed.ok) << parsed.error;
+  EXPECT_EQ(to_latex(parsed.expr), "Z!!!");
+  const std::string chain = "x" + std::string(300, '!');
+  EXPECT_EQ(check_round_trip(chain), "");
+  EXPECT_TRUE(parse_answer(chain).ok);
+}
+
 TEST(Canonicalize, AppliesTheDocumentedRules) {
   const PrintCase cases[] = {
       // Operands of add and mul sorted by their printed form, nested ones flattened.
