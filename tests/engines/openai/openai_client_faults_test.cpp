@@ -15,6 +15,14 @@ namespace {
 constexpr const char* kQuestion = "What is 20 plus 22?";
 constexpr const char* kAnswer = "The answer is \\boxed{42}.";
 
+// A profile whose idle timeout is the one given, not scaled for sanitizers as profile_for's is:
+// a stall past it is the fault under test.
+ModelProfile stalls_after(const MockOpenAIServer& server, double idle_timeout_s) {
+  ModelProfile p = profile_for(server);
+  p.idle_timeout_s = idle_timeout_s;
+  return p;
+}
+
 struct Faulty {
   explicit Faulty(const std::string& spec, int token_delay_ms = 0)
       : server([&] {
@@ -98,7 +106,7 @@ TEST(ClientFaults, ExhaustedRetriesAreAnErrorNeverAnAnswer) {
 TEST(ClientFaults, StallLongerThanIdleTimeoutIsRetried) {
   Faulty f("stall:2000");
   const auto t0 = std::chrono::steady_clock::now();
-  const Completion c = f.run(profile_for(f.server));  // idle timeout 0.3 s
+  const Completion c = f.run(stalls_after(f.server, 0.3));
   ASSERT_TRUE(c.ok()) << c.error;
   EXPECT_EQ(c.answer, kAnswer);
   EXPECT_EQ(c.attempts, 2);
@@ -107,7 +115,7 @@ TEST(ClientFaults, StallLongerThanIdleTimeoutIsRetried) {
 
 TEST(ClientFaults, StallThatKeepsStallingIsATimeout) {
   Faulty f("stall:2000,stall:2000,stall:2000");
-  const Completion c = f.run(profile_for(f.server));
+  const Completion c = f.run(stalls_after(f.server, 0.3));
   expect_no_answer(c);
   EXPECT_EQ(c.error_kind, ErrorKind::timeout);
   EXPECT_EQ(c.attempts, 3);
@@ -322,7 +330,7 @@ TEST(ClientFaults, ApiKeyNeverAppearsInErrors) {
 
   // The same for retried failures and timeouts.
   Faulty f("500,stall:2000,cut");
-  ModelProfile q = profile_for(f.server);
+  ModelProfile q = stalls_after(f.server, 0.3);
   q.api_key_envs = {"RBENCH_TEST_SECRET_KEY"};
   const Completion d = f.run(q);
   EXPECT_FALSE(d.ok());
