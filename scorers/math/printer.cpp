@@ -185,6 +185,15 @@ std::string relation_operator(std::string_view op) {
 }
 
 // Terms joined by + and -: a + (-b) is printed a - b.
+// The level a minus sign's operand prints at. A negated operand is parenthesised, 1-(-2), for
+// reading; but a run of signs prints as signs, --(-2) (the parser reads a sign's operand as a
+// signed term), since a parenthesis per sign would nest a long run past the parser's depth limit.
+int sign_operand_level(const Expr& operand) {
+  const bool run = operand.kind == Kind::neg && operand.children.size() == 1 &&
+                   operand.children[0].kind == Kind::neg;
+  return run ? kSigned : kProduct;
+}
+
 void print_sum(const std::vector<Expr>& c, std::string& out) {
   for (std::size_t k = 0; k < c.size(); ++k) {
     if (k == 0) {
@@ -192,7 +201,7 @@ void print_sum(const std::vector<Expr>& c, std::string& out) {
       out += c[0].kind == Kind::add ? "(" + printed(c[0]) + ")" : printed_at(c[0], kAdditive);
     } else if (c[k].kind == Kind::neg && c[k].children.size() == 1) {
       out += '-';
-      put(out, printed_at(c[k].children[0], kProduct));
+      put(out, printed_at(c[k].children[0], sign_operand_level(c[k].children[0])));
     } else {
       out += '+';
       put(out, printed_at(c[k], kSigned));
@@ -303,7 +312,7 @@ void print(const Expr& e, std::string& out) {
       return;
     case Kind::neg:
       out += '-';
-      if (!c.empty()) put(out, printed_at(c[0], kProduct));
+      if (!c.empty()) put(out, printed_at(c[0], sign_operand_level(c[0])));
       return;
     case Kind::div:
       if (c.size() != 2) break;

@@ -237,6 +237,20 @@ TEST(Printer, AChainOfFactorialsPrintsWithoutParentheses) {
   EXPECT_TRUE(parse_answer(chain).ok);
 }
 
+// Found by the `latex` fuzz target (tests/fuzz/crashes/latex/a-run-of-minus-signs): "E----..."
+// printed as E-(-(-(...))), a parenthesis per sign, which read back deeper than the parser
+// allows. A run of signs prints as signs now, with one parenthesis at its end: a---(-b).
+TEST(Printer, ARunOfMinusSignsPrintsAsSigns) {
+  for (const char* text : {"--x", "a--b", "a---b", "-(-2)^2", "-(a+b)", "a-(b-c)", "--2x"}) {
+    EXPECT_EQ(check_round_trip(text), "") << text;
+  }
+  const std::string run = "E" + std::string(190, '-') + "x";
+  ASSERT_TRUE(parse_answer(run).ok);
+  EXPECT_EQ(check_round_trip(run), "");
+  EXPECT_EQ(to_latex(parse_answer("a-(-b)").expr), "a-(-b)");
+  EXPECT_EQ(to_latex(parse_answer("a----b").expr), "a---(-b)");
+}
+
 TEST(Canonicalize, AppliesTheDocumentedRules) {
   const PrintCase cases[] = {
       // Operands of add and mul sorted by their printed form, nested ones flattened.
