@@ -56,6 +56,7 @@ std::size_t GrowingThreadPool::threads() const {
 }
 
 void* GrowingThreadPool::work(void* self) {
+  pthread_setname_np(pthread_self(), kConnectionThreadName);
   static_cast<GrowingThreadPool*>(self)->run();
   return nullptr;
 }

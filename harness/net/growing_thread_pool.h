@@ -17,6 +17,10 @@
 
 namespace rbench::http {
 
+// The name every pool thread carries (at most 15 characters): `top -H`, gdb and the tests tell a
+// server's connection threads from the rest of the process by it.
+inline constexpr const char* kConnectionThreadName = "rbench-conn";
+
 struct ThreadPoolLimits {
   std::size_t max_threads = 1;
   std::size_t max_waiting = 1024;                  // jobs queued while every thread is busy

@@ -312,7 +312,9 @@ TEST(EventLoop, SpeaksH2cByPriorKnowledge) {
     connections += r.new_connections;
   }
   EXPECT_GE(connections, 1);
-  if (curl_version_info(CURLVERSION_NOW)->version_num >= 0x080000) EXPECT_EQ(connections, 1);
+  if (curl_version_info(CURLVERSION_NOW)->version_num >= 0x080000) {
+    EXPECT_EQ(connections, 1);
+  }
   std::filesystem::remove_all(root);
 }
 
