@@ -336,12 +336,12 @@ void print(const Expr& e, std::string& out) {
       return;
     case Kind::percent:
       if (c.size() != 1) break;
-      put(out, printed_at(c[0], kAtom));
+      put(out, printed_at(c[0], kPostfix));  // a postfix chain, as for factorials
       out += "\\%";
       return;
     case Kind::degree:
       if (c.size() != 1) break;
-      put(out, printed_at(c[0], kAtom));
+      put(out, printed_at(c[0], kPostfix));  // a postfix chain, as for factorials
       out += "^{\\circ}";
       return;
     case Kind::plus_minus:

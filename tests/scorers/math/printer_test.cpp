@@ -251,6 +251,18 @@ TEST(Printer, ARunOfMinusSignsPrintsAsSigns) {
   EXPECT_EQ(to_latex(parse_answer("a----b").expr), "a---(-b)");
 }
 
+// Found by the `latex` fuzz target (tests/fuzz/crashes/latex/a-chain-of-percent-signs): like
+// factorials, "x%%%..." printed a parenthesis per percent sign. \\% and ^\\circ chain too now.
+TEST(Printer, AChainOfPercentSignsPrintsWithoutParentheses) {
+  for (const char* text :
+       {"x\\%\\%", "x^2\\%", "x!\\%", "x\\%!", "30^\\circ\\%", "(x\\%)^2", "x^{2}^{\\circ}"}) {
+    EXPECT_EQ(check_round_trip(text), "") << text;
+  }
+  const std::string chain = "HHp" + std::string(250, '%');
+  ASSERT_TRUE(parse_answer(chain).ok);
+  EXPECT_EQ(check_round_trip(chain), "");
+}
+
 TEST(Canonicalize, AppliesTheDocumentedRules) {
   const PrintCase cases[] = {
       // Operands of add and mul sorted by their printed form, nested ones flattened.
