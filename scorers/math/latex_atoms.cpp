@@ -200,8 +200,13 @@ Expr Parser::symbol() {
   if (at(Tok::subscript)) {
     const Token sub = advance();
     std::string name = t.text + "_";
-    for (char c : sub.text) {
+    const std::string_view text = sub.text;
+    for (std::size_t k = 0; k < text.size(); ++k) {
+      const char c = text[k];
       if (is_space(c)) continue;
+      // "\ " is LaTeX's space: dropped whole, or its backslash alone would end the name and
+      // escape the brace the printer closes it with (x_{a\}).
+      if (c == '\\' && (k + 1 == text.size() || is_space(text[k + 1]))) continue;
       if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != ',' && c != '\\') {
         fail(fmt::format("unsupported subscript '{}' at {}", sub.text, sub.pos));
       }

@@ -263,6 +263,18 @@ TEST(Printer, AChainOfPercentSignsPrintsWithoutParentheses) {
   EXPECT_EQ(check_round_trip(chain), "");
 }
 
+// Found by the `latex` fuzz target (tests/fuzz/crashes/latex/a-space-command-ending-a-subscript):
+// in "B_{1,m\\ }" the space was dropped and its backslash kept, so the name ended in "\\" and
+// printed as B_{1,m\\}, whose brace is escaped. The parser drops "\\ " whole now.
+TEST(Printer, ASpaceCommandEndingASubscriptIsDroppedWhole) {
+  for (const char* text : {"B_{1,m\\ }", "{{132,1,m\\ ,05B_{-,-, 1,m\\ }}}", "x_{a\\ b}"}) {
+    EXPECT_EQ(check_round_trip(text), "") << text;
+  }
+  const Parsed parsed = parse_answer("B_{1,m\\ }");
+  ASSERT_TRUE(parsed.ok) << parsed.error;
+  EXPECT_EQ(to_latex(parsed.expr), "B_{1,m}");
+}
+
 TEST(Canonicalize, AppliesTheDocumentedRules) {
   const PrintCase cases[] = {
       // Operands of add and mul sorted by their printed form, nested ones flattened.
